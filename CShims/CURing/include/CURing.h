@@ -1,0 +1,36 @@
+// CURing: thin C wrappers over liburing and the GNU-only calls that Swift's Glibc module
+// does not import. No policy lives here: what to write, what to link and how to map errors
+// is decided in Swift (Sources/AQLog/IO/URingFile.swift).
+//
+// The ring is opaque to Swift on purpose: liburing's bundled <liburing/io_uring.h> and the
+// kernel's <linux/io_uring.h> (imported by swift-system) define the same structs, and Clang
+// modules refuse the duplicate. Keeping liburing.h out of this header avoids the clash.
+#ifndef CURING_H
+#define CURING_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct curing_ring curing_ring;
+
+/// io_uring_queue_init; NULL on failure with -errno in *error.
+curing_ring *curing_ring_create(unsigned entries, int *error);
+/// io_uring_queue_exit + free.
+void curing_ring_destroy(curing_ring *ring);
+/// io_uring_prep_write on a fresh SQE; `link` sets IOSQE_IO_LINK. -EBUSY when the SQ is full.
+int curing_queue_write(curing_ring *ring, int fd, const void *buf, unsigned nbytes, uint64_t offset, uint64_t tag, int link);
+/// io_uring_prep_fsync(IORING_FSYNC_DATASYNC) on a fresh SQE. -EBUSY when the SQ is full.
+int curing_queue_fdatasync(curing_ring *ring, int fd, uint64_t tag, int link);
+/// io_uring_submit_and_wait.
+int curing_submit_and_wait(curing_ring *ring, unsigned wait_nr);
+/// io_uring_wait_cqe + io_uring_cqe_seen: the completion's tag and result.
+int curing_wait_completion(curing_ring *ring, uint64_t *tag, int32_t *res);
+
+// --- GNU-only file calls (need _GNU_SOURCE) ---
+extern const int CURING_O_DIRECT;
+int curing_fallocate(int fd, int mode, off_t offset, off_t len);
+int curing_open(const char *path, int flags, mode_t mode);
+int curing_errno(void);
+
+#endif

@@ -1,0 +1,67 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableExperimentalFeature("Lifetimes"),
+]
+
+let package = Package(
+    name: "actionqueue-storage",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AQLog", targets: ["AQLog"]),
+        .library(name: "ActionQueue", targets: ["ActionQueue"]),
+        .executable(name: "aq-wal", targets: ["aq-wal"]),
+        .executable(name: "aq-bench", targets: ["aq-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // C shims: one-line wrappers, no policy (see CShims/README.md).
+        .target(name: "CURing", path: "CShims/CURing", linkerSettings: [.linkedLibrary("uring")]),
+        .target(name: "CCRC", path: "CShims/CCRC", linkerSettings: [.linkedLibrary("isal"), .linkedLibrary("z")]),
+
+        .target(
+            name: "AQLog",
+            dependencies: [
+                "CURing", "CCRC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict),
+        .target(name: "ActionQueue", dependencies: ["AQLog", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .executableTarget(
+            name: "aq-wal",
+            dependencies: ["AQLog", "ActionQueue", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "aq-bench",
+            dependencies: [
+                "AQLog", "CURing", "CCRC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(
+            name: "AQLogTests",
+            dependencies: ["AQLog", "CCRC", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ActionQueueTests",
+            dependencies: ["ActionQueue", "AQLog", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "AQWalTests",
+            dependencies: ["AQLog"],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,50 @@
+import CCRC
+
+/// CRC-32C (Castagnoli), the checksum of every frame, header and footer in the segment format.
+///
+/// Two engines compute it: the portable slicing-by-8 tables (``CRCTable``) and, when the CPU
+/// has SSE4.2, Intel ISA-L's `crc32_iscsi`. ``checksum(_:continuing:)`` picks the hardware
+/// engine at start-up; tests cross-check both on random inputs. Set `AQLOG_CRC=portable` in
+/// the environment to force the slicing-by-8 path.
+public enum CRC32C {
+    /// The reflected Castagnoli polynomial.
+    public static let polynomial: UInt32 = 0x82F6_3B78
+    /// Slicing-by-8 tables for CRC-32C.
+    public static let table = CRCTable(reflectedPolynomial: polynomial)
+
+    /// Which engine ``checksum(_:continuing:)`` dispatches to.
+    public enum Engine: String, Sendable { case slicingBy8 = "slicing-by-8", isal = "isa-l crc32_iscsi" }
+
+    /// The engine chosen at start-up by CPU feature detection.
+    public static let engine: Engine = {
+        if let forced = getenvString("AQLOG_CRC"), forced == "portable" { return .slicingBy8 }
+        return ccrc_cpu_has_sse42() != 0 ? .isal : .slicingBy8
+    }()
+
+    /// CRC-32C of `bytes`, continuing from `crc` (0 to start).
+    @inlinable
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        switch engine {
+        case .isal: return hardware(bytes, continuing: crc)
+        case .slicingBy8: return table.update(crc, bytes)
+        }
+    }
+
+    /// The portable slicing-by-8 engine, regardless of the CPU.
+    @inlinable
+    public static func portable(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        table.update(crc, bytes)
+    }
+
+    /// ISA-L's `crc32_iscsi`. Only call when ``engine`` is `.isal` or in cross-checks.
+    @inlinable
+    public static func hardware(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
+        return ccrc_crc32c_isal(crc, base, bytes.count)
+    }
+
+    /// CRC-32C of a byte array (convenience for small inputs and tests).
+    public static func checksum(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
+        bytes.withUnsafeBytes { checksum($0, continuing: crc) }
+    }
+}

@@ -1,0 +1,25 @@
+import SystemPackage
+
+/// A failed system call: which operation, on which file, with which `errno`.
+public struct IOFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The operation that failed, named after its system call (`pwrite`, `fdatasync`, …).
+    public var operation: String
+    /// The file or directory it was applied to.
+    public var path: String
+    /// The error the kernel (or the simulated storage) returned.
+    public var errno: Errno
+    /// The file offset involved, when there is one.
+    public var offset: Int?
+
+    public init(_ operation: String, path: String, errno: Errno, offset: Int? = nil) {
+        self.operation = operation
+        self.path = path
+        self.errno = errno
+        self.offset = offset
+    }
+
+    public var description: String {
+        let at = offset.map { " at offset \($0)" } ?? ""
+        return "\(path)\(at): \(operation) failed: \(errno) (errno \(errno.rawValue))"
+    }
+}

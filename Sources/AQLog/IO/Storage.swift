@@ -1,0 +1,59 @@
+/// The I/O interface every byte of the log goes through.
+///
+/// Three implementations exist: ``PosixStorage`` (`pwrite` + `fdatasync`), the same with an
+/// io_uring write path (`PosixStorage(writePath: .uring)`), and the fault-injecting simulator
+/// in `AQLogSimulation`. The log's code is identical over all three, so the simulator's crash
+/// and fault tests exercise the production write, roll and recovery paths.
+public protocol Storage: AnyObject, Sendable {
+    /// Creates `path` (and no parents). Succeeds when it already exists as a directory.
+    func createDirectory(_ path: String) throws(IOFailure)
+    /// Names of the entries in `path` (no `.`/`..`), in no particular order.
+    func listDirectory(_ path: String) throws(IOFailure) -> [String]
+    /// True when `path` names an existing directory.
+    func isDirectory(_ path: String) -> Bool
+    /// Opens an existing file, or creates an empty one when `create` is true.
+    func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile
+    /// Atomically renames `from` to `to`, replacing `to`.
+    func rename(_ from: String, to: String) throws(IOFailure)
+    /// Removes a file.
+    func removeFile(_ path: String) throws(IOFailure)
+    /// Makes the directory's entries (creations, renames, removals) durable.
+    func syncDirectory(_ path: String) throws(IOFailure)
+    /// Takes an exclusive, non-blocking lock on `path` (created if missing); throws `EWOULDBLOCK`
+    /// when another holder has it. The lock lasts until the returned token is released.
+    func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock
+}
+
+/// An open file of a ``Storage``.
+public protocol StorageFile: AnyObject, Sendable {
+    /// The path it was opened with (used in diagnostics).
+    var path: String { get }
+    /// The current file size in bytes.
+    func size() throws(IOFailure) -> Int
+    /// Extends the file to `size` bytes of written zeros (not sparse, not unwritten extents)
+    /// and syncs them, so later writes into it never allocate (SPEC §11: syncs are 2× cheaper).
+    func preallocateZeroed(size: Int) throws(IOFailure)
+    /// Writes all of `bytes` at `offset` (short writes are continued), then, when `sync` is
+    /// true, makes them durable with `fdatasync`. `bytes` and `offset` are block-aligned when
+    /// the caller uses ``requiresAlignedWrites``; `newBytesFrom` is the first byte the caller
+    /// has not written before (a buffered backend may skip the rewritten prefix).
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure)
+    /// Makes everything written so far durable (`fdatasync`).
+    func syncData() throws(IOFailure)
+    /// Reads up to `buffer.count` bytes at `offset`; returns the number read (0 at end of file).
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int
+    /// Maps the whole file read-only. The mapping stays valid while the region is alive, even
+    /// after the file is closed or removed.
+    func mapReadOnly() throws(IOFailure) -> MappedRegion
+    /// Shrinks or extends the file to `size` bytes (`ftruncate`).
+    func truncate(to size: Int) throws(IOFailure)
+    /// True when writes must be whole blocks at block-aligned offsets (O_DIRECT).
+    var requiresAlignedWrites: Bool { get }
+    /// Closes the file; later calls fail with `EBADF`.
+    func close()
+}
+
+/// A held lock; released by ``release()`` or when the process exits.
+public protocol StorageLock: AnyObject, Sendable {
+    func release()
+}

@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CURing
+import SystemPackage
+
+/// Every raw Linux call the log makes, each wrapped once: `EINTR` retried, failures turned
+/// into ``IOFailure`` naming the operation and path. Nothing else in AQLog calls Glibc I/O.
+enum Syscalls {
+    static func failure(_ op: String, _ path: String, offset: Int? = nil) -> IOFailure {
+        IOFailure(op, path: path, errno: Errno(rawValue: Glibc.errno), offset: offset)
+    }
+
+    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(IOFailure) -> Int32 {
+        while true {
+            let fd = curing_open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return fd }
+            if Glibc.errno != EINTR { throw failure("open", path) }
+        }
+    }
+
+    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// Writes all of `bytes` at `offset`, continuing after short writes.
+    static func pwriteAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(IOFailure) {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n > 0 { done += n; continue }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            if n == 0 { throw IOFailure("pwrite", path: path, errno: .ioError, offset: offset + done) }
+            throw failure("pwrite", path, offset: offset + done)
+        }
+    }
+
+    static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws(IOFailure) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n > 0 { done += n; continue }
+            if n == 0 { break }
+            if Glibc.errno == EINTR { continue }
+            throw failure("pread", path, offset: offset + done)
+        }
+        return done
+    }
+
+    static func fdatasync(_ fd: Int32, path: String) throws(IOFailure) {
+        // Never retried after a real failure: the kernel may have dropped the dirty pages (fsyncgate).
+        while Glibc.fdatasync(fd) != 0 {
+            if Glibc.errno != EINTR { throw failure("fdatasync", path) }
+        }
+    }
+
+    static func fsync(_ fd: Int32, path: String) throws(IOFailure) {
+        while Glibc.fsync(fd) != 0 {
+            if Glibc.errno != EINTR { throw failure("fsync", path) }
+        }
+    }
+
+    static func fileSize(_ fd: Int32, path: String) throws(IOFailure) -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw failure("fstat", path) }
+        return Int(st.st_size)
+    }
+
+    static func ftruncate(_ fd: Int32, _ size: Int, path: String) throws(IOFailure) {
+        while Glibc.ftruncate(fd, off_t(size)) != 0 {
+            if Glibc.errno != EINTR { throw failure("ftruncate", path) }
+        }
+    }
+
+    /// Reserves blocks (`fallocate` mode 0): fails fast with `ENOSPC` instead of mid-write.
+    static func fallocate(_ fd: Int32, size: Int, path: String) throws(IOFailure) {
+        while curing_fallocate(fd, 0, 0, off_t(size)) != 0 {
+            let e = curing_errno()
+            if e == EINTR { continue }
+            if e == EOPNOTSUPP { return }  // e.g. tmpfs without fallocate: zero-fill still reserves
+            throw IOFailure("fallocate", path: path, errno: Errno(rawValue: e))
+        }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(IOFailure) {
+        guard Glibc.rename(from, to) == 0 else { throw failure("rename", from) }
+    }
+
+    static func unlink(_ path: String) throws(IOFailure) {
+        guard Glibc.unlink(path) == 0 else { throw failure("unlink", path) }
+    }
+
+    static func mkdir(_ path: String) throws(IOFailure) {
+        if Glibc.mkdir(path, 0o755) == 0 { return }
+        if Glibc.errno == EEXIST, isDirectory(path) { return }
+        throw failure("mkdir", path)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func listDirectory(_ path: String) throws(IOFailure) -> [String] {
+        guard let dir = opendir(path) else { throw failure("opendir", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    static func syncDirectory(_ path: String) throws(IOFailure) {
+        let fd = try open(path, flags: O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try fsync(fd, path: path)
+    }
+
+    static func flockExclusive(_ fd: Int32, path: String) throws(IOFailure) {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if Glibc.errno != EINTR { throw failure("flock", path) }
+        }
+    }
+
+    static func mapReadOnly(_ fd: Int32, size: Int, path: String) throws(IOFailure) -> MappedRegion {
+        if size == 0 {
+            return MappedRegion(bytes: UnsafeRawBufferPointer(start: nil, count: 0), release: { _ in })
+        }
+        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else {
+            throw failure("mmap", path)
+        }
+        _ = madvise(p, size, MADV_SEQUENTIAL)
+        return MappedRegion(bytes: UnsafeRawBufferPointer(start: p, count: size)) { region in
+            _ = munmap(UnsafeMutableRawPointer(mutating: region.baseAddress), region.count)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CURing
+import SystemPackage
+
+/// A file whose commits go through an io_uring ring: one submission carries the write and a
+/// linked `fdatasync` (`IOSQE_IO_LINK` + `IORING_FSYNC_DATASYNC`), so a commit costs one
+/// `io_uring_enter` instead of two system calls. Reads, preallocation and mapping use the
+/// plain calls. The ring is owned by the file and used by one committing thread at a time.
+final class URingFile: StorageFile, @unchecked Sendable {
+    let fd: Int32
+    let path: String
+    private let ring: URing
+    var requiresAlignedWrites: Bool { false }
+
+    init(fd: Int32, path: String) throws(IOFailure) {
+        self.fd = fd
+        self.path = path
+        ring = try URing(entries: 8, path: path)
+    }
+
+    func size() throws(IOFailure) -> Int { try Syscalls.fileSize(fd, path: path) }
+    func preallocateZeroed(size: Int) throws(IOFailure) { try zeroFill(fd: fd, path: path, size: size) }
+    func syncData() throws(IOFailure) { try ring.sync(fd: fd, path: path) }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
+        try Syscalls.pread(fd, buffer, at: offset, path: path)
+    }
+    func mapReadOnly() throws(IOFailure) -> MappedRegion { try Syscalls.mapReadOnly(fd, size: try size(), path: path) }
+    func truncate(to size: Int) throws(IOFailure) { try Syscalls.ftruncate(fd, size, path: path) }
+    func close() { Syscalls.close(fd) }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
+        let skip = max(0, min(newBytesFrom - offset, bytes.count))
+        var rest = UnsafeRawBufferPointer(rebasing: bytes[skip...])
+        var position = offset + skip
+        while true {
+            let written = try ring.writeThenSync(fd: fd, rest, at: position, sync: sync, path: path)
+            if written == rest.count { return }
+            // Short write: the kernel cancelled the linked sync; continue with the remainder.
+            rest = UnsafeRawBufferPointer(rebasing: rest[written...])
+            position += written
+        }
+    }
+}
+
+/// A minimal io_uring ring: submit a write (optionally with a linked `fdatasync`) and wait
+/// for its completions. Policy (what to write, when to sync) stays with the caller.
+final class URing: @unchecked Sendable {
+    private let ring: OpaquePointer
+
+    /// Set to make ring setup fail as if io_uring were disabled (tests of the fallback path).
+    nonisolated(unsafe) static var forcedSetupFailure: Errno?
+
+    init(entries: UInt32, path: String) throws(IOFailure) {
+        if let forced = URing.forcedSetupFailure { throw IOFailure("io_uring_queue_init", path: path, errno: forced) }
+        var error: Int32 = 0
+        guard let r = curing_ring_create(entries, &error) else {
+            throw IOFailure("io_uring_queue_init", path: path, errno: Errno(rawValue: -error))
+        }
+        ring = r
+    }
+
+    deinit { curing_ring_destroy(ring) }
+
+    /// True when this kernel lets the process create a ring (ENOSYS, EPERM and
+    /// `kernel.io_uring_disabled` all make it false).
+    static var isAvailable: Bool {
+        guard forcedSetupFailure == nil else { return false }
+        var error: Int32 = 0
+        guard let r = curing_ring_create(2, &error) else { return false }
+        curing_ring_destroy(r)
+        return true
+    }
+
+    /// Submits a write of `bytes` at `offset`, linked to an `fdatasync` when `sync`; waits for
+    /// both. Returns the bytes written (possibly short, in which case no sync happened).
+    func writeThenSync(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, sync: Bool, path: String) throws(IOFailure) -> Int {
+        try check(curing_queue_write(ring, fd, bytes.baseAddress, UInt32(bytes.count), UInt64(offset), 1, sync ? 1 : 0), "io_uring_get_sqe", path)
+        if sync { try check(curing_queue_fdatasync(ring, fd, 2, 0), "io_uring_get_sqe", path) }
+        let expected: Int32 = sync ? 2 : 1
+        try submit(wait: expected, path: path)
+        var written = -1
+        var syncResult: Int32 = 0
+        for _ in 0..<expected {
+            let (tag, res) = try reap(path: path)
+            if tag == 1 { written = Int(res) } else { syncResult = res }
+        }
+        if written < 0 { throw IOFailure("io_uring write", path: path, errno: Errno(rawValue: Int32(-written)), offset: offset) }
+        if written == 0 && bytes.count > 0 { throw IOFailure("io_uring write", path: path, errno: .ioError, offset: offset) }
+        if written == bytes.count && sync && syncResult < 0 {
+            throw IOFailure("io_uring fdatasync", path: path, errno: Errno(rawValue: -syncResult))
+        }
+        return written
+    }
+
+    /// A standalone `fdatasync` through the ring.
+    func sync(fd: Int32, path: String) throws(IOFailure) {
+        try check(curing_queue_fdatasync(ring, fd, 2, 0), "io_uring_get_sqe", path)
+        try submit(wait: 1, path: path)
+        let (_, res) = try reap(path: path)
+        if res < 0 { throw IOFailure("io_uring fdatasync", path: path, errno: Errno(rawValue: -res)) }
+    }
+
+    private func check(_ rc: Int32, _ op: String, _ path: String) throws(IOFailure) {
+        if rc < 0 { throw IOFailure(op, path: path, errno: Errno(rawValue: -rc)) }
+    }
+
+    private func submit(wait: Int32, path: String) throws(IOFailure) {
+        while true {
+            let rc = curing_submit_and_wait(ring, UInt32(wait))
+            if rc >= 0 { return }
+            if rc != -EINTR { throw IOFailure("io_uring_submit_and_wait", path: path, errno: Errno(rawValue: -rc)) }
+        }
+    }
+
+    private func reap(path: String) throws(IOFailure) -> (UInt64, Int32) {
+        var tag: UInt64 = 0
+        var res: Int32 = 0
+        while true {
+            let rc = curing_wait_completion(ring, &tag, &res)
+            if rc == 0 { return (tag, res) }
+            if rc != -EINTR { throw IOFailure("io_uring_wait_cqe", path: path, errno: Errno(rawValue: -rc)) }
+        }
+    }
+}

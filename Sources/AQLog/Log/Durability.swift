@@ -1,0 +1,14 @@
+/// When an append is acknowledged.
+public enum Durability: Sendable, Equatable {
+    /// After the `fdatasync` that covers the record completed (default).
+    case sync
+    /// Like `sync`, but the committer waits up to `maxDelay` (or until `maxBytes` are staged)
+    /// for more producers to share one sync. Only the concurrent ``Log`` waits; the
+    /// single-owner ``LogWriter`` behaves as `sync`.
+    case group(maxDelay: Duration, maxBytes: Int)
+    /// After the write reached the OS page cache (survives a process crash, not power loss);
+    /// synced on ``LogWriter/flush()``, on roll and on close.
+    case deferred
+
+    var syncsEachCommit: Bool { if case .deferred = self { return false } else { return true } }
+}

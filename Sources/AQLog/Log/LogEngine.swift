@@ -1,0 +1,306 @@
+import Logging
+
+/// The log's state machine: staging, committing, rolling, poisoning. Not thread-safe: the
+/// single-owner ``LogWriter`` calls it directly, the concurrent ``Log`` under its lock.
+///
+/// A commit has three steps so the concurrent log can write one batch while producers fill
+/// the next: ``beginCommit()`` (finish the batch, swap buffers; under the lock),
+/// ``BatchBuffer`` written by ``write(_:sync:)`` (outside the lock), ``completeCommit(_:synced:)``
+/// (under the lock). At most one batch is ever written but not yet synced (recovery relies on it).
+final class LogEngine {
+    let storage: any Storage
+    let directory: String
+    let options: LogOptions
+    let maxRecordSize: Int
+    /// Size of every segment of this log (fixed when the log was created).
+    let segmentSize: Int
+    let logger = Logger(label: "aqlog")
+    private var lock: (any StorageLock)?
+    private(set) var sealed: [SegmentDescriptor]
+    private(set) var active: ActiveSegment
+    private let preparer: SegmentPreparer
+    /// The batch producers stage into.
+    private(set) var filling: BatchBuffer
+    /// The other buffer: being written, or idle.
+    private var spare: BatchBuffer
+    /// Last sequence handed out (staged or committed).
+    private(set) var lastAssigned: UInt64
+    /// Last sequence whose batch reached the file.
+    private(set) var lastWritten: UInt64
+    /// Last sequence known synced.
+    private(set) var durableThrough: UInt64
+    private(set) var poison: IOFailure?
+    private(set) var isClosed = false
+    private(set) var writeInFlight = false
+    let recoveryReport: RecoveryReport
+    let metrics: LogMetrics
+
+    var logID: LogID { active.descriptor.header.logID }
+
+    /// Opens (creating when allowed) the log in `directory`, recovering it first.
+    init(directory: String, options: LogOptions, storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
+        guard options.segmentSize >= SegmentLayout.minimumSegmentSize, options.segmentSize <= SegmentLayout.maximumSegmentSize,
+              options.segmentSize % SegmentLayout.blockSize == 0 else {
+            throw .invalidOptions("segment size must be a multiple of 4096 between \(SegmentLayout.minimumSegmentSize) and \(SegmentLayout.maximumSegmentSize)")
+        }
+        if let m = options.maxRecordSize, m > SegmentLayout.largestRecord(segmentSize: options.segmentSize) || m < 0 {
+            throw .invalidOptions("max record size \(m) does not fit a \(options.segmentSize)-byte segment (largest \(SegmentLayout.largestRecord(segmentSize: options.segmentSize)))")
+        }
+        self.storage = storage
+        self.directory = directory
+        self.options = options
+        metrics = LogMetrics(directory: directory)
+        if !storage.isDirectory(directory) {
+            guard options.createIfMissing else { throw .notFound(path: directory) }
+            try io { () throws(IOFailure) in try storage.createDirectory(directory) }
+        }
+        let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
+        let held: any StorageLock
+        do { held = try storage.lockExclusive(lockPath) } catch {
+            if error.errno == .wouldBlock { throw .logLocked(path: directory) }
+            throw .io(error)
+        }
+        lock = held
+        do {
+            let outcome = try LogRecovery(storage: storage, directory: directory)
+                .recover(policy: options.recoveryPolicy, repair: true)
+            var report = outcome.report
+            sealed = outcome.sealed
+            let segmentSize = outcome.open?.descriptor.segmentSize ?? outcome.sealed.last?.segmentSize ?? options.segmentSize
+            preparer = SegmentPreparer(storage: storage, directory: directory, size: segmentSize,
+                                       background: backgroundPreparation)
+            let buffered = 2 * SegmentLayout.blockSize + 64 * 1024
+            filling = BatchBuffer(capacity: buffered)
+            spare = BatchBuffer(capacity: buffered)
+            if let open = outcome.open {
+                active = ActiveSegment(file: open.file, descriptor: open.descriptor, offsets: open.offsets,
+                                       segmentDigest: open.segmentDigest)
+                durableThrough = open.descriptor.lastSequence
+                maxRecordSize = Int(open.descriptor.header.maxRecordSize)
+            } else {
+                let previous = outcome.sealed.last
+                let logID = previous?.header.logID ?? LogID.random()
+                let max = previous.map { Int($0.header.maxRecordSize) } ?? options.effectiveMaxRecordSize(segmentSize: options.segmentSize)
+                active = try Self.activate(storage: storage, directory: directory, preparer: preparer, logID: logID,
+                                           maxRecordSize: max, base: (previous?.lastSequence ?? 0) &+ 1,
+                                           previousDigest: previous?.trailerChecksum ?? 0)
+                durableThrough = previous?.lastSequence ?? 0
+                maxRecordSize = max
+                report.segments += 1
+            }
+            self.segmentSize = segmentSize
+            lastAssigned = active.descriptor.lastSequence
+            lastWritten = lastAssigned
+            recoveryReport = report
+            let prefix = try Self.tailPrefix(of: active)
+            prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
+            preparer.start()
+        } catch {
+            held.release()
+            throw error
+        }
+        metrics.recovered(recoveryReport)
+        logger.info("opened log", metadata: [
+            "directory": "\(directory)", "segments": "\(recoveryReport.segments)",
+            "lastSequence": "\(lastAssigned)", "repairedBytes": "\(recoveryReport.bytesRepaired)",
+            "duration": "\(recoveryReport.duration)"])
+    }
+
+    /// The bytes of the active segment's last partial block (carried into the next batch).
+    private static func tailPrefix(of segment: ActiveSegment) throws(LogError) -> [UInt8] {
+        let start = alignDown(segment.dataEnd, SegmentLayout.blockSize)
+        var bytes = [UInt8](repeating: 0, count: segment.dataEnd - start)
+        guard !bytes.isEmpty else { return bytes }
+        var read = Result<Int, IOFailure>.success(0)
+        bytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try segment.file.read(into: b, at: start) } }
+        let n = try io { () throws(IOFailure) in try read.get() }
+        guard n == bytes.count else { throw .io(IOFailure("pread", path: segment.path, errno: .ioError, offset: start)) }
+        return bytes
+    }
+
+    /// Turns a prepared zero-filled file into the segment starting at `base`: header, sync,
+    /// rename to its final name, directory sync.
+    private static func activate(storage: any Storage, directory: String, preparer: SegmentPreparer, logID: LogID,
+                                 maxRecordSize: Int, base: UInt64, previousDigest: UInt32) throws(LogError) -> ActiveSegment {
+        let (file, preparedPath) = try io { () throws(IOFailure) in try preparer.take() }
+        do {
+            let size = try io { () throws(IOFailure) in try file.size() }
+            let header = SegmentHeader(maxRecordSize: UInt32(maxRecordSize), logID: logID, baseSequence: base,
+                                       segmentSize: UInt64(size), previousDigest: previousDigest)
+            let block = AlignedBuffer(capacity: SegmentLayout.blockSize)
+            let crc = header.encode(into: block.mutableBytes)
+            let path = LogDirectoryLayout.join(directory, SegmentName.fileName(baseSequence: base))
+            try io { () throws(IOFailure) in
+                try file.write(block.bytes(0..<SegmentLayout.blockSize), at: 0, newBytesFrom: 0, sync: true)
+                try storage.rename(preparedPath, to: path)
+                try storage.syncDirectory(directory)
+            }
+            let descriptor = SegmentDescriptor(path: path, header: header, headerChecksum: crc, trailer: nil, trailerChecksum: nil,
+                                               lastSequence: base &- 1, dataEnd: SegmentLayout.dataStart)
+            return ActiveSegment(file: file, descriptor: descriptor, offsets: [], segmentDigest: 0)
+        } catch {
+            file.close()
+            throw error
+        }
+    }
+
+    // MARK: - Checks
+
+    func checkWritable() throws(LogError) {
+        if isClosed { throw .closed }
+        if let cause = poison { throw .poisoned(cause: cause) }
+    }
+
+    func checkSize(_ count: Int) throws(LogError) {
+        if count > maxRecordSize { throw .recordTooLarge(size: count, limit: maxRecordSize) }
+    }
+
+    // MARK: - Staging
+
+    /// Whether a record of `payloadLength` bytes fits in the active segment after what is staged.
+    func fitsInActive(payloadLength: Int) -> Bool {
+        let end = filling.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + BatchBuffer.commitCost
+        return active.fits(end: end, additionalRecords: filling.recordCount + 1)
+    }
+
+    /// Stages a record into the filling batch; the caller checked size, writability and fit.
+    func stage(_ payload: UnsafeRawBufferPointer, payloadChecksum: UInt32) -> UInt64 {
+        lastAssigned &+= 1
+        filling.stage(payload, sequence: lastAssigned, payloadChecksum: payloadChecksum)
+        return lastAssigned
+    }
+
+    var stagedRecords: Int { filling.recordCount }
+    var stagedBytes: Int { filling.stagedBytes }
+
+    // MARK: - Committing
+
+    /// Finishes the filling batch with its commit frame and swaps buffers; the returned batch
+    /// must be written with ``write(_:sync:)`` and then passed to ``completeCommit(_:result:)``.
+    func beginCommit() -> BatchBuffer {
+        precondition(!writeInFlight && !filling.isEmpty)
+        let batch = filling
+        batch.finish(durableThrough: durableThrough)
+        spare.reset(at: batch.fileEnd, prefix: batch.tailPrefix)
+        filling = spare
+        spare = batch
+        writeInFlight = true
+        return batch
+    }
+
+    /// The I/O of a commit. Safe to call without the caller's lock: touches only the batch and the file.
+    func write(_ batch: BatchBuffer, sync: Bool) -> IOFailure? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do throws(IOFailure) {
+            try active.file.write(batch.writeBytes, at: batch.fileOffset, newBytesFrom: batch.fileOffset + batch.carried, sync: sync)
+        } catch {
+            return error
+        }
+        metrics.committed(records: batch.recordCount, bytes: batch.stagedBytes, synced: sync, duration: clock.now - start)
+        return nil
+    }
+
+    /// Records the outcome of a commit's I/O. On failure the log is poisoned (fail closed):
+    /// the kernel may have dropped the dirty pages, so nothing later may be acknowledged.
+    func completeCommit(_ batch: BatchBuffer, synced: Bool, failure: IOFailure?) throws(LogError) {
+        writeInFlight = false
+        if let failure {
+            poisonLog(failure, unwrittenFrom: batch)
+            throw .poisoned(cause: failure)
+        }
+        active.committed(batch)
+        lastWritten = batch.lastSequence
+        if synced { durableThrough = batch.lastSequence }
+    }
+
+    /// Stages nothing; makes everything written durable.
+    func sync() throws(LogError) {
+        try checkWritable()
+        guard durableThrough < lastWritten else { return }
+        do throws(IOFailure) { try active.file.syncData() } catch {
+            poisonLog(error, unwrittenFrom: nil)
+            throw .poisoned(cause: error)
+        }
+        durableThrough = lastWritten
+    }
+
+    private func poisonLog(_ failure: IOFailure, unwrittenFrom batch: BatchBuffer?) {
+        poison = failure
+        logger.error("log poisoned", metadata: ["cause": "\(failure)", "directory": "\(directory)"])
+        metrics.poisoned()
+        // Best effort: clear a batch whose write failed so a later recovery cannot take a
+        // complete-looking copy of it for acknowledged data. Its sync is not retried.
+        if let batch, !failure.operation.contains("sync") {
+            let zeros = AlignedBuffer(capacity: batch.used)
+            if batch.carried > 0 {
+                zeros.mutableBytes.baseAddress!.copyMemory(from: batch.writeBytes.baseAddress!, byteCount: batch.carried)
+            }
+            try? active.file.write(zeros.bytes(0..<batch.used), at: batch.fileOffset,
+                                   newBytesFrom: batch.fileOffset + batch.carried, sync: true)
+        }
+    }
+
+    // MARK: - Rolling
+
+    /// Seals the active segment and continues in the prepared next one. Requires nothing
+    /// staged and no write in flight. When the next file cannot be prepared (e.g. `ENOSPC`)
+    /// this throws with the active segment untouched; the next attempt retries.
+    func roll() throws(LogError) {
+        precondition(filling.isEmpty && !writeInFlight)
+        try checkWritable()
+        // Prepare first: a failure here leaves the log fully usable.
+        let (nextFile, preparedPath) = try io { () throws(IOFailure) in try preparer.take() }
+        let sealedDescriptor: SegmentDescriptor
+        do throws(IOFailure) { sealedDescriptor = try active.seal() } catch {
+            nextFile.close()
+            poisonLog(error, unwrittenFrom: nil)
+            throw .poisoned(cause: error)
+        }
+        durableThrough = lastWritten
+        let header = SegmentHeader(maxRecordSize: UInt32(maxRecordSize), logID: logID, baseSequence: lastWritten &+ 1,
+                                   segmentSize: UInt64(segmentSize), previousDigest: sealedDescriptor.trailerChecksum!)
+        let path = LogDirectoryLayout.join(directory, SegmentName.fileName(baseSequence: header.baseSequence))
+        let block = AlignedBuffer(capacity: SegmentLayout.blockSize)
+        let crc = header.encode(into: block.mutableBytes)
+        do throws(IOFailure) {
+            try nextFile.write(block.bytes(0..<SegmentLayout.blockSize), at: 0, newBytesFrom: 0, sync: true)
+            try storage.rename(preparedPath, to: path)
+            try storage.syncDirectory(directory)
+        } catch {
+            nextFile.close()
+            poisonLog(error, unwrittenFrom: nil)
+            throw .poisoned(cause: error)
+        }
+        active.file.close()
+        sealed.append(sealedDescriptor)
+        let descriptor = SegmentDescriptor(path: path, header: header, headerChecksum: crc, trailer: nil, trailerChecksum: nil,
+                                           lastSequence: header.baseSequence &- 1, dataEnd: SegmentLayout.dataStart)
+        active = ActiveSegment(file: nextFile, descriptor: descriptor, offsets: [], segmentDigest: 0)
+        filling.reset(at: active.dataEnd, prefix: UnsafeRawBufferPointer(start: nil, count: 0))
+        preparer.start()
+        metrics.rolled(sealed: sealed.count + 1)
+        logger.info("rolled segment", metadata: ["sealed": "\(sealedDescriptor.fileName)", "next": "\(descriptor.fileName)"])
+    }
+
+    // MARK: - Closing
+
+    /// Syncs what was written, releases the lock and closes files. Idempotent.
+    func close() throws(LogError) {
+        guard !isClosed else { return }
+        precondition(filling.isEmpty && !writeInFlight)
+        var failure: LogError?
+        if poison == nil, durableThrough < lastWritten {
+            do throws(LogError) { try sync() } catch { failure = error }
+        }
+        isClosed = true
+        preparer.cancel()
+        active.file.close()
+        lock?.release()
+        lock = nil
+        if let failure { throw failure }
+    }
+
+    /// All segments, sealed then active, as readers see them.
+    var descriptors: [SegmentDescriptor] { sealed + [active.descriptor] }
+}

@@ -1,0 +1,121 @@
+import SystemPackage
+
+/// Every way a log operation can fail. Each case names the file and, where relevant, the offset.
+public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// An append stated a sequence other than the next one; the log is unchanged.
+    case sequenceViolation(expected: UInt64, provided: UInt64)
+    /// A payload exceeds the log's maximum record size (the same limit recovery enforces).
+    case recordTooLarge(size: Int, limit: Int)
+    /// Another process (or handle) holds the directory's writer lock.
+    case logLocked(path: String)
+    /// The directory does not exist and creation was not requested, or is not a directory.
+    case notFound(path: String)
+    /// A system call failed (`ENOSPC`, `EIO`, `EACCES`, …).
+    case io(IOFailure)
+    /// An earlier `fdatasync` (or unrecoverable write) failed: the log refuses all further
+    /// appends until it is reopened, because the kernel may have dropped the dirty pages.
+    case poisoned(cause: IOFailure)
+    /// The log was closed.
+    case closed
+    /// Recovery found damage that is not a torn tail; nothing was changed.
+    case corruption(CorruptionDiagnosis)
+    /// Recovery found a torn tail and the policy is `.strict`; nothing was changed.
+    case tornTail(TornTail)
+    /// The options are inconsistent (e.g. a maximum record size larger than a segment holds).
+    case invalidOptions(String)
+
+    public var description: String {
+        switch self {
+        case let .sequenceViolation(expected, provided): return "sequence violation: expected \(expected), provided \(provided)"
+        case let .recordTooLarge(size, limit): return "record too large: \(size) bytes exceeds the limit of \(limit)"
+        case let .logLocked(path): return "\(path): log is locked by another writer"
+        case let .notFound(path): return "\(path): no such log directory"
+        case let .io(failure): return failure.description
+        case let .poisoned(cause): return "log poisoned by an earlier failure (\(cause)); reopen to recover"
+        case .closed: return "log is closed"
+        case let .corruption(d): return d.description
+        case let .tornTail(t): return t.description
+        case let .invalidOptions(why): return "invalid options: \(why)"
+        }
+    }
+}
+
+/// Where and why recovery refused a log.
+public struct CorruptionDiagnosis: Equatable, Sendable, CustomStringConvertible {
+    /// The segment file (or directory, for continuity problems).
+    public var file: String
+    /// Byte offset in `file` of the first damaged frame or field.
+    public var offset: Int
+    /// What is wrong there.
+    public var reason: CorruptionReason
+
+    public init(file: String, offset: Int, reason: CorruptionReason) {
+        self.file = file
+        self.offset = offset
+        self.reason = reason
+    }
+
+    public var description: String { "\(file): corruption at offset \(offset): \(reason)" }
+}
+
+/// The corruption taxonomy (stable snake_case names in `aq-wal` JSON output).
+public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertible {
+    case incompleteHeader
+    case incompletePayload
+    case checksumMismatch
+    case unsupportedVersion(UInt32)
+    case badSegmentHeader
+    case badFooter(String)
+    case sequenceGap(expected: UInt64, found: UInt64)
+    case missingSegment(expectedSequence: UInt64)
+    case foreignSegment
+    case oversizedLength(UInt32)
+    /// A commit frame that does not match the records before it, or damage followed by
+    /// committed data (acknowledged records would be lost by truncating).
+    case damagedCommittedData
+
+    /// Stable machine-readable name.
+    public var code: String {
+        switch self {
+        case .incompleteHeader: return "incomplete_header"
+        case .incompletePayload: return "incomplete_payload"
+        case .checksumMismatch: return "checksum_mismatch"
+        case .unsupportedVersion: return "unsupported_version"
+        case .badSegmentHeader: return "bad_segment_header"
+        case .badFooter: return "bad_footer"
+        case .sequenceGap: return "sequence_gap"
+        case .missingSegment: return "missing_segment"
+        case .foreignSegment: return "foreign_segment"
+        case .oversizedLength: return "oversized_length"
+        case .damagedCommittedData: return "damaged_committed_data"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .unsupportedVersion(v): return "\(code) (version \(v))"
+        case let .badFooter(why): return "\(code) (\(why))"
+        case let .sequenceGap(e, f): return "\(code) (expected sequence \(e), found \(f))"
+        case let .missingSegment(e): return "\(code) (no segment holds sequence \(e))"
+        case let .oversizedLength(n): return "\(code) (declared length \(n))"
+        default: return code
+        }
+    }
+}
+
+/// A damaged region after the last commit point that no committed data follows.
+public struct TornTail: Equatable, Sendable, CustomStringConvertible {
+    public var file: String
+    /// Offset of the first byte after the last intact commit.
+    public var offset: Int
+    /// Bytes from `offset` to the end of the damaged region.
+    public var length: Int
+    /// Why the scan stopped at `offset`.
+    public var reason: CorruptionReason
+    /// Records that were complete but never committed (never acknowledged), now discarded.
+    public var uncommittedRecords: Int
+
+    public var description: String {
+        "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records)"
+    }
+}

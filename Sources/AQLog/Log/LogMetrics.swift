@@ -1,0 +1,55 @@
+import Metrics
+
+/// swift-metrics instruments for one log; no-ops unless the application bootstraps a backend.
+struct LogMetrics: Sendable {
+    let appends: Counter
+    let appendedBytes: Counter
+    let batchRecords: Recorder
+    let syncLatency: Timer
+    let rolls: Counter
+    let segments: Gauge
+    let poisonings: Counter
+    let recoveryDuration: Timer
+    let repairedBytes: Counter
+
+    init(directory: String) {
+        let dims = [("directory", directory)]
+        appends = Counter(label: "aqlog_appended_records_total", dimensions: dims)
+        appendedBytes = Counter(label: "aqlog_appended_bytes_total", dimensions: dims)
+        batchRecords = Recorder(label: "aqlog_batch_records", dimensions: dims)
+        syncLatency = Timer(label: "aqlog_commit_duration", dimensions: dims)
+        rolls = Counter(label: "aqlog_segment_rolls_total", dimensions: dims)
+        segments = Gauge(label: "aqlog_segments", dimensions: dims)
+        poisonings = Counter(label: "aqlog_poisoned_total", dimensions: dims)
+        recoveryDuration = Timer(label: "aqlog_recovery_duration", dimensions: dims)
+        repairedBytes = Counter(label: "aqlog_recovery_repaired_bytes_total", dimensions: dims)
+    }
+
+    func committed(records: Int, bytes: Int, synced: Bool, duration: Duration) {
+        appends.increment(by: records)
+        appendedBytes.increment(by: bytes)
+        batchRecords.record(records)
+        if synced { syncLatency.recordNanoseconds(duration.nanoseconds) }
+    }
+
+    func rolled(sealed: Int) {
+        rolls.increment()
+        segments.record(sealed)
+    }
+
+    func poisoned() { poisonings.increment() }
+
+    func recovered(_ report: RecoveryReport) {
+        recoveryDuration.recordNanoseconds(report.duration.nanoseconds)
+        repairedBytes.increment(by: report.bytesRepaired)
+        segments.record(report.segments)
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds (saturating).
+    var nanoseconds: Int64 {
+        let (s, a) = components
+        return s.multipliedReportingOverflow(by: 1_000_000_000).overflow ? .max : s * 1_000_000_000 + a / 1_000_000_000
+    }
+}

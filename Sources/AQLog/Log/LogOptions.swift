@@ -1,0 +1,47 @@
+/// How a log is opened and written.
+public struct LogOptions: Sendable, Equatable {
+    /// Segment file size for new segments (default 64 MiB). An existing log keeps the size
+    /// recorded in each segment's header.
+    public var segmentSize: Int = SegmentLayout.defaultSegmentSize
+    /// Largest payload accepted; recorded in each new segment header and enforced on read.
+    /// Default: 16 MiB, or what fits in one segment if that is less.
+    public var maxRecordSize: Int?
+    /// What recovery does with a torn tail on open.
+    public var recoveryPolicy: RecoveryPolicy = .truncateTornTail
+    /// Create the directory (not its parents) and an empty log when none exists.
+    public var createIfMissing: Bool = true
+    /// How appends reach the disk.
+    public var backend: Backend = .auto
+
+    public init(segmentSize: Int = SegmentLayout.defaultSegmentSize, maxRecordSize: Int? = nil,
+                recoveryPolicy: RecoveryPolicy = .truncateTornTail, createIfMissing: Bool = true, backend: Backend = .auto) {
+        self.segmentSize = segmentSize
+        self.maxRecordSize = maxRecordSize
+        self.recoveryPolicy = recoveryPolicy
+        self.createIfMissing = createIfMissing
+        self.backend = backend
+    }
+
+    /// The effective maximum record size for a segment size.
+    func effectiveMaxRecordSize(segmentSize: Int) -> Int {
+        min(maxRecordSize ?? (16 << 20), SegmentLayout.largestRecord(segmentSize: segmentSize), FrameHeader.maxEncodableLength)
+    }
+}
+
+/// What recovery may repair.
+public enum RecoveryPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Zero a torn tail (never-acknowledged bytes after the last commit point) and report it.
+    case truncateTornTail
+    /// Refuse any damage, torn tail included, changing nothing.
+    case strict
+}
+
+/// The write path.
+public enum Backend: String, Sendable, Equatable, CaseIterable {
+    /// io_uring when the kernel allows a ring, else `pwritev` + `fdatasync`.
+    case auto
+    /// io_uring only (opening fails when rings are unavailable).
+    case uring
+    /// `pwrite` + `fdatasync`.
+    case posix
+}

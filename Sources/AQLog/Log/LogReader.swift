@@ -1,0 +1,121 @@
+/// Reads a log without the writer's lock: from any sequence, forward, zero-copy.
+///
+/// Opening costs what recovery costs without repair (two small reads per sealed segment and a
+/// scan of the open one); segments are mapped when first read. Payloads are handed out as
+/// views into the mapping that are valid only inside the closure, and each record's CRC-32C
+/// is checked as it is read. A reader sees the records committed when it was opened (see
+/// ``refresh()`` and ``LogTail`` to follow a live writer).
+public final class LogReader {
+    let storage: any Storage
+    public let directory: String
+    private var descriptors: [SegmentDescriptor] = []
+    private var openScan: [UInt32]?
+    private var views: [Int: SegmentView] = [:]
+    /// Check each record's checksum as it is read (default true).
+    public var verifyChecksums = true
+    /// What opening found (a torn tail is reported, not repaired: readers never write).
+    public private(set) var report = RecoveryReport()
+
+    /// Opens the log in `directory` for reading.
+    public static func open(directory: String) throws(LogError) -> LogReader {
+        try LogReader(directory: directory, storage: PosixStorage())
+    }
+
+    /// Opens the log over an explicit ``Storage``.
+    public init(directory: String, storage: any Storage) throws(LogError) {
+        self.storage = storage
+        self.directory = directory
+        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        try refresh()
+    }
+
+    /// Re-reads the directory: picks up records committed, segments rolled and segments
+    /// compacted since the last refresh. Mappings of unchanged sealed segments are kept.
+    public func refresh() throws(LogError) {
+        let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: false)
+        var all = outcome.sealed
+        openScan = nil
+        if let open = outcome.open {
+            all.append(open.descriptor)
+            openScan = open.offsets
+            open.file.close()
+        }
+        var kept: [Int: SegmentView] = [:]
+        for (i, d) in all.enumerated() where d.isSealed {
+            if let old = views.values.first(where: { $0.descriptor == d }) { kept[i] = old }
+        }
+        views = kept
+        descriptors = all
+        report = outcome.report
+    }
+
+    /// First readable sequence (0 when the log is empty).
+    public var firstSequence: UInt64 { descriptors.first(where: { $0.recordCount > 0 })?.baseSequence ?? 0 }
+    /// Last readable sequence (0 when the log is empty).
+    public var lastSequence: UInt64 { descriptors.last.map { $0.lastSequence } ?? 0 }
+    /// The segments, oldest first.
+    public var segments: [SegmentDescriptor] { descriptors }
+
+    /// Index of the segment holding `sequence`: binary search over base sequences.
+    private func segmentIndex(of sequence: UInt64) -> Int? {
+        var lo = 0, hi = descriptors.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let d = descriptors[mid]
+            if sequence < d.baseSequence { hi = mid - 1 } else if sequence > d.lastSequence { lo = mid + 1 } else { return mid }
+        }
+        return nil
+    }
+
+    private func view(_ i: Int) throws(LogError) -> SegmentView {
+        if let v = views[i] { return v }
+        let d = descriptors[i]
+        let file = try io { () throws(IOFailure) in try storage.openFile(d.path, create: false) }
+        defer { file.close() }
+        let region = try io { () throws(IOFailure) in try file.mapReadOnly() }
+        let v = SegmentView(descriptor: d, region: region, scannedOffsets: d.isSealed ? nil : openScan, lastSequence: d.lastSequence)
+        views[i] = v
+        return v
+    }
+
+    /// Calls `body` with the payload of `sequence` (a view valid only inside `body`).
+    public func withRecord<R>(_ sequence: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let i = segmentIndex(of: sequence) else { throw LogReadError.sequenceOutOfRange(sequence, first: firstSequence, last: lastSequence) }
+        return try body(try view(i).payload(of: sequence, verify: verifyChecksums))
+    }
+
+    /// A copy of the payload of `sequence`.
+    public func record(_ sequence: UInt64) throws -> [UInt8] { try withRecord(sequence) { Array($0) } }
+
+    /// Calls `body` for each record from `start` through `end` (default: the last), in order,
+    /// with a payload view valid only inside the call. Returning `false` stops early.
+    public func forEach(from start: UInt64 = 1, through end: UInt64? = nil,
+                        _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        let last = min(end ?? lastSequence, lastSequence)
+        var sequence = max(start, firstSequence)
+        guard sequence <= last, var i = segmentIndex(of: sequence) else { return }
+        while sequence <= last {
+            let v = try view(i)
+            let segmentLast = min(v.lastSequence, last)
+            while sequence <= segmentLast {
+                if try !body(sequence, try v.payload(of: sequence, verify: verifyChecksums)) { return }
+                sequence += 1
+            }
+            i += 1
+            guard i < descriptors.count else { return }
+        }
+    }
+
+    /// The same iteration with a `RawSpan` view that the compiler keeps from escaping.
+    public func forEachSpan(from start: UInt64 = 1, through end: UInt64? = nil,
+                            _ body: (UInt64, RawSpan) throws -> Bool) throws {
+        try forEach(from: start, through: end) { sequence, bytes in
+            try body(sequence, RawSpan(_unsafeBytes: bytes))
+        }
+    }
+}
+
+/// Errors of reading a sequence that the log does not hold.
+public enum LogReadError: Error, Equatable, Sendable {
+    case sequenceOutOfRange(UInt64, first: UInt64, last: UInt64)
+}

@@ -1,0 +1,121 @@
+/// The synchronous, single-owner writer: the simplest way to embed the log.
+///
+/// Each `append` call is one batch: its records are framed, written with a commit frame in
+/// one write, and (under ``Durability/sync``) synced before the call returns their
+/// sequences. Not `Sendable`: one owner at a time; use ``Log`` to append from many tasks.
+///
+/// ```swift
+/// let writer = try LogWriter.open(directory: "/var/lib/app/wal")
+/// let seq = try writer.append(Array("hello".utf8))   // durable when it returns
+/// try writer.close()
+/// ```
+public final class LogWriter {
+    let engine: LogEngine
+    /// When appends are acknowledged (`.group` behaves as `.sync` here).
+    public let durability: Durability
+
+    /// Opens the log in `directory`, creating it when `options.createIfMissing`, recovering
+    /// it under `options.recoveryPolicy`, and taking the directory's writer lock.
+    public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync) throws(LogError) -> LogWriter {
+        try LogWriter(directory: directory, options: options, durability: durability, storage: try resolveStorage(options.backend))
+    }
+
+    /// Opens the log over an explicit ``Storage`` (the simulator in tests).
+    public init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
+                storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
+        engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation)
+        self.durability = durability
+    }
+
+    deinit { try? engine.close() }
+
+    /// What recovery found and repaired when the log was opened.
+    public var recoveryReport: RecoveryReport { engine.recoveryReport }
+    /// The last appended sequence (0 for an empty log).
+    public var lastSequence: UInt64 { engine.lastWritten }
+    /// The sequence the next append receives.
+    public var nextSequence: UInt64 { engine.lastWritten &+ 1 }
+    /// The highest sequence known to be durable.
+    public var durableSequence: UInt64 { engine.durableThrough }
+    /// The largest payload accepted (also enforced by recovery and readers).
+    public var maxRecordSize: Int { engine.maxRecordSize }
+    /// The log's identity.
+    public var logID: LogID { engine.logID }
+
+    /// Appends one record; returns its sequence once durable (per ``durability``).
+    @discardableResult
+    public func append(_ payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+        try engine.checkWritable()
+        try engine.checkSize(payload.count)
+        return try appendChecked(CollectionOfOne(payload)).lowerBound
+    }
+
+    /// Appends one record; returns its sequence once durable (per ``durability``).
+    @discardableResult
+    public func append(_ payload: [UInt8]) throws(LogError) -> UInt64 {
+        var result = Result<UInt64, LogError>.success(0)
+        payload.withUnsafeBytes { p in result = Result { () throws(LogError) in try append(p) } }
+        return try result.get()
+    }
+
+    /// Appends one record that must receive `expectedSequence`; otherwise throws
+    /// ``LogError/sequenceViolation(expected:provided:)`` and changes nothing.
+    @discardableResult
+    public func append(_ payload: [UInt8], expectedSequence: UInt64) throws(LogError) -> UInt64 {
+        try engine.checkWritable()
+        guard expectedSequence == nextSequence else {
+            throw .sequenceViolation(expected: nextSequence, provided: expectedSequence)
+        }
+        return try append(payload)
+    }
+
+    /// Appends records as one batch (one write, one sync, unless a roll splits it); returns
+    /// their sequences (empty for no payloads). Sizes are checked first: a too-large record fails the whole call
+    /// before anything is written.
+    @discardableResult
+    public func append(contentsOf payloads: [[UInt8]]) throws(LogError) -> Range<UInt64> {
+        try engine.checkWritable()
+        for p in payloads { try engine.checkSize(p.count) }
+        guard !payloads.isEmpty else { return nextSequence..<nextSequence }
+        // Pin every payload's bytes for the duration of the batch without copying them.
+        let pointers = payloads.map { p in p.withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) } }
+        return try withExtendedLifetime(payloads) { () throws(LogError) in try appendChecked(pointers) }
+    }
+
+    private func appendChecked<C: Collection>(_ payloads: C) throws(LogError) -> Range<UInt64> where C.Element == UnsafeRawBufferPointer {
+        let first = engine.lastWritten &+ 1
+        let sync = durability.syncsEachCommit
+        for payload in payloads {
+            if !engine.fitsInActive(payloadLength: payload.count) {
+                if engine.stagedRecords > 0 { try commit(sync: false) }
+                try engine.roll()
+            }
+            _ = engine.stage(payload, payloadChecksum: CRC32C.checksum(payload))
+        }
+        try commit(sync: sync)
+        return first..<(engine.lastWritten &+ 1)
+    }
+
+    private func commit(sync: Bool) throws(LogError) {
+        let batch = engine.beginCommit()
+        let failure = engine.write(batch, sync: sync)
+        try engine.completeCommit(batch, synced: sync, failure: failure)
+    }
+
+    /// Makes every appended record durable (`fdatasync`). A failure poisons the log.
+    public func flush() throws(LogError) { try engine.sync() }
+
+    /// Flushes, releases the directory lock and closes files. Later calls throw ``LogError/closed``.
+    public func close() throws(LogError) { try engine.close() }
+}
+
+/// The storage for a backend choice: `.auto` picks io_uring when the kernel allows a ring.
+func resolveStorage(_ backend: Backend) throws(LogError) -> PosixStorage {
+    switch backend {
+    case .posix: return PosixStorage(writePath: .posix)
+    case .uring:
+        guard URing.isAvailable else { throw .io(IOFailure("io_uring_queue_init", path: "io_uring", errno: .noFunction)) }
+        return PosixStorage(writePath: .uring)
+    case .auto: return PosixStorage(writePath: URing.isAvailable ? .uring : .posix)
+    }
+}

@@ -1,0 +1,190 @@
+/// Opens every segment of a log directory and proves the log is whole.
+///
+/// Sealed segments cost two 64-byte reads each (header and trailer); only the last, unsealed
+/// segment is scanned (``SegmentScanner``). Continuity is checked pairwise: each header's base
+/// follows the previous trailer's last sequence and carries the previous trailer's checksum,
+/// so a missing, reordered or foreign segment is refused. A missing *head* (after compaction)
+/// is fine.
+struct LogRecovery {
+    let storage: any Storage
+    let directory: String
+
+    /// The open segment as recovery left it.
+    struct OpenSegment {
+        var descriptor: SegmentDescriptor
+        var file: any StorageFile
+        var offsets: [UInt32]
+        var segmentDigest: UInt32
+        var durableThrough: UInt64
+    }
+
+    struct Outcome {
+        var sealed: [SegmentDescriptor]
+        /// The unsealed last segment; nil when the log has no segments or the last is sealed.
+        var open: OpenSegment?
+        var report: RecoveryReport
+    }
+
+    /// Segment file names in sequence order, with other entries.
+    static func listSegments(_ storage: any Storage, _ directory: String) throws(IOFailure) -> (segments: [(UInt64, String)], others: [String]) {
+        var segments: [(UInt64, String)] = []
+        var others: [String] = []
+        for name in try storage.listDirectory(directory) {
+            if let base = SegmentName.baseSequence(of: name) { segments.append((base, name)) } else { others.append(name) }
+        }
+        segments.sort { $0.0 < $1.0 }
+        return (segments, others)
+    }
+
+    /// Recovers the log. With `repair` false nothing is written (readers, `verify`).
+    func recover(policy: RecoveryPolicy, repair: Bool) throws(LogError) -> Outcome {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var report = RecoveryReport()
+        let listing: (segments: [(UInt64, String)], others: [String])
+        do { listing = try Self.listSegments(storage, directory) } catch { throw .io(error) }
+        if repair {
+            for name in listing.others where name.hasSuffix(SegmentName.preparedSuffix) {
+                do { try storage.removeFile(LogDirectoryLayout.join(directory, name)) } catch { throw .io(error) }
+                report.removedLeftovers.append(name)
+            }
+        }
+        var sealed: [SegmentDescriptor] = []
+        var open: OpenSegment?
+        var previous: SegmentDescriptor?
+        for (i, (base, name)) in listing.segments.enumerated() {
+            let path = LogDirectoryLayout.join(directory, name)
+            let file: any StorageFile
+            do { file = try storage.openFile(path, create: false) } catch { throw .io(error) }
+            let isLast = i == listing.segments.count - 1
+            var keepOpen = false
+            defer { if !keepOpen { file.close() } }
+            let (descriptor, needsScan) = try readEnds(file: file, path: path, nameBase: base, isLast: isLast, report: &report)
+            if let prev = previous { try checkContinuity(prev, descriptor, first: sealed.first ?? prev) }
+            if needsScan {
+                let scanned = try scanOpen(file: file, descriptor: descriptor, policy: policy, repair: repair, report: &report)
+                open = scanned
+                keepOpen = true
+                previous = scanned.descriptor
+            } else {
+                sealed.append(descriptor)
+                previous = descriptor
+            }
+        }
+        report.segments = listing.segments.count
+        report.sealedSegments = sealed.count
+        if let first = sealed.first ?? open?.descriptor { report.firstSequence = first.baseSequence }
+        report.lastSequence = previous?.lastSequence ?? 0
+        if report.lastSequence < report.firstSequence { report.firstSequence = 0; report.lastSequence = 0 }
+        report.duration = clock.now - started
+        return Outcome(sealed: sealed, open: open, report: report)
+    }
+
+    /// Reads header and trailer (two 64-byte reads); decides whether the segment must be scanned.
+    private func readEnds(file: any StorageFile, path: String, nameBase: UInt64, isLast: Bool,
+                          report: inout RecoveryReport) throws(LogError) -> (SegmentDescriptor, Bool) {
+        let size: Int
+        do { size = try file.size() } catch { throw .io(error) }
+        guard size >= SegmentLayout.minimumSegmentSize else {
+            throw .corruption(.init(file: path, offset: 0, reason: size < SegmentLayout.headerSize ? .incompleteHeader : .badSegmentHeader))
+        }
+        var headerBytes = [UInt8](repeating: 0, count: SegmentLayout.headerSize)
+        var trailerBytes = [UInt8](repeating: 0, count: SegmentLayout.trailerSize)
+        var read = Result<Int, IOFailure>.success(0)
+        headerBytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.read(into: b, at: 0) } }
+        _ = try io { () throws(IOFailure) in try read.get() }
+        trailerBytes.withUnsafeMutableBytes { b in
+            read = Result { () throws(IOFailure) in try file.read(into: b, at: size - SegmentLayout.trailerSize) }
+        }
+        _ = try io { () throws(IOFailure) in try read.get() }
+        report.sealedBytesRead += SegmentLayout.headerSize + SegmentLayout.trailerSize
+        let decoded = headerBytes.withUnsafeBytes { SegmentHeader.decode($0) }
+        let header: SegmentHeader, headerCRC: UInt32
+        switch decoded {
+        case .success(let (h, crc)): (header, headerCRC) = (h, crc)
+        case .failure(.unsupportedVersion(let v)): throw .corruption(.init(file: path, offset: 8, reason: .unsupportedVersion(v)))
+        case .failure: throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))
+        }
+        guard header.baseSequence == nameBase, header.baseSequence >= 1, Int(header.segmentSize) == size,
+              Int(header.maxRecordSize) <= SegmentLayout.largestRecord(segmentSize: size) else {
+            throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))
+        }
+        var descriptor = SegmentDescriptor(path: path, header: header, headerChecksum: headerCRC, trailer: nil,
+                                           trailerChecksum: nil, lastSequence: header.baseSequence &- 1, dataEnd: SegmentLayout.dataStart)
+        if let (trailer, trailerCRC) = trailerBytes.withUnsafeBytes({ SegmentTrailer.decode($0) }) {
+            if let why = SegmentFooter.inconsistency(trailer, header: header, headerChecksum: headerCRC, fileSize: size) {
+                throw .corruption(.init(file: path, offset: size - SegmentLayout.trailerSize, reason: .badFooter(why)))
+            }
+            descriptor.trailer = trailer
+            descriptor.trailerChecksum = trailerCRC
+            descriptor.lastSequence = trailer.lastSequence
+            descriptor.dataEnd = Int(trailer.dataEnd)
+            return (descriptor, false)
+        }
+        guard isLast else {
+            throw .corruption(.init(file: path, offset: size - SegmentLayout.trailerSize, reason: .badFooter("segment before the last is not sealed")))
+        }
+        return (descriptor, true)
+    }
+
+    private func checkContinuity(_ prev: SegmentDescriptor, _ next: SegmentDescriptor, first: SegmentDescriptor) throws(LogError) {
+        if next.header.logID != first.header.logID {
+            throw .corruption(.init(file: next.path, offset: 16, reason: .foreignSegment))
+        }
+        let expected = prev.lastSequence &+ 1
+        if next.baseSequence > expected {
+            throw .corruption(.init(file: next.path, offset: 32, reason: .missingSegment(expectedSequence: expected)))
+        }
+        if next.baseSequence < expected {
+            throw .corruption(.init(file: next.path, offset: 32, reason: .sequenceGap(expected: expected, found: next.baseSequence)))
+        }
+        if next.header.previousDigest != prev.trailerChecksum {
+            throw .corruption(.init(file: next.path, offset: 48, reason: .foreignSegment))
+        }
+    }
+
+    /// Scans the unsealed last segment, applying the policy to what follows its last commit.
+    private func scanOpen(file: any StorageFile, descriptor: SegmentDescriptor, policy: RecoveryPolicy, repair: Bool,
+                          report: inout RecoveryReport) throws(LogError) -> OpenSegment {
+        let region: MappedRegion
+        do { region = try file.mapReadOnly() } catch { throw .io(error) }
+        let result = SegmentScanner(bytes: region.bytes, file: descriptor.path, header: descriptor.header).scan()
+        report.bytesScanned += result.bytesScanned
+        var zeroRange: Range<Int>?
+        switch result.verdict {
+        case .clean: break
+        case .corruption(let diagnosis): throw .corruption(diagnosis)
+        case .footerArtefact(let range):
+            zeroRange = range
+            report.footerArtefactCleared = repair
+        case .tornTail(let torn):
+            if policy == .strict { throw .tornTail(torn) }
+            report.tornTail = torn
+            zeroRange = torn.offset..<(torn.offset + torn.length)
+        }
+        if repair, let range = zeroRange {
+            try zero(file: file, range: range, path: descriptor.path)
+            report.bytesRepaired += range.count
+        }
+        var d = descriptor
+        d.lastSequence = result.lastSequence
+        d.dataEnd = result.committedEnd
+        return OpenSegment(descriptor: d, file: file, offsets: result.offsets, segmentDigest: result.segmentDigest,
+                           durableThrough: max(result.durableThrough, descriptor.baseSequence &- 1))
+    }
+
+    /// Overwrites `range` with zeros (whole blocks, so it also suits aligned writers) and syncs.
+    private func zero(file: any StorageFile, range: Range<Int>, path: String) throws(LogError) {
+        let start = alignDown(range.lowerBound, SegmentLayout.blockSize)
+        let end = alignUp(range.upperBound, SegmentLayout.blockSize)
+        // Keep the committed bytes of the first block: read them back, zero the rest.
+        let buffer = AlignedBuffer(capacity: end - start)
+        do {
+            let keep = range.lowerBound - start
+            if keep > 0 {
+                _ = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.mutableBytes[0..<keep]), at: start)
+            }
+            try file.write(buffer.bytes(0..<(end - start)), at: start, newBytesFrom: range.lowerBound, sync: true)
+        } catch { throw .io(error) }
+    }
+}

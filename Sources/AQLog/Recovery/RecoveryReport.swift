@@ -1,0 +1,26 @@
+/// What opening a log found and did.
+public struct RecoveryReport: Sendable, Equatable {
+    /// Segment files in the log.
+    public var segments = 0
+    /// Of which sealed (opened from header + trailer alone).
+    public var sealedSegments = 0
+    /// First and last sequence in the log (0 and 0 when empty; first may exceed 1 after compaction).
+    public var firstSequence: UInt64 = 0
+    public var lastSequence: UInt64 = 0
+    /// Bytes read to open sealed segments (headers and trailers only).
+    public var sealedBytesRead = 0
+    /// Bytes of the open segment examined by the scanner.
+    public var bytesScanned = 0
+    /// Bytes zeroed by repair (torn tail or interrupted footer).
+    public var bytesRepaired = 0
+    /// The torn tail found (and zeroed unless the policy was strict or the open was read-only).
+    public var tornTail: TornTail?
+    /// True when an interrupted seal's footer bytes were found and cleared.
+    public var footerArtefactCleared = false
+    /// Leftover prepared-segment files removed.
+    public var removedLeftovers: [String] = []
+    /// Wall time of recovery.
+    public var duration: Duration = .zero
+
+    public var records: UInt64 { lastSequence >= firstSequence && lastSequence > 0 ? lastSequence - firstSequence + 1 : 0 }
+}

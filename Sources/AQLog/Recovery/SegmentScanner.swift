@@ -1,0 +1,197 @@
+/// Scans an unsealed segment's frames and classifies what follows the last commit point.
+///
+/// Decision table (applied at the first frame that does not extend an intact batch):
+///
+/// | after the last intact commit point                                   | verdict        |
+/// |----------------------------------------------------------------------|----------------|
+/// | only zeros                                                           | clean end      |
+/// | only our own index/trailer bytes of an interrupted seal              | footer artefact (reseal) |
+/// | damage, and later a complete committed batch                         | corruption     |
+/// | damage, and later a commit frame whose durable-through > last intact | corruption     |
+/// | damage (incl. complete but uncommitted records), nothing committed after | torn tail  |
+///
+/// The writer has at most one batch written but not yet synced, writes each batch with its
+/// commit frame in one call, and acknowledges records only after the sync; so a crash can
+/// only leave a torn (partial or uncommitted) final batch. Anything committed after damage
+/// proves the damage lies below an acknowledged point and is never truncated.
+struct SegmentScanner {
+    let bytes: UnsafeRawBufferPointer
+    let file: String
+    let header: SegmentHeader
+
+    /// What an unsealed segment holds.
+    struct Result {
+        /// Frame offset of each committed record (record i has sequence base + i).
+        var offsets: [UInt32] = []
+        /// Offset just past the last intact commit frame.
+        var committedEnd: Int = SegmentLayout.dataStart
+        /// CRC-32C over committed records' checksums.
+        var segmentDigest: UInt32 = 0
+        /// Highest durable-through seen in an intact commit frame.
+        var durableThrough: UInt64 = 0
+        /// Bytes examined (frames parsed plus the tail checked for later data).
+        var bytesScanned: Int = 0
+        var verdict: Verdict = .clean
+        var lastSequence: UInt64 { header.baseSequence &+ UInt64(offsets.count) &- 1 }
+        let header: SegmentHeader
+    }
+
+    enum Verdict: Equatable {
+        case clean
+        case footerArtefact(range: Range<Int>)
+        case tornTail(TornTail)
+        case corruption(CorruptionDiagnosis)
+    }
+
+    private var maxRecord: Int { Int(header.maxRecordSize) }
+    private var limit: Int { bytes.count - SegmentLayout.trailerSize }
+
+    /// Validates a frame at `pos`: returns its header, or why it is not a valid frame.
+    func frame(at pos: Int) -> Swift.Result<FrameHeader, CorruptionReason> {
+        guard pos + FrameHeader.size <= limit else { return .failure(.incompleteHeader) }
+        let h = FrameHeader(bytes, at: pos)
+        if h.isCommit ? Int(h.length) != CommitPayload.size : Int(h.length) > maxRecord {
+            return .failure(.oversizedLength(h.length))
+        }
+        guard pos + h.frameSize <= limit else { return .failure(.incompletePayload) }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[(pos + FrameHeader.size)..<(pos + FrameHeader.size + Int(h.length))])
+        let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(pos + 4)..<(pos + FrameHeader.size)]),
+                                  continuing: CRC32C.checksum(payload))
+        guard crc == h.checksum else { return .failure(.checksumMismatch) }
+        return .success(h)
+    }
+
+    func scan() -> Result {
+        var result = Result(header: header)
+        var pos = SegmentLayout.dataStart
+        var next = header.baseSequence
+        var pending: [UInt32] = []
+        var pendingCRCs: [UInt32] = []
+        var batchDigest: UInt32 = 0
+        var stopReason: CorruptionReason? = nil
+
+        scanning: while true {
+            if pos + FrameHeader.size <= limit, bytes.isZero(pos..<(pos + FrameHeader.size)) {
+                stopReason = pending.isEmpty ? nil : .incompleteHeader
+                break
+            }
+            switch frame(at: pos) {
+            case .failure(let reason):
+                if pos + FrameHeader.size > limit && pending.isEmpty { stopReason = nil } else { stopReason = reason }
+                break scanning
+            case .success(let h):
+                if h.isCommit {
+                    let commit = CommitPayload(bytes, at: pos + FrameHeader.size)
+                    guard !pending.isEmpty, h.sequence == next &- 1, Int(commit.recordCount) == pending.count,
+                          commit.batchDigest == batchDigest else {
+                        stopReason = .damagedCommittedData
+                        break scanning
+                    }
+                    result.offsets.append(contentsOf: pending)
+                    for crc in pendingCRCs { result.segmentDigest = digestFold(result.segmentDigest, crc) }
+                    result.durableThrough = max(result.durableThrough, commit.durableThrough)
+                    pending.removeAll(keepingCapacity: true)
+                    pendingCRCs.removeAll(keepingCapacity: true)
+                    batchDigest = 0
+                    result.committedEnd = pos + h.frameSize
+                } else {
+                    guard h.sequence == next else {
+                        stopReason = .sequenceGap(expected: next, found: h.sequence)
+                        break scanning
+                    }
+                    pending.append(UInt32(pos))
+                    pendingCRCs.append(h.checksum)
+                    batchDigest = digestFold(batchDigest, h.checksum)
+                    next &+= 1
+                }
+                pos += h.frameSize
+            }
+        }
+        result.bytesScanned = pos - SegmentLayout.dataStart
+        classifyTail(&result, stoppedAt: pos, reason: stopReason, uncommitted: pending.count)
+        return result
+    }
+
+    /// Looks past the last commit point for bytes, committed data, or our own footer.
+    private func classifyTail(_ result: inout Result, stoppedAt stop: Int, reason: CorruptionReason?, uncommitted: Int) {
+        let start = result.committedEnd
+        guard let (firstNonzero, endNonzero) = nonzeroSpan(from: start) else { return }
+        result.bytesScanned = bytes.count - SegmentLayout.dataStart
+        let lastCommitted = result.header.baseSequence &+ UInt64(result.offsets.count) &- 1
+        let indexStart = SegmentLayout.indexOffset(segmentSize: bytes.count, recordCount: result.offsets.count)
+        if firstNonzero >= indexStart, isOwnFooter(result.offsets, indexStart: indexStart) {
+            result.verdict = .footerArtefact(range: indexStart..<bytes.count)
+            return
+        }
+        let damageAt = reason == nil ? firstNonzero : stop
+        let damageReason = reason ?? .damagedCommittedData
+        if committedDataFollows(from: start, to: endNonzero, lastCommitted: lastCommitted) {
+            result.verdict = .corruption(CorruptionDiagnosis(file: file, offset: damageAt, reason: damageReason))
+        } else {
+            result.verdict = .tornTail(TornTail(file: file, offset: start, length: endNonzero - start,
+                                                reason: damageReason, uncommittedRecords: uncommitted))
+        }
+    }
+
+    /// First nonzero byte at or after `start` and the end of the last nonzero 8-byte word.
+    private func nonzeroSpan(from start: Int) -> (Int, Int)? {
+        var first = -1
+        var p = start
+        while p + 64 <= bytes.count {
+            if !bytes.isZero(p..<(p + 64)) { first = p; break }
+            p += 64
+        }
+        if first < 0 {
+            while p < bytes.count { if bytes[p] != 0 { first = p; break }; p += 1 }
+        }
+        guard first >= 0 else { return nil }
+        var end = bytes.count
+        while end - 64 >= first, bytes.isZero((end - 64)..<end) { end -= 64 }
+        return (first, end)
+    }
+
+    /// True when the bytes after the index start are exactly (a prefix of) the index this
+    /// segment's committed records would get, plus any trailer bytes.
+    private func isOwnFooter(_ offsets: [UInt32], indexStart: Int) -> Bool {
+        for (i, off) in offsets.enumerated() {
+            let at = indexStart + i * SegmentLayout.indexEntrySize
+            let v = bytes.u32(at: at)
+            if v != off && v != 0 { return false }
+        }
+        let indexEnd = indexStart + offsets.count * SegmentLayout.indexEntrySize
+        return bytes.isZero(indexEnd..<(bytes.count - SegmentLayout.trailerSize))
+    }
+
+    /// Searches `[from, to)` for a complete committed batch, or a commit frame vouching for a
+    /// sequence above `lastCommitted`. Cost is linear: zero words are skipped 8 bytes at a time
+    /// and a checksum is computed only for headers with a plausible sequence.
+    private func committedDataFollows(from: Int, to: Int, lastCommitted: UInt64) -> Bool {
+        let maxPlausible = lastCommitted &+ UInt64((to - from) / FrameHeader.size) &+ 1
+        var p = alignUp(from, 8)
+        var runCount = 0, runEnd = -1
+        var runNext: UInt64 = 0
+        var runDigest: UInt32 = 0
+        while p + FrameHeader.size <= min(to + FrameHeader.size, limit) {
+            let seq = bytes.u64(at: p + 8)
+            guard seq > lastCommitted, seq <= maxPlausible, case .success(let h) = frame(at: p) else {
+                p += 8
+                continue
+            }
+            if h.isCommit {
+                let commit = CommitPayload(bytes, at: p + FrameHeader.size)
+                if commit.durableThrough > lastCommitted { return true }
+                if p == runEnd, runCount > 0, Int(commit.recordCount) == runCount, commit.batchDigest == runDigest,
+                   h.sequence == runNext &- 1 { return true }
+                runCount = 0
+            } else {
+                if p != runEnd || h.sequence != runNext { runCount = 0; runDigest = 0 }
+                runCount += 1
+                runDigest = digestFold(runDigest, h.checksum)
+                runNext = h.sequence &+ 1
+            }
+            p += h.frameSize
+            runEnd = p
+        }
+        return false
+    }
+}

@@ -1,0 +1,45 @@
+/// The segment currently being appended to: its file, and what is committed in it.
+final class ActiveSegment {
+    let file: any StorageFile
+    var descriptor: SegmentDescriptor
+    /// Frame offset of every committed record (becomes the dense index at seal).
+    var offsets: [UInt32]
+    /// CRC-32C over the committed records' checksums (goes into the trailer).
+    var segmentDigest: UInt32
+
+    init(file: any StorageFile, descriptor: SegmentDescriptor, offsets: [UInt32], segmentDigest: UInt32) {
+        self.file = file
+        self.descriptor = descriptor
+        self.offsets = offsets
+        self.segmentDigest = segmentDigest
+    }
+
+    var path: String { descriptor.path }
+    var size: Int { descriptor.segmentSize }
+    var dataEnd: Int { descriptor.dataEnd }
+    var recordCount: Int { offsets.count }
+
+    /// True when a batch ending at `end` with `records` more records still leaves room for the footer.
+    func fits(end: Int, additionalRecords: Int) -> Bool {
+        SegmentLayout.fits(dataEnd: end, recordCount: offsets.count + additionalRecords, segmentSize: size)
+    }
+
+    /// Records a batch that reached the file.
+    func committed(_ batch: BatchBuffer) {
+        offsets.append(contentsOf: batch.frameOffsets)
+        for crc in batch.recordChecksums { segmentDigest = digestFold(segmentDigest, crc) }
+        descriptor.dataEnd = batch.fileEnd
+        descriptor.lastSequence = batch.lastSequence
+    }
+
+    /// Writes the dense index and trailer and syncs; returns the sealed descriptor.
+    func seal() throws(IOFailure) -> SegmentDescriptor {
+        let footer = SegmentFooter.build(header: descriptor.header, headerChecksum: descriptor.headerChecksum,
+                                         offsets: offsets, dataEnd: dataEnd, segmentDigest: segmentDigest)
+        try file.write(footer.buffer.bytes(0..<footer.length), at: footer.offset, newBytesFrom: footer.offset, sync: true)
+        var sealed = descriptor
+        sealed.trailerChecksum = footer.trailerChecksum
+        sealed.trailer = SegmentFooter.trailer(of: footer)
+        return sealed
+    }
+}

@@ -1,0 +1,97 @@
+/// Frames staged for one commit: records, then the commit frame, in a block-aligned buffer
+/// that starts at the block holding the segment's current end (its already-written prefix is
+/// carried over so an aligned write rewrites it unchanged).
+final class BatchBuffer {
+    private let storage: AlignedBuffer
+    /// File offset of byte 0 of the buffer (block-aligned).
+    private(set) var fileOffset: Int = 0
+    /// Bytes at the start of the buffer that are already on disk.
+    private(set) var carried: Int = 0
+    /// Bytes used: carried prefix plus staged frames.
+    private(set) var used: Int = 0
+    /// Records staged (commit frame excluded).
+    private(set) var recordCount = 0
+    private(set) var firstSequence: UInt64 = 0
+    private(set) var lastSequence: UInt64 = 0
+    /// CRC-32C over the staged records' checksums (the commit frame's batch digest).
+    private(set) var batchDigest: UInt32 = 0
+    /// Each staged record's checksum, in order (folded into the segment digest on commit).
+    private(set) var recordChecksums: [UInt32] = []
+    /// Each staged record's frame offset in the file.
+    private(set) var frameOffsets: [UInt32] = []
+    private(set) var isFinished = false
+
+    init(capacity: Int) { storage = AlignedBuffer(capacity: capacity) }
+
+    var isEmpty: Bool { recordCount == 0 }
+    /// File offset just past the staged frames.
+    var fileEnd: Int { fileOffset + used }
+    /// Bytes staged beyond the carried prefix.
+    var stagedBytes: Int { used - carried }
+
+    /// Starts an empty batch at file offset `end`, carrying `prefix` (the bytes of the
+    /// segment from `alignDown(end)` to `end`).
+    func reset(at end: Int, prefix: UnsafeRawBufferPointer) {
+        storage.zero(0..<max(used, carried))
+        fileOffset = alignDown(end, SegmentLayout.blockSize)
+        carried = end - fileOffset
+        precondition(prefix.count == carried)
+        if carried > 0 { storage.mutableBytes.baseAddress!.copyMemory(from: prefix.baseAddress!, byteCount: carried) }
+        used = carried
+        recordCount = 0
+        batchDigest = 0
+        recordChecksums.removeAll(keepingCapacity: true)
+        frameOffsets.removeAll(keepingCapacity: true)
+        isFinished = false
+    }
+
+    /// The bytes of the last partial block after this batch (the next batch's carried prefix).
+    var tailPrefix: UnsafeRawBufferPointer {
+        let end = fileEnd
+        let start = alignDown(end, SegmentLayout.blockSize) - fileOffset
+        return storage.bytes(start..<used)
+    }
+
+    /// Appends a record frame for `payload`, whose CRC-32C is `payloadChecksum`.
+    func stage(_ payload: UnsafeRawBufferPointer, sequence: UInt64, payloadChecksum: UInt32) {
+        precondition(!isFinished)
+        let frame = FrameHeader.frameSize(payloadLength: payload.count)
+        storage.reserve(used + frame + FrameHeader.size + CommitPayload.size, keeping: used)
+        let out = storage.mutableBytes
+        let crc = FrameHeader.write(into: out, at: used, payloadLength: payload.count, isCommit: false,
+                                    sequence: sequence, payloadChecksum: payloadChecksum)
+        if payload.count > 0 {
+            (out.baseAddress! + used + FrameHeader.size).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
+        }
+        frameOffsets.append(UInt32(fileOffset + used))
+        recordChecksums.append(crc)
+        batchDigest = digestFold(batchDigest, crc)
+        if recordCount == 0 { firstSequence = sequence }
+        lastSequence = sequence
+        recordCount += 1
+        used += frame
+    }
+
+    /// Appends the commit frame that makes the staged records recoverable.
+    func finish(durableThrough: UInt64) {
+        precondition(!isFinished && recordCount > 0)
+        let out = storage.mutableBytes
+        let payloadAt = used + FrameHeader.size
+        let commit = CommitPayload(recordCount: UInt32(recordCount), batchDigest: batchDigest, durableThrough: durableThrough)
+        commit.store(into: out, at: payloadAt)
+        let payloadCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: out[payloadAt..<payloadAt + CommitPayload.size]))
+        FrameHeader.write(into: out, at: used, payloadLength: CommitPayload.size, isCommit: true,
+                          sequence: lastSequence, payloadChecksum: payloadCRC)
+        used += FrameHeader.frameSize(payloadLength: CommitPayload.size)
+        isFinished = true
+    }
+
+    /// The bytes to hand to ``StorageFile/write(_:at:newBytesFrom:sync:)``; block-aligned start,
+    /// readable zeros up to the next block boundary.
+    var writeBytes: UnsafeRawBufferPointer { storage.bytes(0..<used) }
+
+    /// Bytes a batch adds for `payloadLength` beyond the frames already staged, commit frame included
+    /// when this is the first record.
+    static func frameCost(payloadLength: Int) -> Int { FrameHeader.frameSize(payloadLength: payloadLength) }
+    static let commitCost = FrameHeader.frameSize(payloadLength: CommitPayload.size)
+}

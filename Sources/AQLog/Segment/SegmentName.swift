@@ -1,0 +1,31 @@
+/// Segment file naming: the base sequence, zero-padded to 20 digits, so that name order is
+/// sequence order (`00000000000000000001.seg`).
+public enum SegmentName {
+    public static let suffix = ".seg"
+    /// Suffix of a zero-filled file prepared for the next roll (removed on open if a crash left it).
+    public static let preparedSuffix = ".prealloc"
+
+    public static func fileName(baseSequence: UInt64) -> String {
+        let digits = String(baseSequence)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + suffix
+    }
+
+    /// The base sequence a segment file name encodes, or nil for any other name.
+    public static func baseSequence(of name: String) -> UInt64? {
+        guard name.count == 20 + suffix.count, name.hasSuffix(suffix) else { return nil }
+        let digits = name.prefix(20)
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return UInt64(digits)
+    }
+}
+
+/// The fixed names inside a log directory.
+public enum LogDirectoryLayout {
+    public static let lockFile = "LOCK"
+    public static let checkpointFile = "CHECKPOINT"
+    public static let preparedSegment = "next" + SegmentName.preparedSuffix
+
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}

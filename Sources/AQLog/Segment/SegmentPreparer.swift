@@ -1,0 +1,74 @@
+import Dispatch
+
+/// Prepares the next segment file off the hot path: creates `next.prealloc` and zero-fills
+/// it to the segment size (written extents sync about 2× faster than `fallocate`d ones),
+/// so a roll only writes a header and renames.
+///
+/// A failure (e.g. `ENOSPC`) is kept and reported to the roll that needs the file; the roll
+/// then fails cleanly with the active segment untouched, and the next roll tries again.
+final class SegmentPreparer: @unchecked Sendable {
+    // State is guarded by `done`: the worker writes it before signalling, `take` reads after waiting.
+    private let storage: any Storage
+    private let path: String
+    private let size: Int
+    private let background: Bool
+    private var result: Result<any StorageFile, IOFailure>?
+    private let done = DispatchSemaphore(value: 0)
+    private var inFlight = false
+
+    init(storage: any Storage, directory: String, size: Int, background: Bool) {
+        self.storage = storage
+        self.path = LogDirectoryLayout.join(directory, LogDirectoryLayout.preparedSegment)
+        self.size = size
+        self.background = background
+    }
+
+    /// Starts preparing (no-op when a preparation is in flight or ready).
+    func start() {
+        guard !inFlight else { return }
+        inFlight = true
+        if background {
+            DispatchQueue.global(qos: .utility).async { self.run() }
+        } else {
+            run()
+        }
+    }
+
+    private func run() {
+        result = Result { () throws(IOFailure) -> any StorageFile in
+            let file = try storage.openFile(path, create: true)
+            do throws(IOFailure) {
+                try file.truncate(to: 0)
+                try file.preallocateZeroed(size: size)
+                return file
+            } catch {
+                file.close()
+                try? storage.removeFile(path)
+                throw error
+            }
+        }
+        done.signal()
+    }
+
+    /// Waits for the prepared file and hands it over (its path is ``path``).
+    func take() throws(IOFailure) -> (file: any StorageFile, path: String) {
+        start()
+        done.wait()
+        inFlight = false
+        let r = result!
+        result = nil
+        switch r {
+        case .success(let file): return (file, path)
+        case .failure(let error): throw error
+        }
+    }
+
+    /// Waits for an in-flight preparation and closes its file (used on close).
+    func cancel() {
+        guard inFlight else { return }
+        done.wait()
+        inFlight = false
+        if case .success(let file)? = result { file.close() }
+        result = nil
+    }
+}

@@ -1,0 +1,1 @@
+@main struct AQBench { static func main() {} }

@@ -1,0 +1,1 @@
+@main struct AQWal { static func main() {} }

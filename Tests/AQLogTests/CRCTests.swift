@@ -1,0 +1,57 @@
+import Testing
+import PropertyBased
+import CCRC
+@testable import AQLog
+
+/// Bit-at-a-time reflected CRC-32: the definition the table engines must match.
+func bitwiseCRC(_ bytes: [UInt8], polynomial: UInt32) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for b in bytes {
+        crc ^= UInt32(b)
+        for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ polynomial : crc >> 1 }
+    }
+    return ~crc
+}
+
+@Suite struct CRCTests {
+    let check = Array("123456789".utf8)
+
+    @Test func checkValues() {
+        #expect(check.withUnsafeBytes { CRC32C.portable($0) } == 0xE306_9283)
+        #expect(CRC32C.checksum(check) == 0xE306_9283)
+        #expect(check.withUnsafeBytes { CRC32C.hardware($0) } == 0xE306_9283)
+        #expect(CRC32IEEE.checksum(check) == 0xCBF4_3926)
+        #expect(CRC32C.checksum([]) == 0)
+    }
+
+    @Test func slicingMatchesBitwiseAtRandomLengthsAndAlignments() async {
+        await propertyCheck(count: 300, input: Gen.uint8().array(of: 0...600), Gen.int(in: 0...7)) { bytes, shift in
+            let slice = Array(bytes.dropFirst(min(shift, bytes.count)))
+            // Misalign the start by copying into a buffer at an odd offset.
+            var padded = [UInt8](repeating: 0xAA, count: shift) + slice  // var: mutable pointer below
+            let portable = padded.withUnsafeMutableBytes { p in CRC32C.portable(UnsafeRawBufferPointer(rebasing: p[shift...])) }
+            #expect(portable == bitwiseCRC(slice, polynomial: CRC32C.polynomial))
+            #expect(CRC32IEEE.checksum(slice) == bitwiseCRC(slice, polynomial: CRC32IEEE.polynomial))
+        }
+    }
+
+    @Test func hardwareAndZlibCrossCheck() async {
+        await propertyCheck(count: 200, input: Gen.uint8().array(of: 0...5000)) { bytes in
+            bytes.withUnsafeBytes { p in
+                #expect(CRC32C.hardware(p) == CRC32C.portable(p))
+                #expect(ccrc_crc32_zlib(0, p.baseAddress, p.count) == CRC32IEEE.checksum(p))
+            }
+        }
+    }
+
+    @Test func continuationEqualsOneShot() async {
+        await propertyCheck(count: 200, input: Gen.uint8().array(of: 0...400), Gen.int(in: 0...400)) { bytes, cut in
+            let k = min(cut, bytes.count)
+            let a = Array(bytes[..<k]), b = Array(bytes[k...])
+            #expect(CRC32C.checksum(b, continuing: CRC32C.checksum(a)) == CRC32C.checksum(bytes))
+            #expect(CRC32IEEE.checksum(b, continuing: CRC32IEEE.checksum(a)) == CRC32IEEE.checksum(bytes))
+            let aCRC = a.withUnsafeBytes { CRC32C.portable($0) }
+            #expect(b.withUnsafeBytes { CRC32C.portable($0, continuing: aCRC) } == CRC32C.checksum(bytes))
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Testing
+import Foundation
+@testable import AQLog
+
+@Suite struct LogWriterTests {
+    @Test func createsAppendsAndReopens() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        #expect(w.lastSequence == 0)
+        #expect(try w.append(payload(1)) == 1)
+        #expect(try w.append(payload(2)) == 2)
+        #expect(w.durableSequence == 2)
+        try w.close()
+        #expect(throws: LogError.closed) { try w.append([1]) }
+        let again = try LogWriter.open(directory: dir, options: smallSegments)
+        #expect(again.lastSequence == 2)
+        #expect(try again.append(payload(3)) == 3)
+        try again.close()
+        #expect(try readAll(dir) == [payload(1), payload(2), payload(3)])
+    }
+
+    @Test func emptyLogOpensAndReadsNothing() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        try LogWriter.open(directory: dir, options: smallSegments).close()
+        let r = try LogReader.open(directory: dir)
+        #expect(r.lastSequence == 0)
+        #expect(try readAll(dir).isEmpty)
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        #expect(w.lastSequence == 0)
+        #expect(w.recoveryReport.tornTail == nil)
+        try w.close()
+    }
+
+    @Test func missingParentDirectoryIsATypedIOError() throws {
+        let tmp = TemporaryDirectory()
+        #expect {
+            try LogWriter.open(directory: tmp.sub("no/such/parent"), options: smallSegments)
+        } throws: { error in
+            guard case .io(let f) = error as? LogError else { return false }
+            return f.errno == .noSuchFileOrDirectory && f.path.hasSuffix("no/such/parent")
+        }
+        var noCreate = smallSegments
+        noCreate.createIfMissing = false
+        #expect(throws: LogError.notFound(path: tmp.sub("absent"))) { try LogWriter.open(directory: tmp.sub("absent"), options: noCreate) }
+    }
+
+    @Test func sequenceViolationLeavesTheLogIntactBeforeAndAfterRestart() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        try w.append(payload(1), expectedSequence: 1)
+        #expect(throws: LogError.sequenceViolation(expected: 2, provided: 1)) { try w.append(payload(9), expectedSequence: 1) }
+        #expect(throws: LogError.sequenceViolation(expected: 2, provided: 5)) { try w.append(payload(9), expectedSequence: 5) }
+        #expect(try w.append(payload(2), expectedSequence: 2) == 2)
+        try w.close()
+        let r = try LogWriter.open(directory: dir, options: smallSegments)
+        #expect(throws: LogError.sequenceViolation(expected: 3, provided: 1)) { try r.append(payload(9), expectedSequence: 1) }
+        #expect(throws: LogError.sequenceViolation(expected: 3, provided: 2)) { try r.append(payload(9), expectedSequence: 2) }
+        #expect(try r.append(payload(3), expectedSequence: 3) == 3)
+        try r.close()
+        #expect(try readAll(dir) == [payload(1), payload(2), payload(3)])
+    }
+
+    @Test func recordTooLargeIsRefusedOnWriteAndLogUnchanged() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        var options = smallSegments
+        options.maxRecordSize = 1000
+        let w = try LogWriter.open(directory: dir, options: options)
+        try w.append(payload(1))
+        #expect(throws: LogError.recordTooLarge(size: 1001, limit: 1000)) { try w.append([UInt8](repeating: 1, count: 1001)) }
+        #expect(throws: LogError.recordTooLarge(size: 1001, limit: 1000)) {
+            try w.append(contentsOf: [payload(2), [UInt8](repeating: 1, count: 1001)])
+        }
+        #expect(try w.append([UInt8](repeating: 7, count: 1000)) == 2)
+        try w.close()
+        #expect(try readAll(dir).count == 2)
+        #expect(throws: LogError.invalidOptions("max record size 1000000 does not fit a 65536-byte segment (largest \(SegmentLayout.largestRecord(segmentSize: 65536)))")) {
+            var big = smallSegments
+            big.maxRecordSize = 1_000_000
+            _ = try LogWriter.open(directory: tmp.sub("other"), options: big)
+        }
+    }
+
+    @Test func oversizedLengthIsRefusedOnReadWithTheSameLimit() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        var options = smallSegments
+        options.maxRecordSize = 100
+        try makeLog(dir, count: 3, options: options, sizes: { _ in 100 })
+        let (path, end) = try openSegmentEnd(dir)
+        // Forge a frame with length 101 and a correct checksum right after the data.
+        var frame = [UInt8](repeating: 0, count: FrameHeader.size + 104)
+        frame.withUnsafeMutableBytes { out in
+            let body = [UInt8](repeating: 5, count: 101)
+            _ = FrameHeader.write(into: out, at: 0, payloadLength: 101, isCommit: false, sequence: 4,
+                                  payloadChecksum: CRC32C.checksum(body))
+            for i in 0..<101 { out[16 + i] = 5 }
+        }
+        patch(path, at: end, frame)
+        var strict = options
+        strict.recoveryPolicy = .strict
+        #expect {
+            try LogWriter.open(directory: dir, options: strict)
+        } throws: { error in
+            guard case .tornTail(let t) = error as? LogError else { return false }
+            return t.offset == end && t.reason == .oversizedLength(101)
+        }
+    }
+
+    @Test func secondWriterGetsLogLocked() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        #expect(throws: LogError.logLocked(path: dir)) { try LogWriter.open(directory: dir, options: smallSegments) }
+        try w.close()
+        let w2 = try LogWriter.open(directory: dir, options: smallSegments)
+        try w2.close()
+    }
+
+    @Test func rollingSealsSegmentsAndSeekLandsOnEveryRecord() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let written = try makeLog(dir, count: 2000, sizes: { $0 % 97 * 3 })
+        let files = segmentFiles(dir)
+        #expect(files.count >= 4)
+        #expect(files.first == "00000000000000000001.seg")
+        let reader = try LogReader.open(directory: dir)
+        #expect(reader.segments.dropLast().allSatisfy { $0.isSealed })
+        #expect(!reader.segments.last!.isSealed)
+        for d in reader.segments {
+            for s in [d.baseSequence, (d.baseSequence + d.lastSequence) / 2, d.lastSequence] where d.recordCount > 0 {
+                #expect(try reader.record(s) == written[Int(s) - 1])
+            }
+        }
+        var seen: [UInt64] = []
+        try reader.forEach(from: 777, through: 1500) { s, bytes in
+            #expect(Array(bytes) == written[Int(s) - 1])
+            seen.append(s)
+            return true
+        }
+        #expect(seen == Array(777...1500))
+        #expect(throws: LogReadError.sequenceOutOfRange(2001, first: 1, last: 2000)) { try reader.record(2001) }
+    }
+
+    @Test func sealedSegmentsOpenWithoutReadingTheirRecords() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        try makeLog(dir, count: 3000, sizes: { _ in 200 })
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        let report = w.recoveryReport
+        try w.close()
+        #expect(report.sealedSegments >= 8)
+        // Two 64-byte reads per segment, and only the open segment is scanned.
+        #expect(report.sealedBytesRead == report.segments * 128)
+        let openBytes = report.bytesScanned
+        #expect(openBytes <= 64 * 1024)
+        #expect(report.records == 3000)
+    }
+
+    @Test func batchAppendIsOneCommitAndSpansRolls() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        let batch = (0..<500).map { payload($0, size: 300) }
+        #expect(try w.append(contentsOf: batch) == 1..<501)
+        #expect(try w.append(contentsOf: []) == 501..<501)
+        try w.close()
+        #expect(segmentFiles(dir).count >= 3)
+        #expect(try readAll(dir) == batch)
+    }
+
+    @Test func deferredDurabilitySyncsOnFlushAndClose() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments, durability: .deferred)
+        try w.append(payload(1))
+        try w.append(payload(2))
+        #expect(w.durableSequence == 0)
+        try w.flush()
+        #expect(w.durableSequence == 2)
+        try w.append(payload(3))
+        try w.close()
+        #expect(try readAll(dir) == [payload(1), payload(2), payload(3)])
+    }
+
+    @Test func zeroLengthAndMaximumRecordsRoundTrip() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        let max = [UInt8](repeating: 0xEE, count: w.maxRecordSize)
+        try w.append([])
+        try w.append(max)
+        try w.append([])
+        try w.append(max)
+        try w.close()
+        #expect(try readAll(dir) == [[], max, [], max])
+    }
+}
