@@ -188,6 +188,18 @@ final class LogEngine {
         return batch
     }
 
+    /// Like ``beginCommit()`` for a close marker: an empty commit frame vouching for everything written.
+    private func beginCommitMarker() -> BatchBuffer {
+        precondition(!writeInFlight && filling.isEmpty)
+        let batch = filling
+        batch.finish(durableThrough: lastWritten, markerSequence: lastWritten)
+        spare.reset(at: batch.fileEnd, prefix: batch.tailPrefix)
+        filling = spare
+        spare = batch
+        writeInFlight = true
+        return batch
+    }
+
     /// The I/O of a commit. Safe to call without the caller's lock: touches only the batch and the file.
     func write(_ batch: BatchBuffer, sync: Bool) -> IOFailure? {
         let clock = ContinuousClock()
@@ -210,7 +222,7 @@ final class LogEngine {
             throw .poisoned(cause: failure)
         }
         active.committed(batch)
-        lastWritten = batch.lastSequence
+        lastWritten = max(lastWritten, batch.lastSequence)
         if synced { durableThrough = batch.lastSequence }
     }
 
@@ -290,8 +302,12 @@ final class LogEngine {
         guard !isClosed else { return }
         precondition(filling.isEmpty && !writeInFlight)
         var failure: LogError?
-        if poison == nil, durableThrough < lastWritten {
-            do throws(LogError) { try sync() } catch { failure = error }
+        if poison == nil, lastWritten > recoveryReport.lastSequence, lastWritten >= active.descriptor.baseSequence,
+           active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) {
+            // A synced close marker: vouches for the last batch (see BatchBuffer.finish).
+            let batch = beginCommitMarker()
+            let ioFailure = write(batch, sync: true)
+            do throws(LogError) { try completeCommit(batch, synced: true, failure: ioFailure) } catch { failure = error }
         }
         isClosed = true
         preparer.cancel()

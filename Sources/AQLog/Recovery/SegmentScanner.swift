@@ -57,8 +57,17 @@ struct SegmentScanner {
         let payload = UnsafeRawBufferPointer(rebasing: bytes[(pos + FrameHeader.size)..<(pos + FrameHeader.size + Int(h.length))])
         let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(pos + 4)..<(pos + FrameHeader.size)]),
                                   continuing: CRC32C.checksum(payload))
-        guard crc == h.checksum else { return .failure(.checksumMismatch) }
+        guard crc == h.checksum else { return .failure(tornShape(at: pos, frameSize: h.frameSize)) }
         return .success(h)
+    }
+
+    /// Names a checksum failure after its shape: a header whose sequence is still zero was cut
+    /// inside the header, a frame whose last word is still zero was cut inside the payload
+    /// (writes tear at sector boundaries into zero-filled space); anything else is a mismatch.
+    private func tornShape(at pos: Int, frameSize: Int) -> CorruptionReason {
+        if bytes.u64(at: pos + 8) == 0 { return .incompleteHeader }
+        if frameSize > FrameHeader.size, bytes.isZero((pos + frameSize - 8)..<(pos + frameSize)) { return .incompletePayload }
+        return .checksumMismatch
     }
 
     func scan() -> Result {
@@ -82,8 +91,10 @@ struct SegmentScanner {
             case .success(let h):
                 if h.isCommit {
                     let commit = CommitPayload(bytes, at: pos + FrameHeader.size)
-                    guard !pending.isEmpty, h.sequence == next &- 1, Int(commit.recordCount) == pending.count,
-                          commit.batchDigest == batchDigest else {
+                    // An empty commit (close marker) must vouch for exactly what precedes it.
+                    let markerOK = !pending.isEmpty || commit.durableThrough == next &- 1
+                    guard markerOK, h.sequence == next &- 1, Int(commit.recordCount) == pending.count,
+                          commit.batchDigest == batchDigest, commit.durableThrough < next else {
                         stopReason = .damagedCommittedData
                         break scanning
                     }
@@ -115,8 +126,8 @@ struct SegmentScanner {
     /// Looks past the last commit point for bytes, committed data, or our own footer.
     private func classifyTail(_ result: inout Result, stoppedAt stop: Int, reason: CorruptionReason?, uncommitted: Int) {
         let start = result.committedEnd
-        guard let (firstNonzero, endNonzero) = nonzeroSpan(from: start) else { return }
         result.bytesScanned = bytes.count - SegmentLayout.dataStart
+        guard let (firstNonzero, endNonzero) = nonzeroSpan(from: start) else { return }
         let lastCommitted = result.header.baseSequence &+ UInt64(result.offsets.count) &- 1
         let indexStart = SegmentLayout.indexOffset(segmentSize: bytes.count, recordCount: result.offsets.count)
         if firstNonzero >= indexStart, isOwnFooter(result.offsets, indexStart: indexStart) {
@@ -138,12 +149,10 @@ struct SegmentScanner {
         var first = -1
         var p = start
         while p + 64 <= bytes.count {
-            if !bytes.isZero(p..<(p + 64)) { first = p; break }
+            if !bytes.isZero(p..<(p + 64)) { break }
             p += 64
         }
-        if first < 0 {
-            while p < bytes.count { if bytes[p] != 0 { first = p; break }; p += 1 }
-        }
+        while p < bytes.count { if bytes[p] != 0 { first = p; break }; p += 1 }
         guard first >= 0 else { return nil }
         var end = bytes.count
         while end - 64 >= first, bytes.isZero((end - 64)..<end) { end -= 64 }
@@ -153,10 +162,13 @@ struct SegmentScanner {
     /// True when the bytes after the index start are exactly (a prefix of) the index this
     /// segment's committed records would get, plus any trailer bytes.
     private func isOwnFooter(_ offsets: [UInt32], indexStart: Int) -> Bool {
+        // Byte-wise: each index byte is either what the seal would write or still zero (torn).
         for (i, off) in offsets.enumerated() {
             let at = indexStart + i * SegmentLayout.indexEntrySize
-            let v = bytes.u32(at: at)
-            if v != off && v != 0 { return false }
+            for k in 0..<SegmentLayout.indexEntrySize {
+                let b = bytes[at + k]
+                if b != 0 && b != UInt8(truncatingIfNeeded: off >> (8 * UInt32(k))) { return false }
+            }
         }
         let indexEnd = indexStart + offsets.count * SegmentLayout.indexEntrySize
         return bytes.isZero(indexEnd..<(bytes.count - SegmentLayout.trailerSize))

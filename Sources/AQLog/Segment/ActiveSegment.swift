@@ -29,7 +29,7 @@ final class ActiveSegment {
         offsets.append(contentsOf: batch.frameOffsets)
         for crc in batch.recordChecksums { segmentDigest = digestFold(segmentDigest, crc) }
         descriptor.dataEnd = batch.fileEnd
-        descriptor.lastSequence = batch.lastSequence
+        if !batch.isEmpty { descriptor.lastSequence = batch.lastSequence }
     }
 
     /// Writes the dense index and trailer and syncs; returns the sealed descriptor.

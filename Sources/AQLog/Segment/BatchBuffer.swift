@@ -72,9 +72,12 @@ final class BatchBuffer {
         used += frame
     }
 
-    /// Appends the commit frame that makes the staged records recoverable.
-    func finish(durableThrough: UInt64) {
-        precondition(!isFinished && recordCount > 0)
+    /// Appends the commit frame that makes the staged records recoverable. With no records
+    /// staged it is a close marker: it vouches that everything through `durableThrough` was
+    /// synced, so damage to the last batch is later recognised as corruption, not a torn tail.
+    func finish(durableThrough: UInt64, markerSequence: UInt64? = nil) {
+        precondition(!isFinished && (recordCount > 0 || markerSequence != nil))
+        if recordCount == 0 { lastSequence = markerSequence! }
         let out = storage.mutableBytes
         let payloadAt = used + FrameHeader.size
         let commit = CommitPayload(recordCount: UInt32(recordCount), batchDigest: batchDigest, durableThrough: durableThrough)
