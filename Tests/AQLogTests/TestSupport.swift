@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import AQLog
 
 /// A fresh temporary directory, removed when the value is deinitialised.
@@ -64,4 +65,12 @@ func openSegmentEnd(_ dir: String) throws -> (path: String, end: Int) {
     let reader = try LogReader.open(directory: dir)
     let last = reader.segments.last!
     return (last.path, last.dataEnd)
+}
+
+/// Thread-safe collection of values gathered by concurrent tasks in a test.
+final class Collector<T: Sendable>: Sendable {
+    private let items = Mutex<[T]>([])
+    func add(_ item: T) { items.withLock { $0.append(item) } }
+    var all: [T] { items.withLock { $0 } }
+    var count: Int { items.withLock { $0.count } }
 }

@@ -32,6 +32,8 @@ final class LogEngine {
     private(set) var poison: IOFailure?
     private(set) var isClosed = false
     private(set) var writeInFlight = false
+    /// Records in the batch being written (counted against the segment's index room).
+    private var inFlightRecords = 0
     let recoveryReport: RecoveryReport
     let metrics: LogMetrics
 
@@ -100,7 +102,7 @@ final class LogEngine {
             throw error
         }
         metrics.recovered(recoveryReport)
-        logger.info("opened log", metadata: [
+        logger.debug("opened log", metadata: [
             "directory": "\(directory)", "segments": "\(recoveryReport.segments)",
             "lastSequence": "\(lastAssigned)", "repairedBytes": "\(recoveryReport.bytesRepaired)",
             "duration": "\(recoveryReport.duration)"])
@@ -157,10 +159,11 @@ final class LogEngine {
 
     // MARK: - Staging
 
-    /// Whether a record of `payloadLength` bytes fits in the active segment after what is staged.
+    /// Whether a record of `payloadLength` bytes fits in the active segment after what is
+    /// staged and what is being written.
     func fitsInActive(payloadLength: Int) -> Bool {
         let end = filling.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + BatchBuffer.commitCost
-        return active.fits(end: end, additionalRecords: filling.recordCount + 1)
+        return active.fits(end: end, additionalRecords: inFlightRecords + filling.recordCount + 1)
     }
 
     /// Stages a record into the filling batch; the caller checked size, writability and fit.
@@ -170,7 +173,35 @@ final class LogEngine {
         return lastAssigned
     }
 
+    /// Reserves the next sequence for a record staged later with ``stage(_:payloadChecksum:sequence:)``
+    /// (records waiting for a roll keep their place in line).
+    func assignSequence() -> UInt64 {
+        lastAssigned &+= 1
+        return lastAssigned
+    }
+
+    /// Stages a record under a sequence reserved by ``assignSequence()``; reserved sequences
+    /// must be staged in order, after everything staged directly.
+    func stage(_ payload: UnsafeRawBufferPointer, payloadChecksum: UInt32, sequence: UInt64) {
+        precondition(sequence == (filling.isEmpty ? lastWritten : filling.lastSequence) &+ 1)
+        filling.stage(payload, sequence: sequence, payloadChecksum: payloadChecksum)
+    }
+
+    /// Gives back reserved sequences that will never be staged (their appends failed).
+    func releaseReservedSequences() {
+        precondition(filling.isEmpty && !writeInFlight)
+        lastAssigned = lastWritten
+    }
+
     var stagedRecords: Int { filling.recordCount }
+
+    /// Drops staged records after the log failed (their producers get the error).
+    func discardStaged() {
+        precondition(poison != nil || isClosed)
+        let prefix = Array(UnsafeRawBufferPointer(rebasing: filling.writeBytes[0..<filling.carried]))
+        prefix.withUnsafeBytes { filling.reset(at: filling.fileOffset + filling.carried, prefix: $0) }
+        lastAssigned = lastWritten
+    }
     var stagedBytes: Int { filling.stagedBytes }
 
     // MARK: - Committing
@@ -185,6 +216,7 @@ final class LogEngine {
         filling = spare
         spare = batch
         writeInFlight = true
+        inFlightRecords = batch.recordCount
         return batch
     }
 
@@ -217,6 +249,7 @@ final class LogEngine {
     /// the kernel may have dropped the dirty pages, so nothing later may be acknowledged.
     func completeCommit(_ batch: BatchBuffer, synced: Bool, failure: IOFailure?) throws(LogError) {
         writeInFlight = false
+        inFlightRecords = 0
         if let failure {
             poisonLog(failure, unwrittenFrom: batch)
             throw .poisoned(cause: failure)
@@ -292,7 +325,7 @@ final class LogEngine {
         filling.reset(at: active.dataEnd, prefix: UnsafeRawBufferPointer(start: nil, count: 0))
         preparer.start()
         metrics.rolled(sealed: sealed.count + 1)
-        logger.info("rolled segment", metadata: ["sealed": "\(sealedDescriptor.fileName)", "next": "\(descriptor.fileName)"])
+        logger.debug("rolled segment", metadata: ["sealed": "\(sealedDescriptor.fileName)", "next": "\(descriptor.fileName)"])
     }
 
     // MARK: - Closing
@@ -300,7 +333,13 @@ final class LogEngine {
     /// Syncs what was written, releases the lock and closes files. Idempotent.
     func close() throws(LogError) {
         guard !isClosed else { return }
-        precondition(filling.isEmpty && !writeInFlight)
+        precondition(!writeInFlight)
+        if !filling.isEmpty {
+            // Staged records whose append already failed: never written.
+            let prefix = Array(UnsafeRawBufferPointer(rebasing: filling.writeBytes[0..<filling.carried]))
+            prefix.withUnsafeBytes { filling.reset(at: filling.fileOffset + filling.carried, prefix: $0) }
+            lastAssigned = lastWritten
+        }
         var failure: LogError?
         if poison == nil, lastWritten > recoveryReport.lastSequence, lastWritten >= active.descriptor.baseSequence,
            active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) {

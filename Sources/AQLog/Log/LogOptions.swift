@@ -12,6 +12,9 @@ public struct LogOptions: Sendable, Equatable {
     public var createIfMissing: Bool = true
     /// How appends reach the disk.
     public var backend: Backend = .auto
+    /// Bytes the concurrent ``Log`` may hold staged but not yet written before producers wait
+    /// (back-pressure). Default 8 MiB.
+    public var maxPendingBytes: Int = 8 << 20
 
     public init(segmentSize: Int = SegmentLayout.defaultSegmentSize, maxRecordSize: Int? = nil,
                 recoveryPolicy: RecoveryPolicy = .truncateTornTail, createIfMissing: Bool = true, backend: Backend = .auto) {

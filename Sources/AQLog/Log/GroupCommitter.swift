@@ -1,0 +1,316 @@
+import Foundation
+
+/// The committer behind ``Log``: one dedicated thread that turns whatever producers staged
+/// into one write + sync, then wakes exactly the producers that sync covered.
+///
+/// Invariants (checked by the tests that instrument the storage):
+/// - a producer is resumed only after the commit containing its record completed (and was
+///   synced, unless `.deferred`);
+/// - at most one batch is written but not yet synced (recovery's torn-tail rule relies on it);
+/// - sequences are handed out under the lock in staging order, so they are dense and a batch
+///   append gets consecutive ones;
+/// - after a failed write or sync every waiting and later producer gets the poisoning error.
+final class GroupCommitter: @unchecked Sendable {
+    // Everything below is guarded by `lock`, except `engine.write`, which only the committer
+    // thread calls, with the lock released, on a batch producers no longer touch.
+    let engine: LogEngine
+    let durability: Durability
+    private let maxPendingBytes: Int
+    private let lock = ConditionLock()
+    private var waiters: [Waiter] = []
+    /// Appends whose records waited for a roll that failed: their ticket → the error.
+    private var failedTickets: [UInt64: LogError] = [:]
+    private var nextTicket: UInt64 = 0
+    private var spaceWaiters: [UnsafeContinuation<Void, Never>] = []
+    private var flushWaiters: [UnsafeContinuation<Void, any Error>] = []
+    private var closeWaiters: [UnsafeContinuation<Void, any Error>] = []
+    /// Records whose sequence is reserved but which wait for a roll.
+    private var overflow: [(payload: [UInt8], checksum: UInt32, sequence: UInt64, ticket: UInt64)] = []
+    private var overflowBytes = 0
+    private var failure: LogError?
+    private var closing = false
+    private var closeResult: Result<Void, LogError>?
+    private var firstStaged: ContinuousClock.Instant?
+    private var acked: UInt64
+    private var durable: UInt64
+
+    init(engine: LogEngine, durability: Durability, maxPendingBytes: Int) {
+        self.engine = engine
+        self.durability = durability
+        self.maxPendingBytes = max(maxPendingBytes, 64 * 1024)
+        acked = engine.lastWritten
+        durable = engine.durableThrough
+        let thread = Thread { [self] in run() }
+        thread.name = "aqlog-committer"
+        thread.start()
+    }
+
+    var acknowledgedThrough: UInt64 { lock.withLock { acked } }
+    var durableThrough: UInt64 { lock.withLock { durable } }
+
+    // MARK: - Producers
+
+    /// A producer waiting for `sequence` to be acknowledged; `ticket` identifies its append.
+    private struct Waiter {
+        var sequence: UInt64
+        var ticket: UInt64
+        var continuation: UnsafeContinuation<Void, any Error>
+    }
+
+    private enum Staging { case staged(Range<UInt64>, ticket: UInt64), full, failed(LogError) }
+
+    func append<C: Collection>(_ payloads: C) async throws(LogError) -> Range<UInt64> where C.Element == [UInt8] {
+        let checksums = payloads.map { CRC32C.checksum($0) }
+        var range: Range<UInt64>
+        var ticket: UInt64 = 0
+        while true {
+            switch lock.withLock({ stage(payloads, checksums) }) {
+            case .staged(let r, let t): (range, ticket) = (r, t)
+            case .failed(let error): throw error
+            case .full:
+                await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                    lock.withLock {
+                        if pendingBytes >= maxPendingBytes && failure == nil && !closing { spaceWaiters.append(c) } else { c.resume() }
+                    }
+                }
+                continue
+            }
+            break
+        }
+        guard !range.isEmpty else { return range }
+        try await waitForAck(range.upperBound - 1, ticket: ticket)
+        return range
+    }
+
+    private var pendingBytes: Int { engine.stagedBytes + overflowBytes }
+
+    /// Under the lock: reserve sequences and copy the payloads into the filling batch.
+    private func stage<C: Collection>(_ payloads: C, _ checksums: [UInt32]) -> Staging where C.Element == [UInt8] {
+        if let failure { return .failed(failure) }
+        if closing { return .failed(.closed) }
+        for p in payloads where p.count > engine.maxRecordSize {
+            return .failed(.recordTooLarge(size: p.count, limit: engine.maxRecordSize))
+        }
+        if pendingBytes >= maxPendingBytes { return .full }
+        let first = engine.lastAssigned &+ 1
+        nextTicket &+= 1
+        for (p, crc) in zip(payloads, checksums) {
+            if overflow.isEmpty && engine.fitsInActive(payloadLength: p.count) {
+                _ = p.withUnsafeBytes { engine.stage($0, payloadChecksum: crc) }
+            } else {
+                overflow.append((p, crc, engine.assignSequence(), nextTicket))
+                overflowBytes += p.count
+            }
+        }
+        if firstStaged == nil { firstStaged = ContinuousClock.now }
+        lock.signal()
+        return .staged(first..<(engine.lastAssigned &+ 1), ticket: nextTicket)
+    }
+
+    private func waitForAck(_ sequence: UInt64, ticket: UInt64) async throws(LogError) {
+        do {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
+                lock.withLock {
+                    if let error = failedTickets.removeValue(forKey: ticket) {
+                        c.resume(throwing: error)
+                    } else if acked >= sequence {
+                        c.resume()
+                    } else if let failure {
+                        c.resume(throwing: failure)
+                    } else {
+                        waiters.append(Waiter(sequence: sequence, ticket: ticket, continuation: c))
+                    }
+                }
+            }
+        } catch { throw error as! LogError }
+    }
+
+    func flush() async throws(LogError) {
+        do {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
+                lock.withLock {
+                    if let failure { c.resume(throwing: failure) } else if closing { c.resume(throwing: LogError.closed) } else {
+                        flushWaiters.append(c)
+                        lock.signal()
+                    }
+                }
+            }
+        } catch { throw error as! LogError }
+    }
+
+    func close() async throws(LogError) {
+        do {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
+                lock.withLock {
+                    if let closeResult { c.resume(with: closeResult.mapError { $0 as any Error }) } else {
+                        closing = true
+                        closeWaiters.append(c)
+                        lock.signal()
+                    }
+                }
+            }
+        } catch { throw error as! LogError }
+    }
+
+    // MARK: - The committer thread
+
+    private func run() {
+        lock.lock()
+        while true {
+            let staged = engine.stagedRecords > 0
+            let work = staged || !overflow.isEmpty || !flushWaiters.isEmpty
+            if failure != nil {
+                // Poisoned: refuse what is pending, then idle until close.
+                if work { failAll(); continue }
+                if closing { break }
+                lock.wait()
+                continue
+            }
+            if !work {
+                if closing { break }  // everything staged is written
+                lock.wait()
+                continue
+            }
+            if staged, case .group(let maxDelay, let maxBytes) = durability, overflow.isEmpty, flushWaiters.isEmpty, !closing,
+               engine.stagedBytes < maxBytes, let first = firstStaged {
+                let remaining = maxDelay - (ContinuousClock.now - first)
+                if remaining > .zero {
+                    lock.wait(nanoseconds: max(remaining.nanoseconds, 1_000))
+                    continue
+                }
+            }
+            if staged {
+                commitStaged()
+            } else if !overflow.isEmpty {
+                rollAndStageOverflow()
+            } else {
+                syncForFlush()
+            }
+        }
+        let closed: Result<Void, LogError> = Result { () throws(LogError) in try engine.close() }
+        let result: Result<Void, LogError> = if let failure, failure != .closed { .failure(failure) } else { closed }
+        closeResult = result
+        if failure == nil { failure = .closed }
+        let closers = closeWaiters
+        closeWaiters = []
+        let rest = takeAllWaiters()
+        lock.unlock()
+        for c in closers { c.resume(with: result.mapError { $0 as any Error }) }
+        resume(rest, with: .closed)
+    }
+
+    /// Writes the filling batch (lock released during the I/O) and acknowledges its producers.
+    private func commitStaged() {
+        let sync = durability.syncsEachCommit
+        let batch = engine.beginCommit()
+        firstStaged = nil
+        lock.unlock()
+        let ioFailure = engine.write(batch, sync: sync)
+        lock.lock()
+        do throws(LogError) {
+            try engine.completeCommit(batch, synced: sync, failure: ioFailure)
+            acked = batch.lastSequence
+            if sync { durable = batch.lastSequence }
+            let ready = takeWaiters(through: acked)
+            let space = takeSpaceWaiters()
+            lock.unlock()
+            for w in ready { w.continuation.resume() }
+            for s in space { s.resume() }
+            lock.lock()
+        } catch {
+            failure = error
+            failAll()
+        }
+    }
+
+    /// Seals the full segment, rolls, and stages the records that waited for room.
+    private func rollAndStageOverflow() {
+        do throws(LogError) {
+            try engine.roll()
+        } catch {
+            if case .poisoned = error { failure = error; failAll(); return }
+            // The next segment could not be prepared (e.g. ENOSPC): fail the waiting records
+            // cleanly, give their sequences back, keep the log usable.
+            // Tickets, not sequences, name the victims: the sequences are given back and reused.
+            let failed = Set(overflow.map(\.ticket))
+            overflow.removeAll()
+            overflowBytes = 0
+            engine.releaseReservedSequences()
+            let victims = waiters.filter { failed.contains($0.ticket) }
+            waiters.removeAll { failed.contains($0.ticket) }
+            for t in failed where !victims.contains(where: { $0.ticket == t }) { failedTickets[t] = error }
+            let space = takeSpaceWaiters()
+            lock.unlock()
+            resume(victims, with: error)
+            for s in space { s.resume() }
+            lock.lock()
+            return
+        }
+        durable = engine.durableThrough
+        while let next = overflow.first, engine.fitsInActive(payloadLength: next.payload.count) {
+            overflow.removeFirst()
+            overflowBytes -= next.payload.count
+            next.payload.withUnsafeBytes { engine.stage($0, payloadChecksum: next.checksum, sequence: next.sequence) }
+        }
+        if firstStaged == nil { firstStaged = ContinuousClock.now }
+    }
+
+    private func syncForFlush() {
+        let flushers = flushWaiters
+        flushWaiters = []
+        do throws(LogError) {
+            try engine.sync()
+            durable = engine.durableThrough
+            lock.unlock()
+            for c in flushers { c.resume() }
+            lock.lock()
+        } catch {
+            failure = error
+            lock.unlock()
+            for c in flushers { c.resume(throwing: error) }
+            lock.lock()
+            failAll()
+        }
+    }
+
+    /// Fails every waiting producer and flusher with `failure` (lock held on entry and exit).
+    private func failAll() {
+        let error = failure ?? .closed
+        let rest = takeAllWaiters()
+        let flushers = flushWaiters
+        flushWaiters = []
+        overflow.removeAll()
+        overflowBytes = 0
+        lock.unlock()
+        resume(rest, with: error)
+        for c in flushers { c.resume(throwing: error) }
+        lock.lock()
+        if engine.stagedRecords > 0 { engine.discardStaged() }
+    }
+
+    private func takeWaiters(through sequence: UInt64) -> [Waiter] {
+        // Waiters are appended in staging order, so the ready ones form a prefix... except
+        // reserved (overflow) records, so filter rather than split.
+        let ready = waiters.filter { $0.sequence <= sequence }
+        waiters.removeAll { $0.sequence <= sequence }
+        return ready
+    }
+
+    private func takeAllWaiters() -> [Waiter] {
+        let all = waiters
+        waiters = []
+        let space = takeSpaceWaiters()
+        for s in space { s.resume() }
+        return all
+    }
+
+    private func takeSpaceWaiters() -> [UnsafeContinuation<Void, Never>] {
+        let s = spaceWaiters
+        spaceWaiters = []
+        return s
+    }
+
+    private func resume(_ list: [Waiter], with error: LogError) {
+        for w in list { w.continuation.resume(throwing: error) }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The concurrent log: many tasks or threads append at once and share each sync.
+///
+/// Producers checksum their payload, then (under a short lock) copy it into the batch being
+/// filled and receive its sequence; a dedicated committer thread writes each batch with its
+/// commit frame and one `fdatasync` (one linked io_uring submission on the uring backend)
+/// while producers fill the next batch (double buffering). Each producer is resumed only
+/// after the sync covering its record completed (``Durability/sync`` and `.group`), or after
+/// the write reached the page cache (`.deferred`).
+///
+/// Memory is bounded: when more than ``LogOptions/maxPendingBytes`` are staged and not yet
+/// written, producers wait (asynchronously) for the committer to catch up.
+///
+/// ```swift
+/// let log = try Log.open(directory: "/var/lib/app/wal")
+/// let seq = try await log.append(Array("hello".utf8))   // durable when it returns
+/// try await log.close()
+/// ```
+public final class Log: Sendable {
+    let committer: GroupCommitter
+
+    /// Opens (or creates) the log in `directory` and starts its committer thread.
+    public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync) throws(LogError) -> Log {
+        try Log(directory: directory, options: options, durability: durability, storage: try resolveStorage(options.backend))
+    }
+
+    /// Opens the log over an explicit ``Storage``.
+    public init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
+                storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
+        let engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation)
+        committer = GroupCommitter(engine: engine, durability: durability, maxPendingBytes: options.maxPendingBytes)
+    }
+
+    /// What recovery found when the log was opened.
+    public var recoveryReport: RecoveryReport { committer.engine.recoveryReport }
+    /// The largest payload accepted.
+    public var maxRecordSize: Int { committer.engine.maxRecordSize }
+    /// The highest sequence acknowledged so far.
+    public var lastSequence: UInt64 { committer.acknowledgedThrough }
+    /// The highest sequence known to be durable.
+    public var durableSequence: UInt64 { committer.durableThrough }
+
+    /// Appends one record; returns its sequence once it is durable (per the durability mode).
+    @discardableResult
+    public func append(_ payload: [UInt8]) async throws(LogError) -> UInt64 {
+        let range = try await committer.append(CollectionOfOne(payload))
+        return range.lowerBound
+    }
+
+    /// Appends records atomically adjacent (consecutive sequences); returns their sequences
+    /// once all are durable.
+    @discardableResult
+    public func append(contentsOf payloads: [[UInt8]]) async throws(LogError) -> Range<UInt64> {
+        try await committer.append(payloads)
+    }
+
+    /// Makes everything acknowledged so far durable (a no-op under `.sync`).
+    public func flush() async throws(LogError) { try await committer.flush() }
+
+    /// Drains what is staged, writes a close marker, syncs and releases the lock. Appends
+    /// issued after close began fail with ``LogError/closed``.
+    public func close() async throws(LogError) { try await committer.close() }
+}

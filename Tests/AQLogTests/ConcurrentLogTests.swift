@@ -1,0 +1,171 @@
+import Testing
+import Foundation
+import Synchronization
+@testable import AQLog
+
+/// The backends every concurrency test runs under.
+let backends: [PosixStorage.WritePath] = [.posix, .uring]
+
+@Suite struct ConcurrentLogTests {
+    @Test(arguments: backends)
+    func manyProducersEachSequenceOnceDenseAndContentExact(_ path: PosixStorage.WritePath) async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let log = try Log(directory: dir, options: smallSegments, storage: PosixStorage(writePath: path))
+        let producers = 64, perProducer = 150
+        let results = try await withThrowingTaskGroup(of: [(UInt64, [UInt8])].self) { group in
+            for p in 0..<producers {
+                group.addTask {
+                    var mine: [(UInt64, [UInt8])] = []
+                    for i in 0..<perProducer {
+                        let body = payload(p * 1000 + i, size: (p * 13 + i) % 200)
+                        mine.append((try await log.append(body), body))
+                    }
+                    return mine
+                }
+            }
+            var all: [(UInt64, [UInt8])] = []
+            for try await part in group { all += part }
+            return all
+        }
+        try await log.close()
+        let sorted = results.sorted { $0.0 < $1.0 }
+        #expect(sorted.map(\.0) == Array(1...UInt64(producers * perProducer)))
+        #expect(try readAll(dir) == sorted.map(\.1))
+        #expect(segmentFiles(dir).count > 1)
+    }
+
+    @Test(arguments: backends)
+    func noProducerIsResumedBeforeTheSyncCoveringItsRecord(_ path: PosixStorage.WritePath) async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let log = try Log(directory: dir, options: smallSegments, storage: storage)
+        let early = Collector<UInt64>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for p in 0..<16 {
+                group.addTask {
+                    for i in 0..<100 {
+                        let seq = try await log.append(payload(p + i, size: 64))
+                        if storage.syncedThrough < seq { early.add(seq) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await log.close()
+        #expect(early.count == 0)
+        // Group commit: far fewer syncs than records.
+        #expect(storage.syncs < 1600)
+    }
+
+    @Test func batchAppendGetsConsecutiveSequences() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let log = try Log(directory: dir, options: smallSegments, storage: PosixStorage())
+        let ranges = try await withThrowingTaskGroup(of: (Range<UInt64>, [[UInt8]]).self) { group in
+            for p in 0..<8 {
+                group.addTask {
+                    let batch = (0..<50).map { payload(p * 100 + $0, size: 90) }
+                    return (try await log.append(contentsOf: batch), batch)
+                }
+            }
+            var out: [(Range<UInt64>, [[UInt8]])] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        try await log.close()
+        let records = try readAll(dir)
+        for (range, batch) in ranges {
+            #expect(range.count == 50)
+            #expect(Array(records[Int(range.lowerBound - 1)..<Int(range.upperBound - 1)]) == batch)
+        }
+    }
+
+    @Test func groupAndDeferredModes() async throws {
+        let tmp = TemporaryDirectory()
+        for (name, mode) in [("group", Durability.group(maxDelay: .milliseconds(2), maxBytes: 1 << 20)), ("deferred", .deferred)] {
+            let dir = tmp.sub(name)
+            let log = try Log(directory: dir, options: smallSegments, durability: mode, storage: PosixStorage())
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for p in 0..<8 { group.addTask { for i in 0..<100 { try await log.append(payload(p * 100 + i)) } } }
+                try await group.waitForAll()
+            }
+            try await log.flush()
+            #expect(log.durableSequence == 800)
+            try await log.close()
+            #expect(try readAll(dir).count == 800)
+        }
+    }
+
+    @Test func failedSyncPoisonsEveryWaitingAndLaterProducerAndReopenRecovers() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let log = try Log(directory: dir, options: smallSegments, storage: storage)
+        let acked = Collector<UInt64>()
+        for i in 0..<10 { let s = try await log.append(payload(i)); acked.add(s) }
+        storage.state.withLock { $0.failSyncAfter = 1 }
+        let errors = Collector<Int>()
+        await withTaskGroup(of: Void.self) { group in
+            for p in 0..<8 {
+                group.addTask {
+                    do { let s = try await log.append(payload(100 + p)); acked.add(s) } catch {
+                        if case .poisoned? = error as? LogError { errors.add(1) }
+                    }
+                }
+            }
+        }
+        #expect(errors.count >= 1)
+        await #expect(throws: LogError.self) { try await log.append(payload(999)) }
+        do { try await log.append([1]) } catch { guard case .poisoned = error else { Issue.record("expected poisoned, got \(error)"); return } }
+        try? await log.close()
+        let reopened = try LogWriter.open(directory: dir, options: smallSegments)
+        let survivors = try readAll(dir)
+        for s in acked.all { #expect(Int(s) <= survivors.count) }
+        try reopened.close()
+    }
+
+    @Test func enospcAtPreallocationFailsAppendsCleanlyAndTheLogRecovers() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let log = try Log(directory: dir, options: smallSegments, storage: storage, backgroundPreparation: false)
+        storage.state.withLock { $0.failPreallocation = .noSpace }
+        var failures = 0
+        var acked: [UInt64: [UInt8]] = [:]
+        for i in 0..<600 {
+            do { let p = payload(i, size: 200); acked[try await log.append(p)] = p } catch {
+                guard case .io(let f) = error, f.errno == .noSpace else { Issue.record("unexpected \(error)"); return }
+                failures += 1
+                if failures == 3 { storage.state.withLock { $0.failPreallocation = nil } }
+            }
+        }
+        #expect(failures == 3)
+        try await log.close()
+        let records = try readAll(dir)
+        #expect(records.count == acked.count)
+        for (s, p) in acked { #expect(records[Int(s) - 1] == p) }
+    }
+
+    @Test func closeWhileProducersAppendEndsCleanlyWithTypedErrors() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let log = try Log(directory: dir, options: smallSegments, storage: PosixStorage())
+        let acked = Collector<UInt64>()
+        let closedErrors = Collector<Int>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for p in 0..<16 {
+                group.addTask {
+                    for i in 0..<200 {
+                        do { let s = try await log.append(payload(p * 1000 + i)); acked.add(s) } catch {
+                            #expect(error as? LogError == .closed)
+                            closedErrors.add(1)
+                            return
+                        }
+                    }
+                }
+            }
+            group.addTask { try await Task.sleep(for: .milliseconds(20)); try await log.close() }
+            try await group.waitForAll()
+        }
+        let records = try readAll(dir)
+        let all = acked.all.sorted()
+        #expect(all == Array(1...UInt64(all.count)))
+        #expect(records.count == all.count)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Synchronization
+import SystemPackage
+@testable import AQLog
+
+/// Wraps the real storage to observe and fail I/O: records the highest sequence each completed
+/// sync made durable, and fails `fdatasync` or preallocation on demand.
+final class RecordingStorage: Storage, @unchecked Sendable {
+    let inner = PosixStorage()
+    struct State {
+        var syncedThrough: UInt64 = 0
+        var syncs = 0
+        var failSyncAfter: Int? = nil      // fail the Nth sync from now
+        var failPreallocation: Errno? = nil
+    }
+    let state = Mutex(State())
+
+    var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
+    var syncs: Int { state.withLock { $0.syncs } }
+
+    func createDirectory(_ path: String) throws(IOFailure) { try inner.createDirectory(path) }
+    func listDirectory(_ path: String) throws(IOFailure) -> [String] { try inner.listDirectory(path) }
+    func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
+    func rename(_ from: String, to: String) throws(IOFailure) { try inner.rename(from, to: to) }
+    func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }
+    func syncDirectory(_ path: String) throws(IOFailure) { try inner.syncDirectory(path) }
+    func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try inner.lockExclusive(path) }
+    func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
+        RecordingFile(inner: try inner.openFile(path, create: create), owner: self)
+    }
+
+    /// Consumes one sync; throws when a failure was scheduled for it.
+    func beforeSync(_ path: String) throws(IOFailure) {
+        let fail = state.withLock { s -> Bool in
+            guard let n = s.failSyncAfter else { return false }
+            if n <= 1 { s.failSyncAfter = nil; return true }
+            s.failSyncAfter = n - 1
+            return false
+        }
+        if fail { throw IOFailure("fdatasync", path: path, errno: .ioError) }
+    }
+}
+
+final class RecordingFile: StorageFile, @unchecked Sendable {
+    let inner: any StorageFile
+    unowned let owner: RecordingStorage
+    init(inner: any StorageFile, owner: RecordingStorage) { self.inner = inner; self.owner = owner }
+    var path: String { inner.path }
+    var requiresAlignedWrites: Bool { inner.requiresAlignedWrites }
+    func size() throws(IOFailure) -> Int { try inner.size() }
+    func preallocateZeroed(size: Int) throws(IOFailure) {
+        if let e = owner.state.withLock({ $0.failPreallocation }) { throw IOFailure("fallocate", path: path, errno: e) }
+        try inner.preallocateZeroed(size: size)
+    }
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
+        try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
+        guard sync else { return }
+        try syncData()
+        // Highest record sequence in what this sync covered.
+        var pos = max(newBytesFrom - offset, 0)
+        var highest: UInt64 = 0
+        while pos + FrameHeader.size <= bytes.count, !bytes.isZero(pos..<(pos + FrameHeader.size)) {
+            let h = FrameHeader(bytes, at: pos)
+            if !h.isCommit { highest = max(highest, h.sequence) }
+            pos += h.frameSize
+        }
+        owner.state.withLock { $0.syncedThrough = max($0.syncedThrough, highest) }
+    }
+    func syncData() throws(IOFailure) {
+        try owner.beforeSync(path)
+        try inner.syncData()
+        owner.state.withLock { $0.syncs += 1 }
+    }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int { try inner.read(into: buffer, at: offset) }
+    func mapReadOnly() throws(IOFailure) -> MappedRegion { try inner.mapReadOnly() }
+    func truncate(to size: Int) throws(IOFailure) { try inner.truncate(to: size) }
+    func close() { inner.close() }
+}
