@@ -30,7 +30,7 @@ public enum Checkpoint {
     /// ``write(directory:sequence:)`` over an explicit ``Storage``.
     public static func write(directory: String, sequence: UInt64, storage: any Storage) throws(LogError) {
         guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
-        let last = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: false).report.lastSequence
+        let last = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter().report.lastSequence
         guard sequence <= last else {
             throw .invalidOptions("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
         }

@@ -86,7 +86,7 @@ public struct Compactor: Sendable {
         var report = CompactionReport()
         report.retention = retention
         report.checkpoint = try Checkpoint.read(directory: directory, storage: storage)
-        let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: false)
+        let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         outcome.open?.file.close()
         let all = outcome.sealed + (outcome.open.map { [$0.descriptor] } ?? [])
         report.segmentsBefore = all.count

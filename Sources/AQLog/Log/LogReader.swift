@@ -35,17 +35,7 @@ public final class LogReader {
     /// A segment that disappears between listing and opening (removed by a concurrent
     /// compaction) makes the refresh list the directory again; mappings already held stay valid.
     public func refresh() throws(LogError) {
-        var attempts = 0
-        while true {
-            do throws(LogError) { return try refreshOnce() } catch {
-                guard case .io(let failure) = error, failure.errno == .noSuchFileOrDirectory, attempts < 16 else { throw error }
-                attempts += 1
-            }
-        }
-    }
-
-    private func refreshOnce() throws(LogError) {
-        let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: false)
+        let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         var all = outcome.sealed
         openScan = nil
         if let open = outcome.open {
