@@ -62,6 +62,11 @@ public final class DurabilityNotifier: Sendable {
         state.withLock { $0.entries[Self.key(directory)]?.durable ?? 0 }
     }
 
+    /// Tasks currently waiting on `directory` (for tests and diagnostics).
+    public func waiterCount(directory: String) -> Int {
+        state.withLock { $0.entries[Self.key(directory)]?.waiters.count ?? 0 }
+    }
+
     /// Returns when a sequence above `beyond` is published for `directory`, after `timeout`,
     /// or when the task is cancelled, whichever comes first. Returns true when notified.
     @discardableResult
