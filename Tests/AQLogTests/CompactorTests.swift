@@ -42,6 +42,24 @@ import Foundation
         try w.close()
     }
 
+    /// A crash between seal and roll leaves a sealed last segment: it still carries the log's
+    /// position, so it must stay even when the checkpoint covers it.
+    @Test func keepsASealedLastSegmentSoSequencesSurvive() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 900)
+        let open = try descriptors(dir).last!
+        try FileManager.default.removeItem(atPath: open.path)
+        let sealed = try descriptors(dir)
+        #expect(sealed.allSatisfy { $0.isSealed })
+        try Checkpoint.write(directory: dir, sequence: sealed.last!.lastSequence)
+        let report = try Compactor(directory: dir, retention: RetentionPolicy(keepSegments: 0)).run()
+        #expect(report.removed.count == sealed.count - 1)
+        #expect(segmentFiles(dir) == [sealed.last!.fileName])
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        #expect(w.nextSequence == sealed.last!.lastSequence + 1)
+        try w.close()
+    }
+
     @Test func withoutACheckpointNothingGoesUnlessRetentionIsSet() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try makeBatchedLog(dir, count: 1500)

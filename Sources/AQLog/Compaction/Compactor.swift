@@ -23,12 +23,16 @@ public struct Compactor: Sendable {
     /// The compaction lock file, separate from the writer's `LOCK`.
     public static let lockFile = "COMPACT.LOCK"
 
+    /// The log directory.
     public let directory: String
+    /// The storage every listing, removal and sync goes through.
     public let storage: any Storage
+    /// History kept in addition to what the checkpoint requires.
     public let retention: RetentionPolicy
     /// Test hook: stop (as if the process died) after this many removals.
     var stopAfterRemovals: Int?
 
+    /// A compactor for the log in `directory`.
     public init(directory: String, retention: RetentionPolicy = .init(), storage: any Storage = PosixStorage()) {
         self.directory = directory
         self.retention = retention
