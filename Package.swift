@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "ActionQueue", dependencies: ["AQLog", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .executableTarget(
             name: "aq-wal",
-            dependencies: ["AQLog", "ActionQueue", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AQLog", "ActionQueue", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "aq-bench",

@@ -1,1 +1,33 @@
-@main struct AQWal { static func main() {} }
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `aq-wal`: the operator's tool for a segment log. Thin: parses, calls AQLog, prints.
+/// The contract (arguments, output, exit codes) is in `docs/OPERATIONS.md`.
+@main
+struct AQWal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aq-wal",
+        abstract: "Inspect, verify, repair, compact and feed an actionqueue segment log.",
+        discussion: """
+            Exit codes: 0 healthy/done (also when there was nothing to do); 1 torn tail found (verify); \
+            2 corruption found or refused; 64 usage error; 73 cannot create; 74 I/O error; \
+            75 log locked by a writer (or, for compact, by another compaction).
+            Every error prints one line on stderr naming the file, offset and reason.
+            """,
+        subcommands: [Append.self, Dump.self, Inspect.self, Verify.self, Repair.self,
+                      CheckpointCommand.self, Compact.self, ImportV5.self])
+
+    /// Silences the library's swift-log output so stderr carries only the one-line error the
+    /// contract promises; `AQ_WAL_LOG=debug|info|notice|warning|error` turns it on.
+    static func main() {
+        let level = ProcessInfo.processInfo.environment["AQ_WAL_LOG"].flatMap { Logger.Level(rawValue: $0) }
+        LoggingSystem.bootstrap { label in
+            guard let level else { return SwiftLogNoOpLogHandler() }
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        main(nil)
+    }
+}

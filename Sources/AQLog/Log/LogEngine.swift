@@ -256,7 +256,11 @@ final class LogEngine {
         }
         active.committed(batch)
         lastWritten = max(lastWritten, batch.lastSequence)
-        if synced { durableThrough = batch.lastSequence }
+        if synced {
+            durableThrough = batch.lastSequence
+            // Wake in-process tail readers (LogTail); cross-process readers poll.
+            DurabilityNotifier.shared.published(directory: directory, durableThrough: durableThrough)
+        }
     }
 
     /// Stages nothing; makes everything written durable.
@@ -268,6 +272,8 @@ final class LogEngine {
             throw .poisoned(cause: error)
         }
         durableThrough = lastWritten
+        // Wake in-process tail readers (LogTail); cross-process readers poll.
+        DurabilityNotifier.shared.published(directory: directory, durableThrough: durableThrough)
     }
 
     private func poisonLog(_ failure: IOFailure, unwrittenFrom batch: BatchBuffer?) {

@@ -5,6 +5,11 @@
 /// views into the mapping that are valid only inside the closure, and each record's CRC-32C
 /// is checked as it is read. A reader sees the records committed when it was opened (see
 /// ``refresh()`` and ``LogTail`` to follow a live writer).
+///
+/// Beside compaction: a segment already mapped stays readable after it is removed. A segment
+/// removed after the last refresh but before it was first read makes the read throw
+/// ``LogError/io(_:)`` with `ENOENT`; call ``refresh()`` and continue from the log's new first
+/// sequence (``LogTail`` does this itself).
 public final class LogReader {
     let storage: any Storage
     public let directory: String
@@ -31,8 +36,11 @@ public final class LogReader {
 
     /// Re-reads the directory: picks up records committed, segments rolled and segments
     /// compacted since the last refresh. Mappings of unchanged sealed segments are kept.
+    ///
+    /// A segment that disappears between listing and opening (removed by a concurrent
+    /// compaction) makes the refresh list the directory again; mappings already held stay valid.
     public func refresh() throws(LogError) {
-        let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: false)
+        let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         var all = outcome.sealed
         openScan = nil
         if let open = outcome.open {

@@ -42,7 +42,7 @@ public struct LogVerifier {
         guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
         let outcome: LogRecovery.Outcome
         do {
-            outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: false)
+            outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         } catch {
             switch error {
             case .corruption(let d): report.corruption = d

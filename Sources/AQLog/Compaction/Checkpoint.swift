@@ -1,0 +1,131 @@
+import Logging
+
+/// The log's checkpoint: the sequence through which records may be discarded (for example
+/// because a snapshot covers them). ``Compactor`` removes only sealed segments entirely at or
+/// below it.
+///
+/// The `CHECKPOINT` file (layout in ``CheckpointFormat``) is replaced atomically: the new value
+/// is written to a uniquely named temporary file, `fdatasync`ed, renamed over `CHECKPOINT`,
+/// and the directory is synced. A crash leaves either the old or the new value (plus, at
+/// worst, an ignored `CHECKPOINT.tmp.*` file). A torn or corrupt file reads as
+/// ``CheckpointStatus/damaged(_:)``, which compaction treats as "no checkpoint".
+///
+/// ```swift
+/// try Checkpoint.write(directory: "/var/lib/app/wal", sequence: snapshot.lastSequence)
+/// if let through = try Checkpoint.read(directory: "/var/lib/app/wal").sequence { … }
+/// ```
+public enum Checkpoint {
+    /// Prefix of temporary files; a crash may leave one behind, which is harmless.
+    public static let temporaryPrefix = LogDirectoryLayout.checkpointFile + ".tmp."
+
+    /// Records `sequence` as the log's checkpoint (atomically, durably).
+    ///
+    /// Refuses (``LogError/invalidOptions(_:)``, nothing written) a sequence above the log's
+    /// last durable sequence, found by a read-only recovery pass; throws the recovery's
+    /// error when the log is corrupt, and ``LogError/notFound(path:)`` without a log directory.
+    public static func write(directory: String, sequence: UInt64) throws(LogError) {
+        try write(directory: directory, sequence: sequence, storage: PosixStorage())
+    }
+
+    /// ``write(directory:sequence:)`` over an explicit ``Storage``.
+    public static func write(directory: String, sequence: UInt64, storage: any Storage) throws(LogError) {
+        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        let last = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter().report.lastSequence
+        guard sequence <= last else {
+            throw .invalidOptions("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
+        }
+        let bytes = CheckpointFormat.encode(sequence: sequence)
+        let temporary = LogDirectoryLayout.join(directory, temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16))
+        let final = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
+        try io { () throws(IOFailure) in
+            let file = try storage.openFile(temporary, create: true)
+            do throws(IOFailure) {
+                var written = Result<Void, IOFailure>.success(())
+                bytes.withUnsafeBytes { b in written = Result { () throws(IOFailure) in try file.write(b, at: 0, newBytesFrom: 0, sync: true) } }
+                file.close()
+                try written.get()
+                try storage.rename(temporary, to: final)
+            } catch {
+                try? storage.removeFile(temporary)
+                throw error
+            }
+            try storage.syncDirectory(directory)
+        }
+        Logger(label: "aqlog").info("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
+    }
+
+    /// The checkpoint recorded in `directory`: absent, a valid sequence, or damaged (reported
+    /// with file, offset and reason, and to be treated as absent). Throws only when the
+    /// directory is missing or the file cannot be read.
+    public static func read(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> CheckpointStatus {
+        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        let path = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
+        let names = try io { () throws(IOFailure) in try storage.listDirectory(directory) }
+        guard names.contains(LogDirectoryLayout.checkpointFile) else { return .absent }
+        let file: any StorageFile
+        do { file = try storage.openFile(path, create: false) } catch {
+            if error.errno == .noSuchFileOrDirectory { return .absent }
+            throw .io(error)
+        }
+        defer { file.close() }
+        let size = try io { () throws(IOFailure) in try file.size() }
+        // Read at most one byte more than a valid file holds, so oversize is detected cheaply.
+        var bytes = [UInt8](repeating: 0, count: min(size, CheckpointFormat.size + 1))
+        var read = Result<Int, IOFailure>.success(0)
+        bytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.read(into: b, at: 0) } }
+        let n = try io { () throws(IOFailure) in try read.get() }
+        let decoded = bytes.withUnsafeBytes { CheckpointFormat.decode(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        switch decoded {
+        case .success(let sequence): return .recorded(sequence)
+        case .failure(let problem):
+            let damage = CheckpointDamage(file: path, offset: problem.offset, reason: problem.reason)
+            Logger(label: "aqlog").warning("damaged checkpoint treated as absent", metadata: ["file": "\(path)", "offset": "\(problem.offset)", "reason": "\(problem.reason)"])
+            return .damaged(damage)
+        }
+    }
+}
+
+/// What reading the checkpoint file found.
+public enum CheckpointStatus: Sendable, Equatable, CustomStringConvertible {
+    /// No `CHECKPOINT` file.
+    case absent
+    /// A valid checkpoint at this sequence.
+    case recorded(UInt64)
+    /// A torn or corrupt file: treated as no checkpoint (never as some other value).
+    case damaged(CheckpointDamage)
+
+    /// The checkpoint sequence to act on: nil when absent or damaged.
+    public var sequence: UInt64? {
+        if case .recorded(let s) = self { return s }
+        return nil
+    }
+
+    /// Stable name: `absent`, `recorded` or `damaged`.
+    public var code: String {
+        switch self {
+        case .absent: return "absent"
+        case .recorded: return "recorded"
+        case .damaged: return "damaged"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .absent: return "no checkpoint"
+        case .recorded(let s): return "checkpoint at sequence \(s)"
+        case .damaged(let d): return d.description
+        }
+    }
+}
+
+/// Where and why a checkpoint file is unusable.
+public struct CheckpointDamage: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The checkpoint file.
+    public var file: String
+    /// Offset of the first bad field.
+    public var offset: Int
+    /// What is wrong there.
+    public var reason: String
+
+    public var description: String { "\(file): damaged checkpoint at offset \(offset): \(reason) (treated as no checkpoint)" }
+}

@@ -1,0 +1,37 @@
+/// What one compaction run removed (or, for a dry run, would remove).
+public struct CompactionReport: Sendable, Equatable {
+    /// One removed segment file.
+    public struct RemovedSegment: Sendable, Equatable {
+        /// Full path of the (former) segment file.
+        public var path: String
+        public var firstSequence: UInt64
+        public var lastSequence: UInt64
+        /// File size, freed by the removal.
+        public var bytes: Int
+
+        /// The file name within the log directory.
+        public var fileName: String { String(path.split(separator: "/").last ?? "") }
+    }
+
+    /// True when nothing was removed because only a plan was asked for.
+    public var dryRun = false
+    /// The checkpoint that bounded the run.
+    public var checkpoint: CheckpointStatus = .absent
+    /// The retention floors that applied.
+    public var retention = RetentionPolicy()
+    /// Removed segments, oldest first.
+    public var removed: [RemovedSegment] = []
+    /// Segment files before the run.
+    public var segmentsBefore = 0
+    /// First sequence still in the log after the run (0 when the log holds no records).
+    public var firstSequenceAfter: UInt64 = 0
+    /// Last sequence in the log (unchanged by compaction).
+    public var lastSequence: UInt64 = 0
+    /// Wall time of the run.
+    public var duration: Duration = .zero
+
+    /// Bytes freed (or that would be freed by a dry run).
+    public var bytesFreed: Int { removed.reduce(0) { $0 + $1.bytes } }
+    /// Segment files after the run.
+    public var segmentsAfter: Int { segmentsBefore - removed.count }
+}

@@ -1,0 +1,129 @@
+import Logging
+
+/// Removes whole sealed segments at or below the checkpoint, safely beside a live writer and
+/// live readers in other processes.
+///
+/// Decisions (see `docs/OPERATIONS.md`):
+///
+/// | concern | rule |
+/// |---|---|
+/// | what may go | sealed segments whose last sequence ≤ the checkpoint (or outside the ``RetentionPolicy`` floors when there is no checkpoint), oldest first, stopping at the first one that may not: never a hole |
+/// | what never goes | the last segment in the directory (open or just sealed): it carries the log's position, so sequences survive compaction |
+/// | writer | untouched: it only appends to the last segment and creates newer ones, and compaction never touches the last segment it listed. No writer `LOCK` is taken |
+/// | other compactors | serialised by an exclusive, non-blocking `flock` on `COMPACT.LOCK`; a second one fails with ``LogError/logLocked(path:)`` naming that file |
+/// | readers | a mapped segment stays readable after `unlink` (Linux keeps the pages); a reader that lists a segment which then disappears retries its refresh (``LogReader/refresh()``) |
+/// | crashes | each removal is `unlink` then directory `fsync` before the next, so at most one removal is ever undurable, and it is always the oldest remaining: any crash leaves a missing *head*, which recovery accepts. Rerunning finishes the job |
+/// | damaged checkpoint | treated as no checkpoint, and then nothing is removed at all (not even by retention) until it is rewritten |
+///
+/// ```swift
+/// let report = try Compactor(directory: "/var/lib/app/wal").run()
+/// print(report.removed.count, report.bytesFreed)
+/// ```
+public struct Compactor: Sendable {
+    /// The compaction lock file, separate from the writer's `LOCK`.
+    public static let lockFile = "COMPACT.LOCK"
+
+    /// The log directory.
+    public let directory: String
+    /// The storage every listing, removal and sync goes through.
+    public let storage: any Storage
+    /// History kept in addition to what the checkpoint requires.
+    public let retention: RetentionPolicy
+    /// Test hook: stop (as if the process died) after this many removals.
+    var stopAfterRemovals: Int?
+
+    /// A compactor for the log in `directory`.
+    public init(directory: String, retention: RetentionPolicy = .init(), storage: any Storage = PosixStorage()) {
+        self.directory = directory
+        self.retention = retention
+        self.storage = storage
+    }
+
+    /// Plans and (unless `dryRun`) performs the removals. Idempotent: a second run removes
+    /// nothing more. Throws ``LogError/notFound(path:)``, ``LogError/logLocked(path:)`` (another
+    /// compaction runs), the recovery error of a corrupt log (nothing removed), or
+    /// ``LogError/io(_:)``.
+    public func run(dryRun: Bool = false) throws(LogError) -> CompactionReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        var held: (any StorageLock)?
+        if !dryRun {
+            let lockPath = LogDirectoryLayout.join(directory, Self.lockFile)
+            do { held = try storage.lockExclusive(lockPath) } catch {
+                if error.errno == .wouldBlock { throw .logLocked(path: lockPath) }
+                throw .io(error)
+            }
+        }
+        defer { held?.release() }
+        var report = try plan()
+        report.dryRun = dryRun
+        let logger = Logger(label: "aqlog")
+        let metrics = CompactionMetrics(directory: directory)
+        if !dryRun {
+            for (i, segment) in report.removed.enumerated() {
+                if let stop = stopAfterRemovals, i >= stop {
+                    report.removed.removeLast(report.removed.count - i)
+                    break
+                }
+                try remove(segment)
+                metrics.removed(bytes: segment.bytes)
+                logger.info("compacted segment", metadata: [
+                    "file": "\(segment.path)", "firstSequence": "\(segment.firstSequence)",
+                    "lastSequence": "\(segment.lastSequence)", "bytes": "\(segment.bytes)"])
+            }
+        }
+        report.duration = clock.now - start
+        if !dryRun { metrics.finished(report) }
+        if case .damaged(let damage) = report.checkpoint {
+            logger.warning("compaction skipped: damaged checkpoint", metadata: ["file": "\(damage.file)", "reason": "\(damage.reason)"])
+        }
+        logger.info("compaction finished", metadata: [
+            "directory": "\(directory)", "dryRun": "\(dryRun)", "removed": "\(report.removed.count)",
+            "bytesFreed": "\(report.bytesFreed)", "duration": "\(report.duration)"])
+        return report
+    }
+
+    /// What a run would remove, oldest first, from a read-only recovery pass; changes nothing.
+    public func plan() throws(LogError) -> CompactionReport {
+        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        var report = CompactionReport()
+        report.retention = retention
+        report.checkpoint = try Checkpoint.read(directory: directory, storage: storage)
+        let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
+        outcome.open?.file.close()
+        let all = outcome.sealed + (outcome.open.map { [$0.descriptor] } ?? [])
+        report.segmentsBefore = all.count
+        report.lastSequence = outcome.report.lastSequence
+        var remainingSegments = all.count
+        var remainingBytes = all.reduce(0) { $0 + $1.segmentSize }
+        // Never the last segment: it is open, or the newest sealed one that fixes the log's position.
+        for d in all.dropLast() where d.isSealed {
+            guard mayRemove(d, checkpoint: report.checkpoint),
+                  retention.allows(remainingSegments: remainingSegments - 1, remainingBytes: remainingBytes - d.segmentSize) else { break }
+            report.removed.append(.init(path: d.path, firstSequence: d.baseSequence, lastSequence: d.lastSequence, bytes: d.segmentSize))
+            remainingSegments -= 1
+            remainingBytes -= d.segmentSize
+        }
+        let kept = all.dropFirst(report.removed.count)
+        report.firstSequenceAfter = kept.first(where: { $0.recordCount > 0 })?.baseSequence ?? 0
+        return report
+    }
+
+    private func mayRemove(_ d: SegmentDescriptor, checkpoint: CheckpointStatus) -> Bool {
+        switch checkpoint {
+        case .recorded(let through): return d.lastSequence <= through
+        case .absent: return retention.isSet
+        case .damaged: return false
+        }
+    }
+
+    /// One durable step: unlink, then sync the directory before anything else is removed.
+    private func remove(_ segment: CompactionReport.RemovedSegment) throws(LogError) {
+        do { try storage.removeFile(segment.path) } catch {
+            // Already gone (e.g. an earlier run removed it but died before reporting): fine.
+            if error.errno != .noSuchFileOrDirectory { throw .io(error) }
+        }
+        try io { () throws(IOFailure) in try storage.syncDirectory(directory) }
+    }
+}

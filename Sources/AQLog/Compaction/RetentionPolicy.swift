@@ -1,0 +1,28 @@
+/// How much history ``Compactor`` keeps in addition to what the checkpoint requires.
+///
+/// Both limits are floors: compaction removes the oldest sealed segment only while the
+/// segments that remain still number at least ``keepSegments`` and hold at least
+/// ``keepBytes`` bytes (the open segment counts towards both and is never removed).
+///
+/// With a valid checkpoint, nothing above it is ever removed and the floors keep extra
+/// history. Without a checkpoint (an operator with no snapshots who wants to bound disk use),
+/// the floors alone decide; with neither, nothing is removed.
+public struct RetentionPolicy: Sendable, Equatable {
+    /// Keep at least this many of the newest segments (nil: no floor).
+    public var keepSegments: Int?
+    /// Keep at least this many bytes of the newest segments (nil: no floor).
+    public var keepBytes: Int?
+
+    public init(keepSegments: Int? = nil, keepBytes: Int? = nil) {
+        self.keepSegments = keepSegments
+        self.keepBytes = keepBytes
+    }
+
+    /// True when at least one floor is set.
+    public var isSet: Bool { keepSegments != nil || keepBytes != nil }
+
+    /// Whether `remainingSegments` segments of `remainingBytes` bytes still satisfy the floors.
+    func allows(remainingSegments: Int, remainingBytes: Int) -> Bool {
+        remainingSegments >= (keepSegments ?? 0) && remainingBytes >= (keepBytes ?? 0)
+    }
+}

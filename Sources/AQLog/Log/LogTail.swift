@@ -1,0 +1,108 @@
+/// Follows a log: yields every record from a start sequence onward, in order, then waits for
+/// newly durable ones, forever (until the consuming task is cancelled).
+///
+/// Across processes it polls ``LogReader/refresh()`` with an interval that starts at
+/// ``minimumPollInterval`` and doubles while nothing arrives, up to ``maximumPollInterval``.
+/// A writer in the same process wakes it at once through ``DurabilityNotifier``.
+///
+/// It survives rolls (new segments appear on refresh) and compaction of segments behind it
+/// (a mapped segment stays readable after removal; a segment removed between listing and
+/// opening triggers a refresh). If compaction removes records it has not yet yielded, it
+/// throws ``LogReadError/sequenceOutOfRange(_:first:last:)`` rather than skip them.
+/// Payloads are copies, so elements may outlive the mapping.
+///
+/// ```swift
+/// for try await (sequence, payload) in LogTail(directory: "/var/lib/app/wal", from: 42) {
+///     apply(sequence, payload)
+/// }
+/// ```
+public struct LogTail: AsyncSequence, Sendable {
+    public typealias Element = (sequence: UInt64, payload: [UInt8])
+
+    public let directory: String
+    /// The first sequence yielded (records below the log's first are an error, see above).
+    public let start: UInt64
+    /// First (shortest) wait between polls once caught up.
+    public var minimumPollInterval: Duration = .milliseconds(1)
+    /// Longest wait between polls: the worst-case delay for a writer in another process.
+    public var maximumPollInterval: Duration = .milliseconds(50)
+    /// Records read per refill of the iterator's buffer.
+    public var batchSize = 256
+    let storage: any Storage
+    let notifier: DurabilityNotifier
+
+    /// A tail of the log in `directory` from sequence `start` (default: the beginning).
+    public init(directory: String, from start: UInt64 = 1, storage: any Storage = PosixStorage(),
+                notifier: DurabilityNotifier = .shared) {
+        self.directory = directory
+        self.start = Swift.max(start, 1)
+        self.storage = storage
+        self.notifier = notifier
+    }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(tail: self) }
+
+    /// The iterator: owns a ``LogReader``; not shared between tasks.
+    public struct Iterator: AsyncIteratorProtocol {
+        let tail: LogTail
+        private var reader: LogReader?
+        private var position: UInt64
+        private var buffer: [Element] = []
+        private var index = 0
+        private var interval: Duration
+
+        init(tail: LogTail) {
+            self.tail = tail
+            position = tail.start
+            interval = tail.minimumPollInterval
+        }
+
+        /// The next record, waiting for it when the log has none yet; nil once cancelled.
+        public mutating func next() async throws -> Element? {
+            while true {
+                if index < buffer.count {
+                    index += 1
+                    return buffer[index - 1]
+                }
+                if Task.isCancelled { return nil }
+                try refill()
+                if !buffer.isEmpty {
+                    interval = tail.minimumPollInterval
+                    continue
+                }
+                let notified = await tail.notifier.wait(directory: tail.directory, beyond: position &- 1, timeout: interval)
+                if Task.isCancelled { return nil }
+                interval = notified ? tail.minimumPollInterval : Swift.min(interval * 2, tail.maximumPollInterval)
+                try reader?.refresh()
+            }
+        }
+
+        /// Reads up to `batchSize` records from `position` into a fresh buffer.
+        private mutating func refill() throws {
+            buffer.removeAll(keepingCapacity: true)
+            index = 0
+            let reader = try self.reader ?? LogReader(directory: tail.directory, storage: tail.storage)
+            self.reader = reader
+            for attempt in 0..<3 {
+                guard position <= reader.lastSequence else { return }
+                if reader.firstSequence > position {
+                    throw LogReadError.sequenceOutOfRange(position, first: reader.firstSequence, last: reader.lastSequence)
+                }
+                var collected: [Element] = []
+                do {
+                    try reader.forEach(from: position, through: position &+ UInt64(tail.batchSize) &- 1) { sequence, bytes in
+                        collected.append((sequence, Array(bytes)))
+                        return true
+                    }
+                } catch let error as LogError {
+                    // A segment removed (compacted) after the last refresh: list again and retry.
+                    guard case .io(let failure) = error, failure.errno == .noSuchFileOrDirectory, attempt < 2 else { throw error }
+                    try reader.refresh()
+                }
+                buffer += collected
+                if let last = collected.last { position = last.sequence &+ 1 }
+                if !buffer.isEmpty { return }
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension LogRecovery {
+    /// A read-only recovery pass that tolerates a live writer and a live compaction.
+    ///
+    /// A reader scanning the open segment can overlap a writer's `pwrite`: the kernel copies a
+    /// batch into the page cache with no ordering guarantee a concurrent reader can rely on,
+    /// so for a few microseconds a later commit frame may be visible before the records it
+    /// covers, which the scanner rightly calls corruption. A segment may also be removed by
+    /// compaction between listing and opening (`ENOENT`). Both are transient: the pass is
+    /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
+    /// that is still there after the last attempt is reported as usual.
+    func recoverBesideWriter(attempts: Int = 6) throws(LogError) -> Outcome {
+        var delay: UInt32 = 500
+        var attempt = 1
+        while true {
+            do { return try recover(policy: .truncateTornTail, repair: false) } catch {
+                guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
+                usleep(delay)
+                delay = Swift.min(delay * 2, 20_000)
+                attempt += 1
+            }
+        }
+    }
+
+    /// Errors a concurrent writer or compaction can cause for an instant.
+    static func mayBeTransient(_ error: LogError) -> Bool {
+        switch error {
+        case .io(let failure): return failure.errno == .noSuchFileOrDirectory
+        case .corruption: return true
+        default: return false
+        }
+    }
+}

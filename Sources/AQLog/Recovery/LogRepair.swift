@@ -1,0 +1,87 @@
+import Logging
+
+/// Removes a torn tail (never-acknowledged bytes after the last commit point), keeping a
+/// copy of the damaged bytes first; refuses corruption.
+///
+/// Steps: take the writer's `LOCK` (a running writer makes this fail with
+/// ``LogError/logLocked(path:)``); run a read-only recovery (corruption is thrown, nothing
+/// changed); copy the torn region to `DIR/<segment>.torn-<offset>.bak` (synced, directory
+/// synced); release the lock and open a ``LogWriter`` with
+/// ``RecoveryPolicy/truncateTornTail``, which zeroes the region, then close it. A healthy
+/// log is left untouched. The backup name never matches a segment name, so recovery ignores it.
+///
+/// ```swift
+/// let report = try LogRepair.repair(directory: "/var/lib/app/wal")
+/// if let backup = report.backupPath { print("torn tail saved to \(backup)") }
+/// ```
+public enum LogRepair {
+    /// Suffix of backup files: `<segment>.torn-<offset>.bak`.
+    public static let backupSuffix = ".bak"
+
+    /// Repairs the log in `directory` (see the type's documentation).
+    public static func repair(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> RepairReport {
+        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        let logger = Logger(label: "aqlog")
+        var report = RepairReport()
+        do {
+            let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
+            let held: any StorageLock
+            do { held = try storage.lockExclusive(lockPath) } catch {
+                if error.errno == .wouldBlock { throw LogError.logLocked(path: directory) }
+                throw LogError.io(error)
+            }
+            defer { held.release() }
+            let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: false)
+            defer { outcome.open?.file.close() }
+            guard let torn = outcome.report.tornTail, let open = outcome.open else { return report }
+            report.tornTail = torn
+            report.backupPath = try backup(torn, from: open.file, directory: directory, storage: storage)
+        }
+        let writer = try LogWriter(directory: directory, options: LogOptions(createIfMissing: false), storage: storage,
+                                   backgroundPreparation: false)
+        report.bytesRepaired = writer.recoveryReport.bytesRepaired
+        try writer.close()
+        let metrics = RepairMetrics(directory: directory)
+        metrics.repairs.increment()
+        metrics.repairedBytes.increment(by: report.bytesRepaired)
+        logger.notice("repaired torn tail", metadata: [
+            "file": "\(report.tornTail?.file ?? "")", "offset": "\(report.tornTail?.offset ?? 0)",
+            "bytes": "\(report.bytesRepaired)", "backup": "\(report.backupPath ?? "")"])
+        return report
+    }
+
+    /// Copies the torn region to its backup file; returns the backup's path.
+    private static func backup(_ torn: TornTail, from file: any StorageFile, directory: String, storage: any Storage) throws(LogError) -> String {
+        let name = String(torn.file.split(separator: "/").last ?? "segment") + ".torn-\(torn.offset)" + backupSuffix
+        let path = LogDirectoryLayout.join(directory, name)
+        var bytes = [UInt8](repeating: 0, count: torn.length)
+        try io { () throws(IOFailure) in
+            var read = Result<Int, IOFailure>.success(0)
+            bytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.read(into: b, at: torn.offset) } }
+            let n = try read.get()
+            let out = try storage.openFile(path, create: true)
+            defer { out.close() }
+            try out.truncate(to: 0)
+            var written = Result<Void, IOFailure>.success(())
+            bytes.withUnsafeBytes { b in
+                written = Result { () throws(IOFailure) in try out.write(UnsafeRawBufferPointer(rebasing: b[0..<n]), at: 0, newBytesFrom: 0, sync: true) }
+            }
+            try written.get()
+            try storage.syncDirectory(directory)
+        }
+        return path
+    }
+}
+
+/// What ``LogRepair/repair(directory:storage:)`` did.
+public struct RepairReport: Sendable, Equatable {
+    /// The torn tail found (nil: nothing to do).
+    public var tornTail: TornTail?
+    /// Where the damaged bytes were copied before zeroing.
+    public var backupPath: String?
+    /// Bytes zeroed.
+    public var bytesRepaired = 0
+
+    /// True when a torn tail was found and removed.
+    public var repaired: Bool { tornTail != nil }
+}

@@ -1,0 +1,71 @@
+import AQLog
+import ArgumentParser
+import Foundation
+
+/// The `--durability` choices of `append`.
+enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable {
+    case sync, group, deferred
+}
+
+/// The one place where the CLI's `--durability` becomes the library's ``Durability``.
+/// `group` is passed through as `.group`; ``LogWriter`` acknowledges it like `.sync` until
+/// `append` moves to the concurrent `Log` (then only this function and `Append.run` change).
+func durabilityMode(for choice: DurabilityChoice) -> Durability {
+    switch choice {
+    case .sync: return .sync
+    case .group: return .group(maxDelay: .milliseconds(1), maxBytes: 1 << 20)
+    case .deferred: return .deferred
+    }
+}
+
+extension Backend: ExpressibleByArgument {}
+
+struct Append: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append one record per stdin line; print each sequence once durable.",
+        discussion: """
+            Creates the log when DIR holds none (--segment-size applies only then). Each line \
+            (without its newline) is one record; after it is durable under --durability, its \
+            sequence is printed on its own line and stdout is flushed. Lines that arrive together \
+            are committed as one batch. At end of input the log is closed cleanly (exit 0).
+
+            Examples:
+              printf 'a\\nb\\n' | aq-wal append /var/lib/app/wal
+              tail -f events.ndjson | aq-wal append /var/lib/app/wal --durability deferred
+              aq-wal append /tmp/wal --segment-size 1048576 --backend posix < lines.txt
+            """)
+
+    @Argument(help: "The log directory (created when missing; its parent must exist).") var directory: String
+    @Option(help: "When a record counts as durable: sync, group (as sync for now) or deferred (page cache).")
+    var durability: DurabilityChoice = .sync
+    @Option(help: "Write path: auto, uring or posix.") var backend: Backend = .auto
+    @Option(help: "Segment size in bytes for a new log (a multiple of 4096).") var segmentSize: Int = SegmentLayout.defaultSegmentSize
+
+    func run() throws {
+        let creating = !FileManager.default.fileExists(atPath: directory)
+        let options = LogOptions(segmentSize: segmentSize, backend: backend)
+        let writer = try Exit.guarding(creating: creating) {
+            try LogWriter.open(directory: directory, options: options, durability: durabilityMode(for: durability))
+        }
+        var pending = [UInt8]()
+        let input = FileHandle.standardInput
+        while true {
+            let chunk = input.availableData
+            if chunk.isEmpty { break }
+            pending += chunk
+            guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
+            var lines = pending[..<lastNewline].split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
+            if lines.isEmpty { lines = [[]] }
+            pending.removeSubrange(...lastNewline)
+            try commit(lines, to: writer)
+        }
+        if !pending.isEmpty { try commit([pending], to: writer) }
+        try Exit.guarding { try writer.close() }
+    }
+
+    private func commit(_ records: [[UInt8]], to writer: LogWriter) throws {
+        let sequences = try Exit.guarding { try writer.append(contentsOf: records) }
+        emit(sequences.map(String.init).joined(separator: "\n"))
+    }
+}
+

@@ -1,0 +1,66 @@
+import AQLog
+import ArgumentParser
+
+struct Compact: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove sealed segments entirely at or below the checkpoint.",
+        discussion: """
+            Oldest first, never the last (open) segment, never leaving a hole; each removal is \
+            made durable (directory fsync) before the next. Safe beside a running writer and \
+            readers; concurrent compactions are serialised by DIR/COMPACT.LOCK (exit 75 for the \
+            loser). Idempotent: rerun after a crash. --keep-segments/--keep-bytes keep at least \
+            that much history; without a checkpoint they alone decide what goes. A damaged \
+            CHECKPOINT removes nothing and exits 2.
+
+            Examples:
+              aq-wal compact /var/lib/app/wal --dry-run
+              aq-wal compact /var/lib/app/wal --json
+              */5 * * * * aq-wal compact /var/lib/app/wal --keep-segments 4 --json >> /var/log/aq-compact.log
+            """)
+
+    @Argument(help: "The log directory.") var directory: String
+    @Flag(help: "Only report what would be removed.") var dryRun = false
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Keep at least this many of the newest segments.") var keepSegments: Int?
+    @Option(help: "Keep at least this many bytes of the newest segments.") var keepBytes: Int?
+
+    func validate() throws {
+        if let keepSegments, keepSegments < 0 { throw ValidationError("--keep-segments must be at least 0") }
+        if let keepBytes, keepBytes < 0 { throw ValidationError("--keep-bytes must be at least 0") }
+    }
+
+    func run() throws {
+        let compactor = Compactor(directory: directory, retention: RetentionPolicy(keepSegments: keepSegments, keepBytes: keepBytes))
+        let report: CompactionReport
+        do { report = try compactor.run(dryRun: dryRun) } catch {
+            if case .logLocked(let path) = error {
+                Exit.report("\(path): another compaction is running")
+                throw ExitCode(Exit.locked)
+            }
+            throw Exit.fail(error)
+        }
+        if json {
+            let removed: [JSONValue] = report.removed.map { r in
+                .object([("file", .string(r.fileName)), ("first_sequence", .uint(r.firstSequence)),
+                         ("last_sequence", .uint(r.lastSequence)), ("bytes", .int(r.bytes))])
+            }
+            emit(JSONValue.object([
+                ("directory", .string(directory)), ("dry_run", .bool(report.dryRun)), ("checkpoint", .checkpoint(report.checkpoint)),
+                ("retention", .object([("keep_segments", report.retention.keepSegments.map { .int($0) } ?? .null),
+                                       ("keep_bytes", report.retention.keepBytes.map { .int($0) } ?? .null)])),
+                ("removed", .array(removed)), ("bytes_freed", .int(report.bytesFreed)),
+                ("segments_before", .int(report.segmentsBefore)), ("segments_after", .int(report.segmentsAfter)),
+                ("first_sequence", .uint(report.firstSequenceAfter)), ("last_sequence", .uint(report.lastSequence)),
+                ("duration_ms", .milliseconds(report.duration)),
+            ]).rendered)
+        } else {
+            let verb = report.dryRun ? "would remove" : "removed"
+            for r in report.removed { emit("\(verb) \(r.fileName) (sequences \(r.firstSequence)...\(r.lastSequence), \(r.bytes) bytes)") }
+            emit("\(verb) \(report.removed.count) segments, \(report.bytesFreed) bytes; \(report.checkpoint)")
+        }
+        if case .damaged(let damage) = report.checkpoint {
+            Exit.report(damage.description + "; nothing removed, rewrite it with aq-wal checkpoint")
+            throw ExitCode(Exit.corruption)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import AQLog
+import ArgumentParser
+import Foundation
+
+/// The `aq-wal` exit codes (SPEC §9).
+enum Exit {
+    static let healthy: Int32 = 0
+    static let tornTail: Int32 = 1
+    static let corruption: Int32 = 2
+    static let usage: Int32 = 64
+    static let cannotCreate: Int32 = 73
+    static let ioError: Int32 = 74
+    static let locked: Int32 = 75
+
+    /// The exit code for a library error. `creating`: the command was creating the log.
+    static func code(for error: LogError, creating: Bool = false) -> Int32 {
+        switch error {
+        case .logLocked: return locked
+        case .corruption: return corruption
+        case .tornTail: return tornTail
+        case .invalidOptions, .recordTooLarge, .sequenceViolation: return usage
+        case .notFound, .io: return creating ? cannotCreate : ioError
+        case .poisoned, .closed: return ioError
+        }
+    }
+
+    /// Prints one line on stderr.
+    static func report(_ message: String) {
+        FileHandle.standardError.write(Data(("aq-wal: " + message + "\n").utf8))
+    }
+
+    /// Prints `error` on stderr and returns the `ExitCode` to throw.
+    static func fail(_ error: LogError, creating: Bool = false) -> ExitCode {
+        report(error.description)
+        return ExitCode(code(for: error, creating: creating))
+    }
+
+    /// Runs `body`, turning a ``LogError`` into its one-line message and exit code.
+    static func guarding<T>(creating: Bool = false, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as LogError {
+            throw fail(error, creating: creating)
+        } catch let error as LogReadError {
+            report("\(error)")
+            throw ExitCode(usage)
+        }
+    }
+}
+
+/// Writes a line to stdout and flushes it (scripts read our output as it comes).
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,47 @@
+import AQLog
+import ArgumentParser
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show segments, sequence ranges, sizes, sealed/open and the checkpoint.",
+        discussion: """
+            Reads headers and trailers (and scans the open segment); changes nothing; works \
+            beside a running writer. A torn tail is shown (exit 0; see verify); corruption exits 2.
+
+            Examples:
+              aq-wal inspect /var/lib/app/wal
+              aq-wal inspect /var/lib/app/wal --json | jq '.segments | length'
+            """)
+
+    @Argument(help: "The log directory.") var directory: String
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let reader = try Exit.guarding { try LogReader.open(directory: directory) }
+        let checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
+        let segments = reader.segments
+        let bytes = segments.reduce(0) { $0 + $1.segmentSize }
+        let records = reader.lastSequence >= reader.firstSequence && reader.lastSequence > 0 ? reader.lastSequence - reader.firstSequence + 1 : 0
+        if json {
+            let list: [JSONValue] = segments.map { d in
+                .object([("file", .string(d.fileName)), ("first_sequence", .uint(d.baseSequence)), ("last_sequence", .uint(d.lastSequence)),
+                         ("records", .int(d.recordCount)), ("size", .int(d.segmentSize)), ("data_end", .int(d.dataEnd)),
+                         ("sealed", .bool(d.isSealed))])
+            }
+            emit(JSONValue.object([
+                ("directory", .string(directory)), ("first_sequence", .uint(reader.firstSequence)),
+                ("last_sequence", .uint(reader.lastSequence)), ("records", .uint(records)), ("bytes", .int(bytes)),
+                ("segments", .array(list)), ("checkpoint", .checkpoint(checkpoint)),
+                ("torn_tail", .tornTail(reader.report.tornTail)),
+            ]).rendered)
+            return
+        }
+        emit("log \(directory): \(segments.count) segments (\(segments.filter(\.isSealed).count) sealed), \(bytes) bytes")
+        emit("records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
+        emit("checkpoint: \(checkpoint)")
+        for d in segments {
+            emit("  \(d.fileName)  \(d.baseSequence)...\(d.lastSequence)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")")
+        }
+        if let torn = reader.report.tornTail { emit("torn tail: \(torn) (run aq-wal repair)") }
+    }
+}

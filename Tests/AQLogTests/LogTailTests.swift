@@ -1,0 +1,91 @@
+import Testing
+import Foundation
+@testable import AQLog
+
+@Suite struct LogTailTests {
+    @Test func yieldsExistingRecordsThenFollowsTheWriterAcrossRolls() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        for i in 0..<10 { try w.append(payload(i, size: 200)) }
+        let consumer = Task {
+            var seen: [(UInt64, [UInt8])] = []
+            for try await (sequence, bytes) in LogTail(directory: dir, from: 5) {
+                seen.append((sequence, bytes))
+                if sequence == 1000 { break }
+            }
+            return seen
+        }
+        for i in 10..<1000 { try w.append(payload(i, size: 200)) }
+        let seen = try await consumer.value
+        try w.close()
+        #expect(seen.map(\.0) == Array(5...1000))
+        #expect(seen.map(\.1) == (4..<1000).map { payload($0, size: 200) })
+        #expect(segmentFiles(dir).count > 2, "the tail crossed rolls")
+    }
+
+    /// The tail polls once an hour here, so only the writer's notification can deliver the
+    /// record within the time limit.
+    @Test(.timeLimit(.minutes(1))) func inProcessNotificationWakesAWaitingTail() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        try w.append(payload(0))
+        var tail = LogTail(directory: dir, from: 2)
+        tail.minimumPollInterval = .seconds(3600)
+        tail.maximumPollInterval = .seconds(3600)
+        let consumer = Task {
+            var it = tail.makeAsyncIterator()
+            return try await it.next()?.sequence
+        }
+        while DurabilityNotifier.shared.waiterCount(directory: dir) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try w.append(payload(1))
+        #expect(try await consumer.value == 2)
+        try w.close()
+    }
+
+    @Test func notifierWaitReturnsAtOnceWhenAlreadyPublishedAndTimesOutOtherwise() async {
+        let notifier = DurabilityNotifier()
+        notifier.published(directory: "/x/log/", durableThrough: 7)
+        #expect(notifier.durableThrough(directory: "/x/log") == 7)
+        #expect(await notifier.wait(directory: "/x/log", beyond: 6, timeout: .seconds(10)))
+        #expect(await notifier.wait(directory: "/x/log", beyond: 7, timeout: .milliseconds(5)) == false)
+    }
+
+    @Test func cancellationEndsTheSequence() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 3)
+        let consumer = Task {
+            var count = 0
+            for try await _ in LogTail(directory: dir) { count += 1 }
+            return count
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        consumer.cancel()
+        #expect(try await consumer.value == 3)
+    }
+
+    @Test func recordsCompactedBeforeTheyWereReadAreAnErrorNotAGap() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1200)
+        try Checkpoint.write(directory: dir, sequence: 1200)
+        _ = try Compactor(directory: dir).run()
+        var it = LogTail(directory: dir, from: 1).makeAsyncIterator()
+        await #expect(throws: LogReadError.self) { _ = try await it.next() }
+    }
+
+    @Test func survivesCompactionOfSegmentsBehindIt() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let written = try makeBatchedLog(dir, count: 600)
+        var it = LogTail(directory: dir, from: 1).makeAsyncIterator()
+        for i in 1...550 { #expect(try await it.next()?.sequence == UInt64(i)) }
+        try Checkpoint.write(directory: dir, sequence: 540)
+        #expect(try !Compactor(directory: dir).run().removed.isEmpty)
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        for i in 600..<700 { try w.append(payload(i, size: 200)) }
+        for i in 551...700 {
+            let next = try await it.next()
+            #expect(next?.sequence == UInt64(i))
+            if i <= 600 { #expect(next?.payload == written[i - 1]) }
+        }
+        try w.close()
+    }
+}

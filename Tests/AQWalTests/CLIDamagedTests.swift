@@ -1,0 +1,133 @@
+import Testing
+import Foundation
+import AQLog
+
+/// Exit codes and messages on torn, corrupt, locked and missing directories.
+@Suite struct CLIDamagedTests {
+    @Test func tornTailVerifyOneRepairBacksUpThenHealthy() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let (path, offset) = try Fixture.torn(dir)
+        let verify = try aqWal(["verify", dir, "--json"])
+        #expect(verify.status == 1)
+        #expect(verify.json["status"] as? String == "torn_tail")
+        let torn = verify.json["torn_tail"] as? [String: Any]
+        #expect(torn?["file"] as? String == path)
+        #expect(torn?["offset"] as? Int == offset)
+        #expect(torn?["reason"] as? String == "incomplete_header")
+        #expect(verify.stderrLines.count == 1 && verify.stderr.contains(path) && verify.stderr.contains("offset \(offset)"))
+        #expect(try aqWal(["verify", dir]).status == 1, "verify changes nothing")
+        let inspect = try aqWal(["inspect", dir, "--json"])
+        #expect(inspect.status == 0 && inspect.json["torn_tail"] is [String: Any])
+        #expect(try aqWal(["dump", dir]).jsonLines.count == 105)
+        let original = readFile(path)
+        let repair = try aqWal(["repair", dir, "--json"])
+        #expect(repair.status == 0)
+        #expect(repair.json["status"] as? String == "repaired")
+        let backup = try #require(repair.json["backup"] as? String)
+        #expect(backup == path + ".torn-\(offset).bak")
+        let tornLength = (repair.json["torn_tail"] as? [String: Any])?["length"] as? Int ?? -1
+        #expect(readFile(backup) == Array(original[offset..<(offset + tornLength)]), "the damaged bytes were saved")
+        #expect((repair.json["bytes_repaired"] as? Int ?? 0) > 0)
+        #expect(try aqWal(["verify", dir]).status == 0)
+        #expect(try aqWal(["repair", dir, "--json"]).json["status"] as? String == "nothing_to_do")
+        #expect(try aqWal(["dump", dir]).jsonLines.count == 105, "no acknowledged record lost")
+    }
+
+    @Test func tornTailOtherCommandsStillWork() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        _ = try Fixture.torn(dir)
+        #expect(try aqWal(["checkpoint", dir, "50"]).status == 0)
+        #expect(try aqWal(["compact", dir, "--json"]).status == 0)
+        let append = try aqWal(["append", dir], stdin: "after-crash\n")
+        #expect(append.status == 0 && append.stdout == "106\n", "append repairs the torn tail on open")
+    }
+
+    @Test func corruptHeaderEveryCommandExitsTwoWithOneLine() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let bad = try Fixture.corruptHeader(dir)
+        let files = segmentFiles(dir).map { readFile(dir + "/" + $0) }
+        let commands: [[String]] = [["verify", dir, "--json"], ["inspect", dir], ["dump", dir], ["repair", dir],
+                                    ["checkpoint", dir, "1"], ["compact", dir], ["append", dir]]
+        for args in commands {
+            let r = try aqWal(args, stdin: "x\n")
+            #expect(r.status == 2, "\(args[0])")
+            #expect(r.stderrLines.count == 1, "\(args[0]): \(r.stderr)")
+            #expect(r.stderr.contains(bad) && r.stderr.contains("offset 0") && r.stderr.contains("bad_segment_header"), "\(args[0]): \(r.stderr)")
+        }
+        let verify = try aqWal(["verify", dir, "--json"])
+        #expect(verify.json["status"] as? String == "corruption")
+        let corruption = verify.json["corruption"] as? [String: Any]
+        #expect(corruption?["file"] as? String == bad && corruption?["offset"] as? Int == 0 && corruption?["reason"] as? String == "bad_segment_header")
+        #expect(segmentFiles(dir).map { readFile(dir + "/" + $0) } == files, "refused: nothing changed")
+    }
+
+    @Test func corruptSealedRecordFoundByVerifyAndDump() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let bad = try Fixture.corruptSealedRecord(dir)
+        let verify = try aqWal(["verify", dir, "--json"])
+        #expect(verify.status == 2)
+        let corruption = verify.json["corruption"] as? [String: Any]
+        #expect(corruption?["file"] as? String == bad)
+        #expect(corruption?["reason"] as? String == "checksum_mismatch")
+        #expect(corruption?["offset"] as? Int == SegmentLayout.dataStart)
+        let dump = try aqWal(["dump", dir])
+        #expect(dump.status == 2 && dump.stderr.contains("checksum_mismatch") && dump.stderrLines.count == 1)
+    }
+
+    @Test func damagedCheckpointIsReportedAndCompactsNothing() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        #expect(try aqWal(["checkpoint", dir, "600"]).status == 0)
+        let path = dir + "/CHECKPOINT"
+        writeFile(path, Array(readFile(path).prefix(20)))
+        let before = segmentFiles(dir)
+        let compact = try aqWal(["compact", dir, "--json"])
+        #expect(compact.status == 2)
+        #expect((compact.json["checkpoint"] as? [String: Any])?["status"] as? String == "damaged")
+        #expect((compact.json["removed"] as? [Any])?.isEmpty == true)
+        #expect(compact.stderrLines.count == 1 && compact.stderr.contains(path) && compact.stderr.contains("offset 20"))
+        #expect(segmentFiles(dir) == before)
+        let verify = try aqWal(["verify", dir, "--json"])
+        #expect(verify.status == 2)
+        #expect((verify.json["checkpoint"] as? [String: Any])?["status"] as? String == "damaged")
+        #expect(try aqWal(["inspect", dir]).stdout.contains("damaged checkpoint"))
+        #expect(try aqWal(["checkpoint", dir, "300"]).status == 0, "rewriting it heals it")
+        #expect(try aqWal(["compact", dir]).status == 0)
+    }
+
+    @Test func lockedByAWriterInThisProcess() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        let writer = try LogWriter.open(directory: dir, options: testOptions)
+        defer { try? writer.close() }
+        let append = try aqWal(["append", dir], stdin: "x\n")
+        #expect(append.status == 75)
+        #expect(append.stderrLines.count == 1 && append.stderr.contains(dir) && append.stderr.contains("locked"))
+        #expect(try aqWal(["repair", dir]).status == 75)
+        for args in [["verify", dir], ["inspect", dir, "--json"], ["dump", dir, "--from", "600"], ["checkpoint", dir, "100"],
+                     ["compact", dir, "--json"]] {
+            let r = try aqWal(args)
+            #expect(r.status == 0, "\(args[0]) needs no writer lock: \(r.stderr)")
+        }
+        let compactLock = try PosixStorage().lockExclusive(dir + "/" + Compactor.lockFile)
+        defer { compactLock.release() }
+        let busy = try aqWal(["compact", dir])
+        #expect(busy.status == 75 && busy.stderr.contains("another compaction"))
+    }
+
+    @Test func missingDirectory() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("absent")
+        for args in [["verify", dir], ["inspect", dir], ["dump", dir], ["repair", dir], ["checkpoint", dir, "1"], ["compact", dir],
+                     ["verify", dir, "--json"], ["compact", dir, "--json"]] {
+            let r = try aqWal(args)
+            #expect(r.status == 74, "\(args[0])")
+            #expect(r.stderrLines.count == 1 && r.stderr.contains(dir), "\(args[0]): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir), "\(args[0]) must not create the directory")
+        }
+        let noParent = try aqWal(["append", tmp.sub("no/parent")], stdin: "x\n")
+        #expect(noParent.status == 73)
+        #expect(noParent.stderrLines.count == 1 && noParent.stderr.contains(tmp.sub("no/parent")))
+        let create = try aqWal(["append", dir, "--segment-size", "65536"], stdin: "x\n")
+        #expect(create.status == 0 && create.stdout == "1\n")
+    }
+}

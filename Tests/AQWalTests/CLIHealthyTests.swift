@@ -1,0 +1,134 @@
+import Testing
+import Foundation
+import AQLog
+
+@Suite struct CLIHealthyTests {
+    @Test func appendCreatesTheLogPrintsEachSequenceAndDumpRoundTrips() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let first = try aqWal(["append", dir, "--segment-size", "65536", "--backend", "posix"], stdin: "alpha\n\nbeta\ngamma")
+        #expect(first.status == 0)
+        #expect(first.stdout == "1\n2\n3\n4\n")
+        #expect(first.stderr.isEmpty)
+        let second = try aqWal(["append", dir, "--durability", "deferred"], stdin: "delta\n")
+        #expect(second.status == 0)
+        #expect(second.stdout == "5\n")
+        for mode in ["sync", "group"] {
+            #expect(try aqWal(["append", dir, "--durability", mode], stdin: mode + "\n").status == 0)
+        }
+        let dump = try aqWal(["dump", dir])
+        #expect(dump.status == 0)
+        let lines = dump.jsonLines
+        #expect(lines.map { $0["sequence"] as? Int } == [1, 2, 3, 4, 5, 6, 7])
+        #expect(lines.map { $0["size"] as? Int } == [5, 0, 4, 5, 5, 4, 5])
+        let payloads = lines.compactMap { ($0["payload"] as? String).flatMap { Data(base64Encoded: $0) } }
+        #expect(payloads.map { String(decoding: $0, as: UTF8.self) } == ["alpha", "", "beta", "gamma", "delta", "sync", "group"])
+        let range = try aqWal(["dump", dir, "--from", "3", "--to", "4"])
+        #expect(range.jsonLines.map { $0["sequence"] as? Int } == [3, 4])
+        #expect(try aqWal(["dump", dir, "--from", "4", "--to", "3"]).status == 64)
+    }
+
+    @Test func inspectShowsSegmentsRangesAndCheckpoint() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        #expect(try aqWal(["checkpoint", dir, "250"]).status == 0)
+        let r = try aqWal(["inspect", dir, "--json"])
+        #expect(r.status == 0)
+        let j = r.json
+        #expect(j["first_sequence"] as? Int == 1)
+        #expect(j["last_sequence"] as? Int == 600)
+        #expect(j["records"] as? Int == 600)
+        let segments = j["segments"] as? [[String: Any]] ?? []
+        #expect(segments.count == segmentFiles(dir).count)
+        #expect(segments.dropLast().allSatisfy { $0["sealed"] as? Bool == true })
+        #expect(segments.last?["sealed"] as? Bool == false)
+        #expect(segments.allSatisfy { $0["size"] as? Int == 65536 && $0["file"] is String && $0["first_sequence"] is Int && $0["last_sequence"] is Int })
+        let checkpoint = j["checkpoint"] as? [String: Any]
+        #expect(checkpoint?["status"] as? String == "recorded")
+        #expect(checkpoint?["sequence"] as? Int == 250)
+        #expect(j["torn_tail"] is NSNull)
+        let text = try aqWal(["inspect", dir])
+        #expect(text.status == 0 && text.stdout.contains("checkpoint at sequence 250") && text.stdout.contains("sealed"))
+    }
+
+    @Test func verifyHealthyIsZeroWithFullCounts() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        let r = try aqWal(["verify", dir, "--json"])
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        #expect(r.json["status"] as? String == "healthy")
+        #expect(r.json["records_verified"] as? Int == 600)
+        #expect(r.json["corruption"] is NSNull && r.json["torn_tail"] is NSNull)
+        #expect(try aqWal(["verify", dir]).stdout.hasPrefix("healthy"))
+    }
+
+    @Test func repairOnAHealthyLogDoesNothing() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        let before = segmentFiles(dir).map { readFile(dir + "/" + $0) }
+        let r = try aqWal(["repair", dir, "--json"])
+        #expect(r.status == 0)
+        #expect(r.json["status"] as? String == "nothing_to_do")
+        #expect(r.json["backup"] is NSNull)
+        #expect(segmentFiles(dir).map { readFile(dir + "/" + $0) } == before)
+    }
+
+    @Test func checkpointThenCompactRemovesCoveredSegmentsAndReportsJSON() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        let segments = try LogReader.open(directory: dir).segments
+        #expect(try aqWal(["checkpoint", dir, "601"]).status == 64, "above the last durable sequence")
+        let cp = try aqWal(["checkpoint", dir, String(segments[1].lastSequence)])
+        #expect(cp.status == 0 && cp.stdout == "checkpoint \(segments[1].lastSequence)\n")
+        let dry = try aqWal(["compact", dir, "--dry-run", "--json"])
+        #expect(dry.status == 0)
+        #expect(dry.json["dry_run"] as? Bool == true)
+        #expect((dry.json["removed"] as? [[String: Any]])?.count == 2)
+        #expect(segmentFiles(dir).count == segments.count)
+        let run = try aqWal(["compact", dir, "--json"])
+        #expect(run.status == 0)
+        let removed = run.json["removed"] as? [[String: Any]] ?? []
+        #expect(removed.map { $0["file"] as? String } == [segments[0].fileName, segments[1].fileName])
+        #expect(removed.allSatisfy { $0["bytes"] as? Int == 65536 && $0["first_sequence"] is Int && $0["last_sequence"] is Int })
+        #expect(run.json["bytes_freed"] as? Int == 2 * 65536)
+        #expect(run.json["first_sequence"] as? Int == Int(segments[2].baseSequence))
+        #expect(run.json["segments_after"] as? Int == segments.count - 2)
+        #expect(segmentFiles(dir).count == segments.count - 2)
+        let again = try aqWal(["compact", dir, "--json"])
+        #expect(again.status == 0 && (again.json["removed"] as? [Any])?.isEmpty == true, "idempotent")
+        #expect(try aqWal(["verify", dir]).status == 0)
+    }
+
+    @Test func compactRetentionWithoutACheckpoint() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        let count = segmentFiles(dir).count
+        let none = try aqWal(["compact", dir, "--json"])
+        #expect(none.status == 0 && (none.json["removed"] as? [Any])?.isEmpty == true)
+        let kept = try aqWal(["compact", dir, "--keep-segments", "2", "--json"])
+        #expect(kept.status == 0)
+        #expect((kept.json["removed"] as? [Any])?.count == count - 2)
+        #expect((kept.json["retention"] as? [String: Any])?["keep_segments"] as? Int == 2)
+        #expect(segmentFiles(dir).count == 2)
+        #expect(try aqWal(["compact", dir, "--keep-bytes", "-1"]).status == 64)
+    }
+
+    @Test func importV5IsWiredAsNotYetAvailable() throws {
+        let tmp = TemporaryDirectory()
+        let r = try aqWal(["import-v5", tmp.sub("wal.v5"), tmp.sub("log")])
+        #expect(r.status == 64)
+        #expect(r.stderrLines.count == 1 && r.stderr.contains("not yet available"))
+    }
+
+    @Test func usageErrorsExit64AndEveryCommandHasHelpWithExamples() throws {
+        #expect(try aqWal(["frobnicate"]).status == 64)
+        #expect(try aqWal(["append"]).status == 64)
+        #expect(try aqWal(["append", "/tmp/x", "--durability", "sometimes"]).status == 64)
+        #expect(try aqWal(["checkpoint", "/tmp/x", "minus-one"]).status == 64)
+        for command in ["append", "dump", "inspect", "verify", "repair", "checkpoint", "compact", "import-v5"] {
+            let help = try aqWal([command, "--help"])
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("Example"), "\(command) --help shows examples")
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import AQLog
+
+/// A fresh temporary directory, removed when the value is deinitialised.
+final class TemporaryDirectory {
+    let path: String
+    init() {
+        var template = Array((NSTemporaryDirectory() + "aqwal-test-XXXXXX").utf8CString)
+        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        path = String(cString: p!)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func sub(_ name: String) -> String { path + "/" + name }
+}
+
+/// The built `aq-wal`: beside the test bundle in the build products directory (where
+/// `swift build --build-tests` and `swift test` put every product), else under `.build/debug`.
+let aqWalPath: String = {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var candidates = [exe.deletingLastPathComponent().appendingPathComponent("aq-wal").path]
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    candidates.append(root.appendingPathComponent(".build/debug/aq-wal").path)
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+}()
+
+/// What one `aq-wal` run produced.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    var stderrLines: [Substring] { stderr.split(separator: "\n") }
+    /// stdout parsed as one JSON object.
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
+    }
+    /// stdout parsed as JSON lines.
+    var jsonLines: [[String: Any]] {
+        stdout.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+    }
+}
+
+/// Runs `aq-wal` with `arguments` as a real process, feeding `stdin`.
+func aqWal(_ arguments: [String], stdin: String = "") throws -> CLIResult {
+    let tmp = TemporaryDirectory()
+    let outPath = tmp.sub("out"), errPath = tmp.sub("err")
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: aqWalPath)
+    process.arguments = arguments
+    let input = Pipe()
+    process.standardInput = input
+    process.standardOutput = FileHandle(forWritingAtPath: outPath)
+    process.standardError = FileHandle(forWritingAtPath: errPath)
+    try process.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    process.waitUntilExit()
+    let out = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
+    let err = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
+    return CLIResult(status: process.terminationStatus, stdout: out, stderr: err)
+}
+
+let testOptions = LogOptions(segmentSize: 64 * 1024, backend: .posix)
+
+func record(_ i: Int, size: Int = 200) -> [UInt8] { (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i &* 7 &+ 1) } }
+
+func readFile(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
+func writeFile(_ path: String, _ bytes: [UInt8]) { _ = FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
+func patch(_ path: String, at offset: Int, _ bytes: [UInt8]) {
+    var all = readFile(path)
+    for (i, b) in bytes.enumerated() { all[offset + i] = b }
+    writeFile(path, all)
+}
+func segmentFiles(_ dir: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".seg") }.sorted()
+}
+
+/// Fixtures: logs in each state the CLI must handle.
+enum Fixture {
+    /// `count` records of 200 bytes over several 64 KiB segments, closed cleanly.
+    @discardableResult
+    static func healthy(_ dir: String, count: Int = 600) throws -> [[UInt8]] {
+        let w = try LogWriter.open(directory: dir, options: testOptions)
+        let all = (0..<count).map { record($0) }
+        for start in stride(from: 0, to: count, by: 50) { try w.append(contentsOf: Array(all[start..<min(count, start + 50)])) }
+        try w.close()
+        return all
+    }
+
+    /// A healthy log plus a crash image with a torn (partial) frame after the last commit.
+    /// Returns the torn segment's path and the torn offset.
+    static func torn(_ dir: String) throws -> (path: String, offset: Int) {
+        try healthy(dir, count: 100)
+        let w = try LogWriter.open(directory: dir, options: testOptions)
+        for i in 0..<5 { try w.append(record(100 + i)) }
+        let image = dir + ".crash"
+        try FileManager.default.copyItem(atPath: dir, toPath: image)
+        try w.close()
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.moveItem(atPath: image, toPath: dir)
+        let last = try LogReader.open(directory: dir).segments.last!
+        patch(last.path, at: last.dataEnd, [0x05, 0x00, 0x00])
+        return (last.path, last.dataEnd)
+    }
+
+    /// A log whose second segment has a damaged header: every recovery pass refuses it.
+    static func corruptHeader(_ dir: String) throws -> String {
+        try healthy(dir)
+        let second = dir + "/" + segmentFiles(dir)[1]
+        patch(second, at: 0, [0xDE, 0xAD])
+        return second
+    }
+
+    /// A log with one payload byte flipped in a sealed segment: only a full checksum pass
+    /// (verify) or reading that record (dump) finds it.
+    static func corruptSealedRecord(_ dir: String) throws -> String {
+        try healthy(dir)
+        let first = dir + "/" + segmentFiles(dir)[0]
+        var bytes = readFile(first)
+        bytes[SegmentLayout.dataStart + 16 + 3] ^= 0x40
+        writeFile(first, bytes)
+        return first
+    }
+}
