@@ -113,11 +113,35 @@ import AQLog
         #expect(try aqWal(["compact", dir, "--keep-bytes", "-1"]).status == 64)
     }
 
-    @Test func importV5IsWiredAsNotYetAvailable() throws {
+    /// A v5 record: u32 version 5, u32 payload length, u32 CRC-32/IEEE of the payload, payload.
+    func v5Record(_ payload: [UInt8], version: UInt32 = 5) -> [UInt8] {
+        func le(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        return le(version) + le(UInt32(payload.count)) + le(CRC32IEEE.checksum(payload)) + payload
+    }
+
+    @Test func importV5ExitCodesCleanTornAndCorrupt() throws {
         let tmp = TemporaryDirectory()
-        let r = try aqWal(["import-v5", tmp.sub("wal.v5"), tmp.sub("log")])
-        #expect(r.status == 64)
-        #expect(r.stderrLines.count == 1 && r.stderr.contains("not yet available"))
+        // The reference's worked vectors: EnginePaused{1000} @1, EngineResumed{2000} @2.
+        let paused = v5Record([0x01, 0x0B, 0xE8, 0x07]), resumed = v5Record([0x02, 0x0C, 0xD0, 0x0F])
+        writeFile(tmp.sub("clean.v5"), paused + resumed)
+        let clean = try aqWal(["import-v5", tmp.sub("clean.v5"), tmp.sub("log1")])
+        #expect(clean.status == 0)
+        #expect(clean.stdout.contains("imported 2 records"))
+        #expect(try aqWal(["verify", tmp.sub("log1")]).status == 0)
+        #expect(try aqWal(["dump", tmp.sub("log1")]).stdout.split(separator: "\n").count == 2)
+
+        writeFile(tmp.sub("torn.v5"), paused + resumed + [0x05, 0x00, 0x00])
+        let torn = try aqWal(["import-v5", tmp.sub("torn.v5"), tmp.sub("log2")])
+        #expect(torn.status == 1)
+        #expect(torn.stderrLines.count == 1 && torn.stderr.contains("torn tail"))
+
+        var damaged = paused + resumed
+        damaged[13] ^= 0x40
+        writeFile(tmp.sub("corrupt.v5"), damaged)
+        let corrupt = try aqWal(["import-v5", tmp.sub("corrupt.v5"), tmp.sub("log3")])
+        #expect(corrupt.status == 2)
+        #expect(corrupt.stderrLines.count == 1)
+        #expect(try aqWal(["import-v5", tmp.sub("absent.v5"), tmp.sub("log4")]).status == 74)
     }
 
     @Test func usageErrorsExit64AndEveryCommandHasHelpWithExamples() throws {

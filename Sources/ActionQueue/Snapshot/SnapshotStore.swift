@@ -1,0 +1,67 @@
+/// A directory of snapshot files named `snapshot-<20-digit sequence>.aqsnap`.
+///
+/// Writes are atomic (temp file, fsync, rename, directory fsync) and validated first;
+/// loads verify the frame, checksums and invariants. The newest snapshot is the one with
+/// the highest sequence.
+public struct SnapshotStore: Sendable {
+    public let directory: String
+
+    /// Errors of the store.
+    public enum Failure: Error, Sendable, Hashable {
+        /// The directory does not exist (the store never creates it).
+        case directoryMissing(String)
+        case io(FileSystemError)
+        case format(path: String, SnapshotFileFormat.Failure)
+    }
+
+    public init(directory: String) { self.directory = directory }
+
+    /// Path of the snapshot for `sequence`.
+    public func path(forSequence sequence: UInt64) -> String {
+        let digits = String(sequence)
+        return directory + "/snapshot-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".aqsnap"
+    }
+
+    /// Validates, encodes and atomically writes `snapshot`; returns its path.
+    @discardableResult
+    public func write(_ snapshot: Snapshot) throws(Failure) -> String {
+        let bytes: [UInt8]
+        let target = path(forSequence: snapshot.walSequence)
+        do { bytes = try SnapshotFileFormat.encode(snapshot) } catch { throw .format(path: target, error) }
+        do { try FileSystemCalls.writeAtomically(bytes, to: target, directory: directory) } catch {
+            throw error.errno == 2 /* ENOENT */ ? .directoryMissing(directory) : .io(error)
+        }
+        return target
+    }
+
+    /// Sequences of the snapshot files present, newest first (temp files ignored).
+    public func sequences() throws(Failure) -> [UInt64] {
+        let names: [String]
+        do { names = try FileSystemCalls.listDirectory(directory) } catch {
+            throw error.errno == 2 ? .directoryMissing(directory) : .io(error)
+        }
+        return names.compactMap { name -> UInt64? in
+            guard name.hasPrefix("snapshot-"), name.hasSuffix(".aqsnap") else { return nil }
+            return UInt64(name.dropFirst(9).dropLast(7))
+        }.sorted(by: >)
+    }
+
+    /// Loads and validates the snapshot for `sequence`; its sequence must match the name.
+    public func load(sequence: UInt64) throws(Failure) -> Snapshot {
+        let file = path(forSequence: sequence)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystemCalls.readFile(file, limit: SnapshotFileFormat.headerLength + Int(SnapshotFileFormat.maxPayloadLength))
+        } catch { throw .io(error) }
+        let snapshot: Snapshot
+        do { snapshot = try SnapshotFileFormat.decode(bytes) } catch { throw .format(path: file, error) }
+        return snapshot
+    }
+
+    /// Removes all but the newest `count` snapshots (and stray temp files).
+    public func prune(keeping count: Int) throws(Failure) {
+        let all = try sequences()
+        for sequence in all.dropFirst(max(count, 1)) { FileSystemCalls.unlink(path(forSequence: sequence)) }
+        do { try FileSystemCalls.syncDirectory(directory) } catch { throw .io(error) }
+    }
+}
