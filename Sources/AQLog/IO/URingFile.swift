@@ -14,31 +14,41 @@ import SystemPackage
 /// which skips the page cache and ext4's kernel write-back workers (SPEC §11). Everything
 /// else (zero-fill, reads, mapping) uses the buffered descriptor; direct writes invalidate
 /// the cached pages they cover, so readers stay coherent.
+///
+/// The ring and the direct descriptor are created on the first write or sync, so files that
+/// recovery only reads (every sealed segment) cost no ring.
 final class URingFile: StorageFile, @unchecked Sendable {
+    // The lazily created parts are touched only by the one thread committing to this file.
     let fd: Int32
     let path: String
-    private let ring: URing
-    /// The O_DIRECT descriptor commits use, when direct.
-    private let directFD: Int32?
-    var requiresAlignedWrites: Bool { directFD != nil }
+    private let direct: Bool
+    private var ringStorage: URing?
+    /// The O_DIRECT descriptor commits use, when direct and supported.
+    private var directFD: Int32?
+    var requiresAlignedWrites: Bool { direct }
 
     init(fd: Int32, path: String, direct: Bool = false) throws(IOFailure) {
         self.fd = fd
         self.path = path
-        ring = try URing(entries: 8, path: path)
-        var directFD: Int32? = nil
+        self.direct = direct
+    }
+
+    private func ring() throws(IOFailure) -> URing {
+        if let ringStorage { return ringStorage }
+        let r = try URing(entries: 8, path: path)
         if direct {
             do throws(IOFailure) { directFD = try Syscalls.open(path, flags: O_RDWR | CURING_O_DIRECT) } catch {
                 // File systems without O_DIRECT (tmpfs) refuse it with EINVAL: stay buffered.
                 guard error.errno == .invalidArgument else { throw error }
             }
         }
-        self.directFD = directFD
+        ringStorage = r
+        return r
     }
 
     func size() throws(IOFailure) -> Int { try Syscalls.fileSize(fd, path: path) }
     func preallocateZeroed(size: Int) throws(IOFailure) { try zeroFill(fd: fd, path: path, size: size) }
-    func syncData() throws(IOFailure) { try ring.sync(fd: fd, path: path) }
+    func syncData() throws(IOFailure) { try ring().sync(fd: fd, path: path) }
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
         try Syscalls.pread(fd, buffer, at: offset, path: path)
     }
@@ -50,6 +60,7 @@ final class URingFile: StorageFile, @unchecked Sendable {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
+        let ring = try ring()
         var rest: UnsafeRawBufferPointer
         var position: Int
         let target: Int32
