@@ -1,0 +1,127 @@
+import Testing
+import SystemPackage
+import AQLog
+@testable import AQLogSimulation
+
+/// The log's failure semantics (SPEC §4) under injected storage faults.
+@Suite struct FaultTests {
+    let directory = "/log"
+    let options = LogOptions(segmentSize: 64 * 1024, backend: .posix)
+
+    func open(_ disk: SimulatedStorage, _ durability: Durability = .sync) throws -> LogWriter {
+        try LogWriter(directory: directory, options: options, durability: durability, storage: disk, backgroundPreparation: false)
+    }
+
+    func records(_ disk: SimulatedStorage) throws -> [[UInt8]] {
+        let reader = try LogReader(directory: directory, storage: disk)
+        var out: [[UInt8]] = []
+        try reader.forEach { _, b in out.append(Array(b)); return true }
+        return out
+    }
+
+    func payload(_ i: Int) -> [UInt8] { (0..<(i * 13 % 700)).map { UInt8(truncatingIfNeeded: $0 &+ i) } }
+
+    @Test(arguments: [Durability.sync, .deferred])
+    func failedSyncPoisonsAndReopenRecoversEverythingAcknowledged(durability: Durability) throws {
+        let disk = SimulatedStorage(seed: 11)
+        let log = try open(disk, durability)
+        var acknowledged: [[UInt8]] = []
+        for i in 0..<40 { try log.append(payload(i)); acknowledged.append(payload(i)) }
+        try log.flush()
+        disk.schedule(FaultTrigger(on: .sync, action: .fail(.ioError)))
+        #expect {
+            try log.append(payload(40))
+            try log.flush()
+        } throws: { if case .poisoned(let cause) = $0 as? LogError { return cause.errno == .ioError } else { return false } }
+        for i in 41..<45 {
+            #expect { try log.append(payload(i)) } throws: { if case .poisoned = $0 as? LogError { true } else { false } }
+        }
+        #expect { try log.flush() } throws: { if case .poisoned = $0 as? LogError { true } else { false } }
+        disk.crash(.dropUnsynced)
+        let reopened = try open(disk, durability)
+        let got = try records(disk)
+        #expect(Array(got.prefix(40)) == acknowledged)
+        #expect(got.count == 40, "the record whose sync failed was never made durable")
+        #expect(try reopened.append(payload(99)) == 41)
+        try reopened.close()
+    }
+
+    @Test func failedWriteLeavesNothingRecoveryTakesForData() throws {
+        for seed in 0..<40 as Range<UInt64> {
+            let disk = SimulatedStorage(seed: seed)
+            let log = try open(disk)
+            for i in 0..<10 { try log.append(payload(i)) }
+            disk.schedule(FaultTrigger(on: .write, action: .fail(.ioError)))
+            #expect { try log.append(contentsOf: (10..<16).map(payload)) } throws: {
+                if case .poisoned(let cause) = $0 as? LogError { cause.operation == "pwrite" } else { false }
+            }
+            // Without a crash (pages still cached) and after one: never the failed batch.
+            #expect(try records(disk) == (0..<10).map(payload), "seed \(seed)")
+            disk.crash(CrashMode.allCases[Int(seed) % 4])
+            let reopened = try open(disk)
+            #expect(try records(disk) == (0..<10).map(payload), "seed \(seed)")
+            #expect(reopened.lastSequence == 10)
+            try reopened.close()
+        }
+    }
+
+    @Test func noSpaceAtPreallocationFailsCleanlyAndTheLogKeepsWorking() throws {
+        let disk = SimulatedStorage(seed: 5)
+        let log = try open(disk)
+        let big = [UInt8](repeating: 0xAB, count: 9_000)
+        disk.schedule(FaultTrigger(on: .preallocate, action: .fail(.noSpace), persistent: true))
+        var appended = 0
+        var failure: LogError?
+        for _ in 0..<20 {
+            do { try log.append(big); appended += 1 } catch { failure = error; break }
+        }
+        guard case .io(let io)? = failure else { Issue.record("expected ENOSPC, got \(String(describing: failure))"); return }
+        #expect(io.errno == .noSpace)
+        #expect(appended > 0 && log.lastSequence == UInt64(appended))
+        // Not poisoned: appends that fit still work; the one that needs a roll keeps failing cleanly.
+        try log.append([1, 2, 3])
+        #expect { try log.append(big) } throws: { if case .io(let f) = $0 as? LogError { f.errno == .noSpace } else { false } }
+        disk.clearFaults()
+        // Space returned: the log rolls and continues (allowing one retry for a stale preparation result).
+        if (try? log.append(big)) == nil { try log.append(big) }
+        for _ in 0..<10 { try log.append(big) }
+        let count = log.lastSequence
+        try log.close()
+        #expect(try records(disk).count == Int(count))
+        #expect(disk.stats.preallocateNoSpace >= 2)
+    }
+
+    @Test func shortWritesAreContinuedByTheLog() throws {
+        let disk = SimulatedStorage(seed: 8)
+        disk.faultRates = FaultRates(shortWrite: 0.5)
+        let log = try open(disk)
+        for i in 0..<200 { try log.append(payload(i)) }
+        try log.close()
+        #expect(disk.stats.shortWrites > 10)
+        disk.crash(.dropUnsynced)
+        #expect(try records(disk) == (0..<200).map(payload))
+    }
+
+    @Test func crashInTheMiddleOfEveryRollStepLosesNothing() throws {
+        // Operation k of the append that rolls, for every k: seal write, seal sync, header write,
+        // header sync, rename, directory sync, next preparation.
+        for step in 0..<12 {
+            for mode in CrashMode.powerLoss {
+                let disk = SimulatedStorage(seed: UInt64(step))
+                let log = try open(disk)
+                let big = [UInt8](repeating: 7, count: 12_000)
+                while log.lastSequence < 4 { try log.append(big) }   // the 5th does not fit: it rolls
+                disk.schedule(FaultTrigger(skip: step, action: .crash(mode)))
+                let fifth = try? log.append(big)
+                disk.crash(mode)
+                disk.clearFaults()
+                let reopened = try open(disk)
+                let got = try records(disk)
+                #expect(got.count >= (fifth == nil ? 4 : 5), "step \(step) \(mode)")
+                #expect(got.allSatisfy { $0 == big })
+                try reopened.append([1])
+                try reopened.close()
+            }
+        }
+    }
+}
