@@ -62,7 +62,7 @@ let package = Package(
         // Helper for the SIGKILL crash tests: appends deterministic records, prints acknowledged sequences.
         .executableTarget(name: "aq-crash-writer", dependencies: ["AQLog"], swiftSettings: strict),
         // libFuzzer harness over the segment scanner (build with --sanitize=fuzzer -Xswiftc -DFUZZING; see scripts/fuzz.sh).
-        .executableTarget(name: "aq-fuzz", dependencies: ["AQLog"], swiftSettings: strict),
+        .executableTarget(name: "aq-fuzz", dependencies: ["AQLog", "AQLogSimulation"], swiftSettings: strict),
 
         .testTarget(
             name: "AQLogSimulationTests",

@@ -5,11 +5,12 @@
 //         (so the fuzzer spends its time in the frame decoder and the torn/corruption table);
 //         its last 64 bytes (when 64 or more follow) also become the image's trailer.
 //   odd:  the rest is the image itself, zero-padded to 64 KiB (header and trailer decoding).
-// Every verdict is checked for internal consistency; a violation traps (a fuzzer finding).
+// Every verdict is checked against ScanInvariants; a violation traps (a fuzzer finding).
 //
 // Build: scripts/fuzz.sh (swift build -c release --product aq-fuzz --sanitize=fuzzer -Xswiftc -DFUZZING).
 // Without FUZZING this is a corpus replayer: `aq-fuzz FILE...` runs each file through the harness.
 import AQLog
+import AQLogSimulation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,27 +45,9 @@ func runOne(_ input: UnsafeRawBufferPointer) -> Int32 {
     return 0
 }
 
-/// Invariants every verdict must satisfy: committed records are real, dense, in bounds, checksummed.
+/// Traps (a fuzzer finding) when the verdict breaks an invariant (see ``ScanInvariants``).
 func check(_ s: SegmentImage.Summary, _ bytes: UnsafeRawBufferPointer) {
-    guard let header = s.header else { precondition(s.recordOffsets.isEmpty); return }
-    precondition(s.committedEnd >= SegmentLayout.dataStart && s.committedEnd <= bytes.count - SegmentLayout.trailerSize)
-    var previousEnd = SegmentLayout.dataStart
-    for (i, offset) in s.recordOffsets.enumerated() {
-        precondition(offset >= previousEnd && offset + FrameHeader.size <= s.committedEnd, "record offset out of order or bounds")
-        let frame = FrameHeader(bytes, at: offset)
-        precondition(!frame.isCommit && frame.sequence == header.baseSequence + UInt64(i), "sequence not dense")
-        precondition(Int(frame.length) <= Int(header.maxRecordSize), "oversized record accepted")
-        precondition(offset + frame.frameSize <= s.committedEnd, "record past the committed end")
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[(offset + 16)..<(offset + 16 + Int(frame.length))])
-        let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + 16)]),
-                                  continuing: CRC32C.checksum(payload))
-        precondition(crc == frame.checksum, "record with a bad checksum accepted")
-        previousEnd = offset + frame.frameSize
-    }
-    if case .clean = s.verdict {
-        let tail = UnsafeRawBufferPointer(rebasing: bytes[s.committedEnd...])
-        precondition(tail.allSatisfy { $0 == 0 }, "clean verdict with bytes after the commit point")
-    }
+    if let violation = ScanInvariants.violation(in: s, of: bytes) { fatalError("scanner invariant violated: \(violation)") }
 }
 
 #if FUZZING
