@@ -82,8 +82,8 @@ import AQLog
         try log.append([1, 2, 3])
         #expect { try log.append(big) } throws: { if case .io(let f) = $0 as? LogError { f.errno == .noSpace } else { false } }
         disk.clearFaults()
-        // Space returned: the log rolls and continues (allowing one retry for a stale preparation result).
-        if (try? log.append(big)) == nil { try log.append(big) }
+        // Space returned: the very next append rolls and the log continues.
+        try log.append(big)
         for _ in 0..<10 { try log.append(big) }
         let count = log.lastSequence
         try log.close()
@@ -123,5 +123,23 @@ import AQLog
                 try reopened.close()
             }
         }
+    }
+}
+
+extension FaultTests {
+    /// The next segment is prepared right after a roll; if that preparation hit ENOSPC and space
+    /// returned before the next roll, the roll must not fail with the stale error.
+    @Test func staleNoSpaceFromAnEarlierPreparationDoesNotFailTheNextRoll() throws {
+        let disk = SimulatedStorage(seed: 9)
+        let log = try open(disk)
+        let big = [UInt8](repeating: 0x5A, count: 9_000)
+        disk.schedule(FaultTrigger(on: .preallocate, action: .fail(.noSpace)))   // the preparation after roll 1
+        while disk.stats.preallocateNoSpace == 0 { try log.append(big) }
+        #expect(disk.stats.preallocateNoSpace == 1)
+        disk.clearFaults()   // space is back before the next roll
+        let before = log.lastSequence
+        for _ in 0..<8 { try log.append(big) }   // includes the next roll
+        #expect(log.lastSequence == before + 8)
+        try log.close()
     }
 }
