@@ -86,3 +86,17 @@ import AQLog
         #expect(cycle.run() == [])
     }
 }
+
+/// A seed replays exactly: the same operations, faults and crashes, the same outcome.
+@Suite struct CrashCycleDeterminismTests {
+    @Test(arguments: [CrashCycleTests.defaultBase, CrashCycleTests.defaultBase + 1, 2316557913235128393] as [UInt64])
+    func sameSeedSameRun(seed: UInt64) {
+        var first = CrashCycle(seed: seed)
+        var second = CrashCycle(seed: seed)
+        #expect(first.run() == second.run())
+        #expect(first.disk.stats == second.disk.stats)
+        #expect(first.report.recordsRecovered == second.report.recordsRecovered)
+        #expect(first.report.acknowledgedChecked == second.report.acknowledgedChecked)
+        #expect(first.disk.stats.operations > 0)
+    }
+}
