@@ -59,6 +59,10 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     // MARK: - Faults and crashes
 
+    /// Receives one line per mutating operation, fault and crash (debugging a failing seed).
+    public func trace(_ sink: (@Sendable (String) -> Void)?) { locked { tracer = sink } }
+    private var tracer: (@Sendable (String) -> Void)?
+
     /// Arms a fault that fires on a future operation (see ``FaultTrigger``).
     public func schedule(_ trigger: FaultTrigger) { locked { triggers.append(trigger) } }
 
@@ -193,6 +197,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
                 else if random.chance(rates.writeNoSpace) { action = .fail(.noSpace) }
                 else if random.chance(rates.shortWrite) { action = .shortWrite }
             }
+            tracer?("   @\(offset) +\(bytes.count) \(action.map { "\($0)" } ?? "ok")")
             guard let action else {
                 inode.write(bytes, at: offset)
                 return bytes.count
@@ -283,6 +288,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     }
 
     private func crashLocked(_ mode: CrashMode) {
+        tracer?("crash \(mode)")
         statistics.crashes[mode, default: 0] += 1
         for id in inodes.keys.sorted() { statistics.sectorsLost += inodes[id]!.crash(mode, random: &random) }
         live = durable
@@ -295,6 +301,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     /// Counts the operation and returns the action of the first trigger that fires on it.
     private func triggered(_ operation: StorageOperation, path: String) -> FaultAction? {
         statistics.operations += 1
+        tracer?("#\(statistics.operations) \(operation) \(path)")
         for i in triggers.indices {
             let t = triggers[i]
             guard t.operation == nil || t.operation == operation, t.pathContains.map({ path.contains($0) }) ?? true else { continue }

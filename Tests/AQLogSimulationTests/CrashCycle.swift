@@ -1,4 +1,5 @@
 import AQLog
+import Foundation
 import AQLogSimulation
 
 /// One deterministic crash-recover cycle over ``SimulatedStorage``, driven entirely by a seed.
@@ -51,6 +52,7 @@ struct CrashCycle {
         disk = SimulatedStorage(seed: random.next())
         options = LogOptions(segmentSize: 64 * 1024, recoveryPolicy: .truncateTornTail, backend: .posix)
         durability = seed & 1 == 0 ? .sync : .deferred
+        if ProcessInfo.processInfo.environment["AQ_SIM_TRACE"] != nil { disk.trace { print("sim: \($0)") } }
     }
 
     func fail(_ message: String) -> String { "seed \(seed) (\(durability)): \(message)" }
@@ -90,6 +92,7 @@ struct CrashCycle {
     }
 
     var sawSyncFailure = false
+    var tracing: Bool { ProcessInfo.processInfo.environment["AQ_SIM_TRACE"] != nil }
 
     func open() throws -> LogWriter {
         try LogWriter(directory: directory, options: options, durability: durability, storage: disk, backgroundPreparation: false)
@@ -106,6 +109,7 @@ struct CrashCycle {
         }
         for _ in 0..<random.int(in: 5...60) {
             let roll = random.int(in: 0..<100)
+            if tracing { print("sim: op \(roll) next \(writer.nextSequence) mustSurvive \(mustSurvive)") }
             do {
                 if roll < 65 {
                     try appendOne(writer)
@@ -120,6 +124,7 @@ struct CrashCycle {
                     writer = try open()
                 }
             } catch let error as LogError {
+                if tracing { print("sim: error \(error)") }
                 if case .io(let failure) = error, failure.errno == .noSpace { continue }   // clean ENOSPC: keep going
                 if case .poisoned(let cause) = error, cause.operation.contains("sync") { sawSyncFailure = true }
                 break

@@ -77,6 +77,14 @@ import AQLog
         #expect(cycle.run() == [])
     }
 
+    /// Deferred mode: close() synced nothing when the active segment had no room for the close
+    /// marker, so records appended since the last flush were lost by a later power loss.
+    /// Fixed in LogEngine.close (found by the long mode, AQ_SIM_SEED_BASE=7000000).
+    @Test func deferredCloseWithoutRoomForTheMarker() {
+        var cycle = CrashCycle(seed: 7_002_277)
+        #expect(cycle.run() == [])
+    }
+
     /// The scanner's search for committed data after damage kept a stale batch digest after a
     /// non-matching commit frame, so a flipped bit in a flushed deferred batch was taken for a
     /// torn tail and truncated. Fixed by resetting the digest with the count (SegmentScanner).

@@ -143,3 +143,32 @@ extension FaultTests {
         try log.close()
     }
 }
+
+extension FaultTests {
+    /// `close()` promises a flush. In deferred mode, when the active segment had no room left
+    /// for the close marker, close used to sync nothing: the records appended since the last
+    /// flush were lost by a later power loss (found by crash-cycle seed 7002277).
+    @Test func deferredCloseMakesEverythingDurableEvenWithoutRoomForTheMarker() throws {
+        // 16 records of 3,536 bytes end exactly at the index block (no room for the marker).
+        for size in [3_536, 3_529] + Array(stride(from: 3_000, to: 3_400, by: 40)) {
+            let record = [UInt8](repeating: UInt8(truncatingIfNeeded: size), count: size)
+            // How many records fit in the first segment (the next append would roll)?
+            let probe = SimulatedStorage(seed: 1)
+            let probeLog = try open(probe, .deferred)
+            var fit = 0
+            while true {
+                try probeLog.append(record)
+                if try LogReader(directory: directory, storage: probe).segments.count > 1 { break }
+                fit += 1
+            }
+            try probeLog.close()
+            // Exactly that many, close, power loss: all must be there.
+            let disk = SimulatedStorage(seed: UInt64(size))
+            let log = try open(disk, .deferred)
+            for _ in 0..<fit { try log.append(record) }
+            try log.close()
+            disk.crash(.dropUnsynced)
+            #expect(try records(disk).count == fit, "record size \(size)")
+        }
+    }
+}
