@@ -104,6 +104,10 @@ struct CrashCycle {
     /// Runs a workload until the armed crash fires or the budget ends; true when it crashed.
     mutating func epoch(_ writer: inout LogWriter, crashMode: CrashMode) -> Bool {
         sawSyncFailure = false
+        let syncFailuresBefore = disk.stats.syncIOErrors
+        // A failed fdatasync anywhere (even the best-effort one while poisoning) may drop page-cache
+        // data: records acknowledged only to the page cache are then not promised to survive.
+        defer { if disk.stats.syncIOErrors > syncFailuresBefore { sawSyncFailure = true } }
         let crashes = disk.stats.crashes.values.reduce(0, +)
         disk.schedule(FaultTrigger(skip: random.int(in: 0...120), action: .crash(crashMode)))
         if random.chance(0.25) {
