@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "ActionQueue", targets: ["ActionQueue"]),
         .executable(name: "aq-wal", targets: ["aq-wal"]),
         .executable(name: "aq-bench", targets: ["aq-bench"]),
+        .library(name: "AQLogSimulation", targets: ["AQLogSimulation"]),
+        .executable(name: "aq-crash-writer", targets: ["aq-crash-writer"]),
+        .executable(name: "aq-fuzz", targets: ["aq-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,6 +55,24 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Fault-injecting simulated storage (test support; not in the production path).
+        .target(
+            name: "AQLogSimulation",
+            dependencies: ["AQLog", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict),
+        // Helper for the SIGKILL crash tests: appends deterministic records, prints acknowledged sequences.
+        .executableTarget(name: "aq-crash-writer", dependencies: ["AQLog"], swiftSettings: strict),
+        // libFuzzer harness over the segment scanner (build with --sanitize=fuzzer -Xswiftc -DFUZZING; see scripts/fuzz.sh).
+        .executableTarget(name: "aq-fuzz", dependencies: ["AQLog", "AQLogSimulation"], swiftSettings: strict),
+
+        .testTarget(
+            name: "AQLogSimulationTests",
+            dependencies: [
+                "AQLogSimulation", "AQLog",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "AQLogTests",
             dependencies: ["AQLog", "CCRC", .product(name: "PropertyBased", package: "swift-property-based")],

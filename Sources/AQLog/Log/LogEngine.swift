@@ -356,6 +356,9 @@ final class LogEngine {
             let batch = beginCommitMarker()
             let ioFailure = write(batch, sync: true)
             do throws(LogError) { try completeCommit(batch, synced: true, failure: ioFailure) } catch { failure = error }
+        } else if poison == nil, durableThrough < lastWritten {
+            // No room for the marker: still flush (deferred mode leaves written batches unsynced).
+            do throws(LogError) { try sync() } catch { failure = error }
         }
         isClosed = true
         preparer.cancel()

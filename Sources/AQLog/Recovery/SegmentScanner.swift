@@ -195,6 +195,7 @@ struct SegmentScanner {
                 if p == runEnd, runCount > 0, Int(commit.recordCount) == runCount, commit.batchDigest == runDigest,
                    h.sequence == runNext &- 1 { return true }
                 runCount = 0
+                runDigest = 0   // a commit frame ends the run either way: the next batch starts afresh
             } else {
                 if p != runEnd || h.sequence != runNext { runCount = 0; runDigest = 0 }
                 runCount += 1

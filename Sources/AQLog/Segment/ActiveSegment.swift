@@ -33,10 +33,23 @@ final class ActiveSegment {
     }
 
     /// Writes the dense index and trailer and syncs; returns the sealed descriptor.
+    ///
+    /// Two steps, each synced: the index (with the trailer bytes still zero), then the trailer.
+    /// Recovery trusts a valid trailer without reading the index or the records, so the trailer
+    /// must never reach the disk before them: a crash inside one combined write could keep the
+    /// trailer's sector and lose index sectors (or, in deferred mode, unsynced records).
+    /// An index without its trailer is recognised and cleared as a footer artefact.
     func seal() throws(IOFailure) -> SegmentDescriptor {
         let footer = SegmentFooter.build(header: descriptor.header, headerChecksum: descriptor.headerChecksum,
                                          offsets: offsets, dataEnd: dataEnd, segmentDigest: segmentDigest)
+        let trailerAt = footer.length - SegmentLayout.trailerSize
+        let trailer = [UInt8](footer.buffer.bytes(trailerAt..<footer.length))
+        footer.buffer.zero(trailerAt..<footer.length)
         try file.write(footer.buffer.bytes(0..<footer.length), at: footer.offset, newBytesFrom: footer.offset, sync: true)
+        trailer.withUnsafeBytes { footer.buffer.mutableBytes.baseAddress!.advanced(by: trailerAt).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let lastBlock = footer.length - SegmentLayout.blockSize
+        try file.write(footer.buffer.bytes(lastBlock..<footer.length), at: footer.offset + lastBlock,
+                       newBytesFrom: footer.offset + trailerAt, sync: true)
         var sealed = descriptor
         sealed.trailerChecksum = footer.trailerChecksum
         sealed.trailer = SegmentFooter.trailer(of: footer)

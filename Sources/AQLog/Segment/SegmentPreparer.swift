@@ -51,12 +51,23 @@ final class SegmentPreparer: @unchecked Sendable {
     }
 
     /// Waits for the prepared file and hands it over (its path is ``path``).
+    ///
+    /// A failure is retried once, synchronously, before it is reported: it may be stale (an
+    /// `ENOSPC` from a preparation that ran right after the previous roll, with space back since).
     func take() throws(IOFailure) -> (file: any StorageFile, path: String) {
         start()
         done.wait()
         inFlight = false
-        let r = result!
+        var r = result!
         result = nil
+        if case .failure = r {
+            inFlight = true
+            run()
+            done.wait()
+            inFlight = false
+            r = result!
+            result = nil
+        }
         switch r {
         case .success(let file): return (file, path)
         case .failure(let error): throw error

@@ -1,0 +1,72 @@
+/// Recovery's judgement of one segment file's bytes, as a public entry point for tools,
+/// property tests and fuzzers (`aq-fuzz`).
+///
+/// It runs exactly the code recovery runs on a segment: the header decoder and its checks,
+/// the trailer decoder and footer consistency check, and the ``SegmentScanner`` frame scan
+/// with its torn-tail/corruption decision table. It never writes and never traps on any input.
+public enum SegmentImage {
+    /// What the bytes hold.
+    public enum Verdict: Equatable, Sendable {
+        /// The header is missing, damaged, of another version, or disagrees with the image size.
+        case badHeader(CorruptionReason)
+        /// A valid trailer whose fields contradict the header or the geometry.
+        case badFooter(String)
+        /// Records end cleanly (zeros follow the last commit point).
+        case clean
+        /// The scan ended in our own (possibly torn) footer: a sealed or interrupted-seal segment.
+        case footer
+        /// Damage after the last commit point with nothing committed after it.
+        case tornTail(TornTail)
+        /// Damage at or below a committed point.
+        case corruption(CorruptionDiagnosis)
+    }
+
+    /// The result of ``scan(_:)``.
+    public struct Summary: Equatable, Sendable {
+        public var verdict: Verdict
+        /// The decoded header, when it is valid.
+        public var header: SegmentHeader?
+        /// The decoded trailer, when one is present and intact.
+        public var trailer: SegmentTrailer?
+        /// Frame offset of each committed record found by the scan (record i has sequence base + i).
+        public var recordOffsets: [Int] = []
+        /// Offset just past the last intact commit frame.
+        public var committedEnd = SegmentLayout.dataStart
+    }
+
+    /// Judges `bytes` as a whole segment file.
+    public static func scan(_ bytes: UnsafeRawBufferPointer) -> Summary {
+        guard bytes.count >= SegmentLayout.minimumSegmentSize else {
+            return Summary(verdict: .badHeader(bytes.count < SegmentLayout.headerSize ? .incompleteHeader : .badSegmentHeader))
+        }
+        let header: SegmentHeader, headerCRC: UInt32
+        switch SegmentHeader.decode(bytes) {
+        case .success(let (h, crc)): (header, headerCRC) = (h, crc)
+        case .failure(.unsupportedVersion(let v)): return Summary(verdict: .badHeader(.unsupportedVersion(v)))
+        case .failure: return Summary(verdict: .badHeader(.badSegmentHeader))
+        }
+        guard header.baseSequence >= 1, Int(header.segmentSize) == bytes.count,
+              Int(header.maxRecordSize) <= SegmentLayout.largestRecord(segmentSize: bytes.count) else {
+            return Summary(verdict: .badHeader(.badSegmentHeader), header: header)
+        }
+        var summary = Summary(verdict: .clean, header: header)
+        let trailerBytes = UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - SegmentLayout.trailerSize)...])
+        if let (trailer, _) = SegmentTrailer.decode(trailerBytes) {
+            summary.trailer = trailer
+            if let why = SegmentFooter.inconsistency(trailer, header: header, headerChecksum: headerCRC, fileSize: bytes.count) {
+                summary.verdict = .badFooter(why)
+                return summary
+            }
+        }
+        let result = SegmentScanner(bytes: bytes, file: "image", header: header).scan()
+        summary.recordOffsets = result.offsets.map(Int.init)
+        summary.committedEnd = result.committedEnd
+        switch result.verdict {
+        case .clean: summary.verdict = .clean
+        case .footerArtefact: summary.verdict = .footer
+        case .tornTail(let t): summary.verdict = .tornTail(t)
+        case .corruption(let d): summary.verdict = .corruption(d)
+        }
+        return summary
+    }
+}

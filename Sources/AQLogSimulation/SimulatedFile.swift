@@ -1,0 +1,83 @@
+import AQLog
+import SystemPackage
+
+/// An open file of a ``SimulatedStorage``: a handle on an inode, valid until closed or until
+/// the simulated machine crashes (then every call fails with `EIO`, as for a dead process).
+final class SimulatedFile: StorageFile, @unchecked Sendable {
+    // Immutable except `closed`, which only the single owner touches (like PosixFile's fd).
+    private let storage: SimulatedStorage
+    private let inode: Int
+    private let generation: Int
+    private var closed = false
+    let path: String
+    var requiresAlignedWrites: Bool { false }
+
+    init(storage: SimulatedStorage, inode: Int, path: String, generation: Int) {
+        self.storage = storage
+        self.inode = inode
+        self.path = path
+        self.generation = generation
+    }
+
+    private func open(_ operation: String) throws(IOFailure) {
+        if closed { throw IOFailure(operation, path: path, errno: .badFileDescriptor) }
+    }
+
+    func size() throws(IOFailure) -> Int {
+        try open("fstat")
+        return try storage.withInode(inode, generation: generation, operation: "fstat", path: path) { $0.current.count }
+    }
+
+    func preallocateZeroed(size: Int) throws(IOFailure) {
+        try open("fallocate")
+        try storage.preallocate(inode, generation: generation, path: path, size: size)
+    }
+
+    /// Like `PosixFile`: skips the already-written prefix, continues short writes, then syncs.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
+        try open("pwrite")
+        let skip = max(0, min(newBytesFrom - offset, bytes.count))
+        var done = skip
+        while done < bytes.count {
+            done += try storage.pwrite(inode, generation: generation, path: path,
+                                       UnsafeRawBufferPointer(rebasing: bytes[done...]), at: offset + done)
+        }
+        if sync { try storage.sync(inode, generation: generation, path: path) }
+    }
+
+    func syncData() throws(IOFailure) {
+        try open("fdatasync")
+        try storage.sync(inode, generation: generation, path: path)
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
+        try open("pread")
+        return try storage.withInode(inode, generation: generation, operation: "pread", path: path) { node in
+            let available = max(0, min(buffer.count, node.current.count - offset))
+            guard available > 0 else { return 0 }
+            node.current.withUnsafeBytes { src in
+                buffer.baseAddress!.copyMemory(from: src.baseAddress! + offset, byteCount: available)
+            }
+            return available
+        }
+    }
+
+    /// A region over a private copy of the current bytes (later writes do not show through).
+    func mapReadOnly() throws(IOFailure) -> MappedRegion {
+        try open("mmap")
+        return try storage.withInode(inode, generation: generation, operation: "mmap", path: path) { node in
+            let count = node.current.count
+            guard count > 0 else { return MappedRegion(bytes: UnsafeRawBufferPointer(start: nil, count: 0), release: { _ in }) }
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 4096)
+            node.current.withUnsafeBytes { copy.copyMemory(from: $0) }
+            return MappedRegion(bytes: UnsafeRawBufferPointer(copy)) { $0.deallocate() }
+        }
+    }
+
+    func truncate(to size: Int) throws(IOFailure) {
+        try open("ftruncate")
+        try storage.truncate(inode, generation: generation, path: path, size: size)
+    }
+
+    func close() { closed = true }
+}
