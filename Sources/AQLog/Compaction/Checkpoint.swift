@@ -38,7 +38,7 @@ public enum Checkpoint {
         let temporary = LogDirectoryLayout.join(directory, temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16))
         let final = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
         try io { () throws(IOFailure) in try storage.writeAtomically(bytes, to: final, temporary: temporary, directory: directory) }
-        Logger(label: "aqlog").info("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
+        Logger(label: "aqlog").debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
     }
 
     /// The checkpoint recorded in `directory`: absent, a valid sequence, or damaged (reported

@@ -68,7 +68,7 @@ public struct Compactor: Sendable {
                 }
                 try remove(segment)
                 metrics.removed(bytes: segment.bytes)
-                logger.info("compacted segment", metadata: [
+                logger.debug("compacted segment", metadata: [
                     "file": "\(segment.path)", "firstSequence": "\(segment.firstSequence)",
                     "lastSequence": "\(segment.lastSequence)", "bytes": "\(segment.bytes)"])
             }
@@ -78,7 +78,7 @@ public struct Compactor: Sendable {
         if case .damaged(let damage) = report.checkpoint {
             logger.warning("compaction skipped: damaged checkpoint", metadata: ["file": "\(damage.file)", "reason": "\(damage.reason)"])
         }
-        logger.info("compaction finished", metadata: [
+        logger.debug("compaction finished", metadata: [
             "directory": "\(directory)", "dryRun": "\(dryRun)", "removed": "\(report.removed.count)",
             "bytesFreed": "\(report.bytesFreed)", "duration": "\(report.duration)"])
         return report

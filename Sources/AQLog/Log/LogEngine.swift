@@ -54,7 +54,11 @@ final class LogEngine {
         metrics = LogMetrics(directory: directory)
         if !storage.isDirectory(directory) {
             guard options.createIfMissing else { throw .notFound(path: directory) }
-            try io { () throws(IOFailure) in try storage.createDirectory(directory) }
+            // The new directory's entry is durable only once its parent is synced.
+            try io { () throws(IOFailure) in
+                try storage.createDirectory(directory)
+                try storage.syncDirectory(parentDirectory(of: directory))
+            }
         }
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let held: any StorageLock
@@ -105,6 +109,9 @@ final class LogEngine {
             throw error
         }
         metrics.recovered(recoveryReport)
+        if let torn = recoveryReport.tornTail {
+            logger.warning("repaired torn tail on open", metadata: ["tail": "\(torn)", "bytes": "\(recoveryReport.bytesRepaired)"])
+        }
         logger.debug("opened log", metadata: [
             "directory": "\(directory)", "segments": "\(recoveryReport.segments)",
             "lastSequence": "\(lastAssigned)", "repairedBytes": "\(recoveryReport.bytesRepaired)",
@@ -242,7 +249,9 @@ final class LogEngine {
         do throws(IOFailure) {
             try active.file.write(batch.writeBytes, at: batch.fileOffset, newBytesFrom: batch.fileOffset + batch.carried, sync: sync)
         } catch {
-            return error
+            var named = error
+            named.path = active.path  // the handle may still carry its pre-rename name
+            return named
         }
         metrics.committed(records: batch.recordCount, bytes: batch.stagedBytes, synced: sync, duration: clock.now - start)
         return nil
@@ -271,8 +280,10 @@ final class LogEngine {
         try checkWritable()
         guard durableThrough < lastWritten else { return }
         do throws(IOFailure) { try active.file.syncData() } catch {
-            poisonLog(error, unwrittenFrom: nil)
-            throw .poisoned(cause: error)
+            var named = error
+            named.path = active.path  // the handle may still carry its pre-rename name
+            poisonLog(named, unwrittenFrom: nil)
+            throw .poisoned(cause: named)
         }
         durableThrough = lastWritten
         // Wake in-process tail readers (LogTail); cross-process readers poll.

@@ -29,3 +29,11 @@ public enum LogDirectoryLayout {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 }
+
+/// The directory containing `path` ("." for a bare name).
+func parentDirectory(of path: String) -> String {
+    var p = Substring(path)
+    while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
+    guard let slash = p.lastIndex(of: "/") else { return "." }
+    return slash == p.startIndex ? "/" : String(p[..<slash])
+}
