@@ -1,4 +1,4 @@
-import Synchronization
+
 
 /// An in-process registry that lets a writer wake tail readers of the same directory as soon
 /// as new records are durable, instead of waiting for their next poll.
@@ -27,7 +27,7 @@ public final class DurabilityNotifier: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 
@@ -76,7 +76,7 @@ public final class DurabilityNotifier: Sendable {
             s.nextID += 1
             return s.nextID
         }
-        let notified = Mutex(false)
+        let notified = Locked(false)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let registered = state.withLock { s in
