@@ -16,6 +16,8 @@ struct AQBench: AsyncParsableCommand {
     @Option(help: "Draw throughput vs producers and latency percentiles as SVG to this file.") var svg: String?
     @Option(help: "Seconds per append run (default 0.5, 0.3 with --full, 0.05 with --quick).") var seconds: Double?
     @Flag(help: "Skip the recovery scenarios.") var skipRecovery = false
+    @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
+    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\").") var filter: String?
 
     mutating func validate() throws {
         if quick && full { throw ValidationError("--quick and --full exclude each other") }
@@ -48,7 +50,8 @@ struct AQBench: AsyncParsableCommand {
 
         // 2. Append scenarios, each log run followed by its baseline (A B A B ...).
         let baselineFile = try BaselineFile(path: root + "/baseline.dat", size: plan.baselineFileSize)
-        for spec in plan.appends {
+        let appends = skipAppends ? [] : plan.appends.filter { filter == nil || $0.name.contains(filter!) }
+        for spec in appends {
             progress.step(spec.name)
             let logDir = root + "/log-\(spec.backend.rawValue)"
             var logRuns: [RunFigures] = []
