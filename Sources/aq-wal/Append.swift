@@ -8,8 +8,9 @@ enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// The one place where the CLI's `--durability` becomes the library's ``Durability``.
-/// `group` is passed through as `.group`; ``LogWriter`` acknowledges it like `.sync` until
-/// `append` moves to the concurrent `Log` (then only this function and `Append.run` change).
+/// `aq-wal append` is a single producer that already commits every chunk of lines read
+/// together as one batch with one sync, so `group` (a multi-producer mode) acknowledges
+/// like `sync` here; embedders get real group commit from the concurrent `Log`.
 func durabilityMode(for choice: DurabilityChoice) -> Durability {
     switch choice {
     case .sync: return .sync
@@ -36,7 +37,7 @@ struct Append: ParsableCommand {
             """)
 
     @Argument(help: "The log directory (created when missing; its parent must exist).") var directory: String
-    @Option(help: "When a record counts as durable: sync, group (as sync for now) or deferred (page cache).")
+    @Option(help: "When a record counts as durable: sync, group (one producer: same as sync; lines read together share a sync) or deferred (page cache).")
     var durability: DurabilityChoice = .sync
     @Option(help: "Write path: auto, uring or posix.") var backend: Backend = .auto
     @Option(help: "Segment size in bytes for a new log (a multiple of 4096).") var segmentSize: Int = SegmentLayout.defaultSegmentSize

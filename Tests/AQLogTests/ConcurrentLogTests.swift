@@ -4,7 +4,7 @@ import Synchronization
 @testable import AQLog
 
 /// The backends every concurrency test runs under.
-let backends: [PosixStorage.WritePath] = [.posix, .uring]
+let backends: [PosixStorage.WritePath] = [.posix, .uring, .uringDirect]
 
 @Suite struct ConcurrentLogTests {
     @Test(arguments: backends)
@@ -55,6 +55,22 @@ let backends: [PosixStorage.WritePath] = [.posix, .uring]
         #expect(early.count == 0)
         // Group commit: far fewer syncs than records.
         #expect(storage.syncs < 1600)
+    }
+
+    @Test func autoBackendFallsBackToPosixWhenRingSetupFails() throws {
+        var options = smallSegments
+        options.backend = .auto
+        options.directIO = false
+        #expect(try resolveStorage(options, uringAvailable: false).writePath == .posix)
+        #expect(try resolveStorage(options, uringAvailable: true).writePath == .uring)
+        options.directIO = true
+        #expect(try resolveStorage(options, uringAvailable: true).writePath == .uringDirect)
+        options.backend = .uring
+        #expect(throws: LogError.self) { try resolveStorage(options, uringAvailable: false) }
+        options.backend = .posix
+        #expect(try resolveStorage(options, uringAvailable: true).writePath == .posix)
+        // The real probe agrees with what a ring open does on this kernel.
+        #expect(URing.isAvailable == ((try? URing(entries: 2, path: "probe")) != nil))
     }
 
     @Test func batchAppendGetsConsecutiveSequences() async throws {

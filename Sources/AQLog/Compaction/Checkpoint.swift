@@ -37,20 +37,7 @@ public enum Checkpoint {
         let bytes = CheckpointFormat.encode(sequence: sequence)
         let temporary = LogDirectoryLayout.join(directory, temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16))
         let final = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
-        try io { () throws(IOFailure) in
-            let file = try storage.openFile(temporary, create: true)
-            do throws(IOFailure) {
-                var written = Result<Void, IOFailure>.success(())
-                bytes.withUnsafeBytes { b in written = Result { () throws(IOFailure) in try file.write(b, at: 0, newBytesFrom: 0, sync: true) } }
-                file.close()
-                try written.get()
-                try storage.rename(temporary, to: final)
-            } catch {
-                try? storage.removeFile(temporary)
-                throw error
-            }
-            try storage.syncDirectory(directory)
-        }
+        try io { () throws(IOFailure) in try storage.writeAtomically(bytes, to: final, temporary: temporary, directory: directory) }
         Logger(label: "aqlog").info("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
     }
 

@@ -1,7 +1,7 @@
 import SystemPackage
 
 /// A failed system call: which operation, on which file, with which `errno`.
-public struct IOFailure: Error, Equatable, Sendable, CustomStringConvertible {
+public struct IOFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// The operation that failed, named after its system call (`pwrite`, `fdatasync`, …).
     public var operation: String
     /// The file or directory it was applied to.

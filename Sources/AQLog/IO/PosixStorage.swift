@@ -11,6 +11,8 @@ public final class PosixStorage: Storage {
         case posix
         /// An io_uring ring per file: one linked write + `fdatasync` submission per commit.
         case uring
+        /// As `uring`, with commits written `O_DIRECT` in whole aligned blocks.
+        case uringDirect
     }
 
     /// The write path files opened by this storage use.
@@ -29,8 +31,8 @@ public final class PosixStorage: Storage {
         let fd = try Syscalls.open(path, flags: O_RDWR | (create ? O_CREAT : 0))
         switch writePath {
         case .posix: return PosixFile(fd: fd, path: path)
-        case .uring:
-            do throws(IOFailure) { return try URingFile(fd: fd, path: path) } catch {
+        case .uring, .uringDirect:
+            do throws(IOFailure) { return try URingFile(fd: fd, path: path, direct: writePath == .uringDirect) } catch {
                 Syscalls.close(fd)
                 throw error
             }

@@ -22,7 +22,7 @@ public final class Log: Sendable {
 
     /// Opens (or creates) the log in `directory` and starts its committer thread.
     public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync) throws(LogError) -> Log {
-        try Log(directory: directory, options: options, durability: durability, storage: try resolveStorage(options.backend))
+        try Log(directory: directory, options: options, durability: durability, storage: try resolveStorage(options))
     }
 
     /// Opens the log over an explicit ``Storage``.

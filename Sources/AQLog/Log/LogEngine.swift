@@ -75,6 +75,9 @@ final class LogEngine {
             filling = BatchBuffer(capacity: buffered)
             spare = BatchBuffer(capacity: buffered)
             if let open = outcome.open {
+                // What a crashed writer left in the page cache is synced before anything
+                // new vouches for it (durable-through in the next commit frame).
+                try io { () throws(IOFailure) in try open.file.syncData() }
                 active = ActiveSegment(file: open.file, descriptor: open.descriptor, offsets: open.offsets,
                                        segmentDigest: open.segmentDigest)
                 durableThrough = open.descriptor.lastSequence

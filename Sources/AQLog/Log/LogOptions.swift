@@ -12,6 +12,10 @@ public struct LogOptions: Sendable, Equatable {
     public var createIfMissing: Bool = true
     /// How appends reach the disk.
     public var backend: Backend = .auto
+    /// On the io_uring backend, write commits with `O_DIRECT` (whole aligned blocks, bypassing
+    /// the page cache and ext4's write-back workers); files on file systems without O_DIRECT
+    /// stay buffered. Default true: measured faster here (docs/BENCHMARKS.md).
+    public var directIO: Bool = true
     /// Bytes the concurrent ``Log`` may hold staged but not yet written before producers wait
     /// (back-pressure). Default 8 MiB.
     public var maxPendingBytes: Int = 8 << 20

@@ -17,7 +17,7 @@ public final class LogWriter {
     /// Opens the log in `directory`, creating it when `options.createIfMissing`, recovering
     /// it under `options.recoveryPolicy`, and taking the directory's writer lock.
     public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync) throws(LogError) -> LogWriter {
-        try LogWriter(directory: directory, options: options, durability: durability, storage: try resolveStorage(options.backend))
+        try LogWriter(directory: directory, options: options, durability: durability, storage: try resolveStorage(options))
     }
 
     /// Opens the log over an explicit ``Storage`` (the simulator in tests).
@@ -109,13 +109,15 @@ public final class LogWriter {
     public func close() throws(LogError) { try engine.close() }
 }
 
-/// The storage for a backend choice: `.auto` picks io_uring when the kernel allows a ring.
-func resolveStorage(_ backend: Backend) throws(LogError) -> PosixStorage {
-    switch backend {
+/// The storage for a backend choice: `.auto` picks io_uring when the kernel allows a ring
+/// (`uringAvailable` is injectable so tests can take the fallback path).
+func resolveStorage(_ options: LogOptions, uringAvailable: @autoclosure () -> Bool = URing.isAvailable) throws(LogError) -> PosixStorage {
+    let uring: PosixStorage.WritePath = options.directIO ? .uringDirect : .uring
+    switch options.backend {
     case .posix: return PosixStorage(writePath: .posix)
     case .uring:
-        guard URing.isAvailable else { throw .io(IOFailure("io_uring_queue_init", path: "io_uring", errno: .noFunction)) }
-        return PosixStorage(writePath: .uring)
-    case .auto: return PosixStorage(writePath: URing.isAvailable ? .uring : .posix)
+        guard uringAvailable() else { throw .io(IOFailure("io_uring_queue_init", path: "io_uring", errno: .noFunction)) }
+        return PosixStorage(writePath: uring)
+    case .auto: return PosixStorage(writePath: uringAvailable() ? uring : .posix)
     }
 }

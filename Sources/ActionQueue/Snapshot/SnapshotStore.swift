@@ -1,20 +1,26 @@
+import AQLog
+
 /// A directory of snapshot files named `snapshot-<20-digit sequence>.aqsnap`.
 ///
 /// Writes are atomic (temp file, fsync, rename, directory fsync) and validated first;
 /// loads verify the frame, checksums and invariants. The newest snapshot is the one with
-/// the highest sequence.
+/// the highest sequence. All I/O goes through AQLog's ``Storage``.
 public struct SnapshotStore: Sendable {
     public let directory: String
+    let storage: any Storage
 
     /// Errors of the store.
     public enum Failure: Error, Sendable, Hashable {
         /// The directory does not exist (the store never creates it).
         case directoryMissing(String)
-        case io(FileSystemError)
+        case io(IOFailure)
         case format(path: String, SnapshotFileFormat.Failure)
     }
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String, storage: any Storage = PosixStorage()) {
+        self.directory = directory
+        self.storage = storage
+    }
 
     /// Path of the snapshot for `sequence`.
     public func path(forSequence sequence: UInt64) -> String {
@@ -28,8 +34,9 @@ public struct SnapshotStore: Sendable {
         let bytes: [UInt8]
         let target = path(forSequence: snapshot.walSequence)
         do { bytes = try SnapshotFileFormat.encode(snapshot) } catch { throw .format(path: target, error) }
-        do { try FileSystemCalls.writeAtomically(bytes, to: target, directory: directory) } catch {
-            throw error.errno == 2 /* ENOENT */ ? .directoryMissing(directory) : .io(error)
+        guard storage.isDirectory(directory) else { throw .directoryMissing(directory) }
+        do { try storage.writeAtomically(bytes, to: target, temporary: target + ".tmp", directory: directory) } catch {
+            throw error.errno == .noSuchFileOrDirectory ? .directoryMissing(directory) : .io(error)
         }
         return target
     }
@@ -37,8 +44,8 @@ public struct SnapshotStore: Sendable {
     /// Sequences of the snapshot files present, newest first (temp files ignored).
     public func sequences() throws(Failure) -> [UInt64] {
         let names: [String]
-        do { names = try FileSystemCalls.listDirectory(directory) } catch {
-            throw error.errno == 2 ? .directoryMissing(directory) : .io(error)
+        do { names = try storage.listDirectory(directory) } catch {
+            throw error.errno == .noSuchFileOrDirectory ? .directoryMissing(directory) : .io(error)
         }
         return names.compactMap { name -> UInt64? in
             guard name.hasPrefix("snapshot-"), name.hasSuffix(".aqsnap") else { return nil }
@@ -51,7 +58,7 @@ public struct SnapshotStore: Sendable {
         let file = path(forSequence: sequence)
         let bytes: [UInt8]
         do {
-            bytes = try FileSystemCalls.readFile(file, limit: SnapshotFileFormat.headerLength + Int(SnapshotFileFormat.maxPayloadLength))
+            bytes = try storage.readWholeFile(file, limit: SnapshotFileFormat.headerLength + Int(SnapshotFileFormat.maxPayloadLength))
         } catch { throw .io(error) }
         let snapshot: Snapshot
         do { snapshot = try SnapshotFileFormat.decode(bytes) } catch { throw .format(path: file, error) }
@@ -61,7 +68,7 @@ public struct SnapshotStore: Sendable {
     /// Removes all but the newest `count` snapshots (and stray temp files).
     public func prune(keeping count: Int) throws(Failure) {
         let all = try sequences()
-        for sequence in all.dropFirst(max(count, 1)) { FileSystemCalls.unlink(path(forSequence: sequence)) }
-        do { try FileSystemCalls.syncDirectory(directory) } catch { throw .io(error) }
+        for sequence in all.dropFirst(max(count, 1)) { try? storage.removeFile(path(forSequence: sequence)) }
+        do { try storage.syncDirectory(directory) } catch { throw .io(error) }
     }
 }

@@ -1,3 +1,5 @@
+import AQLog
+
 /// Imports an actionqueue-storage 0.1.2 v5 WAL file into an ``EventLog``.
 ///
 /// The whole file is scanned and every record decoded and replayed (dry run, from an empty
@@ -27,7 +29,7 @@ public enum V5Importer {
 
     /// Why an import was refused (exit status 2 for corruption, 74 for I/O).
     public enum Failure: Error, Sendable, Hashable {
-        case io(FileSystemError)
+        case io(IOFailure)
         case corruption(V5Corruption, nextValidOffset: UInt64)
         case sequenceRegression(offset: UInt64, previous: UInt64, found: UInt64)
         case replayRejected(offset: UInt64, ReplayError)
@@ -42,7 +44,7 @@ public enum V5Importer {
     /// Reads `file` and imports it into `log`.
     public static func importV5(file: String, into log: some EventLog) throws(Failure) -> Report {
         let bytes: [UInt8]
-        do { bytes = try FileSystemCalls.readFile(file, limit: Int.max) } catch { throw .io(error) }
+        do { bytes = try PosixStorage().readWholeFile(file, limit: Int.max) } catch { throw .io(error) }
         return try importV5(bytes: bytes, into: log)
     }
 

@@ -1,0 +1,35 @@
+/// Whole-file operations composed from the ``Storage`` primitives, shared by the checkpoint
+/// and the ActionQueue snapshot store.
+extension Storage {
+    /// Replaces `path` with `bytes` atomically and durably: write `temporary`, `fdatasync`,
+    /// rename over `path`, sync `directory`. On failure the temporary file is removed and
+    /// `path` keeps its previous content.
+    public func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String, directory: String) throws(IOFailure) {
+        let file = try openFile(temporary, create: true)
+        do throws(IOFailure) {
+            try file.truncate(to: 0)
+            var written = Result<Void, IOFailure>.success(())
+            bytes.withUnsafeBytes { b in written = Result { () throws(IOFailure) in try file.write(b, at: 0, newBytesFrom: 0, sync: true) } }
+            file.close()
+            try written.get()
+            try rename(temporary, to: path)
+        } catch {
+            try? removeFile(temporary)
+            throw error
+        }
+        try syncDirectory(directory)
+    }
+
+    /// The whole content of `path`; fails with `EFBIG` when it exceeds `limit` bytes.
+    public func readWholeFile(_ path: String, limit: Int) throws(IOFailure) -> [UInt8] {
+        let file = try openFile(path, create: false)
+        defer { file.close() }
+        let size = try file.size()
+        guard size <= limit else { throw IOFailure("read", path: path, errno: .fileTooLarge) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var read = Result<Int, IOFailure>.success(0)
+        bytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.read(into: b, at: 0) } }
+        bytes.removeSubrange(try read.get()...)
+        return bytes
+    }
+}
