@@ -1,5 +1,6 @@
 import AQLog
 import CBaseline
+import CURing
 import Foundation
 import Histogram
 
@@ -14,7 +15,19 @@ struct AppendSpec: Sendable {
         /// `LogWriter.append(contentsOf:)` (synchronous single owner), `batch` records per call.
         case writerBatch = "LogWriter.append(contentsOf:)"
     }
-    enum BackendName: String, Codable, Sendable { case uring, posix }
+    /// `uring-direct`: io_uring with O_DIRECT commits (`PosixStorage.WritePath.uringDirect`, the
+    /// default of the uring backend); `uring`: io_uring, buffered; `posix`: pwrite + fdatasync.
+    enum BackendName: String, Codable, Sendable {
+        case uringDirect = "uring-direct", uring, posix
+
+        var writePath: PosixStorage.WritePath {
+            switch self {
+            case .uringDirect: return .uringDirect
+            case .uring: return .uring
+            case .posix: return .posix
+            }
+        }
+    }
 
     var recordSize: Int
     var producers: Int
@@ -42,11 +55,16 @@ struct AppendSpec: Sendable {
     /// pwrite + fdatasync for posix, and buffered pwrite without sync for `deferred`.
     var baselineKind: BaselineKind {
         if mode == .deferred { return .bufferedPwrite }
-        return backend == .uring ? .uringWriteSync : .pwriteSync
+        switch backend {
+        case .uringDirect: return .uringDirectWriteSync
+        case .uring: return .uringWriteSync
+        case .posix: return .pwriteSync
+        }
     }
 }
 
 enum BaselineKind: String, Codable, Sendable {
+    case uringDirectWriteSync = "liburing linked O_DIRECT write+fdatasync (whole blocks)"
     case uringWriteSync = "liburing linked write+fdatasync"
     case pwriteSync = "pwrite+fdatasync"
     case bufferedPwrite = "pwrite (buffered, no sync)"
@@ -114,7 +132,7 @@ func newHistogram() -> Histogram<UInt64> {
 /// Runs the log side of `spec` for `duration` in `directory` (reused across runs of one backend).
 func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: Double) async throws -> RunFigures {
     let counters = IOCounters()
-    let base = PosixStorage(writePath: spec.backend == .uring ? .uring : .posix)
+    let base = PosixStorage(writePath: spec.backend.writePath)
     let storage = CountingStorage(base, counters: counters)
     let options = LogOptions(segmentSize: segmentSize)
     let payload = [UInt8](repeating: 0x5A, count: spec.recordSize)
@@ -194,6 +212,8 @@ private func figures(records: Int, recordSize: Int, elapsed: Double, io: IOCount
 final class BaselineFile {
     let path: String
     let fd: Int32
+    /// The same file opened O_DIRECT (-1 when the filesystem refuses it).
+    let directFD: Int32
     let size: Int
 
     init(path: String, size: Int) throws {
@@ -203,9 +223,11 @@ final class BaselineFile {
         guard fd >= 0 else { throw BenchError("open \(path): errno \(errno)") }
         let rc = cbase_zero_fill(fd, UInt64(size))
         guard rc == 0 else { throw BenchError("zero-fill \(path): errno \(-rc)") }
+        directFD = curing_open(path, O_RDWR | CURING_O_DIRECT, 0)
     }
 
     deinit {
+        if directFD >= 0 { close(directFD) }
         close(fd)
         unlink(path)
     }
@@ -219,7 +241,9 @@ struct BenchError: Error, CustomStringConvertible {
 /// The raw loop: `batches` batches of `batchBytes` (each holding `recordsPerBatch` records).
 func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batches: Int, recordsPerBatch: Double,
                  recordSize: Int) throws -> RunFigures {
-    let batchBytes = max(1, min(batchBytes, file.size / 2))
+    var batchBytes = max(1, min(batchBytes, file.size / 2))
+    // O_DIRECT writes whole blocks, as the log's direct path does (its tail block is rewritten).
+    if kind == .uringDirectWriteSync { batchBytes = (batchBytes + 4095) / 4096 * 4096 }
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batchBytes, alignment: 4096)
     defer { buffer.deallocate() }
     buffer.initializeMemory(as: UInt8.self, repeating: 0x5A)
@@ -228,6 +252,9 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
     let start = clock.now
     let rc = latencies.withUnsafeMutableBufferPointer { lat -> Int32 in
         switch kind {
+        case .uringDirectWriteSync:
+            guard file.directFD >= 0 else { return -22 }
+            return cbase_uring_write_sync(file.directFD, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
         case .uringWriteSync:
             return cbase_uring_write_sync(file.fd, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
         case .pwriteSync:

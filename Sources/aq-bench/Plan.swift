@@ -35,7 +35,8 @@ struct Plan {
             sealedSegments = [2, 4]
             tails = [("empty", 0), ("256 KiB", 256 << 10), ("full segment", (1 << 20) - (256 << 10))]
             appends = [
-                S(recordSize: 256, producers: 8, mode: .sync, backend: .uring, repetitions: 2),
+                S(recordSize: 256, producers: 8, mode: .sync, backend: .uringDirect, repetitions: 2),
+                S(recordSize: 256, producers: 8, mode: .sync, backend: .uring),
                 S(recordSize: 256, producers: 8, mode: .sync, backend: .posix),
                 S(recordSize: 256, producers: 8, mode: .group, backend: .uring),
                 S(recordSize: 256, producers: 1, mode: .deferred, backend: .uring, api: .batch, batch: 256),
@@ -50,7 +51,7 @@ struct Plan {
             for mode in [S.Mode.sync, .group, .deferred] {
                 for size in [64, 256, 4096, 65536] {
                     for producers in [1, 8, 64] {
-                        for backend in [S.BackendName.uring, .posix] {
+                        for backend in [S.BackendName.uringDirect, .uring, .posix] {
                             appends.append(S(recordSize: size, producers: producers, mode: mode, backend: backend))
                         }
                     }
@@ -60,18 +61,18 @@ struct Plan {
             return
         }
         name = "default"
-        appendSeconds = seconds ?? 0.5
+        appendSeconds = seconds ?? 0.4
         for producers in [1, 8, 64] {
-            for backend in [S.BackendName.uring, .posix] {
+            for backend in [S.BackendName.uringDirect, .uring, .posix] {
                 appends.append(S(recordSize: 256, producers: producers, mode: .sync, backend: backend, repetitions: 2))
             }
         }
-        for backend in [S.BackendName.uring, .posix] {
+        for backend in [S.BackendName.uringDirect, .posix] {
             appends.append(S(recordSize: 256, producers: 64, mode: .group, backend: backend))
             appends.append(S(recordSize: 4096, producers: 8, mode: .sync, backend: backend))
         }
-        appends.append(S(recordSize: 65536, producers: 8, mode: .sync, backend: .uring))
-        appends.append(S(recordSize: 64, producers: 64, mode: .sync, backend: .uring))
+        appends.append(S(recordSize: 65536, producers: 8, mode: .sync, backend: .uringDirect))
+        appends.append(S(recordSize: 64, producers: 64, mode: .sync, backend: .uringDirect))
         appends += Plan.deferredSingleProducer(reps: 2)
     }
 

@@ -52,10 +52,11 @@ struct BenchReport: Codable, Sendable {
                 add("CRC32C.checksum / ISA-L at \(formatSize(size))", d / i, ">=", 0.8)
             }
         }
-        if let u = find("sync", 256, 64, "uring") {
-            add("sync 256 B x64 uring / raw io_uring baseline", u.ratioToBaseline, ">=", 0.9)
+        for backend in ["uring-direct", "uring"] {
+            guard let u = find("sync", 256, 64, backend) else { continue }
+            add("sync 256 B x64 \(backend) / raw io_uring baseline (same mode)", u.ratioToBaseline, ">=", 0.9)
             if let p = find("sync", 256, 64, "posix") {
-                add("sync 256 B x64: uring / posix records/s", u.log.recordsPerSecond / p.log.recordsPerSecond, ">=", 1.0)
+                add("sync 256 B x64: \(backend) / posix records/s", u.log.recordsPerSecond / p.log.recordsPerSecond, ">=", 1.0)
             }
         }
         if let b = find("deferred", 256, 1, "uring", api: .batch) {
@@ -116,7 +117,7 @@ struct BenchReport: Codable, Sendable {
             out += lpad(si(a.baseline.recordsPerSecond), 12) + lpad(f1(a.baseline.latencyMicros.p50), 9) + lpad(f2(a.ratioToBaseline), 7) + "\n"
         }
         out += "  (latency: per call, append->durable for sync/group, append->acknowledged (page cache) for deferred; baseline: per batch)\n"
-        out += "  (baselines: uring = liburing linked write+fdatasync, posix = pwrite+fdatasync, deferred = buffered pwrite, no sync)\n\n"
+        out += "  (baselines: uring-direct = liburing linked O_DIRECT write+fdatasync, uring = the same buffered, posix = pwrite+fdatasync, deferred = buffered pwrite, no sync)\n\n"
 
         if !recovery.isEmpty {
             out += "Recovery (LogWriter open: warm = median of 3; cold = posix_fadvise(POSIX_FADV_DONTNEED) on every segment first)\n"
@@ -147,19 +148,21 @@ struct BenchReport: Codable, Sendable {
     /// append->durable latency percentiles of the same runs.
     func svg() -> String {
         let series: [(String, String, (AppendResult) -> Double, String)] = [
-            ("uring log", "uring", { $0.log.recordsPerSecond }, "#1f77b4"),
-            ("posix log", "posix", { $0.log.recordsPerSecond }, "#ff7f0e"),
-            ("raw io_uring write+fdatasync", "uring", { $0.baseline.recordsPerSecond }, "#2ca02c"),
-            ("raw pwrite+fdatasync", "posix", { $0.baseline.recordsPerSecond }, "#d62728"),
+            ("log, uring-direct", "uring-direct", { $0.log.recordsPerSecond }, "#1f77b4"),
+            ("log, uring (buffered)", "uring", { $0.log.recordsPerSecond }, "#9467bd"),
+            ("log, posix", "posix", { $0.log.recordsPerSecond }, "#ff7f0e"),
+            ("raw io_uring O_DIRECT write+fdatasync", "uring-direct", { $0.baseline.recordsPerSecond }, "#1f77b4"),
+            ("raw io_uring write+fdatasync", "uring", { $0.baseline.recordsPerSecond }, "#9467bd"),
+            ("raw pwrite+fdatasync", "posix", { $0.baseline.recordsPerSecond }, "#ff7f0e"),
         ]
         let runs = append.filter { $0.durability == "sync" && $0.recordSize == 256 && $0.api == AppendSpec.API.single.rawValue }
         let producers = Set(runs.map(\.producers)).sorted()
-        let w = 960.0, h = 420.0
+        let w = 1040.0, h = 420.0
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"12\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         s += "<text x=\"10\" y=\"18\" font-size=\"14\">aq-bench \(mode): \(machine.cpus) CPUs, Linux \(machine.kernel), \(machine.filesystem); sync, 256 B records</text>\n"
         // Panel 1: throughput.
-        let (px, py, pw, ph) = (70.0, 50.0, 360.0, 300.0)
+        let (px, py, pw, ph) = (70.0, 50.0, 400.0, 300.0)
         let values = runs.flatMap { r in series.filter { $0.1 == r.backend }.map { $0.2(r) } }.filter { $0 > 0 }
         let lo = log10(max(1, (values.min() ?? 1) / 2)).rounded(.down), hi = log10(max(10, (values.max() ?? 10) * 2)).rounded(.up)
         func y1(_ v: Double) -> Double { py + ph - (log10(max(v, 1)) - lo) / max(hi - lo, 1) * ph }
@@ -180,14 +183,14 @@ struct BenchReport: Codable, Sendable {
                 guard let r = runs.first(where: { $0.producers == p && $0.backend == backend }) else { return nil }
                 return "\(f1(x1(i))),\(f1(y1(value(r))))"
             }
-            let dash = k >= 2 ? " stroke-dasharray=\"5,4\"" : ""
+            let dash = k >= 3 ? " stroke-dasharray=\"5,4\"" : ""
             s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash) points=\"\(pts.joined(separator: " "))\"/>\n"
             for p in pts { let c = p.split(separator: ","); s += "<circle cx=\"\(c[0])\" cy=\"\(c[1])\" r=\"3\" fill=\"\(color)\"/>\n" }
             s += "<line x1=\"\(f0(px + 10))\" x2=\"\(f0(px + 30))\" y1=\"\(f0(py + 14 + Double(k) * 16))\" y2=\"\(f0(py + 14 + Double(k) * 16))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
             s += "<text x=\"\(f0(px + 36))\" y=\"\(f0(py + 18 + Double(k) * 16))\">\(label)</text>\n"
         }
         // Panel 2: latency percentiles (log scale, microseconds).
-        let (qx, qy, qw, qh) = (540.0, 50.0, 400.0, 300.0)
+        let (qx, qy, qw, qh) = (560.0, 50.0, 460.0, 300.0)
         let bars = runs.sorted { ($0.backend, $0.producers) < ($1.backend, $1.producers) }
         let lats = bars.flatMap { [$0.log.latencyMicros.p50, $0.log.latencyMicros.p99, $0.log.latencyMicros.p999] }.filter { $0 > 0 }
         let llo = log10(max(1, (lats.min() ?? 10) / 2)).rounded(.down), lhi = log10(max(10, (lats.max() ?? 100) * 2)).rounded(.up)
@@ -208,7 +211,7 @@ struct BenchReport: Codable, Sendable {
                 let top = y2(v)
                 s += "<rect x=\"\(f1(x))\" y=\"\(f1(top))\" width=\"\(f1((groupW - 8) / 3 - 1))\" height=\"\(f1(qy + qh - top))\" fill=\"\(colors[j])\"><title>\(r.name) p\(["50", "99", "99.9"][j]) \(f1(v)) us</title></rect>\n"
             }
-            s += "<text x=\"\(f1(qx + (Double(i) + 0.5) * groupW))\" y=\"\(f0(qy + qh + 16))\" text-anchor=\"middle\">\(r.backend) x\(r.producers)</text>\n"
+            s += "<text x=\"\(f1(qx + (Double(i) + 0.5) * groupW))\" y=\"\(f0(qy + qh + 14 + Double(i % 2) * 12))\" text-anchor=\"middle\" font-size=\"10\">\(r.backend) x\(r.producers)</text>\n"
         }
         for (j, label) in ["p50", "p99", "p99.9"].enumerated() {
             s += "<rect x=\"\(f0(qx + 10 + Double(j) * 60))\" y=\"\(f0(qy + 6))\" width=\"12\" height=\"12\" fill=\"\(colors[j])\"/>"
