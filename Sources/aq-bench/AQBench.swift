@@ -50,10 +50,12 @@ struct AQBench: AsyncParsableCommand {
 
         // 2. Append scenarios, each log run followed by its baseline (A B A B ...).
         let baselineFile = try BaselineFile(path: root + "/baseline.dat", size: plan.baselineFileSize)
+        var written: [String: Int] = [:]
         let appends = skipAppends ? [] : plan.appends.filter { filter == nil || $0.name.contains(filter!) }
         for spec in appends {
             progress.step(spec.name)
             let logDir = root + "/log-\(spec.backend.rawValue)"
+            if spec.mode == .deferred { try? FileManager.default.removeItem(atPath: logDir) }
             var logRuns: [RunFigures] = []
             var baseRuns: [RunFigures] = []
             var batchBytes = 0
@@ -66,8 +68,13 @@ struct AQBench: AsyncParsableCommand {
                 baseRuns.append(try runBaseline(spec.baselineKind, file: baselineFile, batchBytes: batchBytes, batches: batches,
                                                 recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
             }
-            // A fresh log directory once this one grew large (keeps disk use bounded).
-            if directorySize(logDir) > plan.maxLogDirBytes { try? FileManager.default.removeItem(atPath: logDir) }
+            // A fresh directory after deferred runs and once a backend's log took a quarter
+            // segment: sync runs stay inside one segment (no roll), disk use stays bounded.
+            written[logDir, default: 0] += logRuns.reduce(0) { $0 + $1.bytesWritten }
+            if spec.mode == .deferred || written[logDir, default: 0] > plan.segmentSize / 4 {
+                try? FileManager.default.removeItem(atPath: logDir)
+                written[logDir] = 0
+            }
             let log = median(logRuns), base = median(baseRuns)
             report.append.append(AppendResult(
                 name: spec.name, recordSize: spec.recordSize, producers: spec.producers, durability: spec.mode.rawValue,
