@@ -128,15 +128,6 @@ struct AQBench: AsyncParsableCommand {
     }
 }
 
-/// Total bytes of the regular files directly in `path`.
-func directorySize(_ path: String) -> Int {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-    return names.reduce(0) { sum, name in
-        let attrs = try? FileManager.default.attributesOfItem(atPath: path + "/" + name)
-        return sum + ((attrs?[.size] as? NSNumber)?.intValue ?? 0)
-    }
-}
-
 /// One progress line on stderr, rewritten in place.
 final class Progress {
     let total: Int

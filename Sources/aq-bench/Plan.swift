@@ -5,7 +5,6 @@ struct Plan {
     var appends: [AppendSpec] = []
     var segmentSize = 64 << 20
     var baselineFileSize = 256 << 20
-    var maxLogDirBytes = 1 << 30
     var crcSizes = [256, 4096, 64 << 20]
     var crcSeconds = 0.05
     var recoverySegmentSize = 64 << 20
@@ -28,7 +27,6 @@ struct Plan {
             appendSeconds = seconds ?? 0.05
             segmentSize = 4 << 20
             baselineFileSize = 8 << 20
-            maxLogDirBytes = 64 << 20
             crcSizes = [256, 4096, 1 << 20]
             crcSeconds = 0.005
             recoverySegmentSize = 1 << 20
