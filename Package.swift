@@ -30,6 +30,8 @@ let package = Package(
         // C shims: one-line wrappers, no policy (see CShims/README.md).
         .target(name: "CURing", path: "CShims/CURing", linkerSettings: [.linkedLibrary("uring")]),
         .target(name: "CCRC", path: "CShims/CCRC", linkerSettings: [.linkedLibrary("isal"), .linkedLibrary("z")]),
+        // aq-bench's raw baseline loops (liburing and plain pwrite + fdatasync).
+        .target(name: "CBaseline", path: "CShims/CBaseline", linkerSettings: [.linkedLibrary("uring")]),
 
         .target(
             name: "AQLog",
@@ -49,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "aq-bench",
             dependencies: [
-                "AQLog", "CURing", "CCRC",
+                "AQLog", "CURing", "CCRC", "CBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -80,6 +82,10 @@ let package = Package(
         .testTarget(
             name: "ActionQueueTests",
             dependencies: ["ActionQueue", "AQLog", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "AQBenchTests",
+            dependencies: ["aq-bench"],
             swiftSettings: strict),
         .testTarget(
             name: "AQWalTests",

@@ -1,1 +1,150 @@
-@main struct AQBench { static func main() {} }
+import AQLog
+import ArgumentParser
+import Foundation
+
+@main
+struct AQBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aq-bench",
+        abstract: "Append throughput, append->durable latency, recovery time and CRC speed of AQLog, beside raw baselines.",
+        discussion: "The default run takes about a minute on 2 cores; --quick is a few-second smoke run; --full runs the whole matrix.")
+
+    @Flag(help: "A few-second smoke run (tiny sizes; figures are not meaningful).") var quick = false
+    @Flag(help: "The whole matrix: every record size, producer count, durability mode and backend; 4 GiB recovery.") var full = false
+    @Option(help: "Directory to write under (default: a temporary directory, removed afterwards).") var dir: String?
+    @Option(help: "Write every figure as JSON to this file.") var json: String?
+    @Option(help: "Draw throughput vs producers and latency percentiles as SVG to this file.") var svg: String?
+    @Option(help: "Seconds per append run (default 0.5, 0.3 with --full, 0.05 with --quick).") var seconds: Double?
+    @Flag(help: "Skip the recovery scenarios.") var skipRecovery = false
+    @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
+    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\").") var filter: String?
+
+    mutating func validate() throws {
+        if quick && full { throw ValidationError("--quick and --full exclude each other") }
+    }
+
+    mutating func run() async throws {
+        let plan = Plan(quick: quick, full: full, seconds: seconds)
+        let root: String
+        let removeRoot: Bool
+        if let dir {
+            root = dir + "/aq-bench-\(getpid())"
+            removeRoot = true
+        } else {
+            root = NSTemporaryDirectory() + "aq-bench-\(getpid())"
+            removeRoot = true
+        }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { if removeRoot { try? FileManager.default.removeItem(atPath: root) } }
+
+        let started = Date()
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        var report = BenchReport(mode: plan.name, startedAt: ISO8601DateFormatter().string(from: started),
+                                 machine: MachineInfo.probe(directory: root), settings: plan.settings)
+        let progress = Progress(total: plan.steps)
+
+        // 1. CRC engines in memory.
+        progress.step("crc engines")
+        report.crc = runCRC(sizes: plan.crcSizes, minSeconds: plan.crcSeconds)
+
+        // 2. Append scenarios, each log run followed by its baseline (A B A B ...).
+        let baselineFile = try BaselineFile(path: root + "/baseline.dat", size: plan.baselineFileSize)
+        var written: [String: Int] = [:]
+        let appends = skipAppends ? [] : plan.appends.filter { filter == nil || $0.name.contains(filter!) }
+        for spec in appends {
+            progress.step(spec.name)
+            let logDir = root + "/log-\(spec.backend.rawValue)"
+            if spec.mode == .deferred { try? FileManager.default.removeItem(atPath: logDir) }
+            var logRuns: [RunFigures] = []
+            var baseRuns: [RunFigures] = []
+            var batchBytes = 0
+            for _ in 0..<spec.repetitions {
+                let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds)
+                logRuns.append(f)
+                let batches = spec.mode == .deferred ? max(f.writes, 1) : max(f.syncs, 1)
+                batchBytes = max(f.bytesWritten / batches, 1)
+                let recordsPerBatch = Double(f.records) / Double(batches)
+                baseRuns.append(try runBaseline(spec.baselineKind, file: baselineFile, batchBytes: batchBytes, batches: batches,
+                                                recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
+            }
+            // A fresh directory after deferred runs and once a backend's log took a quarter
+            // segment: sync runs stay inside one segment (no roll), disk use stays bounded.
+            written[logDir, default: 0] += logRuns.reduce(0) { $0 + $1.bytesWritten }
+            if spec.mode == .deferred || written[logDir, default: 0] > plan.segmentSize / 4 {
+                try? FileManager.default.removeItem(atPath: logDir)
+                written[logDir] = 0
+            }
+            let log = median(logRuns), base = median(baseRuns)
+            report.append.append(AppendResult(
+                name: spec.name, recordSize: spec.recordSize, producers: spec.producers, durability: spec.mode.rawValue,
+                backend: spec.backend.rawValue, api: spec.api.rawValue, recordsPerCall: spec.batch,
+                log: log, logRuns: logRuns, baselineKind: spec.baselineKind.rawValue, baseline: base, baselineRuns: baseRuns,
+                baselineBatchBytes: batchBytes, ratioToBaseline: log.recordsPerSecond / base.recordsPerSecond))
+        }
+        try? FileManager.default.removeItem(atPath: root + "/log-uring")
+        try? FileManager.default.removeItem(atPath: root + "/log-posix")
+
+        // 3. Recovery: open time vs sealed bytes and vs open-tail bytes, warm and cold; verify.
+        if !skipRecovery {
+            let bench = RecoveryBench(directory: root + "/recovery", segmentSize: plan.recoverySegmentSize)
+            let first = plan.sealedSegments[0]
+            progress.step("recovery: build \(formatSize(first * plan.recoverySegmentSize)) sealed")
+            try bench.growSealed(to: first)
+            for (label, bytes) in plan.tails {
+                progress.step("recovery: open, tail \(label)")
+                if bytes > 0 { try bench.growTail(to: bytes) }
+                report.recovery.append(try bench.measureOpen(tail: label, cold: false))
+                report.recovery.append(try bench.measureOpen(tail: label, cold: true))
+            }
+            for sealed in plan.sealedSegments.dropFirst() {
+                progress.step("recovery: build \(formatSize(sealed * plan.recoverySegmentSize)) sealed")
+                try bench.growSealed(to: sealed)
+                report.recovery.append(try bench.measureOpen(tail: plan.tails[0].0, cold: false))
+                report.recovery.append(try bench.measureOpen(tail: plan.tails[0].0, cold: true))
+            }
+            progress.step("verify")
+            _ = try bench.verify(cold: false)  // warms the cache
+            report.verify.append(try bench.verify(cold: false))
+            report.verify.append(try bench.verify(cold: true))
+            try bench.finish()
+            try? FileManager.default.removeItem(atPath: root + "/recovery")
+        }
+        progress.done()
+
+        report.durationSeconds = {
+            let (s, a) = (clock.now - t0).components
+            return Double(s) + Double(a) / 1e18
+        }()
+        report.computeTargets()
+
+        print(report.table())
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+        if let svg { try report.svg().write(toFile: svg, atomically: true, encoding: .utf8) }
+    }
+}
+
+/// One progress line on stderr, rewritten in place.
+final class Progress {
+    let total: Int
+    private var index = 0
+    private let start = ContinuousClock.now
+
+    init(total: Int) { self.total = total }
+
+    func step(_ what: String) {
+        index += 1
+        let (s, _) = (ContinuousClock.now - start).components
+        let line = "\r\u{1B}[K[\(min(index, total))/\(total) \(s)s] \(what)"
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+    }
+
+    func done() {
+        let (s, _) = (ContinuousClock.now - start).components
+        FileHandle.standardError.write("\r\u{1B}[K[done in \(s)s]\n".data(using: .utf8)!)
+    }
+}

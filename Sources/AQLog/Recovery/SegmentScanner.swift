@@ -148,9 +148,23 @@ struct SegmentScanner {
     private func nonzeroSpan(from start: Int) -> (Int, Int)? {
         var first = -1
         var p = start
-        while p + 64 <= bytes.count {
-            if !bytes.isZero(p..<(p + 64)) { break }
-            p += 64
+        // The usual case is tens of MiB of zeros after the last commit: OR eight words per
+        // 64-byte block and branch once per block, so the loads overlap (about 2x faster than
+        // `isZero` per block, which branches per word; the open-tail scan is bound by this loop).
+        if let base = bytes.baseAddress {
+            while p + 64 <= bytes.count {
+                let q = base + p
+                var w = q.loadUnaligned(as: UInt64.self)
+                w |= q.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                w |= q.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+                w |= q.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                w |= q.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
+                w |= q.loadUnaligned(fromByteOffset: 40, as: UInt64.self)
+                w |= q.loadUnaligned(fromByteOffset: 48, as: UInt64.self)
+                w |= q.loadUnaligned(fromByteOffset: 56, as: UInt64.self)
+                if w != 0 { break }
+                p &+= 64
+            }
         }
         while p < bytes.count { if bytes[p] != 0 { first = p; break }; p += 1 }
         guard first >= 0 else { return nil }

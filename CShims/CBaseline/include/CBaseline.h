@@ -1,0 +1,20 @@
+// CBaseline: the thinnest loops aq-bench compares the log against. Each writes `batches`
+// copies of one `batch_bytes` buffer at consecutive offsets from `offset` (wrapping at
+// `wrap`, 0 for none) into an already zero-filled file, and records each batch's
+// write->durable nanoseconds into `latency_ns` (may be NULL). Returns 0 or -errno.
+#ifndef CBASELINE_H
+#define CBASELINE_H
+#include <stdint.h>
+#include <stddef.h>
+
+/// io_uring: one linked write + fdatasync submission per batch, waited for together.
+int cbase_uring_write_sync(int fd, const void *buf, size_t batch_bytes, size_t batches,
+                           uint64_t offset, uint64_t wrap, uint64_t *latency_ns);
+/// pwrite (continuing short writes) then, when `sync`, fdatasync per batch.
+int cbase_pwrite_loop(int fd, const void *buf, size_t batch_bytes, size_t batches,
+                      uint64_t offset, uint64_t wrap, int sync, uint64_t *latency_ns);
+/// Extends the file to `size` bytes of written zeros and syncs it (like the log's segments).
+int cbase_zero_fill(int fd, uint64_t size);
+/// posix_fadvise(POSIX_FADV_DONTNEED) over the whole file (drops clean cached pages).
+int cbase_drop_cache(int fd);
+#endif

@@ -1,0 +1,294 @@
+import AQLog
+import CBaseline
+import CURing
+import Foundation
+import Histogram
+
+/// One append scenario of the matrix.
+struct AppendSpec: Sendable {
+    enum Mode: String, Codable, Sendable { case sync, group, deferred }
+    enum API: String, Codable, Sendable {
+        /// `Log.append(_:)`, one record per call.
+        case single = "Log.append"
+        /// `Log.append(contentsOf:)`, `batch` records per call.
+        case batch = "Log.append(contentsOf:)"
+        /// `LogWriter.append(contentsOf:)` (synchronous single owner), `batch` records per call.
+        case writerBatch = "LogWriter.append(contentsOf:)"
+    }
+    /// `uring-direct`: io_uring with O_DIRECT commits (`PosixStorage.WritePath.uringDirect`, the
+    /// default of the uring backend); `uring`: io_uring, buffered; `posix`: pwrite + fdatasync.
+    enum BackendName: String, Codable, Sendable {
+        case uringDirect = "uring-direct", uring, posix
+
+        var writePath: PosixStorage.WritePath {
+            switch self {
+            case .uringDirect: return .uringDirect
+            case .uring: return .uring
+            case .posix: return .posix
+            }
+        }
+    }
+
+    var recordSize: Int
+    var producers: Int
+    var mode: Mode
+    var backend: BackendName
+    var api: API = .single
+    var batch = 1
+    /// Log/baseline pairs run back to back (A B A B ...).
+    var repetitions = 1
+
+    var name: String {
+        let api = self.api == .single ? "" : (self.api == .batch ? " batch\(batch)" : " writer-batch\(batch)")
+        return "\(mode.rawValue) \(formatSize(recordSize)) x\(producers) \(backend.rawValue)\(api)"
+    }
+
+    var durability: Durability {
+        switch mode {
+        case .sync: return .sync
+        case .group: return .group(maxDelay: .microseconds(500), maxBytes: 1 << 20)
+        case .deferred: return .deferred
+        }
+    }
+
+    /// The raw loop compared against: linked io_uring write + fdatasync for the uring backend,
+    /// pwrite + fdatasync for posix, and buffered pwrite without sync for `deferred`.
+    var baselineKind: BaselineKind {
+        if mode == .deferred { return .bufferedPwrite }
+        switch backend {
+        case .uringDirect: return .uringDirectWriteSync
+        case .uring: return .uringWriteSync
+        case .posix: return .pwriteSync
+        }
+    }
+}
+
+enum BaselineKind: String, Codable, Sendable {
+    case uringDirectWriteSync = "liburing linked O_DIRECT write+fdatasync (whole blocks)"
+    case uringWriteSync = "liburing linked write+fdatasync"
+    case pwriteSync = "pwrite+fdatasync"
+    case bufferedPwrite = "pwrite (buffered, no sync)"
+}
+
+/// Latency percentiles in microseconds.
+struct Latency: Codable, Sendable {
+    var p50: Double, p99: Double, p999: Double, mean: Double, max: Double, samples: UInt64
+
+    init(_ h: Histogram<UInt64>) {
+        func us(_ v: UInt64) -> Double { Double(v) / 1000 }
+        p50 = us(h.valueAtPercentile(50)); p99 = us(h.valueAtPercentile(99)); p999 = us(h.valueAtPercentile(99.9))
+        mean = h.mean / 1000; max = us(h.max); samples = h.totalCount
+    }
+}
+
+/// One measured run (the log's or the baseline's).
+struct RunFigures: Codable, Sendable {
+    var seconds: Double
+    var records: Int
+    var recordsPerSecond: Double
+    var megabytesPerSecond: Double
+    var syncs: Int
+    var syncsPerSecond: Double
+    var writes: Int
+    var recordsPerSync: Double
+    var bytesWritten: Int
+    /// Per call: append->durable (`sync`, `group`), append->acknowledged (`deferred`); for the
+    /// baseline, per batch: write->durable.
+    var latencyMicros: Latency
+}
+
+struct AppendResult: Codable, Sendable {
+    var name: String
+    var recordSize: Int
+    var producers: Int
+    var durability: String
+    var backend: String
+    var api: String
+    var recordsPerCall: Int
+    var log: RunFigures
+    var logRuns: [RunFigures]
+    var baselineKind: String
+    var baseline: RunFigures
+    var baselineRuns: [RunFigures]
+    var baselineBatchBytes: Int
+    /// log records/s over baseline records/s (the same records per batch).
+    var ratioToBaseline: Double
+}
+
+private func seconds(_ d: Duration) -> Double {
+    let (s, a) = d.components
+    return Double(s) + Double(a) / 1e18
+}
+
+private func nanos(_ d: Duration) -> UInt64 {
+    let (s, a) = d.components
+    return UInt64(max(0, s)) &* 1_000_000_000 &+ UInt64(max(0, a / 1_000_000_000))
+}
+
+func newHistogram() -> Histogram<UInt64> {
+    Histogram<UInt64>(lowestDiscernibleValue: 100, highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
+}
+
+/// Runs the log side of `spec` for `duration` in `directory` (reused across runs of one backend).
+func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: Double) async throws -> RunFigures {
+    let counters = IOCounters()
+    let base = PosixStorage(writePath: spec.backend.writePath)
+    let storage = CountingStorage(base, counters: counters)
+    let options = LogOptions(segmentSize: segmentSize)
+    let payload = [UInt8](repeating: 0x5A, count: spec.recordSize)
+    let batch = [[UInt8]](repeating: payload, count: spec.batch)
+    let clock = ContinuousClock()
+
+    // Sync and group runs prepare the next segment during open (before the clock starts):
+    // otherwise its 64 MiB zero-fill + fdatasync, started by every open, shares the disk with
+    // the first commits (~130 ms stalls here). The caller keeps these runs inside one segment.
+    // Deferred runs roll often and keep background preparation, as users get it.
+    let background = spec.mode == .deferred
+    if spec.api == .writerBatch {
+        let writer = try LogWriter(directory: directory, options: options, durability: spec.durability, storage: storage,
+                                   backgroundPreparation: background)
+        var h = newHistogram()
+        let before = counters.snapshot()
+        let start = clock.now
+        let deadline = start + .milliseconds(Int(duration * 1000))
+        var records = 0
+        var now = start
+        while now < deadline {
+            let t0 = now
+            try writer.append(contentsOf: batch)
+            now = clock.now
+            _ = h.record(nanos(now - t0))
+            records += batch.count
+        }
+        let elapsed = seconds(clock.now - start)
+        let io = counters.snapshot() - before
+        try writer.close()
+        return figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: h)
+    }
+
+    let log = try Log(directory: directory, options: options, durability: spec.durability, storage: storage,
+                      backgroundPreparation: background)
+    let before = counters.snapshot()
+    let start = clock.now
+    let deadline = start + .milliseconds(Int(duration * 1000))
+    let useBatch = spec.api == .batch
+    let (records, histogram) = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
+        for _ in 0..<spec.producers {
+            group.addTask {
+                var h = newHistogram()
+                var n = 0
+                var now = clock.now
+                while now < deadline {
+                    let t0 = now
+                    if useBatch {
+                        try await log.append(contentsOf: batch)
+                        n += batch.count
+                    } else {
+                        try await log.append(payload)
+                        n += 1
+                    }
+                    now = clock.now
+                    _ = h.record(nanos(now - t0))
+                }
+                return (n, h)
+            }
+        }
+        var total = 0
+        var merged = newHistogram()
+        for try await (n, h) in group {
+            total += n
+            merged.add(h)
+        }
+        return (total, merged)
+    }
+    let elapsed = seconds(clock.now - start)
+    let io = counters.snapshot() - before
+    try await log.close()
+    return figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: histogram)
+}
+
+private func figures(records: Int, recordSize: Int, elapsed: Double, io: IOCounters.Snapshot, latency: Histogram<UInt64>) -> RunFigures {
+    RunFigures(seconds: elapsed, records: records, recordsPerSecond: Double(records) / elapsed,
+               megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
+               syncs: io.syncs, syncsPerSecond: Double(io.syncs) / elapsed, writes: io.writes,
+               recordsPerSync: io.syncs > 0 ? Double(records) / Double(io.syncs) : Double(records),
+               bytesWritten: io.newBytes, latencyMicros: Latency(latency))
+}
+
+/// A zero-filled, preallocated file the baseline loops write into (like the log's segments).
+final class BaselineFile {
+    let path: String
+    let fd: Int32
+    /// The same file opened O_DIRECT (-1 when the filesystem refuses it).
+    let directFD: Int32
+    let size: Int
+
+    init(path: String, size: Int) throws {
+        self.path = path
+        self.size = size
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw BenchError("open \(path): errno \(errno)") }
+        let rc = cbase_zero_fill(fd, UInt64(size))
+        guard rc == 0 else { throw BenchError("zero-fill \(path): errno \(-rc)") }
+        directFD = curing_open(path, O_RDWR | CURING_O_DIRECT, 0)
+    }
+
+    deinit {
+        if directFD >= 0 { close(directFD) }
+        close(fd)
+        unlink(path)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The raw loop: `batches` batches of `batchBytes` (each holding `recordsPerBatch` records).
+func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batches: Int, recordsPerBatch: Double,
+                 recordSize: Int) throws -> RunFigures {
+    var batchBytes = max(1, min(batchBytes, file.size / 2))
+    // O_DIRECT writes whole blocks, as the log's direct path does (its tail block is rewritten).
+    if kind == .uringDirectWriteSync { batchBytes = (batchBytes + 4095) / 4096 * 4096 }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batchBytes, alignment: 4096)
+    defer { buffer.deallocate() }
+    buffer.initializeMemory(as: UInt8.self, repeating: 0x5A)
+    var latencies = [UInt64](repeating: 0, count: max(batches, 1))
+    let clock = ContinuousClock()
+    let start = clock.now
+    let rc = latencies.withUnsafeMutableBufferPointer { lat -> Int32 in
+        switch kind {
+        case .uringDirectWriteSync:
+            guard file.directFD >= 0 else { return -22 }
+            return cbase_uring_write_sync(file.directFD, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
+        case .uringWriteSync:
+            return cbase_uring_write_sync(file.fd, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
+        case .pwriteSync:
+            return cbase_pwrite_loop(file.fd, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), 1, lat.baseAddress)
+        case .bufferedPwrite:
+            return cbase_pwrite_loop(file.fd, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), 0, lat.baseAddress)
+        }
+    }
+    let elapsed = seconds(clock.now - start)
+    guard rc == 0 else { throw BenchError("baseline \(kind.rawValue): errno \(-rc)") }
+    var h = newHistogram()
+    for l in latencies.prefix(batches) { _ = h.record(max(l, 100)) }
+    let records = Int((Double(batches) * recordsPerBatch).rounded())
+    let syncs = kind == .bufferedPwrite ? 0 : batches
+    return RunFigures(seconds: elapsed, records: records, recordsPerSecond: Double(records) / elapsed,
+                      megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
+                      syncs: syncs, syncsPerSecond: Double(syncs) / elapsed, writes: batches,
+                      recordsPerSync: recordsPerBatch, bytesWritten: batches * batchBytes, latencyMicros: Latency(h))
+}
+
+func median(_ xs: [RunFigures]) -> RunFigures {
+    xs.sorted { $0.recordsPerSecond < $1.recordsPerSecond }[xs.count / 2]
+}
+
+func formatSize(_ n: Int) -> String {
+    if n >= 1 << 30 && n % (1 << 30) == 0 { return "\(n >> 30) GiB" }
+    if n >= 1 << 20 && n % (1 << 20) == 0 { return "\(n >> 20) MiB" }
+    if n >= 1 << 10 && n % (1 << 10) == 0 { return "\(n >> 10) KiB" }
+    return "\(n) B"
+}

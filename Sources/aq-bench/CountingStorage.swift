@@ -1,0 +1,74 @@
+import AQLog
+import Synchronization
+
+/// Counts what the log asks of its storage: writes, syncs (a synced write or a `syncData`)
+/// and new bytes written. Wraps a real ``Storage``; adds two relaxed atomic adds per write.
+final class IOCounters: Sendable {
+    let writes = Atomic<Int>(0)
+    let syncs = Atomic<Int>(0)
+    let newBytes = Atomic<Int>(0)
+
+    struct Snapshot: Sendable {
+        var writes = 0, syncs = 0, newBytes = 0
+        static func - (a: Snapshot, b: Snapshot) -> Snapshot {
+            Snapshot(writes: a.writes - b.writes, syncs: a.syncs - b.syncs, newBytes: a.newBytes - b.newBytes)
+        }
+    }
+
+    func snapshot() -> Snapshot {
+        Snapshot(writes: writes.load(ordering: .relaxed), syncs: syncs.load(ordering: .relaxed),
+                 newBytes: newBytes.load(ordering: .relaxed))
+    }
+}
+
+final class CountingStorage: Storage {
+    let inner: any Storage
+    let counters: IOCounters
+
+    init(_ inner: any Storage, counters: IOCounters) {
+        self.inner = inner
+        self.counters = counters
+    }
+
+    func createDirectory(_ path: String) throws(IOFailure) { try inner.createDirectory(path) }
+    func listDirectory(_ path: String) throws(IOFailure) -> [String] { try inner.listDirectory(path) }
+    func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
+    func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
+        CountingFile(inner: try inner.openFile(path, create: create), counters: counters)
+    }
+    func rename(_ from: String, to: String) throws(IOFailure) { try inner.rename(from, to: to) }
+    func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }
+    func syncDirectory(_ path: String) throws(IOFailure) { try inner.syncDirectory(path) }
+    func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try inner.lockExclusive(path) }
+}
+
+final class CountingFile: StorageFile {
+    let inner: any StorageFile
+    let counters: IOCounters
+
+    init(inner: any StorageFile, counters: IOCounters) {
+        self.inner = inner
+        self.counters = counters
+    }
+
+    var path: String { inner.path }
+    var requiresAlignedWrites: Bool { inner.requiresAlignedWrites }
+    func size() throws(IOFailure) -> Int { try inner.size() }
+    func preallocateZeroed(size: Int) throws(IOFailure) { try inner.preallocateZeroed(size: size) }
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
+        try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+        counters.writes.add(1, ordering: .relaxed)
+        counters.newBytes.add(max(0, offset + bytes.count - max(offset, newBytesFrom)), ordering: .relaxed)
+        if sync { counters.syncs.add(1, ordering: .relaxed) }
+    }
+    func syncData() throws(IOFailure) {
+        try inner.syncData()
+        counters.syncs.add(1, ordering: .relaxed)
+    }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
+        try inner.read(into: buffer, at: offset)
+    }
+    func mapReadOnly() throws(IOFailure) -> MappedRegion { try inner.mapReadOnly() }
+    func truncate(to size: Int) throws(IOFailure) { try inner.truncate(to: size) }
+    func close() { inner.close() }
+}

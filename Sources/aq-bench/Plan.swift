@@ -1,0 +1,87 @@
+/// What a run measures: the default subset, `--quick` or `--full`.
+struct Plan {
+    var name: String
+    var appendSeconds: Double
+    var appends: [AppendSpec] = []
+    var segmentSize = 64 << 20
+    var baselineFileSize = 256 << 20
+    var crcSizes = [256, 4096, 64 << 20]
+    var crcSeconds = 0.05
+    var recoverySegmentSize = 64 << 20
+    /// Sealed segment counts the recovery log is grown to (first one also gets the tail series).
+    var sealedSegments = [4, 16]
+    var tails: [(String, Int)] = [("empty", 0), ("16 MiB", 16 << 20), ("full segment", (64 << 20) - (2 << 20))]
+
+    var steps: Int { 1 + appends.count + 1 + tails.count + sealedSegments.count - 1 + 1 }
+
+    var settings: [String: String] {
+        ["appendSeconds": "\(appendSeconds)", "segmentSize": "\(segmentSize)", "recoverySegmentSize": "\(recoverySegmentSize)",
+         "baselineFileSize": "\(baselineFileSize)", "groupDurability": "maxDelay 500 us, maxBytes 1 MiB",
+         "recoveryRecordSize": "4064 B payload, 1 MiB batches, deferred"]
+    }
+
+    init(quick: Bool, full: Bool, seconds: Double?) {
+        typealias S = AppendSpec
+        if quick {
+            name = "quick"
+            appendSeconds = seconds ?? 0.05
+            segmentSize = 4 << 20
+            baselineFileSize = 8 << 20
+            crcSizes = [256, 4096, 1 << 20]
+            crcSeconds = 0.005
+            recoverySegmentSize = 1 << 20
+            sealedSegments = [2, 4]
+            tails = [("empty", 0), ("256 KiB", 256 << 10), ("full segment", (1 << 20) - (256 << 10))]
+            appends = [
+                S(recordSize: 256, producers: 8, mode: .sync, backend: .uringDirect, repetitions: 2),
+                S(recordSize: 256, producers: 8, mode: .sync, backend: .uring),
+                S(recordSize: 256, producers: 8, mode: .sync, backend: .posix),
+                S(recordSize: 256, producers: 8, mode: .group, backend: .uring),
+                S(recordSize: 256, producers: 1, mode: .deferred, backend: .uring, api: .batch, batch: 256),
+                S(recordSize: 4096, producers: 1, mode: .deferred, backend: .posix, api: .writerBatch, batch: 16),
+            ]
+            return
+        }
+        if full {
+            name = "full"
+            appendSeconds = seconds ?? 0.3
+            sealedSegments = [4, 16, 64]
+            for mode in [S.Mode.sync, .group, .deferred] {
+                for size in [64, 256, 4096, 65536] {
+                    for producers in [1, 8, 64] {
+                        for backend in [S.BackendName.uringDirect, .uring, .posix] {
+                            appends.append(S(recordSize: size, producers: producers, mode: mode, backend: backend))
+                        }
+                    }
+                }
+            }
+            appends += Plan.deferredSingleProducer(reps: 2)
+            return
+        }
+        name = "default"
+        appendSeconds = seconds ?? 0.4
+        for producers in [1, 8, 64] {
+            for backend in [S.BackendName.uringDirect, .uring, .posix] {
+                appends.append(S(recordSize: 256, producers: producers, mode: .sync, backend: backend, repetitions: 2))
+            }
+        }
+        for backend in [S.BackendName.uringDirect, .posix] {
+            appends.append(S(recordSize: 256, producers: 64, mode: .group, backend: backend))
+            appends.append(S(recordSize: 4096, producers: 8, mode: .sync, backend: backend))
+        }
+        appends.append(S(recordSize: 65536, producers: 8, mode: .sync, backend: .uringDirect))
+        appends.append(S(recordSize: 64, producers: 64, mode: .sync, backend: .uringDirect))
+        appends += Plan.deferredSingleProducer(reps: 2)
+    }
+
+    /// The deferred single-producer figures: one call per record vs batch appends, and 64 KiB records.
+    static func deferredSingleProducer(reps: Int) -> [AppendSpec] {
+        [
+            AppendSpec(recordSize: 256, producers: 1, mode: .deferred, backend: .uring),
+            AppendSpec(recordSize: 256, producers: 1, mode: .deferred, backend: .uring, api: .batch, batch: 1024, repetitions: reps),
+            AppendSpec(recordSize: 256, producers: 1, mode: .deferred, backend: .posix, api: .writerBatch, batch: 1024, repetitions: reps),
+            AppendSpec(recordSize: 65536, producers: 1, mode: .deferred, backend: .uring, api: .batch, batch: 16, repetitions: reps),
+            AppendSpec(recordSize: 65536, producers: 1, mode: .deferred, backend: .posix, api: .writerBatch, batch: 16, repetitions: reps),
+        ]
+    }
+}

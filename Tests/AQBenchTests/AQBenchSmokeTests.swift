@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// Runs the built `aq-bench --quick --json FILE` (found next to this test bundle) and checks
+/// the JSON carries every figure with sane values, so the tool cannot rot.
+@Suite struct AQBenchSmokeTests {
+    static var executable: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("aq-bench")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func quickRunWritesSaneJSON() throws {
+        let exe = Self.executable
+        try #require(FileManager.default.isExecutableFile(atPath: exe.path), "aq-bench not built at \(exe.path)")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("aq-bench-smoke-\(getpid())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let json = work.appendingPathComponent("out.json"), svg = work.appendingPathComponent("out.svg")
+
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = ["--quick", "--dir", work.path, "--json", json.path, "--svg", svg.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        for key in ["tool", "mode", "machine", "settings", "durationSeconds", "crc", "crcDispatchOverIsal", "append",
+                    "recovery", "verify", "verifyOverCRC", "tailScanOverCRC", "targets"] {
+            #expect(doc[key] != nil, "missing \(key)")
+        }
+        let machine = try #require(doc["machine"] as? [String: Any])
+        for key in ["cpus", "cpuModel", "kernel", "filesystem", "device", "crcEngine", "uringAvailable", "memoryGiB"] {
+            #expect(machine[key] != nil, "missing machine.\(key)")
+        }
+        // Every number anywhere in the document is finite and not negative.
+        func walk(_ v: Any, _ path: String) {
+            if let d = v as? [String: Any] { for (k, x) in d { walk(x, path + "." + k) } }
+            else if let a = v as? [Any] { for (i, x) in a.enumerated() { walk(x, path + "[\(i)]") } }
+            else if let n = v as? NSNumber, !(v is Bool) {
+                #expect(n.doubleValue.isFinite && n.doubleValue >= 0, "\(path) = \(n)")
+            }
+        }
+        walk(doc, "$")
+
+        let crc = try #require(doc["crc"] as? [[String: Any]])
+        #expect(crc.count >= 12)
+        for c in crc { #expect((c["gigabytesPerSecond"] as? Double ?? 0) > 0) }
+
+        let appends = try #require(doc["append"] as? [[String: Any]])
+        #expect(!appends.isEmpty)
+        for a in appends {
+            let log = try #require(a["log"] as? [String: Any]), base = try #require(a["baseline"] as? [String: Any])
+            for key in ["recordsPerSecond", "megabytesPerSecond", "recordsPerSync", "seconds", "bytesWritten"] {
+                #expect((log[key] as? Double ?? 0) > 0, "\(a["name"] ?? "?") log.\(key)")
+                #expect((base[key] as? Double ?? 0) > 0, "\(a["name"] ?? "?") baseline.\(key)")
+            }
+            let latency = try #require(log["latencyMicros"] as? [String: Any])
+            for key in ["p50", "p99", "p999"] { #expect((latency[key] as? Double ?? 0) > 0) }
+            #expect((a["ratioToBaseline"] as? Double ?? 0) > 0)
+            if a["durability"] as? String != "deferred" { #expect((log["syncsPerSecond"] as? Double ?? 0) > 0) }
+        }
+
+        let recovery = try #require(doc["recovery"] as? [[String: Any]])
+        #expect(recovery.count >= 4)
+        #expect(Set(recovery.compactMap { $0["cache"] as? String }) == ["warm", "cold"])
+        for r in recovery {
+            #expect((r["openMillis"] as? Double ?? 0) > 0)
+            #expect((r["segments"] as? Int ?? 0) > 0)
+        }
+        let verify = try #require(doc["verify"] as? [[String: Any]])
+        #expect(verify.count == 2)
+        for v in verify { #expect((v["gigabytesPerSecond"] as? Double ?? 0) > 0) }
+        let targets = try #require(doc["targets"] as? [[String: Any]])
+        #expect(!targets.isEmpty)
+
+        let picture = try String(contentsOf: svg, encoding: .utf8)
+        #expect(picture.hasPrefix("<svg") && picture.contains("</svg>"))
+    }
+}
