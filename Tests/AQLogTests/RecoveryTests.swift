@@ -206,8 +206,11 @@ func classify(_ dir: String) -> Result<RecoveryReport, LogError> {
     @Test func crashArtefactsRecover() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let written = try makeLog(dir, count: 1200, sizes: { _ in 100 })
-        // A prepared next segment left behind is removed.
-        writeFile(dir + "/" + LogDirectoryLayout.preparedSegment, [UInt8](repeating: 0, count: 65536))
+        // A prepared next segment left behind after its header was written (crash before the
+        // rename) is adopted: activation rewrites the header block, the rest reads as zeros.
+        var leftover = [UInt8](repeating: 0, count: 65536)
+        for i in 0..<64 { leftover[i] = 0xA5 }
+        writeFile(dir + "/" + LogDirectoryLayout.preparedSegment, leftover)
         // A half-written footer on the open segment: write part of its would-be index.
         let last = segmentFiles(dir).last!
         let lastPath = dir + "/" + last
@@ -224,10 +227,19 @@ func classify(_ dir: String) -> Result<RecoveryReport, LogError> {
         strict.recoveryPolicy = .strict
         let w = try LogWriter.open(directory: dir, options: strict)
         #expect(w.recoveryReport.footerArtefactCleared)
-        #expect(w.recoveryReport.removedLeftovers == [LogDirectoryLayout.preparedSegment])
         #expect(w.lastSequence == 1200)
+        let more = (0..<600).map { payload(2000 + $0, size: 100) }
+        for p in more { try w.append(p) }   // rolls into the adopted file and beyond
         try w.close()
-        #expect(try readAll(dir) == written)
+        #expect(try readAll(dir) == written + more)
+        #expect(try LogVerifier(directory: dir).verify().corruption == nil)
+        // A leftover of the wrong size is replaced, not adopted.
+        writeFile(dir + "/" + LogDirectoryLayout.preparedSegment, [UInt8](repeating: 0xFF, count: 10000))
+        let w2 = try LogWriter.open(directory: dir, options: smallSegments)
+        for i in 0..<600 { try w2.append(payload(5000 + i, size: 100)) }
+        try w2.close()
+        #expect(try readAll(dir).count == 2400)
+        #expect(try LogVerifier(directory: dir).verify().corruption == nil)
     }
 
     @Test func crashBetweenSealAndRollCreatesTheNextSegment() throws {

@@ -25,15 +25,10 @@ struct LogRecovery {
         var report: RecoveryReport
     }
 
-    /// Segment file names in sequence order, with other entries.
-    static func listSegments(_ storage: any Storage, _ directory: String) throws(IOFailure) -> (segments: [(UInt64, String)], others: [String]) {
-        var segments: [(UInt64, String)] = []
-        var others: [String] = []
-        for name in try storage.listDirectory(directory) {
-            if let base = SegmentName.baseSequence(of: name) { segments.append((base, name)) } else { others.append(name) }
-        }
-        segments.sort { $0.0 < $1.0 }
-        return (segments, others)
+    /// Segment file names with their base sequences, in sequence order (other entries ignored).
+    static func listSegments(_ storage: any Storage, _ directory: String) throws(IOFailure) -> [(UInt64, String)] {
+        try storage.listDirectory(directory).compactMap { name in SegmentName.baseSequence(of: name).map { ($0, name) } }
+            .sorted { $0.0 < $1.0 }
     }
 
     /// Recovers the log. With `repair` false nothing is written (readers, `verify`).
@@ -41,22 +36,15 @@ struct LogRecovery {
         let clock = ContinuousClock()
         let started = clock.now
         var report = RecoveryReport()
-        let listing: (segments: [(UInt64, String)], others: [String])
-        do { listing = try Self.listSegments(storage, directory) } catch { throw .io(error) }
-        if repair {
-            for name in listing.others where name.hasSuffix(SegmentName.preparedSuffix) {
-                do { try storage.removeFile(LogDirectoryLayout.join(directory, name)) } catch { throw .io(error) }
-                report.removedLeftovers.append(name)
-            }
-        }
+        let segments = try io { () throws(IOFailure) in try Self.listSegments(storage, directory) }
         var sealed: [SegmentDescriptor] = []
         var open: OpenSegment?
         var previous: SegmentDescriptor?
-        for (i, (base, name)) in listing.segments.enumerated() {
+        for (i, (base, name)) in segments.enumerated() {
             let path = LogDirectoryLayout.join(directory, name)
             let file: any StorageFile
             do { file = try storage.openFile(path, create: false) } catch { throw .io(error) }
-            let isLast = i == listing.segments.count - 1
+            let isLast = i == segments.count - 1
             var keepOpen = false
             defer { if !keepOpen { file.close() } }
             let (descriptor, needsScan) = try readEnds(file: file, path: path, nameBase: base, isLast: isLast, report: &report)
@@ -71,7 +59,7 @@ struct LogRecovery {
                 previous = descriptor
             }
         }
-        report.segments = listing.segments.count
+        report.segments = segments.count
         report.sealedSegments = sealed.count
         if let first = sealed.first ?? open?.descriptor { report.firstSequence = first.baseSequence }
         report.lastSequence = previous?.lastSequence ?? 0

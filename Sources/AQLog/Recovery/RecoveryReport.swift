@@ -17,8 +17,6 @@ public struct RecoveryReport: Sendable, Equatable {
     public var tornTail: TornTail?
     /// True when an interrupted seal's footer bytes were found and cleared.
     public var footerArtefactCleared = false
-    /// Leftover prepared-segment files removed.
-    public var removedLeftovers: [String] = []
     /// Wall time of recovery.
     public var duration: Duration = .zero
 

@@ -6,6 +6,12 @@ import Dispatch
 ///
 /// A failure (e.g. `ENOSPC`) is kept and reported to the roll that needs the file; the roll
 /// then fails cleanly with the active segment untouched, and the next roll tries again.
+///
+/// A `next.prealloc` left by an earlier session (a crash, or a close before its roll) is
+/// adopted when it has the segment size: before its rename a prepared file only ever receives
+/// the zero-fill and the header block, and activation rewrites the whole header block, so
+/// its data area reads as zeros (an interrupted zero-fill leaves unwritten extents, which
+/// also read as zeros). Adopting it spares a 64 MiB rewrite on every open.
 final class SegmentPreparer: @unchecked Sendable {
     // State is guarded by `done`: the worker writes it before signalling, `take` reads after waiting.
     private let storage: any Storage
@@ -38,6 +44,7 @@ final class SegmentPreparer: @unchecked Sendable {
         result = Result { () throws(IOFailure) -> any StorageFile in
             let file = try storage.openFile(path, create: true)
             do throws(IOFailure) {
+                if try file.size() == size { return file }  // a leftover of the right size: adopt it
                 try file.truncate(to: 0)
                 try file.preallocateZeroed(size: size)
                 return file
