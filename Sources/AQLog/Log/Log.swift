@@ -12,6 +12,9 @@ import Foundation
 /// Memory is bounded: when more than ``LogOptions/maxPendingBytes`` are staged and not yet
 /// written, producers wait (asynchronously) for the committer to catch up.
 ///
+/// Always ``close()`` a log: one that is dropped without it keeps its committer thread and
+/// the directory lock until the process exits (nothing acknowledged is lost either way).
+///
 /// ```swift
 /// let log = try Log.open(directory: "/var/lib/app/wal")
 /// let seq = try await log.append(Array("hello".utf8))   // durable when it returns
