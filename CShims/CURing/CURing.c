@@ -50,5 +50,6 @@ int curing_wait_completion(curing_ring *r, uint64_t *tag, int32_t *res) {
 
 const int CURING_O_DIRECT = O_DIRECT;
 int curing_fallocate(int fd, int mode, off_t offset, off_t len) { return fallocate(fd, mode, offset, len); }
+int curing_start_writeback(int fd, off_t offset, off_t len) { return sync_file_range(fd, offset, len, SYNC_FILE_RANGE_WRITE); }
 int curing_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
 int curing_errno(void) { return errno; }

@@ -65,6 +65,7 @@ let backends: [PosixStorage.WritePath] = [.posix, .uring, .uringDirect]
         #expect(try resolveStorage(options, uringAvailable: true).writePath == .uring)
         options.directIO = true
         #expect(try resolveStorage(options, uringAvailable: true).writePath == .uringDirect)
+        #expect(try resolveStorage(options, durability: .deferred, uringAvailable: true).writePath == .uring)
         options.backend = .uring
         #expect(throws: LogError.self) { try resolveStorage(options, uringAvailable: false) }
         options.backend = .posix

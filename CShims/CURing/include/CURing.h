@@ -30,6 +30,8 @@ int curing_wait_completion(curing_ring *ring, uint64_t *tag, int32_t *res);
 // --- GNU-only file calls (need _GNU_SOURCE) ---
 extern const int CURING_O_DIRECT;
 int curing_fallocate(int fd, int mode, off_t offset, off_t len);
+/// sync_file_range(SYNC_FILE_RANGE_WRITE): start write-back of a range, without waiting.
+int curing_start_writeback(int fd, off_t offset, off_t len);
 int curing_open(const char *path, int flags, mode_t mode);
 int curing_errno(void);
 

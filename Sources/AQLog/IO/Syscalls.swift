@@ -80,6 +80,18 @@ enum Syscalls {
         }
     }
 
+    /// Sizes the file to `size` with `fallocate`d (unwritten, zero-reading) blocks and syncs it.
+    static func reserve(_ fd: Int32, size: Int, path: String) throws(IOFailure) {
+        try fallocate(fd, size: size, path: path)
+        if try fileSize(fd, path: path) < size { try ftruncate(fd, size, path: path) }
+        try fdatasync(fd, path: path)
+    }
+
+    /// `sync_file_range(SYNC_FILE_RANGE_WRITE)`: best effort, errors ignored (a hint).
+    static func startWriteback(_ fd: Int32, from offset: Int, length: Int) {
+        _ = curing_start_writeback(fd, off_t(offset), off_t(length))
+    }
+
     static func rename(_ from: String, _ to: String) throws(IOFailure) {
         guard Glibc.rename(from, to) == 0 else { throw failure("rename", from) }
     }

@@ -25,13 +25,14 @@ public final class Log: Sendable {
 
     /// Opens (or creates) the log in `directory` and starts its committer thread.
     public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync) throws(LogError) -> Log {
-        try Log(directory: directory, options: options, durability: durability, storage: try resolveStorage(options))
+        try Log(directory: directory, options: options, durability: durability, storage: try resolveStorage(options, durability: durability))
     }
 
     /// Opens the log over an explicit ``Storage``.
     public init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
                 storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
-        let engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation)
+        let engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation,
+                                   syncsEachCommit: durability.syncsEachCommit)
         committer = GroupCommitter(engine: engine, durability: durability, maxPendingBytes: options.maxPendingBytes)
     }
 

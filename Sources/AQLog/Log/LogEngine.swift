@@ -40,7 +40,10 @@ final class LogEngine {
     var logID: LogID { active.descriptor.header.logID }
 
     /// Opens (creating when allowed) the log in `directory`, recovering it first.
-    init(directory: String, options: LogOptions, storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
+    /// `syncsEachCommit` is the durability's: such logs zero-fill new segments (cheaper syncs),
+    /// deferred logs only reserve them and start write-back as they go.
+    init(directory: String, options: LogOptions, storage: any Storage, backgroundPreparation: Bool = true,
+         syncsEachCommit: Bool = true) throws(LogError) {
         guard options.segmentSize >= SegmentLayout.minimumSegmentSize, options.segmentSize <= SegmentLayout.maximumSegmentSize,
               options.segmentSize % SegmentLayout.blockSize == 0 else {
             throw .invalidOptions("segment size must be a multiple of 4096 between \(SegmentLayout.minimumSegmentSize) and \(SegmentLayout.maximumSegmentSize)")
@@ -74,7 +77,7 @@ final class LogEngine {
             sealed = outcome.sealed
             let segmentSize = outcome.open?.descriptor.segmentSize ?? outcome.sealed.last?.segmentSize ?? options.segmentSize
             preparer = SegmentPreparer(storage: storage, directory: directory, size: segmentSize,
-                                       background: backgroundPreparation)
+                                       background: backgroundPreparation, zeroFill: syncsEachCommit)
             let buffered = 2 * SegmentLayout.blockSize + 64 * 1024
             filling = BatchBuffer(capacity: buffered)
             spare = BatchBuffer(capacity: buffered)
@@ -253,8 +256,23 @@ final class LogEngine {
             named.path = active.path  // the handle may still carry its pre-rename name
             return named
         }
+        if !sync { startWritebackIfDue(upTo: batch.fileEnd) }
         metrics.committed(records: batch.recordCount, bytes: batch.stagedBytes, synced: sync, duration: clock.now - start)
         return nil
+    }
+
+    /// Unsynced bytes after which a deferred log starts write-back, so the sync at the next
+    /// roll, flush or close finds little left to write (instead of a whole segment).
+    static let writebackChunk = 8 << 20
+    /// Start of the written range whose write-back has not been started (committer only).
+    private var writebackFrom = SegmentLayout.dataStart
+
+    private func startWritebackIfDue(upTo end: Int) {
+        if end < writebackFrom { writebackFrom = SegmentLayout.dataStart }  // a new segment
+        guard end - writebackFrom >= Self.writebackChunk else { return }
+        let start = alignDown(writebackFrom, SegmentLayout.blockSize)
+        active.file.startWriteback(from: start, length: end - start)
+        writebackFrom = end
     }
 
     /// Records the outcome of a commit's I/O. On failure the log is poisoned (fail closed):

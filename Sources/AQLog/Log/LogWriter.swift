@@ -17,13 +17,15 @@ public final class LogWriter {
     /// Opens the log in `directory`, creating it when `options.createIfMissing`, recovering
     /// it under `options.recoveryPolicy`, and taking the directory's writer lock.
     public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync) throws(LogError) -> LogWriter {
-        try LogWriter(directory: directory, options: options, durability: durability, storage: try resolveStorage(options))
+        try LogWriter(directory: directory, options: options, durability: durability,
+                      storage: try resolveStorage(options, durability: durability))
     }
 
     /// Opens the log over an explicit ``Storage`` (the simulator in tests).
     public init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
                 storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
-        engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation)
+        engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation,
+                               syncsEachCommit: durability.syncsEachCommit)
         self.durability = durability
     }
 
@@ -110,9 +112,11 @@ public final class LogWriter {
 }
 
 /// The storage for a backend choice: `.auto` picks io_uring when the kernel allows a ring
-/// (`uringAvailable` is injectable so tests can take the fallback path).
-func resolveStorage(_ options: LogOptions, uringAvailable: @autoclosure () -> Bool = URing.isAvailable) throws(LogError) -> PosixStorage {
-    let uring: PosixStorage.WritePath = options.directIO ? .uringDirect : .uring
+/// (`uringAvailable` is injectable so tests can take the fallback path). O_DIRECT serves
+/// only modes that sync every commit: a `.deferred` log writes through the page cache.
+func resolveStorage(_ options: LogOptions, durability: Durability = .sync,
+                    uringAvailable: @autoclosure () -> Bool = URing.isAvailable) throws(LogError) -> PosixStorage {
+    let uring: PosixStorage.WritePath = options.directIO && durability.syncsEachCommit ? .uringDirect : .uring
     switch options.backend {
     case .posix: return PosixStorage(writePath: .posix)
     case .uring:

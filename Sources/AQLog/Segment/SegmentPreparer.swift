@@ -18,11 +18,15 @@ final class SegmentPreparer: @unchecked Sendable {
     private let path: String
     private let size: Int
     private let background: Bool
+    /// Zero-fill (logs that sync every commit) or only reserve blocks (deferred logs, which
+    /// would otherwise write every segment twice).
+    private let zeroFill: Bool
     private var result: Result<any StorageFile, IOFailure>?
     private let done = DispatchSemaphore(value: 0)
     private var inFlight = false
 
-    init(storage: any Storage, directory: String, size: Int, background: Bool) {
+    init(storage: any Storage, directory: String, size: Int, background: Bool, zeroFill: Bool = true) {
+        self.zeroFill = zeroFill
         self.storage = storage
         self.path = LogDirectoryLayout.join(directory, LogDirectoryLayout.preparedSegment)
         self.size = size
@@ -46,7 +50,7 @@ final class SegmentPreparer: @unchecked Sendable {
             do throws(IOFailure) {
                 if try file.size() == size { return file }  // a leftover of the right size: adopt it
                 try file.truncate(to: 0)
-                try file.preallocateZeroed(size: size)
+                if zeroFill { try file.preallocateZeroed(size: size) } else { try file.reserve(size: size) }
                 return file
             } catch {
                 file.close()
