@@ -16,7 +16,8 @@ final class LogEngine {
     let segmentSize: Int
     let logger = Logger(label: "aqlog")
     private var lock: (any StorageLock)?
-    private(set) var sealed: [SegmentDescriptor]
+    /// Segments this writer knows of (for the segments gauge; compaction may remove older ones).
+    private var segmentCount: Int
     private(set) var active: ActiveSegment
     private let preparer: SegmentPreparer
     /// The batch producers stage into.
@@ -74,7 +75,7 @@ final class LogEngine {
             let outcome = try LogRecovery(storage: storage, directory: directory)
                 .recover(policy: options.recoveryPolicy, repair: true)
             var report = outcome.report
-            sealed = outcome.sealed
+            segmentCount = outcome.sealed.count + 1
             let segmentSize = outcome.open?.descriptor.segmentSize ?? outcome.sealed.last?.segmentSize ?? options.segmentSize
             preparer = SegmentPreparer(storage: storage, directory: directory, size: segmentSize,
                                        background: backgroundPreparation, zeroFill: syncsEachCommit)
@@ -356,13 +357,13 @@ final class LogEngine {
             throw .poisoned(cause: error)
         }
         active.file.close()
-        sealed.append(sealedDescriptor)
+        segmentCount += 1
         let descriptor = SegmentDescriptor(path: path, header: header, headerChecksum: crc, trailer: nil, trailerChecksum: nil,
                                            lastSequence: header.baseSequence &- 1, dataEnd: SegmentLayout.dataStart)
         active = ActiveSegment(file: nextFile, descriptor: descriptor, offsets: [], segmentDigest: 0)
         filling.reset(at: active.dataEnd, prefix: UnsafeRawBufferPointer(start: nil, count: 0))
         preparer.start()
-        metrics.rolled(sealed: sealed.count + 1)
+        metrics.rolled(segments: segmentCount)
         logger.debug("rolled segment", metadata: ["sealed": "\(sealedDescriptor.fileName)", "next": "\(descriptor.fileName)"])
     }
 
@@ -397,6 +398,4 @@ final class LogEngine {
         if let failure { throw failure }
     }
 
-    /// All segments, sealed then active, as readers see them.
-    var descriptors: [SegmentDescriptor] { sealed + [active.descriptor] }
 }

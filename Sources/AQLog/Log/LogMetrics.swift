@@ -32,9 +32,9 @@ struct LogMetrics: Sendable {
         if synced { syncLatency.recordNanoseconds(duration.nanoseconds) }
     }
 
-    func rolled(sealed: Int) {
+    func rolled(segments count: Int) {
         rolls.increment()
-        segments.record(sealed)
+        segments.record(count)
     }
 
     func poisoned() { poisonings.increment() }

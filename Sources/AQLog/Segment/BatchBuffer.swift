@@ -93,8 +93,5 @@ final class BatchBuffer {
     /// readable zeros up to the next block boundary.
     var writeBytes: UnsafeRawBufferPointer { storage.bytes(0..<used) }
 
-    /// Bytes a batch adds for `payloadLength` beyond the frames already staged, commit frame included
-    /// when this is the first record.
-    static func frameCost(payloadLength: Int) -> Int { FrameHeader.frameSize(payloadLength: payloadLength) }
     static let commitCost = FrameHeader.frameSize(payloadLength: CommitPayload.size)
 }
