@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <liburing.h>
+#include <stdio.h>
 #include "CBaseline.h"
 
 static uint64_t now_ns(void) {
@@ -67,6 +68,58 @@ int cbase_pwrite_loop(int fd, const void *buf, size_t batch_bytes, size_t batche
         if (sync && fdatasync(fd) != 0) return -errno;
         if (latency_ns) latency_ns[i] = now_ns() - t0;
         off = next_offset(off, batch_bytes, offset, wrap);
+    }
+    return 0;
+}
+
+static int open_segment(const char *dir, size_t n, uint64_t size) {
+    char path[4096];
+    if (n >= 2) {
+        snprintf(path, sizeof path, "%s/segment-%zu.dat", dir, n - 2);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/segment-%zu.dat", dir, n);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return -errno;
+    if (fallocate(fd, 0, 0, (off_t)size) != 0) { int e = errno; close(fd); return -e; }
+    return fd;
+}
+
+int cbase_segmented_write(const char *dir, const void *buf, size_t batch_bytes, size_t batches,
+                          uint64_t segment_bytes, uint64_t writeback_bytes, uint64_t *latency_ns) {
+    if (batch_bytes > segment_bytes) return -EINVAL;
+    size_t segment = 0;
+    int fd = open_segment(dir, segment, segment_bytes);
+    if (fd < 0) return fd;
+    uint64_t off = 0, written_back = 0;
+    for (size_t i = 0; i < batches; i++) {
+        uint64_t t0 = now_ns();
+        if (off + batch_bytes > segment_bytes) {
+            if (fdatasync(fd) != 0) { int e = errno; close(fd); return -e; }
+            close(fd);
+            fd = open_segment(dir, ++segment, segment_bytes);
+            if (fd < 0) return fd;
+            off = 0;
+            written_back = 0;
+        }
+        size_t done = 0;
+        while (done < batch_bytes) {
+            ssize_t n = pwrite(fd, (const char *)buf + done, batch_bytes - done, (off_t)(off + done));
+            if (n < 0) { if (errno == EINTR) continue; int e = errno; close(fd); return -e; }
+            done += (size_t)n;
+        }
+        off += batch_bytes;
+        if (off - written_back >= writeback_bytes) {
+            sync_file_range(fd, (off_t)written_back, (off_t)(off - written_back), SYNC_FILE_RANGE_WRITE);
+            written_back = off;
+        }
+        if (latency_ns) latency_ns[i] = now_ns() - t0;
+    }
+    close(fd);
+    for (size_t n = segment >= 1 ? segment - 1 : 0; n <= segment; n++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/segment-%zu.dat", dir, n);
+        unlink(path);
     }
     return 0;
 }

@@ -30,8 +30,17 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     func preallocateZeroed(size: Int) throws(IOFailure) {
         try open("fallocate")
-        try storage.preallocate(inode, generation: generation, path: path, size: size)
+        try storage.preallocate(inode, generation: generation, path: path, size: size, synced: true)
     }
+
+    /// Like `fallocate` without a sync: the size is durable only after the next sync.
+    func reserve(size: Int) throws(IOFailure) {
+        try open("fallocate")
+        try storage.preallocate(inode, generation: generation, path: path, size: size, synced: false)
+    }
+
+    /// A hint only: the simulator keeps written bytes volatile until a sync either way.
+    func startWriteback(from offset: Int, length: Int) {}
 
     /// Like `PosixFile`: skips the already-written prefix, continues short writes, then syncs.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {

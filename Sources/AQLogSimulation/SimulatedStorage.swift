@@ -246,7 +246,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     }
 
     /// Zero-fills to `size` and syncs, or fails (`ENOSPC`) leaving the file as it was.
-    func preallocate(_ id: Int, generation: Int, path: String, size: Int) throws(IOFailure) {
+    func preallocate(_ id: Int, generation: Int, path: String, size: Int, synced: Bool) throws(IOFailure) {
         try lockedThrowing { () throws(IOFailure) in
             guard generation == self.generation, let inode = inodes[id] else { throw IOFailure("fallocate", path: path, errno: .ioError) }
             var action = triggered(.preallocate, path: path)
@@ -254,7 +254,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
             switch action {
             case nil, .shortWrite?:
                 if size > inode.current.count { inode.resize(to: size) }
-                inode.sync()
+                if synced { inode.sync() }
             case .fail(let errno)?:
                 if errno == .noSpace { statistics.preallocateNoSpace += 1 } else { statistics.otherFailures += 1 }
                 throw IOFailure("fallocate", path: path, errno: errno)

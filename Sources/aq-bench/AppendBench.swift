@@ -113,6 +113,10 @@ struct AppendResult: Codable, Sendable {
     var baselineBatchBytes: Int
     /// log records/s over baseline records/s (the same records per batch).
     var ratioToBaseline: Double
+    /// Deferred runs only: the same batches under the deferred contract without a log
+    /// (buffered writes into fresh `fallocate`d segment files, one fdatasync per full file).
+    var segmentedBaseline: RunFigures? = nil
+    var ratioToSegmentedBaseline: Double? = nil
 }
 
 private func seconds(_ d: Duration) -> Double {
@@ -280,6 +284,35 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
                       megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
                       syncs: syncs, syncsPerSecond: Double(syncs) / elapsed, writes: batches,
                       recordsPerSync: recordsPerBatch, bytesWritten: batches * batchBytes, latencyMicros: Latency(h))
+}
+
+/// The deferred contract without a log (`cbase_segmented_write`), in `directory`.
+func runSegmentedBaseline(directory: String, segmentSize: Int, batchBytes: Int, batches: Int, recordsPerBatch: Double,
+                          recordSize: Int) throws -> RunFigures {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let batchBytes = max(1, min(batchBytes, segmentSize))
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batchBytes, alignment: 4096)
+    defer { buffer.deallocate() }
+    buffer.initializeMemory(as: UInt8.self, repeating: 0x5A)
+    var latencies = [UInt64](repeating: 0, count: max(batches, 1))
+    let clock = ContinuousClock()
+    let start = clock.now
+    let rc = latencies.withUnsafeMutableBufferPointer { lat in
+        cbase_segmented_write(directory, buffer.baseAddress, batchBytes, batches, UInt64(segmentSize),
+                              UInt64(8 << 20), lat.baseAddress)  // the log's write-behind chunk
+    }
+    let elapsed = seconds(clock.now - start)
+    guard rc == 0 else { throw BenchError("segmented baseline: errno \(-rc)") }
+    var h = newHistogram()
+    for l in latencies.prefix(batches) { _ = h.record(max(l, 100)) }
+    let records = Int((Double(batches) * recordsPerBatch).rounded())
+    let segments = batches * batchBytes / segmentSize
+    return RunFigures(seconds: elapsed, records: records, recordsPerSecond: Double(records) / elapsed,
+                      megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
+                      syncs: segments, syncsPerSecond: Double(segments) / elapsed, writes: batches,
+                      recordsPerSync: segments > 0 ? Double(records) / Double(segments) : Double(records),
+                      bytesWritten: batches * batchBytes, latencyMicros: Latency(h))
 }
 
 func median(_ xs: [RunFigures]) -> RunFigures {

@@ -55,6 +55,8 @@ final class CountingFile: StorageFile {
     var requiresAlignedWrites: Bool { inner.requiresAlignedWrites }
     func size() throws(IOFailure) -> Int { try inner.size() }
     func preallocateZeroed(size: Int) throws(IOFailure) { try inner.preallocateZeroed(size: size) }
+    func reserve(size: Int) throws(IOFailure) { try inner.reserve(size: size) }
+    func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
         counters.writes.add(1, ordering: .relaxed)

@@ -72,6 +72,8 @@ struct Plan {
         appends.append(S(recordSize: 65536, producers: 8, mode: .sync, backend: .uringDirect))
         appends.append(S(recordSize: 64, producers: 64, mode: .sync, backend: .uringDirect))
         appends += Plan.deferredSingleProducer(reps: 2)
+        appends.append(S(recordSize: 256, producers: 1, mode: .sync, backend: .uringDirect, api: .writerBatch, batch: 1, repetitions: 2))
+        appends.append(S(recordSize: 256, producers: 1, mode: .sync, backend: .posix, api: .writerBatch, batch: 1, repetitions: 2))
     }
 
     /// The deferred single-producer figures: one call per record vs batch appends, and 64 KiB records.

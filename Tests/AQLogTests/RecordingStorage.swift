@@ -52,6 +52,11 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
         if let e = owner.state.withLock({ $0.failPreallocation }) { throw IOFailure("fallocate", path: path, errno: e) }
         try inner.preallocateZeroed(size: size)
     }
+    func reserve(size: Int) throws(IOFailure) {
+        if let e = owner.state.withLock({ $0.failPreallocation }) { throw IOFailure("fallocate", path: path, errno: e) }
+        try inner.reserve(size: size)
+    }
+    func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
         guard sync else { return }

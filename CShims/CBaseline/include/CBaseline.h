@@ -13,6 +13,12 @@ int cbase_uring_write_sync(int fd, const void *buf, size_t batch_bytes, size_t b
 /// pwrite (continuing short writes) then, when `sync`, fdatasync per batch.
 int cbase_pwrite_loop(int fd, const void *buf, size_t batch_bytes, size_t batches,
                       uint64_t offset, uint64_t wrap, int sync, uint64_t *latency_ns);
+/// The deferred contract without a log: batches written (buffered) into fresh `fallocate`d
+/// files of `segment_bytes` under `dir`, write-back started every `writeback_bytes`, one
+/// fdatasync when a file is full (then the next file; only the last two are kept). The final
+/// partial file is left unsynced, as a timed log run ends before its close.
+int cbase_segmented_write(const char *dir, const void *buf, size_t batch_bytes, size_t batches,
+                          uint64_t segment_bytes, uint64_t writeback_bytes, uint64_t *latency_ns);
 /// Extends the file to `size` bytes of written zeros and syncs it (like the log's segments).
 int cbase_zero_fill(int fd, uint64_t size);
 /// posix_fadvise(POSIX_FADV_DONTNEED) over the whole file (drops clean cached pages).

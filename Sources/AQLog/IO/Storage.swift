@@ -51,19 +51,14 @@ public protocol StorageFile: AnyObject, Sendable {
     var requiresAlignedWrites: Bool { get }
     /// Closes the file; later calls fail with `EBADF`.
     func close()
-    /// Reserves `size` bytes of blocks (`fallocate`) without writing them; the range reads as
-    /// zeros. Cheaper than ``preallocateZeroed(size:)`` when commits are not synced one by one.
+    /// Reserves `size` bytes of blocks (`fallocate`) without writing them or syncing; the range
+    /// reads as zeros. Cheaper than ``preallocateZeroed(size:)`` when commits are not synced one
+    /// by one. The new size becomes durable with the file's next ``syncData()``.
+    /// (No default: a wrapper that forgot to forward it would silently zero-fill instead.)
     func reserve(size: Int) throws(IOFailure)
     /// Starts write-back of `[offset, offset + length)` without waiting (a hint; durability
     /// still comes only from ``syncData()``).
     func startWriteback(from offset: Int, length: Int)
-}
-
-extension StorageFile {
-    /// Default: reserve by zero-filling (storages without a cheaper way).
-    public func reserve(size: Int) throws(IOFailure) { try preallocateZeroed(size: size) }
-    /// Default: no hint.
-    public func startWriteback(from offset: Int, length: Int) {}
 }
 
 /// A held lock; released by ``release()`` or when the process exits.
