@@ -21,22 +21,27 @@ static uint64_t next_offset(uint64_t off, size_t n, uint64_t start, uint64_t wra
     return off;
 }
 
-int cbase_uring_write_sync(int fd, const void *buf, size_t batch_bytes, size_t batches,
-                           uint64_t offset, uint64_t wrap, uint64_t *latency_ns) {
+static int uring_loop(int fd, const void *buf, size_t batch_bytes, size_t batches,
+                      uint64_t offset, uint64_t wrap, int dsync, uint64_t *latency_ns) {
     struct io_uring ring;
     int rc = io_uring_queue_init(8, &ring, 0);
     if (rc < 0) return rc;
     uint64_t off = offset;
+    int expected = dsync ? 1 : 2;
     for (size_t i = 0; i < batches; i++) {
         uint64_t t0 = now_ns();
         struct io_uring_sqe *w = io_uring_get_sqe(&ring);
         io_uring_prep_write(w, fd, buf, (unsigned)batch_bytes, off);
-        io_uring_sqe_set_flags(w, IOSQE_IO_LINK);
-        struct io_uring_sqe *s = io_uring_get_sqe(&ring);
-        io_uring_prep_fsync(s, fd, IORING_FSYNC_DATASYNC);
-        rc = io_uring_submit_and_wait(&ring, 2);
+        if (dsync) {
+            w->rw_flags = RWF_DSYNC;
+        } else {
+            io_uring_sqe_set_flags(w, IOSQE_IO_LINK);
+            struct io_uring_sqe *s = io_uring_get_sqe(&ring);
+            io_uring_prep_fsync(s, fd, IORING_FSYNC_DATASYNC);
+        }
+        rc = io_uring_submit_and_wait(&ring, expected);
         if (rc < 0) break;
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < expected; k++) {
             struct io_uring_cqe *cqe;
             rc = io_uring_wait_cqe(&ring, &cqe);
             if (rc < 0) break;
@@ -52,6 +57,16 @@ int cbase_uring_write_sync(int fd, const void *buf, size_t batch_bytes, size_t b
     }
     io_uring_queue_exit(&ring);
     return rc < 0 ? rc : 0;
+}
+
+int cbase_uring_write_sync(int fd, const void *buf, size_t batch_bytes, size_t batches,
+                           uint64_t offset, uint64_t wrap, uint64_t *latency_ns) {
+    return uring_loop(fd, buf, batch_bytes, batches, offset, wrap, 0, latency_ns);
+}
+
+int cbase_uring_write_dsync(int fd, const void *buf, size_t batch_bytes, size_t batches,
+                            uint64_t offset, uint64_t wrap, uint64_t *latency_ns) {
+    return uring_loop(fd, buf, batch_bytes, batches, offset, wrap, 1, latency_ns);
 }
 
 int cbase_pwrite_loop(int fd, const void *buf, size_t batch_bytes, size_t batches,

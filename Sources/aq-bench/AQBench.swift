@@ -58,7 +58,7 @@ struct AQBench: AsyncParsableCommand {
             if spec.mode == .deferred { try? FileManager.default.removeItem(atPath: logDir) }
             var logRuns: [RunFigures] = []
             var baseRuns: [RunFigures] = []
-            var segmentedRuns: [RunFigures] = []
+            var secondRuns: [RunFigures] = []
             var batchBytes = 0
             for _ in 0..<spec.repetitions {
                 let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds)
@@ -68,10 +68,15 @@ struct AQBench: AsyncParsableCommand {
                 let recordsPerBatch = Double(f.records) / Double(batches)
                 baseRuns.append(try runBaseline(spec.baselineKind, file: baselineFile, batchBytes: batchBytes, batches: batches,
                                                 recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
-                if spec.mode == .deferred {
-                    segmentedRuns.append(try runSegmentedBaseline(
+                switch spec.secondBaselineKind {
+                case .segmentedBuffered?:
+                    secondRuns.append(try runSegmentedBaseline(
                         directory: root + "/baseline-segments", segmentSize: plan.segmentSize, batchBytes: batchBytes,
                         batches: batches, recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
+                case let kind?:
+                    secondRuns.append(try runBaseline(kind, file: baselineFile, batchBytes: batchBytes, batches: batches,
+                                                      recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
+                case nil: break
                 }
             }
             // A fresh directory after deferred runs and once a backend's log took a quarter
@@ -82,13 +87,14 @@ struct AQBench: AsyncParsableCommand {
                 written[logDir] = 0
             }
             let log = median(logRuns), base = median(baseRuns)
-            let segmented = segmentedRuns.isEmpty ? nil : median(segmentedRuns)
+            let second = secondRuns.isEmpty ? nil : median(secondRuns)
             report.append.append(AppendResult(
                 name: spec.name, recordSize: spec.recordSize, producers: spec.producers, durability: spec.mode.rawValue,
                 backend: spec.backend.rawValue, api: spec.api.rawValue, recordsPerCall: spec.batch,
                 log: log, logRuns: logRuns, baselineKind: spec.baselineKind.rawValue, baseline: base, baselineRuns: baseRuns,
                 baselineBatchBytes: batchBytes, ratioToBaseline: log.recordsPerSecond / base.recordsPerSecond,
-                segmentedBaseline: segmented, ratioToSegmentedBaseline: segmented.map { log.recordsPerSecond / $0.recordsPerSecond }))
+                secondBaselineKind: spec.secondBaselineKind?.rawValue, secondBaseline: second,
+                ratioToSecondBaseline: second.map { log.recordsPerSecond / $0.recordsPerSecond }))
         }
         try? FileManager.default.removeItem(atPath: root + "/log-uring")
         try? FileManager.default.removeItem(atPath: root + "/log-posix")

@@ -61,10 +61,18 @@ struct AppendSpec: Sendable {
         case .posix: return .pwriteSync
         }
     }
+
+    /// The second baseline (see ``AppendResult/secondBaseline``), when there is one.
+    var secondBaselineKind: BaselineKind? {
+        if mode == .deferred { return .segmentedBuffered }
+        return backend == .uringDirect ? .uringDirectDataSyncWrite : nil
+    }
 }
 
 enum BaselineKind: String, Codable, Sendable {
     case uringDirectWriteSync = "liburing linked O_DIRECT write+fdatasync (whole blocks)"
+    case uringDirectDataSyncWrite = "liburing O_DIRECT write with RWF_DSYNC (whole blocks)"
+    case segmentedBuffered = "buffered writes into fresh fallocate'd segment files, write-back every 8 MiB, fdatasync per full file"
     case uringWriteSync = "liburing linked write+fdatasync"
     case pwriteSync = "pwrite+fdatasync"
     case bufferedPwrite = "pwrite (buffered, no sync)"
@@ -113,10 +121,12 @@ struct AppendResult: Codable, Sendable {
     var baselineBatchBytes: Int
     /// log records/s over baseline records/s (the same records per batch).
     var ratioToBaseline: Double
-    /// Deferred runs only: the same batches under the deferred contract without a log
-    /// (buffered writes into fresh `fallocate`d segment files, one fdatasync per full file).
-    var segmentedBaseline: RunFigures? = nil
-    var ratioToSegmentedBaseline: Double? = nil
+    /// A second baseline for some scenarios: the same operation the log submits (`uring-direct`:
+    /// one `RWF_DSYNC` write per batch) or the same contract (`deferred`: buffered writes into
+    /// fresh `fallocate`d segment files, one fdatasync per full file).
+    var secondBaselineKind: String? = nil
+    var secondBaseline: RunFigures? = nil
+    var ratioToSecondBaseline: Double? = nil
 }
 
 private func seconds(_ d: Duration) -> Double {
@@ -254,7 +264,7 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
                  recordSize: Int) throws -> RunFigures {
     var batchBytes = max(1, min(batchBytes, file.size / 2))
     // O_DIRECT writes whole blocks, as the log's direct path does (its tail block is rewritten).
-    if kind == .uringDirectWriteSync { batchBytes = (batchBytes + 4095) / 4096 * 4096 }
+    if kind == .uringDirectWriteSync || kind == .uringDirectDataSyncWrite { batchBytes = (batchBytes + 4095) / 4096 * 4096 }
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batchBytes, alignment: 4096)
     defer { buffer.deallocate() }
     buffer.initializeMemory(as: UInt8.self, repeating: 0x5A)
@@ -266,6 +276,11 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
         case .uringDirectWriteSync:
             guard file.directFD >= 0 else { return -22 }
             return cbase_uring_write_sync(file.directFD, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
+        case .uringDirectDataSyncWrite:
+            guard file.directFD >= 0 else { return -22 }
+            return cbase_uring_write_dsync(file.directFD, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
+        case .segmentedBuffered:
+            preconditionFailure("runSegmentedBaseline runs this one")
         case .uringWriteSync:
             return cbase_uring_write_sync(file.fd, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
         case .pwriteSync:

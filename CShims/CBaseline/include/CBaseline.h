@@ -10,6 +10,9 @@
 /// io_uring: one linked write + fdatasync submission per batch, waited for together.
 int cbase_uring_write_sync(int fd, const void *buf, size_t batch_bytes, size_t batches,
                            uint64_t offset, uint64_t wrap, uint64_t *latency_ns);
+/// io_uring: one write flagged RWF_DSYNC per batch (what the log's O_DIRECT path submits).
+int cbase_uring_write_dsync(int fd, const void *buf, size_t batch_bytes, size_t batches,
+                            uint64_t offset, uint64_t wrap, uint64_t *latency_ns);
 /// pwrite (continuing short writes) then, when `sync`, fdatasync per batch.
 int cbase_pwrite_loop(int fd, const void *buf, size_t batch_bytes, size_t batches,
                       uint64_t offset, uint64_t wrap, int sync, uint64_t *latency_ns);

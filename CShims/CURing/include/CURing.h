@@ -20,6 +20,9 @@ curing_ring *curing_ring_create(unsigned entries, int *error);
 void curing_ring_destroy(curing_ring *ring);
 /// io_uring_prep_write on a fresh SQE; `link` sets IOSQE_IO_LINK. -EBUSY when the SQ is full.
 int curing_queue_write(curing_ring *ring, int fd, const void *buf, unsigned nbytes, uint64_t offset, uint64_t tag, int link);
+/// io_uring_prep_write with RWF_DSYNC (completes once the range is durable, like a write
+/// followed by fdatasync of that range). -EBUSY when the SQ is full.
+int curing_queue_write_dsync(curing_ring *ring, int fd, const void *buf, unsigned nbytes, uint64_t offset, uint64_t tag);
 /// io_uring_prep_fsync(IORING_FSYNC_DATASYNC) on a fresh SQE. -EBUSY when the SQ is full.
 int curing_queue_fdatasync(curing_ring *ring, int fd, uint64_t tag, int link);
 /// io_uring_submit_and_wait.
