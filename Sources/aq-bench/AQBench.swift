@@ -59,6 +59,7 @@ struct AQBench: AsyncParsableCommand {
             var logRuns: [RunFigures] = []
             var baseRuns: [RunFigures] = []
             var secondRuns: [RunFigures] = []
+            var threadedRuns: [RunFigures] = []
             var batchBytes = 0
             for _ in 0..<spec.repetitions {
                 let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds)
@@ -78,6 +79,10 @@ struct AQBench: AsyncParsableCommand {
                                                       recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
                 case nil: break
                 }
+                if spec.hasThreadedBaseline {
+                    threadedRuns.append(try runThreadedBaseline(file: baselineFile, recordSize: spec.recordSize,
+                                                                producers: spec.producers, duration: plan.appendSeconds))
+                }
             }
             // A fresh directory after deferred runs and once a backend's log took a quarter
             // segment: sync runs stay inside one segment (no roll), disk use stays bounded.
@@ -88,13 +93,15 @@ struct AQBench: AsyncParsableCommand {
             }
             let log = median(logRuns), base = median(baseRuns)
             let second = secondRuns.isEmpty ? nil : median(secondRuns)
+            let threaded = threadedRuns.isEmpty ? nil : median(threadedRuns)
             report.append.append(AppendResult(
                 name: spec.name, recordSize: spec.recordSize, producers: spec.producers, durability: spec.mode.rawValue,
                 backend: spec.backend.rawValue, api: spec.api.rawValue, recordsPerCall: spec.batch,
                 log: log, logRuns: logRuns, baselineKind: spec.baselineKind.rawValue, baseline: base, baselineRuns: baseRuns,
                 baselineBatchBytes: batchBytes, ratioToBaseline: log.recordsPerSecond / base.recordsPerSecond,
                 secondBaselineKind: spec.secondBaselineKind?.rawValue, secondBaseline: second,
-                ratioToSecondBaseline: second.map { log.recordsPerSecond / $0.recordsPerSecond }))
+                ratioToSecondBaseline: second.map { log.recordsPerSecond / $0.recordsPerSecond },
+                threadedBaseline: threaded, ratioToThreadedBaseline: threaded.map { log.recordsPerSecond / $0.recordsPerSecond }))
         }
         try? FileManager.default.removeItem(atPath: root + "/log-uring")
         try? FileManager.default.removeItem(atPath: root + "/log-posix")

@@ -62,6 +62,9 @@ struct AppendSpec: Sendable {
         }
     }
 
+    /// Whether the C group commit (``AppendResult/threadedBaseline``) runs beside this one.
+    var hasThreadedBaseline: Bool { mode == .sync && backend == .uringDirect && api == .single }
+
     /// The second baseline (see ``AppendResult/secondBaseline``), when there is one.
     var secondBaselineKind: BaselineKind? {
         if mode == .deferred { return .segmentedBuffered }
@@ -127,6 +130,11 @@ struct AppendResult: Codable, Sendable {
     var secondBaselineKind: String? = nil
     var secondBaseline: RunFigures? = nil
     var ratioToSecondBaseline: Double? = nil
+    /// `uring-direct` sync rows: the log's architecture in C with threads instead of tasks
+    /// (`cbase_group_commit`: one thread per producer, a committer thread, double buffer,
+    /// one RWF_DSYNC O_DIRECT write per batch), run for the same time right after the log.
+    var threadedBaseline: RunFigures? = nil
+    var ratioToThreadedBaseline: Double? = nil
 }
 
 private func seconds(_ d: Duration) -> Double {
@@ -328,6 +336,36 @@ func runSegmentedBaseline(directory: String, segmentSize: Int, batchBytes: Int, 
                       syncs: segments, syncsPerSecond: Double(segments) / elapsed, writes: batches,
                       recordsPerSync: segments > 0 ? Double(records) / Double(segments) : Double(records),
                       bytesWritten: batches * batchBytes, latencyMicros: Latency(h))
+}
+
+/// The log's architecture in C (`cbase_group_commit`) for `duration` seconds.
+func runThreadedBaseline(file: BaselineFile, recordSize: Int, producers: Int, duration: Double) throws -> RunFigures {
+    guard file.directFD >= 0 else { throw BenchError("threaded baseline: no O_DIRECT on this file system") }
+    let perProducer = 1 << 16
+    var records = [UInt64](repeating: 0, count: producers)
+    var latencies = [UInt64](repeating: 0, count: producers * perProducer)
+    var commits: UInt64 = 0
+    let clock = ContinuousClock()
+    let start = clock.now
+    let rc = records.withUnsafeMutableBufferPointer { r in
+        latencies.withUnsafeMutableBufferPointer { l in
+            cbase_group_commit(file.directFD, UInt64(file.size), recordSize, producers, duration, min(1 << 20, file.size / 4),
+                               r.baseAddress, &commits, l.baseAddress, perProducer)
+        }
+    }
+    let elapsed = seconds(clock.now - start)
+    guard rc == 0 else { throw BenchError("threaded baseline: errno \(-rc)") }
+    var h = newHistogram()
+    for (i, n) in records.enumerated() {
+        for k in 0..<min(Int(n), perProducer) { _ = h.record(max(latencies[i * perProducer + k], 100)) }
+    }
+    let total = Int(records.reduce(0, +))
+    let syncs = Int(commits)
+    return RunFigures(seconds: elapsed, records: total, recordsPerSecond: Double(total) / elapsed,
+                      megabytesPerSecond: Double(total * recordSize) / elapsed / 1e6,
+                      syncs: syncs, syncsPerSecond: Double(syncs) / elapsed, writes: syncs,
+                      recordsPerSync: syncs > 0 ? Double(total) / Double(syncs) : 0,
+                      bytesWritten: total * (recordSize + 16), latencyMicros: Latency(h))
 }
 
 func median(_ xs: [RunFigures]) -> RunFigures {

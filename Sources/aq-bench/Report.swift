@@ -58,6 +58,9 @@ struct BenchReport: Codable, Sendable {
             if let r = u.ratioToSecondBaseline {
                 add("sync 256 B x64 \(backend) / raw RWF_DSYNC write (same op)", r, ">=", 0.9)
             }
+            if let r = u.ratioToThreadedBaseline {
+                add("sync 256 B x64 \(backend) / C group commit, threads (same design)", r, ">=", 0.9)
+            }
             if let p = find("sync", 256, 64, "posix") {
                 add("sync 256 B x64: \(backend) / posix records/s", u.log.recordsPerSecond / p.log.recordsPerSecond, ">=", 1.0)
             }
@@ -138,6 +141,20 @@ struct BenchReport: Codable, Sendable {
             }
         }
         out += "\n"
+
+        let threaded = append.filter { $0.threadedBaseline != nil }
+        if !threaded.isEmpty {
+            out += "The log's architecture in C: one thread per producer, a committer thread, double buffer, one RWF_DSYNC O_DIRECT write per batch\n"
+            out += pad("scenario", 40) + lpad("rec/s", 11) + lpad("rec/sync", 9) + lpad("p50 us", 9) + lpad("C rec/s", 11) + lpad("C rec/sync", 11)
+            out += lpad("C p50 us", 9) + lpad("ratio", 7) + "\n"
+            for a in threaded {
+                let c = a.threadedBaseline!
+                out += pad(a.name, 40) + lpad(si(a.log.recordsPerSecond), 11) + lpad(f1(a.log.recordsPerSync), 9) + lpad(f1(a.log.latencyMicros.p50), 9)
+                out += lpad(si(c.recordsPerSecond), 11) + lpad(f1(c.recordsPerSync), 11) + lpad(f1(c.latencyMicros.p50), 9)
+                out += lpad(f2(a.ratioToThreadedBaseline!), 7) + "\n"
+            }
+            out += "\n"
+        }
 
         if !recovery.isEmpty {
             out += "Recovery (LogWriter open: warm = median of 3; cold = posix_fadvise(POSIX_FADV_DONTNEED) on every segment first)\n"

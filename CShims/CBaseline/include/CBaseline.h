@@ -22,6 +22,16 @@ int cbase_pwrite_loop(int fd, const void *buf, size_t batch_bytes, size_t batche
 /// partial file is left unsynced, as a timed log run ends before its close.
 int cbase_segmented_write(const char *dir, const void *buf, size_t batch_bytes, size_t batches,
                           uint64_t segment_bytes, uint64_t writeback_bytes, uint64_t *latency_ns);
+/// The log's architecture in C, with threads instead of tasks: `producers` threads each
+/// append one `record_bytes` record at a time into a shared double buffer (at most
+/// `batch_capacity` bytes) and wait until it is durable; one committer thread writes each
+/// batch as whole O_DIRECT blocks (rewriting the partial tail block next time, as the log
+/// does) with one RWF_DSYNC io_uring write while the next batch fills. Runs `seconds`.
+/// `records[i]`: records producer i appended; `latency_ns[i * latency_per_producer + k]`:
+/// append->durable of its k-th record (the first `latency_per_producer` only).
+int cbase_group_commit(int direct_fd, uint64_t file_size, size_t record_bytes, size_t producers, double seconds,
+                       size_t batch_capacity, uint64_t *records, uint64_t *commits,
+                       uint64_t *latency_ns, size_t latency_per_producer);
 /// Extends the file to `size` bytes of written zeros and syncs it (like the log's segments).
 int cbase_zero_fill(int fd, uint64_t size);
 /// posix_fadvise(POSIX_FADV_DONTNEED) over the whole file (drops clean cached pages).
