@@ -69,15 +69,10 @@ struct AQBench: AsyncParsableCommand {
                 let recordsPerBatch = Double(f.records) / Double(batches)
                 baseRuns.append(try runBaseline(spec.baselineKind, file: baselineFile, batchBytes: batchBytes, batches: batches,
                                                 recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
-                switch spec.secondBaselineKind {
-                case .segmentedBuffered?:
-                    secondRuns.append(try runSegmentedBaseline(
-                        directory: root + "/baseline-segments", segmentSize: plan.segmentSize, batchBytes: batchBytes,
-                        batches: batches, recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
-                case let kind?:
+                if let kind = spec.secondBaselineKind {
                     secondRuns.append(try runBaseline(kind, file: baselineFile, batchBytes: batchBytes, batches: batches,
-                                                      recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize))
-                case nil: break
+                                                      recordsPerBatch: recordsPerBatch, recordSize: spec.recordSize,
+                                                      segmentSize: plan.segmentSize))
                 }
                 if spec.hasThreadedBaseline {
                     threadedRuns.append(try runThreadedBaseline(file: baselineFile, recordSize: spec.recordSize,

@@ -268,9 +268,15 @@ struct BenchError: Error, CustomStringConvertible {
 }
 
 /// The raw loop: `batches` batches of `batchBytes` (each holding `recordsPerBatch` records).
+/// `.segmentedBuffered` writes fresh `segmentSize` files in a directory beside `file` instead.
 func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batches: Int, recordsPerBatch: Double,
-                 recordSize: Int) throws -> RunFigures {
-    var batchBytes = max(1, min(batchBytes, file.size / 2))
+                 recordSize: Int, segmentSize: Int = 64 << 20) throws -> RunFigures {
+    let segmentDirectory = file.path + ".segments"
+    if kind == .segmentedBuffered {
+        try FileManager.default.createDirectory(atPath: segmentDirectory, withIntermediateDirectories: true)
+    }
+    defer { if kind == .segmentedBuffered { try? FileManager.default.removeItem(atPath: segmentDirectory) } }
+    var batchBytes = max(1, min(batchBytes, kind == .segmentedBuffered ? segmentSize : file.size / 2))
     // O_DIRECT writes whole blocks, as the log's direct path does (its tail block is rewritten).
     if kind == .uringDirectWriteSync || kind == .uringDirectDataSyncWrite { batchBytes = (batchBytes + 4095) / 4096 * 4096 }
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batchBytes, alignment: 4096)
@@ -288,7 +294,8 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
             guard file.directFD >= 0 else { return -22 }
             return cbase_uring_write_dsync(file.directFD, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
         case .segmentedBuffered:
-            preconditionFailure("runSegmentedBaseline runs this one")
+            return cbase_segmented_write(segmentDirectory, buffer.baseAddress, batchBytes, batches, UInt64(segmentSize),
+                                         UInt64(8 << 20), lat.baseAddress)  // 8 MiB: the log's write-behind chunk
         case .uringWriteSync:
             return cbase_uring_write_sync(file.fd, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
         case .pwriteSync:
@@ -302,39 +309,15 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
     var h = newHistogram()
     for l in latencies.prefix(batches) { _ = h.record(max(l, 100)) }
     let records = Int((Double(batches) * recordsPerBatch).rounded())
-    let syncs = kind == .bufferedPwrite ? 0 : batches
+    let syncs = switch kind {
+    case .bufferedPwrite: 0
+    case .segmentedBuffered: batches * batchBytes / segmentSize
+    default: batches
+    }
     return RunFigures(seconds: elapsed, records: records, recordsPerSecond: Double(records) / elapsed,
                       megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
                       syncs: syncs, syncsPerSecond: Double(syncs) / elapsed, writes: batches,
-                      recordsPerSync: recordsPerBatch, bytesWritten: batches * batchBytes, latencyMicros: Latency(h))
-}
-
-/// The deferred contract without a log (`cbase_segmented_write`), in `directory`.
-func runSegmentedBaseline(directory: String, segmentSize: Int, batchBytes: Int, batches: Int, recordsPerBatch: Double,
-                          recordSize: Int) throws -> RunFigures {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let batchBytes = max(1, min(batchBytes, segmentSize))
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batchBytes, alignment: 4096)
-    defer { buffer.deallocate() }
-    buffer.initializeMemory(as: UInt8.self, repeating: 0x5A)
-    var latencies = [UInt64](repeating: 0, count: max(batches, 1))
-    let clock = ContinuousClock()
-    let start = clock.now
-    let rc = latencies.withUnsafeMutableBufferPointer { lat in
-        cbase_segmented_write(directory, buffer.baseAddress, batchBytes, batches, UInt64(segmentSize),
-                              UInt64(8 << 20), lat.baseAddress)  // the log's write-behind chunk
-    }
-    let elapsed = seconds(clock.now - start)
-    guard rc == 0 else { throw BenchError("segmented baseline: errno \(-rc)") }
-    var h = newHistogram()
-    for l in latencies.prefix(batches) { _ = h.record(max(l, 100)) }
-    let records = Int((Double(batches) * recordsPerBatch).rounded())
-    let segments = batches * batchBytes / segmentSize
-    return RunFigures(seconds: elapsed, records: records, recordsPerSecond: Double(records) / elapsed,
-                      megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
-                      syncs: segments, syncsPerSecond: Double(segments) / elapsed, writes: batches,
-                      recordsPerSync: segments > 0 ? Double(records) / Double(segments) : Double(records),
+                      recordsPerSync: syncs > 0 ? Double(records) / Double(syncs) : Double(records),
                       bytesWritten: batches * batchBytes, latencyMicros: Latency(h))
 }
 

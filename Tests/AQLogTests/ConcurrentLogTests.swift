@@ -3,14 +3,28 @@ import Foundation
 import Synchronization
 @testable import AQLog
 
-/// The backends every concurrency test runs under.
-let backends: [PosixStorage.WritePath] = [.posix, .uring, .uringDirect]
+/// A storage configuration every concurrency test runs under.
+struct Backend: Sendable, CustomTestStringConvertible {
+    var writePath: PosixStorage.WritePath
+    var directCommitSync: URingFile.DirectCommitSync = .dataSyncedWrite
+    var testDescription: String {
+        writePath == .uringDirect && directCommitSync == .linkedFdatasync ? "uringDirect (linked fdatasync)" : "\(writePath)"
+    }
+    func storage() -> PosixStorage { PosixStorage(writePath: writePath, directCommitSync: directCommitSync) }
+}
+
+/// The backends every concurrency test runs under: both io_uring direct forms (the
+/// `RWF_DSYNC` write and its linked-`fdatasync` fallback), buffered io_uring and posix.
+let backends: [Backend] = [
+    Backend(writePath: .posix), Backend(writePath: .uring), Backend(writePath: .uringDirect),
+    Backend(writePath: .uringDirect, directCommitSync: .linkedFdatasync),
+]
 
 @Suite struct ConcurrentLogTests {
     @Test(arguments: backends)
-    func manyProducersEachSequenceOnceDenseAndContentExact(_ path: PosixStorage.WritePath) async throws {
+    func manyProducersEachSequenceOnceDenseAndContentExact(_ backend: Backend) async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let log = try Log(directory: dir, options: smallSegments, storage: PosixStorage(writePath: path))
+        let log = try Log(directory: dir, options: smallSegments, storage: backend.storage())
         let producers = 64, perProducer = 150
         let results = try await withThrowingTaskGroup(of: [(UInt64, [UInt8])].self) { group in
             for p in 0..<producers {
@@ -35,9 +49,9 @@ let backends: [PosixStorage.WritePath] = [.posix, .uring, .uringDirect]
     }
 
     @Test(arguments: backends)
-    func noProducerIsResumedBeforeTheSyncCoveringItsRecord(_ path: PosixStorage.WritePath) async throws {
+    func noProducerIsResumedBeforeTheSyncCoveringItsRecord(_ backend: Backend) async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let storage = RecordingStorage()
+        let storage = RecordingStorage(inner: backend.storage())
         let log = try Log(directory: dir, options: smallSegments, storage: storage)
         let early = Collector<UInt64>()
         try await withThrowingTaskGroup(of: Void.self) { group in

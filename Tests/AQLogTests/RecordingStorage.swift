@@ -6,7 +6,8 @@ import SystemPackage
 /// Wraps the real storage to observe and fail I/O: records the highest sequence each completed
 /// sync made durable, and fails `fdatasync` or preallocation on demand.
 final class RecordingStorage: Storage, @unchecked Sendable {
-    let inner = PosixStorage()
+    let inner: PosixStorage
+    init(inner: PosixStorage = PosixStorage()) { self.inner = inner }
     struct State {
         var syncedThrough: UInt64 = 0
         var syncs = 0

@@ -11,14 +11,22 @@ public final class PosixStorage: Storage {
         case posix
         /// An io_uring ring per file: one linked write + `fdatasync` submission per commit.
         case uring
-        /// As `uring`, with commits written `O_DIRECT` in whole aligned blocks.
+        /// As `uring`, with commits written `O_DIRECT` in whole aligned blocks, each synced
+        /// commit one `RWF_DSYNC` write.
         case uringDirect
     }
 
     /// The write path files opened by this storage use.
     public let writePath: WritePath
+    /// How `uringDirect` makes a synced commit durable (tests force the fallback form).
+    let directCommitSync: URingFile.DirectCommitSync
 
-    public init(writePath: WritePath = .posix) { self.writePath = writePath }
+    public convenience init(writePath: WritePath = .posix) { self.init(writePath: writePath, directCommitSync: .dataSyncedWrite) }
+
+    init(writePath: WritePath, directCommitSync: URingFile.DirectCommitSync) {
+        self.writePath = writePath
+        self.directCommitSync = directCommitSync
+    }
 
     public func createDirectory(_ path: String) throws(IOFailure) { try Syscalls.mkdir(path) }
     public func listDirectory(_ path: String) throws(IOFailure) -> [String] { try Syscalls.listDirectory(path) }
@@ -32,7 +40,9 @@ public final class PosixStorage: Storage {
         switch writePath {
         case .posix: return PosixFile(fd: fd, path: path)
         case .uring, .uringDirect:
-            do throws(IOFailure) { return try URingFile(fd: fd, path: path, direct: writePath == .uringDirect) } catch {
+            do throws(IOFailure) {
+                return try URingFile(fd: fd, path: path, direct: writePath == .uringDirect, directCommitSync: directCommitSync)
+            } catch {
                 Syscalls.close(fd)
                 throw error
             }

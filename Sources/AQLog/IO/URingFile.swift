@@ -32,14 +32,21 @@ final class URingFile: StorageFile, @unchecked Sendable {
     private var ringStorage: URing?
     /// The O_DIRECT descriptor commits use, when direct and supported.
     private var directFD: Int32?
-    /// False once the kernel refused `RWF_DSYNC` (then synced commits use the linked form).
-    private var dataSyncedWrites = true
+    /// How a synced direct commit is made durable.
+    enum DirectCommitSync: Sendable {
+        /// One write flagged `RWF_DSYNC` (default).
+        case dataSyncedWrite
+        /// A write linked to an `fdatasync`: the fallback when the kernel refuses `RWF_DSYNC`.
+        case linkedFdatasync
+    }
+    private var directCommitSync: DirectCommitSync
     var requiresAlignedWrites: Bool { direct }
 
-    init(fd: Int32, path: String, direct: Bool = false) throws(IOFailure) {
+    init(fd: Int32, path: String, direct: Bool = false, directCommitSync: DirectCommitSync = .dataSyncedWrite) throws(IOFailure) {
         self.fd = fd
         self.path = path
         self.direct = direct
+        self.directCommitSync = directCommitSync
     }
 
     private func ring() throws(IOFailure) -> URing {
@@ -90,10 +97,10 @@ final class URingFile: StorageFile, @unchecked Sendable {
         }
         while true {
             let written: Int
-            if directFD != nil && sync && dataSyncedWrites {
+            if directFD != nil && sync && directCommitSync == .dataSyncedWrite {
                 do throws(IOFailure) { written = try ring.writeDataSynced(fd: target, rest, at: position, path: path) } catch {
                     guard error.errno == .notSupported else { throw error }  // EOPNOTSUPP (same value on Linux)
-                    dataSyncedWrites = false
+                    directCommitSync = .linkedFdatasync
                     continue
                 }
             } else {
