@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Producers checksum their payload, then (under a short lock) copy it into the batch being
 /// filled and receive its sequence; a dedicated committer thread writes each batch with its
-/// commit frame and one `fdatasync` (one linked io_uring submission on the uring backend)
+/// commit frame and one `fdatasync` (one io_uring submission on the uring backend)
 /// while producers fill the next batch (double buffering). Each producer is resumed only
 /// after the sync covering its record completed (``Durability/sync`` and `.group`), or after
 /// the write reached the page cache (`.deferred`).
