@@ -15,6 +15,8 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var failPreallocation: Errno? = nil
     }
     let state = Mutex(State())
+    /// Runs just before a lock taken through this storage is released (the lock still held).
+    let beforeLockRelease = Mutex<(@Sendable () -> Void)?>(nil)
 
     var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
     var syncs: Int { state.withLock { $0.syncs } }
@@ -25,7 +27,9 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     func rename(_ from: String, to: String) throws(IOFailure) { try inner.rename(from, to: to) }
     func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }
     func syncDirectory(_ path: String) throws(IOFailure) { try inner.syncDirectory(path) }
-    func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try inner.lockExclusive(path) }
+    func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock {
+        RecordingLock(inner: try inner.lockExclusive(path), beforeRelease: beforeLockRelease.withLock { $0 })
+    }
     func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         RecordingFile(inner: try inner.openFile(path, create: create), owner: self)
     }
@@ -81,4 +85,14 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     func mapReadOnly() throws(IOFailure) -> MappedRegion { try inner.mapReadOnly() }
     func truncate(to size: Int) throws(IOFailure) { try inner.truncate(to: size) }
     func close() { inner.close() }
+}
+
+final class RecordingLock: StorageLock, @unchecked Sendable {
+    let inner: any StorageLock
+    let beforeRelease: (@Sendable () -> Void)?
+    init(inner: any StorageLock, beforeRelease: (@Sendable () -> Void)?) { self.inner = inner; self.beforeRelease = beforeRelease }
+    func release() {
+        beforeRelease?()
+        inner.release()
+    }
 }

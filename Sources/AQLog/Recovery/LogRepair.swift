@@ -3,12 +3,13 @@ import Logging
 /// Removes a torn tail (never-acknowledged bytes after the last commit point), keeping a
 /// copy of the damaged bytes first; refuses corruption.
 ///
-/// Steps: take the writer's `LOCK` (a running writer makes this fail with
-/// ``LogError/logLocked(path:)``); run a read-only recovery (corruption is thrown, nothing
-/// changed); copy the torn region to `DIR/<segment>.torn-<offset>.bak` (synced, directory
-/// synced); release the lock and open a ``LogWriter`` with
-/// ``RecoveryPolicy/truncateTornTail``, which zeroes the region, then close it. A healthy
-/// log is left untouched. The backup name never matches a segment name, so recovery ignores it.
+/// Steps, all under the writer's `LOCK` (a running writer makes this fail with
+/// ``LogError/logLocked(path:)``, and no writer can start until it is done): run a read-only
+/// recovery (corruption is thrown, nothing changed); copy the torn region to
+/// `DIR/<segment>.torn-<offset>.bak` (synced, directory synced); run the writer's own
+/// recovery with ``RecoveryPolicy/truncateTornTail``, which zeroes that region and syncs.
+/// A healthy log is left untouched. The backup name never matches a segment name, so
+/// recovery ignores it.
 ///
 /// ```swift
 /// let report = try LogRepair.repair(directory: "/var/lib/app/wal")
@@ -36,11 +37,11 @@ public enum LogRepair {
             guard let torn = outcome.report.tornTail, let open = outcome.open else { return report }
             report.tornTail = torn
             report.backupPath = try backup(torn, from: open.file, directory: directory, storage: storage)
+            // Still locked: nothing wrote since the first pass, so this finds the same tail.
+            let repaired = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: true)
+            repaired.open?.file.close()
+            report.bytesRepaired = repaired.report.bytesRepaired
         }
-        let writer = try LogWriter(directory: directory, options: LogOptions(createIfMissing: false), storage: storage,
-                                   backgroundPreparation: false)
-        report.bytesRepaired = writer.recoveryReport.bytesRepaired
-        try writer.close()
         let metrics = RepairMetrics(directory: directory)
         metrics.repairs.increment()
         metrics.repairedBytes.increment(by: report.bytesRepaired)
