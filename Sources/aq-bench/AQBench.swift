@@ -119,6 +119,7 @@ struct AQBench: AsyncParsableCommand {
                 report.recovery.append(try bench.measureOpen(tail: plan.tails[0].0, cold: false))
                 report.recovery.append(try bench.measureOpen(tail: plan.tails[0].0, cold: true))
             }
+            report.follow = try bench.follow()
             progress.step("verify")
             _ = try bench.verify(cold: false)  // warms the cache
             report.verify.append(try bench.verify(cold: false))

@@ -23,6 +23,17 @@ struct RecoveryResult: Codable, Sendable {
     var tailScanGigabytesPerSecond: Double
 }
 
+/// A reader following the writer (what ``LogTail`` does): its open, then one refresh per commit.
+struct FollowResult: Codable, Sendable {
+    /// `LogReader` open: lists segments, scans the whole open segment.
+    var openMillis: Double
+    var openBytesScanned: Int
+    /// Median `refresh()` after each of `commits` one-record commits.
+    var refreshMillis: Double
+    var refreshBytesScanned: Int
+    var commits: Int
+}
+
 struct VerifyResult: Codable, Sendable {
     var cache: String
     var bytesVerified: Int
@@ -127,6 +138,27 @@ final class RecoveryBench {
                               sealedBytesRead: r.sealedBytesRead, bytesScanned: r.bytesScanned, bytesRepaired: r.bytesRepaired,
                               records: r.records, reportMillis: reportMs,
                               tailScanGigabytesPerSecond: r.bytesScanned > 0 && reportMs > 0 ? Double(r.bytesScanned) / (reportMs / 1000) / 1e9 : 0)
+    }
+
+    /// Opens a reader, then times `refresh()` after each of `commits` single-record commits.
+    func follow(commits: Int = 200) throws -> FollowResult {
+        let clock = ContinuousClock()
+        let w = try openWriter()
+        let start = clock.now
+        let reader = try LogReader.open(directory: directory)
+        let open = millis(clock.now - start)
+        let openScanned = reader.report.bytesScanned
+        var refreshes: [(Double, Int)] = []
+        for _ in 0..<commits {
+            try w.append(record)
+            tailPayload += record.count
+            let t0 = clock.now
+            try reader.refresh()
+            refreshes.append((millis(clock.now - t0), reader.report.bytesScanned))
+        }
+        let median = refreshes.sorted { $0.0 < $1.0 }[refreshes.count / 2]
+        return FollowResult(openMillis: open, openBytesScanned: openScanned, refreshMillis: median.0,
+                            refreshBytesScanned: median.1, commits: commits)
     }
 
     func verify(cold: Bool) throws -> VerifyResult {

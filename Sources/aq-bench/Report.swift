@@ -25,6 +25,7 @@ struct BenchReport: Codable, Sendable {
     var append: [AppendResult] = []
     var recovery: [RecoveryResult] = []
     var verify: [VerifyResult] = []
+    var follow: FollowResult?
     /// Verify (warm) GB/s over the dispatching CRC engine's in-memory GB/s at the largest size.
     var verifyOverCRC = 0.0
     /// Open-tail scan (warm, fullest tail) GB/s over the same CRC figure.
@@ -165,6 +166,10 @@ struct BenchReport: Codable, Sendable {
                 out += lpad(f2(r.reportMillis), 10) + lpad("\(r.segments)", 6) + lpad("\(r.sealedSegments)", 7)
                 out += lpad("\(r.sealedBytesRead)", 11) + lpad("\(r.bytesScanned)", 11) + lpad("\(r.bytesRepaired)", 9)
                 out += lpad(r.bytesScanned > 0 ? f2(r.tailScanGigabytesPerSecond) : "-", 10) + "\n"
+            }
+            if let f = follow {
+                out += "reader following the writer: open \(f2(f.openMillis)) ms (\(f.openBytesScanned) bytes scanned); "
+                out += "refresh after one commit \(f3(f.refreshMillis)) ms median (\(f.refreshBytesScanned) bytes scanned, \(f.commits) commits)\n"
             }
             for v in verify {
                 out += "verify (\(v.cache)): \(formatSize(v.bytesVerified)) in \(f3(v.seconds)) s = \(f2(v.gigabytesPerSecond)) GB/s\n"

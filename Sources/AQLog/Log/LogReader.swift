@@ -15,6 +15,8 @@ public final class LogReader {
     public let directory: String
     private var descriptors: [SegmentDescriptor] = []
     private var openScan: [UInt32]?
+    /// Where the last pass left the open segment; the next refresh continues from there.
+    private var openScanPoint: LogRecovery.ScanPoint?
     private var views: [Int: SegmentView] = [:]
     /// Check each record's checksum as it is read (default true).
     public var verifyChecksums = true
@@ -37,15 +39,22 @@ public final class LogReader {
     /// Re-reads the directory: picks up records committed, segments rolled and segments
     /// compacted since the last refresh. Mappings of unchanged sealed segments are kept.
     ///
+    /// Cost: two small reads per segment, plus, while the open segment is the one already
+    /// read, only the batches committed since (the whole open segment is scanned at open
+    /// and after each roll). What follows the last commit is classified at open only: a
+    /// refresh reads up to the last intact commit and leaves the rest to the next one.
+    ///
     /// A segment that disappears between listing and opening (removed by a concurrent
     /// compaction) makes the refresh list the directory again; mappings already held stay valid.
     public func refresh() throws(LogError) {
-        let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
+        let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter(following: openScanPoint)
         var all = outcome.sealed
         openScan = nil
+        openScanPoint = nil
         if let open = outcome.open {
             all.append(open.descriptor)
             openScan = open.offsets
+            openScanPoint = open.scanPoint
             open.file.close()
         }
         var kept: [Int: SegmentView] = [:]

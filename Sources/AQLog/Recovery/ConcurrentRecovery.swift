@@ -12,11 +12,11 @@ extension LogRecovery {
     /// compaction between listing and opening (`ENOENT`). Both are transient: the pass is
     /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
     /// that is still there after the last attempt is reported as usual.
-    func recoverBesideWriter(attempts: Int = 6) throws(LogError) -> Outcome {
+    func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
         var attempt = 1
         while true {
-            do { return try recover(policy: .truncateTornTail, repair: false) } catch {
+            do { return try recover(policy: .truncateTornTail, repair: false, following: following) } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
                 usleep(delay)
                 delay = Swift.min(delay * 2, 20_000)

@@ -16,6 +16,18 @@ struct LogRecovery {
         var offsets: [UInt32]
         var segmentDigest: UInt32
         var durableThrough: UInt64
+
+        var scanPoint: ScanPoint {
+            ScanPoint(descriptor: descriptor, offsets: offsets, segmentDigest: segmentDigest, durableThrough: durableThrough)
+        }
+    }
+
+    /// How far an earlier pass read the open segment (a reader's position to follow from).
+    struct ScanPoint {
+        var descriptor: SegmentDescriptor
+        var offsets: [UInt32]
+        var segmentDigest: UInt32
+        var durableThrough: UInt64
     }
 
     struct Outcome {
@@ -32,7 +44,12 @@ struct LogRecovery {
     }
 
     /// Recovers the log. With `repair` false nothing is written (readers, `verify`).
-    func recover(policy: RecoveryPolicy, repair: Bool) throws(LogError) -> Outcome {
+    ///
+    /// `following` (readers only) is where an earlier pass left the open segment: when the
+    /// open segment is still that file, only the batches committed since are parsed, and
+    /// what follows them is not classified (see ``SegmentScanner/follow(_:)``).
+    func recover(policy: RecoveryPolicy, repair: Bool, following: ScanPoint? = nil) throws(LogError) -> Outcome {
+        precondition(following == nil || !repair)
         let clock = ContinuousClock()
         let started = clock.now
         var report = RecoveryReport()
@@ -50,7 +67,13 @@ struct LogRecovery {
             let (descriptor, needsScan) = try readEnds(file: file, path: path, nameBase: base, isLast: isLast, report: &report)
             if let prev = previous { try checkContinuity(prev, descriptor, first: sealed.first ?? prev) }
             if needsScan {
-                let scanned = try scanOpen(file: file, descriptor: descriptor, policy: policy, repair: repair, report: &report)
+                let point = following.flatMap { $0.descriptor.path == path && $0.descriptor.headerChecksum == descriptor.headerChecksum
+                    && $0.descriptor.baseSequence == descriptor.baseSequence ? $0 : nil }
+                let scanned = if let point {
+                    try followOpen(file: file, from: point, report: &report)
+                } else {
+                    try scanOpen(file: file, descriptor: descriptor, policy: policy, repair: repair, report: &report)
+                }
                 open = scanned
                 keepOpen = true
                 previous = scanned.descriptor
@@ -159,6 +182,25 @@ struct LogRecovery {
         d.dataEnd = result.committedEnd
         return OpenSegment(descriptor: d, file: file, offsets: result.offsets, segmentDigest: result.segmentDigest,
                            durableThrough: max(result.durableThrough, descriptor.baseSequence &- 1))
+    }
+
+    /// Reads the batches committed in the open segment since `point`.
+    private func followOpen(file: any StorageFile, from point: ScanPoint, report: inout RecoveryReport) throws(LogError) -> OpenSegment {
+        let region: MappedRegion
+        do { region = try file.mapReadOnly() } catch { throw .io(error) }
+        let header = point.descriptor.header
+        var previous = SegmentScanner.Result(header: header)
+        previous.offsets = point.offsets
+        previous.committedEnd = point.descriptor.dataEnd
+        previous.segmentDigest = point.segmentDigest
+        previous.durableThrough = point.durableThrough
+        let result = SegmentScanner(bytes: region.bytes, file: point.descriptor.path, header: header).follow(previous)
+        report.bytesScanned += result.bytesScanned
+        var d = point.descriptor
+        d.lastSequence = result.lastSequence
+        d.dataEnd = result.committedEnd
+        return OpenSegment(descriptor: d, file: file, offsets: result.offsets, segmentDigest: result.segmentDigest,
+                           durableThrough: max(result.durableThrough, header.baseSequence &- 1))
     }
 
     /// Overwrites `range` with zeros (whole blocks, so it also suits aligned writers) and syncs.

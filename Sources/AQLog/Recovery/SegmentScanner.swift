@@ -70,10 +70,32 @@ struct SegmentScanner {
         return .checksumMismatch
     }
 
+    /// Scans the whole segment and classifies what follows the last commit point.
     func scan() -> Result {
-        var result = Result(header: header)
-        var pos = SegmentLayout.dataStart
-        var next = header.baseSequence
+        var (result, stop, reason, uncommitted) = scanCommitted(resuming: Result(header: header))
+        result.bytesScanned = stop - SegmentLayout.dataStart
+        classifyTail(&result, stoppedAt: stop, reason: reason, uncommitted: uncommitted)
+        return result
+    }
+
+    /// Extends `previous` (an earlier scan of this segment, which only ever grows by whole
+    /// committed batches) with the intact committed batches after its commit point, and stops
+    /// at the first frame that does not extend one. It does not classify what follows: for a
+    /// reader beside a live writer, whose next batch may be half-copied, that is simply where
+    /// the readable records end. `bytesScanned` counts only the frames parsed here.
+    func follow(_ previous: Result) -> Result {
+        var (result, stop, _, _) = scanCommitted(resuming: previous)
+        result.bytesScanned = stop - previous.committedEnd
+        result.verdict = .clean
+        return result
+    }
+
+    /// The frame loop: intact committed batches from `start`'s commit point onward; returns
+    /// where it stopped, why (nil: clean end), and the records seen after the last commit.
+    private func scanCommitted(resuming start: Result) -> (Result, stop: Int, reason: CorruptionReason?, uncommitted: Int) {
+        var result = start
+        var pos = start.committedEnd
+        var next = header.baseSequence &+ UInt64(start.offsets.count)
         var pending: [UInt32] = []
         var pendingCRCs: [UInt32] = []
         var batchDigest: UInt32 = 0
@@ -118,9 +140,7 @@ struct SegmentScanner {
                 pos += h.frameSize
             }
         }
-        result.bytesScanned = pos - SegmentLayout.dataStart
-        classifyTail(&result, stoppedAt: pos, reason: stopReason, uncommitted: pending.count)
-        return result
+        return (result, pos, stopReason, pending.count)
     }
 
     /// Looks past the last commit point for bytes, committed data, or our own footer.
