@@ -15,7 +15,8 @@ extension JSONValue {
     static func tornTail(_ t: TornTail?) -> JSONValue {
         guard let t else { return .null }
         return .object([("file", .string(t.file)), ("offset", .int(t.offset)), ("length", .int(t.length)),
-                        ("reason", .string(t.reason.code)), ("uncommitted_records", .int(t.uncommittedRecords))])
+                        ("reason", .string(t.reason.code)), ("uncommitted_records", .int(t.uncommittedRecords)),
+                        ("unsynced_committed_records", .int(t.unsyncedCommittedRecords))])
     }
 
     static func corruption(_ d: CorruptionDiagnosis?) -> JSONValue {

@@ -6,21 +6,30 @@ struct Repair: ParsableCommand {
         abstract: "Remove a torn tail (backing up its bytes first); refuse corruption.",
         discussion: """
             Only never-acknowledged bytes after the last commit point are removed. They are \
-            first copied to DIR/<segment>.torn-<offset>.bak (synced), then zeroed by opening the \
-            log for writing and closing it. Needs the writer's lock: exit 75 while a writer runs. \
-            Corruption is refused with exit 2 and nothing changed. Exit 0 also when there was \
-            nothing to do.
+            first copied to DIR/<segment>.torn-<offset>.bak (synced), then zeroed, all under the \
+            writer's lock: exit 75 while a writer runs. Corruption is refused with exit 2 and \
+            nothing changed. Exit 0 also when there was nothing to do.
+
+            --discard-unsynced also removes committed records that follow damage when no commit \
+            frame vouches the damaged records were ever synced: what a power loss can leave of a \
+            log written with deferred durability (its batches reach the disk in any order until \
+            the next sync). Without it such a log is refused as corruption; `aq-wal verify` says \
+            when this option applies. Damage below a durable point is still refused.
 
             Examples:
               aq-wal repair /var/lib/app/wal
               aq-wal repair /var/lib/app/wal --json | jq .backup
+              aq-wal repair /var/lib/app/wal --discard-unsynced   # a deferred log after a power loss
             """)
 
     @Argument(help: "The log directory.") var directory: String
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Also remove committed but never synced records after damage (deferred logs after a power loss).")
+    var discardUnsynced = false
 
     func run() throws {
-        let report = try Exit.guarding { try LogRepair.repair(directory: directory) }
+        let policy: RecoveryPolicy = discardUnsynced ? .discardUnsynced : .truncateTornTail
+        let report = try Exit.guarding { try LogRepair.repair(directory: directory, policy: policy) }
         if json {
             emit(JSONValue.object([
                 ("directory", .string(directory)), ("status", .string(report.repaired ? "repaired" : "nothing_to_do")),

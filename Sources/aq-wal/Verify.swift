@@ -11,7 +11,9 @@ struct Verify: ParsableCommand {
 
             Exit 0: healthy. Exit 1: torn tail (an interrupted write; run aq-wal repair). \
             Exit 2: corruption (acknowledged data damaged, or a damaged CHECKPOINT); see \
-            docs/OPERATIONS.md. The first problem is printed on stderr as one line.
+            docs/OPERATIONS.md. The first problem is printed on stderr as one line; when only \
+            never-synced records follow the damage (a deferred log after a power loss) it says \
+            so, and `aq-wal repair --discard-unsynced` applies.
 
             Examples:
               aq-wal verify /var/lib/app/wal && echo healthy
@@ -39,12 +41,16 @@ struct Verify: ParsableCommand {
                 ("records_verified", .int(report.recordsVerified)), ("bytes_verified", .int(report.bytesVerified)),
                 ("duration_ms", .milliseconds(report.duration)), ("segments", .array(segments)),
                 ("torn_tail", .tornTail(report.tornTail)), ("corruption", .corruption(report.corruption)),
+                ("unsynced_after_damage", .tornTail(report.unsyncedAfterDamage)),
                 ("checkpoint", .checkpoint(checkpoint)),
             ]).rendered)
         } else {
             emit("\(status): \(report.segments.count) segments, \(report.recordsVerified) records, \(report.bytesVerified) bytes verified")
         }
-        if let c = report.corruption { Exit.report(c.description) } else if case .damaged(let d) = checkpoint { Exit.report(d.description) }
+        if let c = report.corruption, let u = report.unsyncedAfterDamage {
+            Exit.report(c.description + "; only never-synced records follow it (\(u.unsyncedCommittedRecords) committed): "
+                        + "a deferred log after a power loss? aq-wal repair --discard-unsynced removes them")
+        } else if let c = report.corruption { Exit.report(c.description) } else if case .damaged(let d) = checkpoint { Exit.report(d.description) }
         else if let t = report.tornTail { Exit.report(t.description + "; run aq-wal repair") }
         if code != Exit.healthy { throw ExitCode(code) }
     }

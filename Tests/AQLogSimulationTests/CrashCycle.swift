@@ -43,6 +43,8 @@ struct CrashCycle {
         var flipsHarmless = 0
         var injectedMidOperationCrashes = 0
         var deferredPowerLossRefusals = 0
+        /// Committed, never-synced records `repair --discard-unsynced` removed after those refusals.
+        var unsyncedRecordsDiscarded = 0
         var refusalReasons: [String: Int] = [:]
     }
 
@@ -75,15 +77,23 @@ struct CrashCycle {
             guard failures.isEmpty else { return failures }
             do { writer = try open() } catch LogError.corruption(let diagnosis)
                 where durability == .deferred && (mode == .randomSubset || mode == .tornTail) {
-                // Known limitation (reported): deferred mode leaves many batches unsynced; a power loss
-                // that writes back a later batch but not an earlier one leaves damage followed by a
-                // committed batch, which SPEC §6 classifies as corruption, so recovery refuses the log.
+                // Deferred mode leaves many batches unsynced; a power loss that writes back a later
+                // batch but not an earlier one leaves damage followed by a committed batch, which
+                // SPEC §6 classifies as corruption, so the default policy refuses the log.
                 report.deferredPowerLossRefusals += 1
                 report.refusalReasons[diagnosis.reason.code, default: 0] += 1
                 if !acknowledgedIntact(before: diagnosis) {
-                    failures.append(fail("refused (\(diagnosis)) and acknowledged records through \(mustSurvive) are not intact before it"))
+                    return failures + [fail("refused (\(diagnosis)) and acknowledged records through \(mustSurvive) are not intact before it")]
                 }
-                return failures
+                // The operator's way out (`repair --discard-unsynced`) must take it, keep every
+                // synced record (check below) and leave a log that opens.
+                do {
+                    let repaired = try LogRepair.repair(directory: directory, policy: .discardUnsynced, storage: disk)
+                    report.unsyncedRecordsDiscarded += repaired.tornTail?.unsyncedCommittedRecords ?? 0
+                    writer = try open()
+                } catch {
+                    return failures + [fail("refused (\(diagnosis)); repair --discard-unsynced then failed: \(error)")]
+                }
             } catch {
                 return failures + [fail("reopen after a \(mode) crash failed: \(error)")]
             }

@@ -33,6 +33,20 @@ import AQLog
         #expect(try aqWal(["dump", dir]).jsonLines.count == 105, "no acknowledged record lost")
     }
 
+    @Test func deferredPowerLossVerifySaysDiscardUnsyncedAppliesAndRepairTakesIt() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.deferredPowerLoss(dir)
+        let verify = try aqWal(["verify", dir, "--json"])
+        #expect(verify.status == 2)
+        #expect((verify.json["unsynced_after_damage"] as? [String: Any])?["unsynced_committed_records"] as? Int == 3)
+        #expect(verify.stderr.contains("--discard-unsynced"))
+        #expect(try aqWal(["repair", dir]).status == 2, "the default repair refuses it, changing nothing")
+        let repair = try aqWal(["repair", dir, "--discard-unsynced", "--json"])
+        #expect(repair.status == 0 && repair.json["status"] as? String == "repaired")
+        #expect(try aqWal(["verify", dir]).status == 0)
+        #expect(try aqWal(["dump", dir]).jsonLines.count == 2, "the two records before the damage")
+    }
+
     @Test func tornTailOtherCommandsStillWork() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         _ = try Fixture.torn(dir)

@@ -105,6 +105,25 @@ enum Fixture {
         return (last.path, last.dataEnd)
     }
 
+    /// A deferred log left as a power loss can leave it: of 6 never-synced one-record batches,
+    /// the third is damaged and the later three are intact. Returns the 6 payloads.
+    @discardableResult
+    static func deferredPowerLoss(_ dir: String) throws -> [[UInt8]] {
+        let writer = try LogWriter.open(directory: dir, options: testOptions, durability: .deferred)
+        let sent = (0..<6).map { record($0) }
+        for p in sent { _ = try writer.append(p) }
+        let image = dir + ".crash"
+        try FileManager.default.copyItem(atPath: dir, toPath: image)
+        try writer.close()
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.moveItem(atPath: image, toPath: dir)
+        let segment = dir + "/" + segmentFiles(dir).last!
+        let bytes = readFile(segment)
+        let at = (0...(bytes.count - sent[2].count)).first { Array(bytes[$0..<($0 + sent[2].count)]) == sent[2] }!
+        patch(segment, at: at, [sent[2][0] ^ 0xFF])
+        return sent
+    }
+
     /// A log whose second segment has a damaged header: every recovery pass refuses it.
     static func corruptHeader(_ dir: String) throws -> String {
         try healthy(dir)

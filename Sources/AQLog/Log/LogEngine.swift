@@ -380,15 +380,19 @@ final class LogEngine {
             lastAssigned = lastWritten
         }
         var failure: LogError?
-        if poison == nil, lastWritten > recoveryReport.lastSequence, lastWritten >= active.descriptor.baseSequence,
+        if poison == nil, durableThrough < lastWritten {
+            // Deferred mode leaves written batches unsynced: sync them before the marker below
+            // vouches for them. Written first, a marker could reach the disk while they do not
+            // (a power loss inside the close), and recovery would have to call their damage
+            // corruption below a durable point.
+            do throws(LogError) { try sync() } catch { failure = error }
+        }
+        if failure == nil, poison == nil, lastWritten > recoveryReport.lastSequence, lastWritten >= active.descriptor.baseSequence,
            active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) {
             // A synced close marker: vouches for the last batch (see BatchBuffer.finish).
             let batch = beginCommitMarker()
             let ioFailure = write(batch, sync: true)
             do throws(LogError) { try completeCommit(batch, synced: true, failure: ioFailure) } catch { failure = error }
-        } else if poison == nil, durableThrough < lastWritten {
-            // No room for the marker: still flush (deferred mode leaves written batches unsynced).
-            do throws(LogError) { try sync() } catch { failure = error }
         }
         isClosed = true
         preparer.cancel()

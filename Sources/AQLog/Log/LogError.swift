@@ -114,8 +114,12 @@ public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     public var reason: CorruptionReason
     /// Records that were complete but never committed (never acknowledged), now discarded.
     public var uncommittedRecords: Int
+    /// Committed records after the damage that no commit frame vouches durable (a `.deferred`
+    /// log after a power loss); nonzero only under ``RecoveryPolicy/discardUnsynced``.
+    public var unsyncedCommittedRecords = 0
 
     public var description: String {
-        "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records)"
+        let unsynced = unsyncedCommittedRecords > 0 ? ", \(unsyncedCommittedRecords) committed but never synced records" : ""
+        return "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records\(unsynced))"
     }
 }

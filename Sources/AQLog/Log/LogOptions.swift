@@ -41,6 +41,14 @@ public enum RecoveryPolicy: String, Sendable, Equatable, CaseIterable {
     case truncateTornTail
     /// Refuse any damage, torn tail included, changing nothing.
     case strict
+    /// As `truncateTornTail`, and also zero committed batches that follow damage when no
+    /// intact commit frame vouches that the damaged records were ever synced: what a power
+    /// loss can leave of a `.deferred` log, whose batches reach the disk in any order until
+    /// the next sync. Those records were acknowledged only to the page cache, which is what
+    /// `.deferred` promises to lose on a power loss. Damage at or below a point any commit
+    /// frame vouches durable stays corruption. Never the default: an operator opts in
+    /// (`aq-wal repair --discard-unsynced`).
+    case discardUnsynced
 }
 
 /// The write path.

@@ -172,6 +172,11 @@ struct LogRecovery {
             if policy == .strict { throw .tornTail(torn) }
             report.tornTail = torn
             zeroRange = torn.offset..<(torn.offset + torn.length)
+        case .unsyncedAfterDamage(let torn, let diagnosis):
+            // Valid records follow the damage: only an operator's explicit policy removes them.
+            guard policy == .discardUnsynced else { throw .corruption(diagnosis) }
+            report.tornTail = torn
+            zeroRange = torn.offset..<(torn.offset + torn.length)
         }
         if repair, let range = zeroRange {
             try zero(file: file, range: range, path: descriptor.path)

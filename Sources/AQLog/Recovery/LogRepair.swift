@@ -11,6 +11,10 @@ import Logging
 /// A healthy log is left untouched. The backup name never matches a segment name, so
 /// recovery ignores it.
 ///
+/// With `policy: .discardUnsynced` it also removes committed batches that follow damage no
+/// commit frame vouches durable (a `.deferred` log after a power loss); the backup then holds
+/// them too. Damage below a durable point is still refused.
+///
 /// ```swift
 /// let report = try LogRepair.repair(directory: "/var/lib/app/wal")
 /// if let backup = report.backupPath { print("torn tail saved to \(backup)") }
@@ -19,8 +23,11 @@ public enum LogRepair {
     /// Suffix of backup files: `<segment>.torn-<offset>.bak`.
     public static let backupSuffix = ".bak"
 
-    /// Repairs the log in `directory` (see the type's documentation).
-    public static func repair(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> RepairReport {
+    /// Repairs the log in `directory` (see the type's documentation). `policy` is
+    /// ``RecoveryPolicy/truncateTornTail`` (default) or ``RecoveryPolicy/discardUnsynced``.
+    public static func repair(directory: String, policy: RecoveryPolicy = .truncateTornTail,
+                              storage: any Storage = PosixStorage()) throws(LogError) -> RepairReport {
+        precondition(policy != .strict, "strict repairs nothing")
         guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
         let logger = Logger(label: "aqlog")
         var report = RepairReport()
@@ -32,13 +39,13 @@ public enum LogRepair {
                 throw LogError.io(error)
             }
             defer { held.release() }
-            let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: false)
+            let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: policy, repair: false)
             defer { outcome.open?.file.close() }
             guard let torn = outcome.report.tornTail, let open = outcome.open else { return report }
             report.tornTail = torn
             report.backupPath = try backup(torn, from: open.file, directory: directory, storage: storage)
             // Still locked: nothing wrote since the first pass, so this finds the same tail.
-            let repaired = try LogRecovery(storage: storage, directory: directory).recover(policy: .truncateTornTail, repair: true)
+            let repaired = try LogRecovery(storage: storage, directory: directory).recover(policy: policy, repair: true)
             repaired.open?.file.close()
             report.bytesRepaired = repaired.report.bytesRepaired
         }

@@ -32,6 +32,10 @@ public struct LogVerifier {
         public var tornTail: TornTail?
         /// The first corruption found, if any.
         public var corruption: CorruptionDiagnosis?
+        /// Set with `corruption` when that damage is followed only by batches no commit frame
+        /// vouches durable (a `.deferred` log after a power loss): what
+        /// ``RecoveryPolicy/discardUnsynced`` (`aq-wal repair --discard-unsynced`) would remove.
+        public var unsyncedAfterDamage: TornTail?
     }
 
     /// Verifies the log. Throws only for I/O failures and a missing directory; damage is reported.
@@ -45,7 +49,11 @@ public struct LogVerifier {
             outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         } catch {
             switch error {
-            case .corruption(let d): report.corruption = d
+            case .corruption(let d):
+                report.corruption = d
+                let lenient = try? LogRecovery(storage: storage, directory: directory).recover(policy: .discardUnsynced, repair: false)
+                lenient?.open?.file.close()
+                if let torn = lenient?.report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
             default: throw error
             }
             report.duration = clock.now - start
@@ -88,6 +96,7 @@ public struct LogVerifier {
         switch scan.verdict {
         case .corruption(let diagnosis): return diagnosis
         case .tornTail(let torn): return bad(torn.offset, torn.reason)
+        case .unsyncedAfterDamage(_, let diagnosis): return diagnosis
         case .clean: return bad(indexOffset, .badFooter("index missing"))
         case .footerArtefact(let range) where range.lowerBound != indexOffset: return bad(indexOffset, .badFooter("index misplaced"))
         case .footerArtefact: break

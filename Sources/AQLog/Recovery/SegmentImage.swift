@@ -17,6 +17,9 @@ public enum SegmentImage {
         case footer
         /// Damage after the last commit point with nothing committed after it.
         case tornTail(TornTail)
+        /// Damage followed by committed batches, none claiming it durable (see
+        /// ``RecoveryPolicy/discardUnsynced``): corruption under the default policies.
+        case unsyncedAfterDamage(TornTail, CorruptionDiagnosis)
         /// Damage at or below a committed point.
         case corruption(CorruptionDiagnosis)
     }
@@ -65,6 +68,7 @@ public enum SegmentImage {
         case .clean: summary.verdict = .clean
         case .footerArtefact: summary.verdict = .footer
         case .tornTail(let t): summary.verdict = .tornTail(t)
+        case .unsyncedAfterDamage(let t, let d): summary.verdict = .unsyncedAfterDamage(t, d)
         case .corruption(let d): summary.verdict = .corruption(d)
         }
         return summary

@@ -6,14 +6,17 @@
 /// |----------------------------------------------------------------------|----------------|
 /// | only zeros                                                           | clean end      |
 /// | only our own index/trailer bytes of an interrupted seal              | footer artefact (reseal) |
-/// | damage, and later a complete committed batch                         | corruption     |
 /// | damage, and later a commit frame whose durable-through > last intact | corruption     |
+/// | damage, and later a complete committed batch (no such claim)         | unsynced after damage: corruption, unless the policy is `discardUnsynced` |
 /// | damage (incl. complete but uncommitted records), nothing committed after | torn tail  |
 ///
 /// The writer has at most one batch written but not yet synced, writes each batch with its
 /// commit frame in one call, and acknowledges records only after the sync; so a crash can
 /// only leave a torn (partial or uncommitted) final batch. Anything committed after damage
-/// proves the damage lies below an acknowledged point and is never truncated.
+/// proves the damage lies below an acknowledged point and is never truncated. A `.deferred`
+/// writer leaves many batches unsynced, so a power loss can keep a later batch and lose an
+/// earlier one; no commit frame then claims the damaged records durable (durable-through
+/// only moves at a sync), which is what sets that case apart from corruption.
 struct SegmentScanner {
     let bytes: UnsafeRawBufferPointer
     let file: String
@@ -40,6 +43,8 @@ struct SegmentScanner {
         case clean
         case footerArtefact(range: Range<Int>)
         case tornTail(TornTail)
+        /// Committed batches follow the damage, but none vouches the damaged records durable.
+        case unsyncedAfterDamage(TornTail, CorruptionDiagnosis)
         case corruption(CorruptionDiagnosis)
     }
 
@@ -156,12 +161,25 @@ struct SegmentScanner {
         }
         let damageAt = reason == nil ? firstNonzero : stop
         let damageReason = reason ?? .damagedCommittedData
-        if committedDataFollows(from: start, to: endNonzero, lastCommitted: lastCommitted) {
-            result.verdict = .corruption(CorruptionDiagnosis(file: file, offset: damageAt, reason: damageReason))
-        } else {
-            result.verdict = .tornTail(TornTail(file: file, offset: start, length: endNonzero - start,
-                                                reason: damageReason, uncommittedRecords: uncommitted))
+        var torn = TornTail(file: file, offset: start, length: endNonzero - start, reason: damageReason,
+                            uncommittedRecords: uncommitted)
+        let diagnosis = CorruptionDiagnosis(file: file, offset: damageAt, reason: damageReason)
+        switch committedDataFollows(from: start, to: endNonzero, lastCommitted: lastCommitted) {
+        case .nothing: result.verdict = .tornTail(torn)
+        case .durableClaim: result.verdict = .corruption(diagnosis)
+        case .unsyncedBatches(let records):
+            torn.unsyncedCommittedRecords = records
+            result.verdict = .unsyncedAfterDamage(torn, diagnosis)
         }
+    }
+
+    /// What lies after the damage (see ``committedDataFollows(from:to:lastCommitted:)``).
+    enum Following: Equatable {
+        case nothing
+        /// Complete committed batches holding `records` records, none claiming the damage durable.
+        case unsyncedBatches(records: Int)
+        /// A commit frame whose durable-through covers the damaged records.
+        case durableClaim
     }
 
     /// First nonzero byte at or after `start` and the end of the last nonzero 8-byte word.
@@ -208,10 +226,12 @@ struct SegmentScanner {
         return bytes.isZero(indexEnd..<(bytes.count - SegmentLayout.trailerSize))
     }
 
-    /// Searches `[from, to)` for a complete committed batch, or a commit frame vouching for a
-    /// sequence above `lastCommitted`. Cost is linear: zero words are skipped 8 bytes at a time
-    /// and a checksum is computed only for headers with a plausible sequence.
-    private func committedDataFollows(from: Int, to: Int, lastCommitted: UInt64) -> Bool {
+    /// Searches `[from, to)` for a commit frame vouching for a sequence above `lastCommitted`
+    /// (stops there), and counts complete committed batches. Cost is linear: zero words are
+    /// skipped 8 bytes at a time and a checksum is computed only for headers with a plausible
+    /// sequence.
+    private func committedDataFollows(from: Int, to: Int, lastCommitted: UInt64) -> Following {
+        var unsyncedRecords = 0, batches = 0
         let maxPlausible = lastCommitted &+ UInt64((to - from) / FrameHeader.size) &+ 1
         var p = alignUp(from, 8)
         var runCount = 0, runEnd = -1
@@ -225,9 +245,12 @@ struct SegmentScanner {
             }
             if h.isCommit {
                 let commit = CommitPayload(bytes, at: p + FrameHeader.size)
-                if commit.durableThrough > lastCommitted { return true }
+                if commit.durableThrough > lastCommitted { return .durableClaim }
                 if p == runEnd, runCount > 0, Int(commit.recordCount) == runCount, commit.batchDigest == runDigest,
-                   h.sequence == runNext &- 1 { return true }
+                   h.sequence == runNext &- 1 {
+                    batches += 1
+                    unsyncedRecords += runCount
+                }
                 runCount = 0
                 runDigest = 0   // a commit frame ends the run either way: the next batch starts afresh
             } else {
@@ -239,6 +262,6 @@ struct SegmentScanner {
             p += h.frameSize
             runEnd = p
         }
-        return false
+        return batches > 0 ? .unsyncedBatches(records: unsyncedRecords) : .nothing
     }
 }

@@ -1,0 +1,59 @@
+import Testing
+import Foundation
+@testable import AQLog
+
+/// `RecoveryPolicy.discardUnsynced`: after a power loss a `.deferred` log can hold a damaged
+/// batch followed by intact ones (batches reach the disk in any order until a sync). The
+/// default policy refuses that as corruption; the explicit policy removes the damaged batch and
+/// everything after it, but only when no commit frame vouches the damage was ever synced.
+@Suite struct DiscardUnsyncedTests {
+    /// A deferred log of `count` one-record batches of 100 bytes, left as a crash would leave
+    /// it (no close marker), with one payload byte of record `damaged` changed; `flushAfter`
+    /// syncs once after that record.
+    func crashedDeferredLog(_ dir: String, count: Int, damaged: Int, flushAfter: Int? = nil) throws -> [[UInt8]] {
+        let writer = try LogWriter.open(directory: dir, options: smallSegments, durability: .deferred)
+        var sent: [[UInt8]] = []
+        for i in 0..<count {
+            sent.append(payload(i, size: 100))
+            _ = try writer.append(sent[i])
+            if i + 1 == flushAfter { try writer.flush() }
+        }
+        let image = dir + ".crash"
+        try FileManager.default.copyItem(atPath: dir, toPath: image)
+        try writer.close()
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.moveItem(atPath: image, toPath: dir)
+        let segment = dir + "/" + segmentFiles(dir).last!
+        let bytes = readFile(segment)
+        let target = sent[damaged - 1]
+        let at = try #require((0...(bytes.count - target.count)).first { Array(bytes[$0..<($0 + target.count)]) == target })
+        patch(segment, at: at + 10, [target[10] ^ 0xFF])
+        return sent
+    }
+
+    @Test func damageFollowedOnlyByUnsyncedBatchesIsRemovedOnRequest() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sent = try crashedDeferredLog(dir, count: 6, damaged: 3)
+        #expect(throws: LogError.self) { try LogWriter.open(directory: dir) }  // default policy: refused
+        let verify = try LogVerifier(directory: dir).verify()
+        #expect(verify.corruption != nil)
+        #expect(verify.unsyncedAfterDamage?.unsyncedCommittedRecords == 3, "records 4-6 were never synced")
+        let repaired = try LogRepair.repair(directory: dir, policy: .discardUnsynced)
+        #expect(repaired.repaired && repaired.bytesRepaired > 0)
+        #expect(FileManager.default.fileExists(atPath: try #require(repaired.backupPath)))
+        #expect(try readAll(dir) == Array(sent.prefix(2)))
+        let writer = try LogWriter.open(directory: dir)
+        #expect(try writer.append(payload(99)) == 3, "the log continues after the last intact record")
+        try writer.close()
+    }
+
+    @Test func damageBelowAPointACommitFrameVouchesDurableStaysCorruption() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        _ = try crashedDeferredLog(dir, count: 6, damaged: 3, flushAfter: 4)
+        let before = segmentFiles(dir).map { readFile(dir + "/" + $0) }
+        #expect(throws: LogError.self) { try LogRepair.repair(directory: dir, policy: .discardUnsynced) }
+        let verify = try LogVerifier(directory: dir).verify()
+        #expect(verify.corruption != nil && verify.unsyncedAfterDamage == nil)
+        #expect(segmentFiles(dir).map { readFile(dir + "/" + $0) } == before, "nothing changed")
+    }
+}
