@@ -3,7 +3,9 @@ import AQLog
 /// What every ``SegmentImage/scan(_:)`` verdict must satisfy, whatever the input bytes:
 /// the records it calls committed are real frames, in order, dense in sequence, within the
 /// maximum size, inside the committed end, and carry valid checksums; a clean verdict has only
-/// zeros after the commit point. Shared by the property test and the `aq-fuzz` harness.
+/// zeros after the commit point; what a repair would zero (a torn tail, or never-synced
+/// batches after damage) starts exactly at the commit point, so no record the scan committed
+/// is ever removed. Shared by the property test and the `aq-fuzz` harness.
 public enum ScanInvariants {
     /// A description of the first violated invariant, or nil when the summary is consistent.
     public static func violation(in s: SegmentImage.Summary, of bytes: UnsafeRawBufferPointer) -> String? {
@@ -26,6 +28,13 @@ public enum ScanInvariants {
         }
         if case .clean = s.verdict, !UnsafeRawBufferPointer(rebasing: bytes[s.committedEnd...]).allSatisfy({ $0 == 0 }) {
             return "clean verdict with bytes after the commit point"
+        }
+        switch s.verdict {
+        case .tornTail(let t) where t.offset != s.committedEnd:
+            return "torn tail at \(t.offset), not at the commit point \(s.committedEnd)"
+        case .unsyncedAfterDamage(let t, _) where t.offset != s.committedEnd || t.unsyncedCommittedRecords == 0:
+            return "unsynced-after-damage region at \(t.offset) (commit point \(s.committedEnd)) with \(t.unsyncedCommittedRecords) records"
+        default: break
         }
         return nil
     }
