@@ -47,6 +47,23 @@ import Foundation
         try writer.close()
     }
 
+    /// `flush()` leaves a frame vouching for what it synced, so flushed records are never taken
+    /// for unsynced ones, even when nothing was appended after the flush.
+    @Test func flushedRecordsAreNeverDiscardedEvenWithNothingAfterTheFlush() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sent = try crashedDeferredLog(dir, count: 4, damaged: 2, flushAfter: 4)
+        #expect(throws: LogError.self) { try LogRepair.repair(directory: dir, policy: .discardUnsynced) }
+        #expect(try LogVerifier(directory: dir).verify().unsyncedAfterDamage == nil)
+        // Without the damage, the flush marker is just another commit point.
+        let clean = tmp.sub("clean")
+        let writer = try LogWriter.open(directory: clean, options: smallSegments, durability: .deferred)
+        for p in sent { _ = try writer.append(p) }
+        try writer.flush()
+        _ = try writer.append(payload(50, size: 100))
+        try writer.close()
+        #expect(try readAll(clean) == sent + [payload(50, size: 100)])
+    }
+
     @Test func damageBelowAPointACommitFrameVouchesDurableStaysCorruption() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         _ = try crashedDeferredLog(dir, count: 6, damaged: 3, flushAfter: 4)

@@ -259,7 +259,7 @@ final class GroupCommitter: @unchecked Sendable {
         let flushers = flushWaiters
         flushWaiters = []
         do throws(LogError) {
-            try engine.sync()
+            try engine.flush()
             durable = engine.durableThrough
             lock.unlock()
             for c in flushers { c.resume() }

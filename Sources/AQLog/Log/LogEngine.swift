@@ -309,6 +309,20 @@ final class LogEngine {
         DurabilityNotifier.shared.published(directory: directory, durableThrough: durableThrough)
     }
 
+    /// ``sync()``, then an empty commit frame vouching for everything now durable, so that
+    /// recovery can tell these records from never-synced ones (``RecoveryPolicy/discardUnsynced``)
+    /// even when nothing is appended after the flush. The frame is not synced: its claim is
+    /// already true, and if a power loss drops it the records stay durable, only unvouched.
+    func flush() throws(LogError) {
+        let before = durableThrough
+        try sync()
+        guard durableThrough > before, lastWritten >= active.descriptor.baseSequence, filling.isEmpty, !writeInFlight,
+              active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) else { return }
+        let batch = beginCommitMarker()
+        let ioFailure = write(batch, sync: false)
+        try completeCommit(batch, synced: false, failure: ioFailure)
+    }
+
     private func poisonLog(_ failure: IOFailure, unwrittenFrom batch: BatchBuffer?) {
         poison = failure
         logger.error("log poisoned", metadata: ["cause": "\(failure)", "directory": "\(directory)"])

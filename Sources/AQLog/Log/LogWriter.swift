@@ -105,7 +105,7 @@ public final class LogWriter {
     }
 
     /// Makes every appended record durable (`fdatasync`). A failure poisons the log.
-    public func flush() throws(LogError) { try engine.sync() }
+    public func flush() throws(LogError) { try engine.flush() }
 
     /// Flushes, releases the directory lock and closes files. Later calls throw ``LogError/closed``.
     public func close() throws(LogError) { try engine.close() }
