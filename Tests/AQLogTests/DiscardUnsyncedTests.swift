@@ -64,6 +64,35 @@ import Foundation
         #expect(try readAll(clean) == sent + [payload(50, size: 100)])
     }
 
+    /// A deferred roll syncs and leaves a marker before the seal writes the index: a seal cut
+    /// short after its index (no trailer, no next segment) still vouches for its records.
+    @Test func aSealInterruptedAfterItsIndexStillVouchesForItsRecords() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let writer = try LogWriter.open(directory: dir, options: smallSegments, durability: .deferred)
+        var sent: [[UInt8]] = []
+        while segmentFiles(dir).count < 2 {
+            sent.append(payload(sent.count, size: 100))
+            _ = try writer.append(sent.last!)
+        }
+        let image = dir + ".crash"
+        try FileManager.default.copyItem(atPath: dir, toPath: image)
+        try writer.close()
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.moveItem(atPath: image, toPath: dir)
+        // The crash came after the index sync, before the trailer and the next segment's rename.
+        let files = segmentFiles(dir)
+        try FileManager.default.removeItem(atPath: dir + "/" + files[1])
+        let first = dir + "/" + files[0]
+        let size = readFile(first).count
+        patch(first, at: size - SegmentLayout.trailerSize, [UInt8](repeating: 0, count: SegmentLayout.trailerSize))
+        // Then the third record is damaged at rest.
+        let bytes = readFile(first)
+        let at = try #require((0...(bytes.count - sent[2].count)).first { Array(bytes[$0..<($0 + sent[2].count)]) == sent[2] })
+        patch(first, at: at + 10, [sent[2][10] ^ 0xFF])
+        #expect(throws: LogError.self) { try LogRepair.repair(directory: dir, policy: .discardUnsynced) }
+        #expect(try LogVerifier(directory: dir).verify().unsyncedAfterDamage == nil)
+    }
+
     @Test func damageBelowAPointACommitFrameVouchesDurableStaysCorruption() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         _ = try crashedDeferredLog(dir, count: 6, damaged: 3, flushAfter: 4)

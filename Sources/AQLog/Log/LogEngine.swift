@@ -349,6 +349,15 @@ final class LogEngine {
         try checkWritable()
         // Prepare first: a failure here leaves the log fully usable.
         let (nextFile, preparedPath) = try io { () throws(IOFailure) in try preparer.take() }
+        if durableThrough < lastWritten {
+            // Deferred: make the data durable and say so in a marker before the index goes
+            // down, so a seal interrupted after its index sync still shows a durable claim
+            // (else damage to those records would look never-synced to `discardUnsynced`).
+            do throws(LogError) { try flush() } catch {
+                nextFile.close()
+                throw error
+            }
+        }
         let sealedDescriptor: SegmentDescriptor
         do throws(IOFailure) { sealedDescriptor = try active.seal() } catch {
             nextFile.close()
