@@ -67,6 +67,7 @@ let package = Package(
         // libFuzzer harness over the segment scanner (build with --sanitize=fuzzer -Xswiftc -DFUZZING; see scripts/fuzz.sh).
         .executableTarget(name: "aq-fuzz", dependencies: ["AQLog", "AQLogSimulation"], swiftSettings: strict),
 
+        .target(name: "AQTestSupport", path: "Tests/AQTestSupport", swiftSettings: strict),
         .testTarget(
             name: "AQLogSimulationTests",
             dependencies: [
@@ -77,11 +78,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AQLogTests",
-            dependencies: ["AQLog", "CCRC", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["AQLog", "CCRC", "AQTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
         .testTarget(
             name: "ActionQueueTests",
-            dependencies: ["ActionQueue", "AQLog", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["ActionQueue", "AQLog", "AQTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
         .testTarget(
             name: "AQBenchTests",
@@ -89,7 +90,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AQWalTests",
-            dependencies: ["AQLog"],
+            dependencies: ["AQLog", "AQTestSupport"],
             swiftSettings: strict),
     ]
 )

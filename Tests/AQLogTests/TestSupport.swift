@@ -1,18 +1,7 @@
 import Foundation
 import Synchronization
 @testable import AQLog
-
-/// A fresh temporary directory, removed when the value is deinitialised.
-final class TemporaryDirectory {
-    let path: String
-    init() {
-        var template = Array((NSTemporaryDirectory() + "aqlog-test-XXXXXX").utf8CString)
-        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: p!)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func sub(_ name: String) -> String { path + "/" + name }
-}
+import AQTestSupport
 
 /// Deterministic payloads: record `i` of a test has predictable, varied bytes and length.
 func payload(_ i: Int, size: Int? = nil) -> [UInt8] {
@@ -23,20 +12,6 @@ func payload(_ i: Int, size: Int? = nil) -> [UInt8] {
 /// Small segments so tests roll often.
 let smallSegments = LogOptions(segmentSize: 64 * 1024, backend: .posix)
 
-func segmentFiles(_ dir: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".seg") }.sorted()
-}
-
-func readFile(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
-
-func writeFile(_ path: String, _ bytes: [UInt8]) { _ = FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
-
-/// Overwrites bytes of a file in place.
-func patch(_ path: String, at offset: Int, _ bytes: [UInt8]) {
-    var all = readFile(path)
-    for (i, b) in bytes.enumerated() { all[offset + i] = b }
-    writeFile(path, all)
-}
 
 /// All records of a log, read back through a fresh reader.
 func readAll(_ dir: String) throws -> [[UInt8]] {

@@ -1,17 +1,6 @@
 import Foundation
 import AQLog
-
-/// A fresh temporary directory, removed when the value is deinitialised.
-final class TemporaryDirectory {
-    let path: String
-    init() {
-        var template = Array((NSTemporaryDirectory() + "aqwal-test-XXXXXX").utf8CString)
-        let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: p!)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func sub(_ name: String) -> String { path + "/" + name }
-}
+import AQTestSupport
 
 /// The built `aq-wal`: beside the test bundle in the build products directory (where
 /// `swift build --build-tests` and `swift test` put every product), else under `.build/debug`.
@@ -66,16 +55,6 @@ let testOptions = LogOptions(segmentSize: 64 * 1024, backend: .posix)
 
 func record(_ i: Int, size: Int = 200) -> [UInt8] { (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i &* 7 &+ 1) } }
 
-func readFile(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
-func writeFile(_ path: String, _ bytes: [UInt8]) { _ = FileManager.default.createFile(atPath: path, contents: Data(bytes)) }
-func patch(_ path: String, at offset: Int, _ bytes: [UInt8]) {
-    var all = readFile(path)
-    for (i, b) in bytes.enumerated() { all[offset + i] = b }
-    writeFile(path, all)
-}
-func segmentFiles(_ dir: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".seg") }.sorted()
-}
 
 /// Fixtures: logs in each state the CLI must handle.
 enum Fixture {

@@ -1,4 +1,5 @@
 import Testing
+import AQTestSupport
 import Foundation
 import Synchronization
 import AQLog

@@ -1,4 +1,5 @@
 import Testing
+import AQTestSupport
 import AQLog
 @testable import ActionQueue
 
