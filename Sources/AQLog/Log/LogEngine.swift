@@ -327,9 +327,12 @@ final class LogEngine {
         poison = failure
         logger.error("log poisoned", metadata: ["cause": "\(failure)", "directory": "\(directory)"])
         metrics.poisoned()
-        // Best effort: clear a batch whose write failed so a later recovery cannot take a
-        // complete-looking copy of it for acknowledged data. Its sync is not retried.
-        if let batch, !failure.operation.contains("sync") {
+        // Best effort: clear a batch whose write or sync failed so a later recovery cannot
+        // take a complete-looking copy of it for acknowledged data (after a failed sync its
+        // pages may sit in the cache, clean, until a power loss drops them, while the next
+        // writer's commit frames would claim them durable). Its sync is not retried: the
+        // zeros get a sync of their own.
+        if let batch {
             let zeros = AlignedBuffer(capacity: batch.used)
             if batch.carried > 0 {
                 zeros.mutableBytes.baseAddress!.copyMemory(from: batch.writeBytes.baseAddress!, byteCount: batch.carried)
