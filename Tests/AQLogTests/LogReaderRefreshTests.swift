@@ -43,6 +43,27 @@ import Foundation
         try writer.close()
     }
 
+    /// A repair that rewrites bytes below the point a reader followed to (here: everything after
+    /// record 10 zeroed) makes the next refresh scan the segment again instead of resuming.
+    @Test func bytesRewrittenBelowTheFollowedPointMakeTheReaderScanAgain() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let options = LogOptions(segmentSize: 1 << 20, backend: .posix)
+        let first = try makeLog(dir, count: 10, options: options)
+        let (path, tenEnd) = try openSegmentEnd(dir)
+        let writer = try LogWriter.open(directory: dir, options: options)
+        for i in 0..<20 { _ = try writer.append(payload(100 + i)) }
+        try writer.close()
+        let reader = try LogReader.open(directory: dir)
+        #expect(reader.lastSequence == 30)
+        let size = readFile(path).count
+        patch(path, at: tenEnd, [UInt8](repeating: 0, count: size - SegmentLayout.trailerSize - tenEnd))
+        try reader.refresh()
+        #expect(reader.lastSequence == 10)
+        var read: [[UInt8]] = []
+        try reader.forEach { _, bytes in read.append(Array(bytes)); return true }
+        #expect(read == first)
+    }
+
     @Test func damageAfterTheFollowedPointEndsTheReadableRecordsWithoutAnError() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let records = try makeLog(dir, count: 30)

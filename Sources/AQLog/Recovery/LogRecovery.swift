@@ -13,21 +13,27 @@ struct LogRecovery {
     struct OpenSegment {
         var descriptor: SegmentDescriptor
         var file: any StorageFile
-        var offsets: [UInt32]
-        var segmentDigest: UInt32
-        var durableThrough: UInt64
+        /// What its scan found: committed records, commit point, digest.
+        var scan: SegmentScanner.Result
 
-        var scanPoint: ScanPoint {
-            ScanPoint(descriptor: descriptor, offsets: offsets, segmentDigest: segmentDigest, durableThrough: durableThrough)
+        var offsets: [UInt32] { scan.offsets }
+        var segmentDigest: UInt32 { scan.segmentDigest }
+        var scanPoint: ScanPoint { ScanPoint(descriptor: descriptor, scan: scan) }
+
+        init(file: any StorageFile, descriptor: SegmentDescriptor, scan: SegmentScanner.Result) {
+            var d = descriptor
+            d.lastSequence = scan.lastSequence
+            d.dataEnd = scan.committedEnd
+            self.descriptor = d
+            self.file = file
+            self.scan = scan
         }
     }
 
     /// How far an earlier pass read the open segment (a reader's position to follow from).
     struct ScanPoint {
         var descriptor: SegmentDescriptor
-        var offsets: [UInt32]
-        var segmentDigest: UInt32
-        var durableThrough: UInt64
+        var scan: SegmentScanner.Result
     }
 
     struct Outcome {
@@ -69,8 +75,8 @@ struct LogRecovery {
             if needsScan {
                 let point = following.flatMap { $0.descriptor.path == path && $0.descriptor.headerChecksum == descriptor.headerChecksum
                     && $0.descriptor.baseSequence == descriptor.baseSequence ? $0 : nil }
-                let scanned = if let point {
-                    try followOpen(file: file, from: point, report: &report)
+                let scanned = if let point, let followed = try followOpen(file: file, from: point, report: &report) {
+                    followed
                 } else {
                     try scanOpen(file: file, descriptor: descriptor, policy: policy, repair: repair, report: &report)
                 }
@@ -182,30 +188,19 @@ struct LogRecovery {
             try zero(file: file, range: range, path: descriptor.path)
             report.bytesRepaired += range.count
         }
-        var d = descriptor
-        d.lastSequence = result.lastSequence
-        d.dataEnd = result.committedEnd
-        return OpenSegment(descriptor: d, file: file, offsets: result.offsets, segmentDigest: result.segmentDigest,
-                           durableThrough: max(result.durableThrough, descriptor.baseSequence &- 1))
+        return OpenSegment(file: file, descriptor: descriptor, scan: result)
     }
 
-    /// Reads the batches committed in the open segment since `point`.
-    private func followOpen(file: any StorageFile, from point: ScanPoint, report: inout RecoveryReport) throws(LogError) -> OpenSegment {
+    /// Reads the batches committed in the open segment since `point`; nil when the bytes
+    /// below `point` changed since (the caller scans the whole segment instead).
+    private func followOpen(file: any StorageFile, from point: ScanPoint, report: inout RecoveryReport) throws(LogError) -> OpenSegment? {
         let region: MappedRegion
         do { region = try file.mapReadOnly() } catch { throw .io(error) }
-        let header = point.descriptor.header
-        var previous = SegmentScanner.Result(header: header)
-        previous.offsets = point.offsets
-        previous.committedEnd = point.descriptor.dataEnd
-        previous.segmentDigest = point.segmentDigest
-        previous.durableThrough = point.durableThrough
-        let result = SegmentScanner(bytes: region.bytes, file: point.descriptor.path, header: header).follow(previous)
+        let scanner = SegmentScanner(bytes: region.bytes, file: point.descriptor.path, header: point.descriptor.header)
+        guard region.bytes.count == point.descriptor.segmentSize, scanner.stillHolds(point.scan) else { return nil }
+        let result = scanner.follow(point.scan)
         report.bytesScanned += result.bytesScanned
-        var d = point.descriptor
-        d.lastSequence = result.lastSequence
-        d.dataEnd = result.committedEnd
-        return OpenSegment(descriptor: d, file: file, offsets: result.offsets, segmentDigest: result.segmentDigest,
-                           durableThrough: max(result.durableThrough, header.baseSequence &- 1))
+        return OpenSegment(file: file, descriptor: point.descriptor, scan: result)
     }
 
     /// Overwrites `range` with zeros (whole blocks, so it also suits aligned writers) and syncs.

@@ -83,6 +83,17 @@ struct SegmentScanner {
         return result
     }
 
+    /// True when `previous` still describes these bytes: its commit point is still preceded
+    /// by its last commit frame, intact. False when the bytes below it were rewritten since
+    /// (a repair zeroed or replaced them), so a reader must scan the segment again.
+    func stillHolds(_ previous: Result) -> Bool {
+        let end = previous.committedEnd
+        guard end > SegmentLayout.dataStart else { return true }
+        let at = end - BatchBuffer.commitCost
+        guard at >= SegmentLayout.dataStart, case .success(let h) = frame(at: at) else { return false }
+        return h.isCommit && h.sequence == previous.lastSequence
+    }
+
     /// Extends `previous` (an earlier scan of this segment, which only ever grows by whole
     /// committed batches) with the intact committed batches after its commit point, and stops
     /// at the first frame that does not extend one. It does not classify what follows: for a
