@@ -14,7 +14,7 @@ struct AQBench: AsyncParsableCommand {
     @Option(help: "Directory to write under (default: a temporary directory, removed afterwards).") var dir: String?
     @Option(help: "Write every figure as JSON to this file.") var json: String?
     @Option(help: "Draw throughput vs producers and latency percentiles as SVG to this file.") var svg: String?
-    @Option(help: "Seconds per append run (default 0.5, 0.3 with --full, 0.05 with --quick).") var seconds: Double?
+    @Option(help: "Seconds per append run (default 0.4, 0.3 with --full, 0.05 with --quick).") var seconds: Double?
     @Flag(help: "Skip the recovery scenarios.") var skipRecovery = false
     @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
     @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\").") var filter: String?

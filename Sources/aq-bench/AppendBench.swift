@@ -230,11 +230,19 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
 }
 
 private func figures(records: Int, recordSize: Int, elapsed: Double, io: IOCounters.Snapshot, latency: Histogram<UInt64>) -> RunFigures {
-    RunFigures(seconds: elapsed, records: records, recordsPerSecond: Double(records) / elapsed,
-               megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
-               syncs: io.syncs, syncsPerSecond: Double(io.syncs) / elapsed, writes: io.writes,
-               recordsPerSync: io.syncs > 0 ? Double(records) / Double(io.syncs) : Double(records),
-               bytesWritten: io.newBytes, latencyMicros: Latency(latency))
+    RunFigures(records: records, recordSize: recordSize, elapsed: elapsed, syncs: io.syncs, writes: io.writes,
+               bytesWritten: io.newBytes, latency: latency)
+}
+
+extension RunFigures {
+    /// Rates derived from counts over `elapsed` seconds.
+    init(records: Int, recordSize: Int, elapsed: Double, syncs: Int, writes: Int, bytesWritten: Int, latency: Histogram<UInt64>) {
+        self.init(seconds: elapsed, records: records, recordsPerSecond: Double(records) / elapsed,
+                  megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
+                  syncs: syncs, syncsPerSecond: Double(syncs) / elapsed, writes: writes,
+                  recordsPerSync: syncs > 0 ? Double(records) / Double(syncs) : Double(records),
+                  bytesWritten: bytesWritten, latencyMicros: Latency(latency))
+    }
 }
 
 /// A zero-filled, preallocated file the baseline loops write into (like the log's segments).
@@ -314,11 +322,8 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
     case .segmentedBuffered: batches * batchBytes / segmentSize
     default: batches
     }
-    return RunFigures(seconds: elapsed, records: records, recordsPerSecond: Double(records) / elapsed,
-                      megabytesPerSecond: Double(records * recordSize) / elapsed / 1e6,
-                      syncs: syncs, syncsPerSecond: Double(syncs) / elapsed, writes: batches,
-                      recordsPerSync: syncs > 0 ? Double(records) / Double(syncs) : Double(records),
-                      bytesWritten: batches * batchBytes, latencyMicros: Latency(h))
+    return RunFigures(records: records, recordSize: recordSize, elapsed: elapsed, syncs: syncs, writes: batches,
+                      bytesWritten: batches * batchBytes, latency: h)
 }
 
 /// The log's architecture in C (`cbase_group_commit`) for `duration` seconds.
@@ -344,11 +349,8 @@ func runThreadedBaseline(file: BaselineFile, recordSize: Int, producers: Int, du
     }
     let total = Int(records.reduce(0, +))
     let syncs = Int(commits)
-    return RunFigures(seconds: elapsed, records: total, recordsPerSecond: Double(total) / elapsed,
-                      megabytesPerSecond: Double(total * recordSize) / elapsed / 1e6,
-                      syncs: syncs, syncsPerSecond: Double(syncs) / elapsed, writes: syncs,
-                      recordsPerSync: syncs > 0 ? Double(total) / Double(syncs) : 0,
-                      bytesWritten: total * (recordSize + 16), latencyMicros: Latency(h))
+    return RunFigures(records: total, recordSize: recordSize, elapsed: elapsed, syncs: syncs, writes: syncs,
+                      bytesWritten: total * (recordSize + 16), latency: h)
 }
 
 func median(_ xs: [RunFigures]) -> RunFigures {

@@ -34,6 +34,9 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         RecordingFile(inner: try inner.openFile(path, create: create), owner: self)
     }
 
+    /// True when the next sync is scheduled to fail.
+    var syncFailureScheduled: Bool { state.withLock { $0.failSyncAfter == 1 } }
+
     /// Consumes one sync; throws when a failure was scheduled for it.
     func beforeSync(_ path: String) throws(IOFailure) {
         let fail = state.withLock { s -> Bool in
@@ -63,9 +66,18 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     }
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
-        try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
-        guard sync else { return }
-        try syncData()
+        guard sync else { return try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false) }
+        if owner.syncFailureScheduled {
+            // The write lands, then its sync fails (what the injected failure models).
+            try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
+            try syncData()
+        } else {
+            // The backend's own combined operation (RWF_DSYNC write, linked fdatasync, or
+            // pwrite + fdatasync): what the ordering test must observe.
+            try owner.beforeSync(path)  // counts down a failure scheduled for a later sync
+            try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true)
+            owner.state.withLock { $0.syncs += 1 }
+        }
         // Highest record sequence in what this sync covered.
         var pos = max(newBytesFrom - offset, 0)
         var highest: UInt64 = 0
