@@ -27,7 +27,8 @@ public enum V5Importer {
         public var exitStatus: Int32 { tornTail == nil ? 0 : 1 }
     }
 
-    /// Why an import was refused (exit status 2 for corruption, 74 for I/O).
+    /// Why an import was refused (exit status 2 for corruption or refused content, 74 for I/O:
+    /// reading the file, or the destination log failing to take or flush the records).
     public enum Failure: Error, Sendable, Hashable {
         case io(IOFailure)
         case corruption(V5Corruption, nextValidOffset: UInt64)
@@ -36,8 +37,10 @@ public enum V5Importer {
         case append(EventLogFailure)
 
         public var exitStatus: Int32 {
-            if case .io = self { return 74 }
-            return 2
+            switch self {
+            case .io, .append: return 74
+            case .corruption, .sequenceRegression, .replayRejected: return 2
+            }
         }
     }
 
