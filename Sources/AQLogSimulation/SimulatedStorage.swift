@@ -39,6 +39,8 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     private var durable: [String: Int] = [:]
     private var directories: Set<String> = ["/"]
     private var held: Set<String> = []
+    /// What each held lock published (``StorageLock/publish(readableThrough:)``).
+    private var published: [String: UInt64] = [:]
     private var triggers: [FaultTrigger] = []
     private var statistics = SimulationStatistics()
     /// Incremented by every crash; handles of an older generation belong to a dead process.
@@ -174,6 +176,10 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         }
     }
 
+    public func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64? {
+        locked { held.contains(path) ? published[path] ?? 0 : nil }
+    }
+
     // MARK: - File operations (called by SimulatedFile)
 
     /// Runs `body` on a live handle's inode, or fails with `EIO` when the handle's process died.
@@ -275,7 +281,15 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     }
 
     func release(lock path: String, generation: Int) {
-        locked { if generation == self.generation { held.remove(path) } }
+        locked {
+            guard generation == self.generation else { return }
+            held.remove(path)
+            published[path] = nil
+        }
+    }
+
+    func publish(lock path: String, generation: Int, readableThrough sequence: UInt64) {
+        locked { if generation == self.generation { published[path] = sequence } }
     }
 
     // MARK: - Internals (lock held)
@@ -295,6 +309,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         let referenced = Set(durable.values)
         for id in inodes.keys where !referenced.contains(id) { inodes[id] = nil }
         held.removeAll()
+        published.removeAll()
         generation += 1
     }
 
@@ -374,6 +389,10 @@ final class SimulatedLock: StorageLock, @unchecked Sendable {
         released = true
         guardLock.unlock()
         if first { storage.release(lock: path, generation: generation) }
+    }
+
+    func publish(readableThrough sequence: UInt64) {
+        storage.publish(lock: path, generation: generation, readableThrough: sequence)
     }
 
     deinit { release() }

@@ -17,6 +17,9 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     let state = Mutex(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
     let beforeLockRelease = Mutex<(@Sendable () -> Void)?>(nil)
+    /// When set, a synced write lands first and runs this before its sync (which then
+    /// completes as a separate `fdatasync`): the window in which a batch is written, not durable.
+    let betweenWriteAndSync = Mutex<(@Sendable () -> Void)?>(nil)
 
     var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
     var syncs: Int { state.withLock { $0.syncs } }
@@ -30,6 +33,7 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock {
         RecordingLock(inner: try inner.lockExclusive(path), beforeRelease: beforeLockRelease.withLock { $0 })
     }
+    func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64? { try inner.readableThrough(lockPath: path) }
     func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         RecordingFile(inner: try inner.openFile(path, create: create), owner: self)
     }
@@ -71,6 +75,10 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
             // The write lands, then its sync fails (what the injected failure models).
             try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
             try syncData()
+        } else if let pause = owner.betweenWriteAndSync.withLock({ $0 }) {
+            try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
+            pause()
+            try syncData()
         } else {
             // The backend's own combined operation (RWF_DSYNC write, linked fdatasync, or
             // pwrite + fdatasync): what the ordering test must observe.
@@ -107,4 +115,5 @@ final class RecordingLock: StorageLock, @unchecked Sendable {
         beforeRelease?()
         inner.release()
     }
+    func publish(readableThrough sequence: UInt64) { inner.publish(readableThrough: sequence) }
 }

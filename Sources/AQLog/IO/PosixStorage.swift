@@ -49,14 +49,9 @@ public final class PosixStorage: Storage {
         }
     }
 
-    public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock {
-        let fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT)
-        do throws(IOFailure) { try Syscalls.flockExclusive(fd, path: path) } catch {
-            Syscalls.close(fd)
-            throw error
-        }
-        return PosixLock(fd: fd)
-    }
+    public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try PosixLock(path: path) }
+
+    public func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64? { try PosixLock.readableThrough(path: path) }
 }
 
 /// A file written with buffered `pwrite` and synced with `fdatasync`.
@@ -112,13 +107,4 @@ func zeroFill(fd: Int32, path: String, size: Int) throws(IOFailure) {
         offset += n
     }
     try Syscalls.fdatasync(fd, path: path)
-}
-
-final class PosixLock: StorageLock, @unchecked Sendable {
-    private var fd: Int32
-    init(fd: Int32) { self.fd = fd }
-    func release() {
-        if fd >= 0 { Syscalls.close(fd); fd = -1 }
-    }
-    deinit { release() }
 }

@@ -22,6 +22,9 @@ public protocol Storage: AnyObject, Sendable {
     /// Takes an exclusive, non-blocking lock on `path` (created if missing); throws `EWOULDBLOCK`
     /// when another holder has it. The lock lasts until the returned token is released.
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock
+    /// What the holder of the lock at `path` last passed to ``StorageLock/publish(readableThrough:)``
+    /// (0 before its first), or nil when nobody holds that lock. Does not take the lock.
+    func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64?
 }
 
 /// An open file of a ``Storage``.
@@ -62,6 +65,13 @@ public protocol StorageFile: AnyObject, Sendable {
 }
 
 /// A held lock; released by ``release()`` or when the process exits.
+///
+/// The writer's lock also carries the sequence through which readers may read (its
+/// acknowledged records), so that readers in any process see a record only once the writer
+/// acknowledged it: after its sync, unless the log is deferred (SPEC §5).
 public protocol StorageLock: AnyObject, Sendable {
     func release()
+    /// Makes `sequence` what ``Storage/readableThrough(lockPath:)`` returns while this lock is
+    /// held. Cheap (a store to shared memory for ``PosixStorage``); never fails.
+    func publish(readableThrough sequence: UInt64)
 }

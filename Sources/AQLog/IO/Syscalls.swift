@@ -132,10 +132,31 @@ enum Syscalls {
         try fsync(fd, path: path)
     }
 
-    static func flockExclusive(_ fd: Int32, path: String) throws(IOFailure) {
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            if Glibc.errno != EINTR { throw failure("flock", path) }
+    // Open file description locks (Linux 3.15): owned by the open file like `flock`, so two
+    // opens in one process conflict, but testable without taking them (`F_OFD_GETLK`), which
+    // lets readers ask whether a writer is alive. Glibc's headers hide the constants from Swift.
+    private static let F_OFD_GETLK: Int32 = 36
+    private static let F_OFD_SETLK: Int32 = 37
+
+    /// Takes an exclusive lock on the whole file without waiting; throws `EWOULDBLOCK` when held.
+    static func lockExclusive(_ fd: Int32, path: String) throws(IOFailure) {
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        while fcntl(fd, F_OFD_SETLK, &request) != 0 {
+            let e = Glibc.errno
+            if e == EAGAIN || e == EACCES { throw IOFailure("fcntl(F_OFD_SETLK)", path: path, errno: .wouldBlock) }
+            if e != EINTR { throw failure("fcntl(F_OFD_SETLK)", path) }
         }
+    }
+
+    /// True when another open file holds a lock that ``lockExclusive(_:path:)`` would conflict with.
+    static func isLockedByOther(_ fd: Int32, path: String) throws(IOFailure) -> Bool {
+        var query = flock()
+        query.l_type = Int16(F_WRLCK)
+        query.l_whence = Int16(SEEK_SET)
+        guard fcntl(fd, F_OFD_GETLK, &query) == 0 else { throw failure("fcntl(F_OFD_GETLK)", path) }
+        return query.l_type != Int16(F_UNLCK)
     }
 
     static func mapReadOnly(_ fd: Int32, size: Int, path: String) throws(IOFailure) -> MappedRegion {

@@ -1,11 +1,12 @@
 
 
 /// An in-process registry that lets a writer wake tail readers of the same directory as soon
-/// as new records are durable, instead of waiting for their next poll.
+/// as new records are readable (durable; for a `.deferred` writer, acknowledged), instead of
+/// waiting for their next poll.
 ///
 /// Keyed by directory path as spelled by the writer and the reader (a trailing `/` is
 /// ignored; use the same spelling on both sides). The writer calls
-/// ``published(directory:durableThrough:)`` after each sync; ``LogTail`` waits with
+/// ``published(directory:durableThrough:)`` after each acknowledging commit; ``LogTail`` waits with
 /// ``wait(directory:beyond:timeout:)`` and still polls, so a notification that is missed
 /// (or a writer in another process) costs at most one poll interval.
 public final class DurabilityNotifier: Sendable {
@@ -37,7 +38,7 @@ public final class DurabilityNotifier: Sendable {
         return String(d)
     }
 
-    /// Records that everything through `durableThrough` in `directory` is durable and wakes
+    /// Records that everything through `durableThrough` in `directory` is readable and wakes
     /// the waiters it satisfies. Cheap (one lock, one dictionary lookup) when nobody waits.
     public func published(directory: String, durableThrough: UInt64) {
         let key = Self.key(directory)
@@ -57,7 +58,7 @@ public final class DurabilityNotifier: Sendable {
         for c in ready { c.resume() }
     }
 
-    /// The highest sequence published as durable for `directory` (0 when none was).
+    /// The highest sequence published as readable for `directory` (0 when none was).
     public func durableThrough(directory: String) -> UInt64 {
         state.withLock { $0.entries[Self.key(directory)]?.durable ?? 0 }
     }

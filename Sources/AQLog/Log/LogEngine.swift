@@ -37,6 +37,10 @@ final class LogEngine {
     private var inFlightRecords = 0
     let recoveryReport: RecoveryReport
     let metrics: LogMetrics
+    /// True for deferred logs: they acknowledge (and let readers see) records before syncing.
+    private let acknowledgesUnsynced: Bool
+    /// The last sequence published to readers.
+    private var publishedReadable: UInt64?
 
     var logID: LogID { active.descriptor.header.logID }
 
@@ -55,6 +59,7 @@ final class LogEngine {
         self.storage = storage
         self.directory = directory
         self.options = options
+        acknowledgesUnsynced = !syncsEachCommit
         metrics = LogMetrics(directory: directory)
         if !storage.isDirectory(directory) {
             guard options.createIfMissing else { throw .notFound(path: directory) }
@@ -112,6 +117,7 @@ final class LogEngine {
             held.release()
             throw error
         }
+        publishReadable()
         metrics.recovered(recoveryReport)
         if let torn = recoveryReport.tornTail {
             logger.warning("repaired torn tail on open", metadata: ["tail": "\(torn)", "bytes": "\(recoveryReport.bytesRepaired)"])
@@ -287,11 +293,20 @@ final class LogEngine {
         }
         active.committed(batch)
         lastWritten = max(lastWritten, batch.lastSequence)
-        if synced {
-            durableThrough = batch.lastSequence
-            // Wake in-process tail readers (LogTail); cross-process readers poll.
-            DurabilityNotifier.shared.published(directory: directory, durableThrough: durableThrough)
-        }
+        if synced { durableThrough = batch.lastSequence }
+        publishReadable()
+    }
+
+    /// Lets readers read through what is acknowledged: the durable records, or every written
+    /// one in a log that acknowledges before syncing (SPEC §5: readers never see a record
+    /// before it is durable, unless deferred mode says otherwise). Readers in any process read
+    /// it from the lock; in-process tails are also woken.
+    private func publishReadable() {
+        let readable = acknowledgesUnsynced ? lastWritten : durableThrough
+        if let last = publishedReadable, readable <= last { return }
+        publishedReadable = readable
+        lock?.publish(readableThrough: readable)
+        DurabilityNotifier.shared.published(directory: directory, durableThrough: readable)
     }
 
     /// Stages nothing; makes everything written durable.
@@ -305,8 +320,7 @@ final class LogEngine {
             throw .poisoned(cause: named)
         }
         durableThrough = lastWritten
-        // Wake in-process tail readers (LogTail); cross-process readers poll.
-        DurabilityNotifier.shared.published(directory: directory, durableThrough: durableThrough)
+        publishReadable()
     }
 
     /// ``sync()``, then an empty commit frame vouching for everything now durable, so that
@@ -368,6 +382,7 @@ final class LogEngine {
             throw .poisoned(cause: error)
         }
         durableThrough = lastWritten
+        publishReadable()
         let header = SegmentHeader(maxRecordSize: UInt32(maxRecordSize), logID: logID, baseSequence: lastWritten &+ 1,
                                    segmentSize: UInt64(segmentSize), previousDigest: sealedDescriptor.trailerChecksum!)
         let path = LogDirectoryLayout.join(directory, SegmentName.fileName(baseSequence: header.baseSequence))

@@ -4,7 +4,8 @@
 /// scan of the open one); segments are mapped when first read. Payloads are handed out as
 /// views into the mapping that are valid only inside the closure, and each record's CRC-32C
 /// is checked as it is read. A reader sees the records committed when it was opened (see
-/// ``refresh()`` and ``LogTail`` to follow a live writer).
+/// ``refresh()`` and ``LogTail`` to follow a live writer) and, while a writer holds the log,
+/// only those the writer acknowledged: synced ones, and written ones for a `.deferred` writer.
 ///
 /// Beside compaction: a segment already mapped stays readable after it is removed. A segment
 /// removed after the last refresh but before it was first read makes the read throw
@@ -47,12 +48,22 @@ public final class LogReader {
     /// A segment that disappears between listing and opening (removed by a concurrent
     /// compaction) makes the refresh list the directory again; mappings already held stay valid.
     public func refresh() throws(LogError) {
+        let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
+        let limitBefore = try io { () throws(IOFailure) in try storage.readableThrough(lockPath: lockPath) }
         let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter(following: openScanPoint)
+        // A live writer's published point hides the batch it is still syncing. Asked again
+        // after the scan, which may have seen newer batches; a writer that left meanwhile
+        // leaves the point read before (its last batch may be one whose sync failed).
+        let limit = try io { () throws(IOFailure) in try storage.readableThrough(lockPath: lockPath) } ?? limitBefore
         var all = outcome.sealed
         openScan = nil
         openScanPoint = nil
         if let open = outcome.open {
-            all.append(open.descriptor)
+            var descriptor = open.descriptor
+            if let limit {
+                descriptor.lastSequence = min(descriptor.lastSequence, max(limit, descriptor.header.baseSequence &- 1))
+            }
+            all.append(descriptor)
             openScan = open.offsets
             openScanPoint = open.scanPoint
             open.file.close()

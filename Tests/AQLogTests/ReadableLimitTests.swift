@@ -1,0 +1,109 @@
+import Testing
+import AQTestSupport
+import Foundation
+import Synchronization
+@testable import AQLog
+
+/// SPEC §5: readers never see a record before it is durable (deferred logs: acknowledged).
+/// The writer publishes that point in its `LOCK`; readers in any process cap at it while the
+/// writer lives.
+@Suite struct ReadableLimitTests {
+    @Test func theLockCarriesThePublishedPointOnlyWhileHeld() throws {
+        let tmp = TemporaryDirectory()
+        let path = tmp.sub("LOCK")
+        let storage = PosixStorage()
+        #expect(try storage.readableThrough(lockPath: path) == nil, "no file")
+        let lock = try storage.lockExclusive(path)
+        #expect(try PosixStorage().readableThrough(lockPath: path) == 0, "held, nothing published")
+        lock.publish(readableThrough: 42)
+        #expect(try PosixStorage().readableThrough(lockPath: path) == 42)
+        lock.publish(readableThrough: 1 << 40)
+        #expect(try storage.readableThrough(lockPath: path) == 1 << 40)
+        // Asking never takes the lock: a second writer still finds it held, not raced.
+        #expect(throws: IOFailure.self) { _ = try storage.lockExclusive(path) }
+        lock.release()
+        #expect(try storage.readableThrough(lockPath: path) == nil, "released: nobody to wait for")
+        let next = try storage.lockExclusive(path)
+        #expect(try storage.readableThrough(lockPath: path) == 1 << 40, "the word persists until the next writer publishes")
+        next.release()
+    }
+
+    /// The window the limit exists for: a `.sync` batch written to the file, its sync not yet
+    /// complete. A reader opened (or refreshed) inside it must not return the batch.
+    @Test(arguments: [false, true])
+    func aBatchIsHiddenUntilItsSyncCompletes(concurrentLog: Bool) async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let options = LogOptions(segmentSize: 1 << 20, backend: .posix)
+        let log: Log? = concurrentLog ? try Log(directory: dir, options: options, storage: storage) : nil
+        let writer: LogWriter? = concurrentLog ? nil : try LogWriter(directory: dir, options: options, storage: storage)
+        if let log { try await log.append([1, 2, 3]) } else { try writer!.append([1, 2, 3]) }
+        let reader = try LogReader.open(directory: dir)
+        #expect(reader.lastSequence == 1)
+
+        // The writing thread (the committer, or a plain thread for LogWriter) blocks in the
+        // window; the test's task only polls, so it never blocks a cooperative thread.
+        let inWindow = Mutex(false), done = Mutex(false)
+        let release = DispatchSemaphore(value: 0)
+        storage.betweenWriteAndSync.withLock { $0 = { inWindow.withLock { $0 = true }; release.wait() } }
+        let appended = Mutex<UInt64>(0)
+        if let log {
+            Task.detached {
+                let s = try? await log.append([4, 5, 6])
+                appended.withLock { $0 = s ?? 0 }
+                done.withLock { $0 = true }
+            }
+        } else {
+            nonisolated(unsafe) let owner = writer!  // used by this thread until `done`
+            Thread {
+                appended.withLock { $0 = (try? owner.append([4, 5, 6])) ?? 0 }
+                done.withLock { $0 = true }
+            }.start()
+        }
+        try await poll { inWindow.withLock { $0 } }
+        // The commit frame of sequence 2 is in the file: an uncapped scan would return it.
+        #expect(try LogRecovery(storage: PosixStorage(), directory: dir).recoverBesideWriter().open?.descriptor.lastSequence == 2)
+        try reader.refresh()
+        #expect(reader.lastSequence == 1)
+        #expect(try LogReader.open(directory: dir).lastSequence == 1)
+        storage.betweenWriteAndSync.withLock { $0 = nil }
+        release.signal()
+        try await poll { done.withLock { $0 } }
+        #expect(appended.withLock { $0 } == 2)
+        try reader.refresh()
+        #expect(reader.lastSequence == 2)
+        #expect(try reader.record(2) == [4, 5, 6])
+        if let log { try await log.close() } else { try writer!.close() }
+    }
+
+    /// Deferred mode says otherwise: what it acknowledges is readable before any sync.
+    @Test func aDeferredWriterLetsReadersSeeAcknowledgedRecords() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let writer = try LogWriter(directory: dir, options: LogOptions(segmentSize: 1 << 20, backend: .posix),
+                                   durability: .deferred, storage: storage)
+        for i in 0..<5 { try writer.append([UInt8(i)]) }
+        #expect(writer.durableSequence == 0)
+        #expect(try LogReader.open(directory: dir).lastSequence == 5)
+        try writer.close()
+    }
+
+    /// A writer that is gone (closed, or killed: its lock goes with its descriptors) leaves
+    /// readers reading everything intact, as recovery would.
+    @Test func withoutAWriterReadersReadEverythingIntact() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let writer = try LogWriter.open(directory: dir, options: LogOptions(segmentSize: 1 << 20))
+        for i in 0..<3 { try writer.append([UInt8(i)]) }
+        try writer.close()
+        #expect(try PosixStorage().readableThrough(lockPath: dir + "/LOCK") == nil)
+        #expect(try LogReader.open(directory: dir).lastSequence == 3)
+    }
+
+    private func poll(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+}
