@@ -39,8 +39,8 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     private var durable: [String: Int] = [:]
     private var directories: Set<String> = ["/"]
     private var held: Set<String> = []
-    /// What each held lock published (``StorageLock/publish(readableThrough:)``).
-    private var published: [String: UInt64] = [:]
+    /// What each held lock published (``StorageLock/publish(_:)``).
+    private var published: [String: WriterProgress] = [:]
     private var triggers: [FaultTrigger] = []
     private var statistics = SimulationStatistics()
     /// Incremented by every crash; handles of an older generation belong to a dead process.
@@ -176,8 +176,8 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         }
     }
 
-    public func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64? {
-        locked { held.contains(path) ? published[path] ?? 0 : nil }
+    public func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? {
+        locked { held.contains(path) ? published[path] ?? WriterProgress(readableThrough: 0, durableThrough: 0) : nil }
     }
 
     // MARK: - File operations (called by SimulatedFile)
@@ -288,8 +288,8 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         }
     }
 
-    func publish(lock path: String, generation: Int, readableThrough sequence: UInt64) {
-        locked { if generation == self.generation { published[path] = sequence } }
+    func publish(lock path: String, generation: Int, _ progress: WriterProgress) {
+        locked { if generation == self.generation { published[path] = progress } }
     }
 
     // MARK: - Internals (lock held)
@@ -391,8 +391,8 @@ final class SimulatedLock: StorageLock, @unchecked Sendable {
         if first { storage.release(lock: path, generation: generation) }
     }
 
-    func publish(readableThrough sequence: UInt64) {
-        storage.publish(lock: path, generation: generation, readableThrough: sequence)
+    func publish(_ progress: WriterProgress) {
+        storage.publish(lock: path, generation: generation, progress)
     }
 
     deinit { release() }

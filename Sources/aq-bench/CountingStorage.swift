@@ -40,7 +40,7 @@ final class CountingStorage: Storage {
     func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }
     func syncDirectory(_ path: String) throws(IOFailure) { try inner.syncDirectory(path) }
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try inner.lockExclusive(path) }
-    func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64? { try inner.readableThrough(lockPath: path) }
+    func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try inner.writerProgress(lockPath: path) }
 }
 
 final class CountingFile: StorageFile {

@@ -28,6 +28,23 @@ import Foundation
         #expect(throws: LogError.notFound(path: tmp.sub("none"))) { try Checkpoint.write(directory: tmp.sub("none"), sequence: 1) }
     }
 
+    /// A live `.deferred` writer has acknowledged records a power loss could still take: a
+    /// checkpoint above them is refused until they are flushed.
+    @Test func refusesASequenceALiveDeferredWriterHasNotSynced() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let writer = try LogWriter.open(directory: dir, options: LogOptions(segmentSize: 1 << 20), durability: .deferred)
+        for i in 0..<10 { try writer.append(payload(i)) }
+        #expect(try LogReader.open(directory: dir).lastSequence == 10, "acknowledged, readable")
+        #expect(throws: LogError.self) { try Checkpoint.write(directory: dir, sequence: 10) }
+        try writer.flush()
+        try Checkpoint.write(directory: dir, sequence: 10)
+        try writer.append(payload(10))
+        #expect(throws: LogError.self) { try Checkpoint.write(directory: dir, sequence: 11) }
+        try writer.close()
+        try Checkpoint.write(directory: dir, sequence: 11)
+        #expect(try Checkpoint.read(directory: dir) == .recorded(11))
+    }
+
     @Test func refusesWhileTheLogIsCorrupt() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try makeBatchedLog(dir, count: 10)

@@ -52,7 +52,7 @@ final class PowerLossStorage: Storage, @unchecked Sendable {
         for p in durable { try base.removeFile(p) }
     }
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try base.lockExclusive(path) }
-    func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64? { try base.readableThrough(lockPath: path) }
+    func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try base.writerProgress(lockPath: path) }
 }
 
 @Suite struct CompactionCrashTests {

@@ -8,23 +8,25 @@ import Synchronization
 /// The writer publishes that point in its `LOCK`; readers in any process cap at it while the
 /// writer lives.
 @Suite struct ReadableLimitTests {
-    @Test func theLockCarriesThePublishedPointOnlyWhileHeld() throws {
+    @Test func theLockCarriesTheWritersProgressOnlyWhileHeld() throws {
         let tmp = TemporaryDirectory()
         let path = tmp.sub("LOCK")
         let storage = PosixStorage()
-        #expect(try storage.readableThrough(lockPath: path) == nil, "no file")
+        let zero = WriterProgress(readableThrough: 0, durableThrough: 0)
+        #expect(try storage.writerProgress(lockPath: path) == nil, "no file")
         let lock = try storage.lockExclusive(path)
-        #expect(try PosixStorage().readableThrough(lockPath: path) == 0, "held, nothing published")
-        lock.publish(readableThrough: 42)
-        #expect(try PosixStorage().readableThrough(lockPath: path) == 42)
-        lock.publish(readableThrough: 1 << 40)
-        #expect(try storage.readableThrough(lockPath: path) == 1 << 40)
+        #expect(try PosixStorage().writerProgress(lockPath: path) == zero, "held, nothing published")
+        lock.publish(WriterProgress(readableThrough: 42, durableThrough: 40))
+        #expect(try PosixStorage().writerProgress(lockPath: path) == WriterProgress(readableThrough: 42, durableThrough: 40))
+        let far = WriterProgress(readableThrough: 1 << 40, durableThrough: 1 << 39)
+        lock.publish(far)
+        #expect(try storage.writerProgress(lockPath: path) == far)
         // Asking never takes the lock: a second writer still finds it held, not raced.
         #expect(throws: IOFailure.self) { _ = try storage.lockExclusive(path) }
         lock.release()
-        #expect(try storage.readableThrough(lockPath: path) == nil, "released: nobody to wait for")
+        #expect(try storage.writerProgress(lockPath: path) == nil, "released: nobody to wait for")
         let next = try storage.lockExclusive(path)
-        #expect(try storage.readableThrough(lockPath: path) == 1 << 40, "the word persists until the next writer publishes")
+        #expect(try storage.writerProgress(lockPath: path) == far, "the words persist until the next writer publishes")
         next.release()
     }
 
@@ -48,7 +50,7 @@ import Synchronization
         storage.betweenWriteAndSync.withLock { $0 = { inWindow.withLock { $0 = true }; release.wait() } }
         let appended = Mutex<UInt64>(0)
         if let log {
-            Task.detached {
+            Task(executorPreference: DedicatedExecutor()) {
                 let s = try? await log.append([4, 5, 6])
                 appended.withLock { $0 = s ?? 0 }
                 done.withLock { $0 = true }
@@ -60,7 +62,7 @@ import Synchronization
                 done.withLock { $0 = true }
             }.start()
         }
-        try await poll { inWindow.withLock { $0 } }
+        #expect(await eventually { inWindow.withLock { $0 } })
         // The commit frame of sequence 2 is in the file: an uncapped scan would return it.
         #expect(try LogRecovery(storage: PosixStorage(), directory: dir).recoverBesideWriter().open?.descriptor.lastSequence == 2)
         try reader.refresh()
@@ -68,7 +70,7 @@ import Synchronization
         #expect(try LogReader.open(directory: dir).lastSequence == 1)
         storage.betweenWriteAndSync.withLock { $0 = nil }
         release.signal()
-        try await poll { done.withLock { $0 } }
+        #expect(await eventually { done.withLock { $0 } })
         #expect(appended.withLock { $0 } == 2)
         try reader.refresh()
         #expect(reader.lastSequence == 2)
@@ -95,15 +97,7 @@ import Synchronization
         let writer = try LogWriter.open(directory: dir, options: LogOptions(segmentSize: 1 << 20))
         for i in 0..<3 { try writer.append([UInt8(i)]) }
         try writer.close()
-        #expect(try PosixStorage().readableThrough(lockPath: dir + "/LOCK") == nil)
+        #expect(try PosixStorage().writerProgress(lockPath: dir + "/LOCK") == nil)
         #expect(try LogReader.open(directory: dir).lastSequence == 3)
-    }
-
-    private func poll(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(1))
-        }
     }
 }

@@ -20,6 +20,9 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     /// When set, a synced write lands first and runs this before its sync (which then
     /// completes as a separate `fdatasync`): the window in which a batch is written, not durable.
     let betweenWriteAndSync = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Runs before each `syncData()` and each directory sync (on the calling thread).
+    let beforeSyncData = Mutex<(@Sendable () -> Void)?>(nil)
+    let beforeDirectorySync = Mutex<(@Sendable () -> Void)?>(nil)
 
     var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
     var syncs: Int { state.withLock { $0.syncs } }
@@ -29,11 +32,14 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
     func rename(_ from: String, to: String) throws(IOFailure) { try inner.rename(from, to: to) }
     func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }
-    func syncDirectory(_ path: String) throws(IOFailure) { try inner.syncDirectory(path) }
+    func syncDirectory(_ path: String) throws(IOFailure) {
+        beforeDirectorySync.withLock { $0 }?()
+        try inner.syncDirectory(path)
+    }
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock {
         RecordingLock(inner: try inner.lockExclusive(path), beforeRelease: beforeLockRelease.withLock { $0 })
     }
-    func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64? { try inner.readableThrough(lockPath: path) }
+    func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try inner.writerProgress(lockPath: path) }
     func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         RecordingFile(inner: try inner.openFile(path, create: create), owner: self)
     }
@@ -97,6 +103,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
         owner.state.withLock { $0.syncedThrough = max($0.syncedThrough, highest) }
     }
     func syncData() throws(IOFailure) {
+        owner.beforeSyncData.withLock { $0 }?()
         try owner.beforeSync(path)
         try inner.syncData()
         owner.state.withLock { $0.syncs += 1 }
@@ -115,5 +122,5 @@ final class RecordingLock: StorageLock, @unchecked Sendable {
         beforeRelease?()
         inner.release()
     }
-    func publish(readableThrough sequence: UInt64) { inner.publish(readableThrough: sequence) }
+    func publish(_ progress: WriterProgress) { inner.publish(progress) }
 }

@@ -21,7 +21,8 @@ public enum Checkpoint {
     /// Records `sequence` as the log's checkpoint (atomically, durably).
     ///
     /// Refuses (``LogError/invalidOptions(_:)``, nothing written) a sequence above the log's
-    /// last durable sequence, found by a read-only recovery pass; throws the recovery's
+    /// last durable sequence: the one a live writer published in its lock, else the last one
+    /// a read-only recovery pass finds (flush a `.deferred` log first); throws the recovery's
     /// error when the log is corrupt, and ``LogError/notFound(path:)`` without a log directory.
     public static func write(directory: String, sequence: UInt64) throws(LogError) {
         try write(directory: directory, sequence: sequence, storage: PosixStorage())
@@ -30,7 +31,12 @@ public enum Checkpoint {
     /// ``write(directory:sequence:)`` over an explicit ``Storage``.
     public static func write(directory: String, sequence: UInt64, storage: any Storage) throws(LogError) {
         guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
-        let last = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter().report.lastSequence
+        let recovered = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter().report.lastSequence
+        // A live writer knows better than the files: a `.deferred` one has written (and
+        // acknowledged) records that a power loss could still take, with the checkpoint above them.
+        let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
+        let writer = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath) }
+        let last = min(recovered, writer?.durableThrough ?? recovered)
         guard sequence <= last else {
             throw .invalidOptions("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
         }

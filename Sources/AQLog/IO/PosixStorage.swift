@@ -51,7 +51,7 @@ public final class PosixStorage: Storage {
 
     public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try PosixLock(path: path) }
 
-    public func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64? { try PosixLock.readableThrough(path: path) }
+    public func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try PosixLock.progress(path: path) }
 }
 
 /// A file written with buffered `pwrite` and synced with `fdatasync`.

@@ -22,9 +22,9 @@ public protocol Storage: AnyObject, Sendable {
     /// Takes an exclusive, non-blocking lock on `path` (created if missing); throws `EWOULDBLOCK`
     /// when another holder has it. The lock lasts until the returned token is released.
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock
-    /// What the holder of the lock at `path` last passed to ``StorageLock/publish(readableThrough:)``
-    /// (0 before its first), or nil when nobody holds that lock. Does not take the lock.
-    func readableThrough(lockPath path: String) throws(IOFailure) -> UInt64?
+    /// What the holder of the lock at `path` last passed to ``StorageLock/publish(_:)`` (zeros
+    /// before its first), or nil when nobody holds that lock. Does not take the lock.
+    func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress?
 }
 
 /// An open file of a ``Storage``.
@@ -66,12 +66,27 @@ public protocol StorageFile: AnyObject, Sendable {
 
 /// A held lock; released by ``release()`` or when the process exits.
 ///
-/// The writer's lock also carries the sequence through which readers may read (its
-/// acknowledged records), so that readers in any process see a record only once the writer
-/// acknowledged it: after its sync, unless the log is deferred (SPEC §5).
+/// The writer's lock also carries its ``WriterProgress``, so that readers in any process see a
+/// record only once the writer acknowledged it (SPEC §5) and checkpoints stay at or below
+/// what is durable.
 public protocol StorageLock: AnyObject, Sendable {
     func release()
-    /// Makes `sequence` what ``Storage/readableThrough(lockPath:)`` returns while this lock is
-    /// held. Cheap (a store to shared memory for ``PosixStorage``); never fails.
-    func publish(readableThrough sequence: UInt64)
+    /// Makes `progress` what ``Storage/writerProgress(lockPath:)`` returns while this lock is
+    /// held. Cheap (two stores to shared memory for ``PosixStorage``); never fails.
+    func publish(_ progress: WriterProgress)
+}
+
+/// How far a live writer has got, as published in its lock. Each field only grows while one
+/// writer holds the lock; the two may be read from different publications.
+public struct WriterProgress: Sendable, Equatable {
+    /// Readers may read through this sequence: what the writer acknowledged (synced records,
+    /// or written ones for a `.deferred` writer).
+    public var readableThrough: UInt64
+    /// Records through this sequence are synced.
+    public var durableThrough: UInt64
+
+    public init(readableThrough: UInt64, durableThrough: UInt64) {
+        self.readableThrough = readableThrough
+        self.durableThrough = durableThrough
+    }
 }

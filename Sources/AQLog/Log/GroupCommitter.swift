@@ -11,8 +11,10 @@ import Foundation
 ///   append gets consecutive ones;
 /// - after a failed write or sync every waiting and later producer gets the poisoning error.
 final class GroupCommitter: @unchecked Sendable {
-    // Everything below is guarded by `lock`, except `engine.write`, which only the committer
-    // thread calls, with the lock released, on a batch producers no longer touch.
+    // Everything below is guarded by `lock`, except the committer's I/O, done with the lock
+    // released: `engine.write` on a batch producers no longer touch, `engine.sync` (the file
+    // and the durable point, nothing producers read) and `engine.roll` while `rolling` keeps
+    // producers off the filling batch and the active segment.
     let engine: LogEngine
     let durability: Durability
     private let maxPendingBytes: Int
@@ -29,6 +31,10 @@ final class GroupCommitter: @unchecked Sendable {
     private var overflowBytes = 0
     private var failure: LogError?
     private var closing = false
+    /// The committer is rolling without the lock: producers only reserve sequences and queue
+    /// their records in `overflow` (non-empty while rolling, so `stage` never looks at the
+    /// active segment), and leave the filling batch alone.
+    private var rolling = false
     private var closeResult: Result<Void, LogError>?
     private var firstStaged: ContinuousClock.Instant?
     private var acked: UInt64
@@ -40,9 +46,11 @@ final class GroupCommitter: @unchecked Sendable {
         self.maxPendingBytes = max(maxPendingBytes, 64 * 1024)
         acked = engine.lastWritten
         durable = engine.durableThrough
-        let thread = Thread { [self] in run() }
-        thread.name = "aqlog-committer"
-        thread.start()
+        // Named from inside: on Linux, Foundation does not apply a name set before `start()`.
+        Thread { [self] in
+            Thread.current.name = "aqlog-committer"
+            run()
+        }.start()
     }
 
     var acknowledgedThrough: UInt64 { lock.withLock { acked } }
@@ -82,7 +90,7 @@ final class GroupCommitter: @unchecked Sendable {
         return range
     }
 
-    private var pendingBytes: Int { engine.stagedBytes + overflowBytes }
+    private var pendingBytes: Int { (rolling ? 0 : engine.stagedBytes) + overflowBytes }
 
     /// Under the lock: reserve sequences and copy the payloads into the filling batch.
     private func stage<C: Collection>(_ payloads: C, _ checksums: [UInt32]) -> Staging where C.Element == [UInt8] {
@@ -95,7 +103,7 @@ final class GroupCommitter: @unchecked Sendable {
         let first = engine.lastAssigned &+ 1
         nextTicket &+= 1
         for (p, crc) in zip(payloads, checksums) {
-            if overflow.isEmpty && engine.fitsInActive(payloadLength: p.count) {
+            if !rolling && overflow.isEmpty && engine.fitsInActive(payloadLength: p.count) {
                 _ = p.withUnsafeBytes { engine.stage($0, payloadChecksum: crc) }
             } else {
                 overflow.append((p, crc, engine.assignSequence(), nextTicket))
@@ -223,10 +231,16 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    /// Seals the full segment, rolls, and stages the records that waited for room.
+    /// Seals the full segment, rolls, and stages the records that waited for room. The lock
+    /// is released for the roll's syncs (milliseconds): producers keep staging, into `overflow`.
     private func rollAndStageOverflow() {
+        rolling = true
+        lock.unlock()
+        let rolled = Result { () throws(LogError) in try engine.roll() }
+        lock.lock()
+        rolling = false
         do throws(LogError) {
-            try engine.roll()
+            try rolled.get()
         } catch {
             if case .poisoned = error { failure = error; failAll(); return }
             // The next segment could not be prepared (e.g. ENOSPC): fail the waiting records
@@ -255,11 +269,18 @@ final class GroupCommitter: @unchecked Sendable {
         if firstStaged == nil { firstStaged = ContinuousClock.now }
     }
 
+    /// Syncs for `flush()` with the lock released (producers keep staging meanwhile), then
+    /// marks the flush unless a batch is already staged to carry the claim.
     private func syncForFlush() {
         let flushers = flushWaiters
         flushWaiters = []
+        let before = engine.durableThrough
+        lock.unlock()
+        let synced = Result { () throws(LogError) in try engine.sync() }
+        lock.lock()
         do throws(LogError) {
-            try engine.flush()
+            try synced.get()
+            try engine.markFlushed(since: before)
             durable = engine.durableThrough
             lock.unlock()
             for c in flushers { c.resume() }

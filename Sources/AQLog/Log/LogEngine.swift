@@ -39,8 +39,8 @@ final class LogEngine {
     let metrics: LogMetrics
     /// True for deferred logs: they acknowledge (and let readers see) records before syncing.
     private let acknowledgesUnsynced: Bool
-    /// The last sequence published to readers.
-    private var publishedReadable: UInt64?
+    /// What was last published in the lock.
+    private var published: WriterProgress?
 
     var logID: LogID { active.descriptor.header.logID }
 
@@ -299,14 +299,16 @@ final class LogEngine {
 
     /// Lets readers read through what is acknowledged: the durable records, or every written
     /// one in a log that acknowledges before syncing (SPEC §5: readers never see a record
-    /// before it is durable, unless deferred mode says otherwise). Readers in any process read
-    /// it from the lock; in-process tails are also woken.
+    /// before it is durable, unless deferred mode says otherwise), and says what is durable
+    /// (checkpoints stay below it). Readers in any process read both from the lock; in-process
+    /// tails are also woken.
     private func publishReadable() {
-        let readable = acknowledgesUnsynced ? lastWritten : durableThrough
-        if let last = publishedReadable, readable <= last { return }
-        publishedReadable = readable
-        lock?.publish(readableThrough: readable)
-        DurabilityNotifier.shared.published(directory: directory, durableThrough: readable)
+        let progress = WriterProgress(readableThrough: acknowledgesUnsynced ? lastWritten : durableThrough, durableThrough: durableThrough)
+        guard progress != published else { return }
+        let wake = progress.readableThrough > (published?.readableThrough ?? 0)
+        published = progress
+        lock?.publish(progress)
+        if wake { DurabilityNotifier.shared.published(directory: directory, durableThrough: progress.readableThrough) }
     }
 
     /// Stages nothing; makes everything written durable.
@@ -330,6 +332,12 @@ final class LogEngine {
     func flush() throws(LogError) {
         let before = durableThrough
         try sync()
+        try markFlushed(since: before)
+    }
+
+    /// The marker of a flush whose ``sync()`` made records durable since `before` (nothing
+    /// when records are staged: the next commit frame carries the claim).
+    func markFlushed(since before: UInt64) throws(LogError) {
         guard durableThrough > before, lastWritten >= active.descriptor.baseSequence, filling.isEmpty, !writeInFlight,
               active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) else { return }
         let batch = beginCommitMarker()

@@ -49,12 +49,12 @@ public final class LogReader {
     /// compaction) makes the refresh list the directory again; mappings already held stay valid.
     public func refresh() throws(LogError) {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
-        let limitBefore = try io { () throws(IOFailure) in try storage.readableThrough(lockPath: lockPath) }
+        let limitBefore = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath)?.readableThrough }
         let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter(following: openScanPoint)
         // A live writer's published point hides the batch it is still syncing. Asked again
         // after the scan, which may have seen newer batches; a writer that left meanwhile
         // leaves the point read before (its last batch may be one whose sync failed).
-        let limit = try io { () throws(IOFailure) in try storage.readableThrough(lockPath: lockPath) } ?? limitBefore
+        let limit = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath)?.readableThrough } ?? limitBefore
         var all = outcome.sealed
         openScan = nil
         openScanPoint = nil
