@@ -94,6 +94,36 @@ import Foundation
         #expect(try LogVerifier(directory: dir).verify().unsyncedAfterDamage == nil)
     }
 
+    /// Every segment a deferred log seals ends its frames with a marker (a commit frame right
+    /// after the last batch's), however exactly the last batch filled the segment: appends
+    /// leave room for it. Record sizes sweep the ways a segment can fill up.
+    @Test func everySealedDeferredSegmentEndsWithAMarker() throws {
+        let tmp = TemporaryDirectory()
+        var missing: [Int] = []
+        for size in stride(from: 40, through: 400, by: 8) {
+            let dir = tmp.sub("log-\(size)")
+            let writer = try LogWriter.open(directory: dir, options: smallSegments, durability: .deferred)
+            var count = 0
+            while segmentFiles(dir).count < 2 {
+                _ = try writer.append(payload(count, size: size))
+                count += 1
+            }
+            try writer.close()
+            let sealed = readFile(dir + "/" + segmentFiles(dir)[0])
+            let records = Int(UInt64(segmentFiles(dir)[1].prefix(20))! - 1)  // the next segment's base - 1
+            let footer = SegmentLayout.indexOffset(segmentSize: sealed.count, recordCount: records)
+            var at = SegmentLayout.dataStart
+            var kinds: [Bool] = []  // isCommit, frame by frame
+            while at + FrameHeader.size <= footer, sealed[at..<(at + FrameHeader.size)].contains(where: { $0 != 0 }) {
+                let header = sealed.withUnsafeBytes { FrameHeader($0, at: at) }
+                kinds.append(header.isCommit)
+                at += header.frameSize
+            }
+            if kinds.suffix(2) != [true, true] { missing.append(size) }
+        }
+        #expect(missing.isEmpty, "sealed without a marker at record sizes \(missing)")
+    }
+
     @Test func damageBelowAPointACommitFrameVouchesDurableStaysCorruption() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         _ = try crashedDeferredLog(dir, count: 6, damaged: 3, flushAfter: 4)

@@ -180,9 +180,11 @@ final class LogEngine {
     // MARK: - Staging
 
     /// Whether a record of `payloadLength` bytes fits in the active segment after what is
-    /// staged and what is being written.
+    /// staged and what is being written, leaving room for the batch's commit frame and one
+    /// more: the marker a flush, a deferred roll or a close writes after the last batch (a
+    /// segment sealed without it would leave its last batch unvouched for `discardUnsynced`).
     func fitsInActive(payloadLength: Int) -> Bool {
-        let end = filling.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + BatchBuffer.commitCost
+        let end = filling.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + 2 * BatchBuffer.commitCost
         return active.fits(end: end, additionalRecords: inFlightRecords + filling.recordCount + 1)
     }
 
