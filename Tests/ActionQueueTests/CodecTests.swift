@@ -27,9 +27,13 @@ import AQLog
 
     @Test func randomBytesNeverCrashAndFailTyped() async {
         await propertyCheck(count: 2000, input: Gen.uint8().array(of: 0...80)) { bytes in
-            do { _ = try WalEvent(postcard: bytes) } catch {
-                // Typed: every failure is a CodecError (the signature guarantees it); reaching here is fine.
-                _ = error
+            do throws(CodecError) {
+                // What decodes is a real event: its canonical encoding decodes to it again.
+                let event = try WalEvent(postcard: bytes)
+                #expect((try? WalEvent(postcard: event.postcardBytes())) == event)
+            } catch {
+                // Typed by the signature; located: the offset names a byte of the input (or its end).
+                #expect((0...bytes.count).contains(error.offset), "\(error) for \(bytes.count) bytes")
             }
         }
     }

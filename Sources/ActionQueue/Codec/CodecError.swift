@@ -21,4 +21,13 @@ public enum CodecError: Error, Sendable, Hashable {
     case invalidUTF8(offset: Int)
     /// Bytes left over after the value (only when trailing bytes are refused).
     case trailingBytes(offset: Int, count: Int)
+
+    /// Where in the input the problem is (a byte offset, or the input's length at its end).
+    public var offset: Int {
+        switch self {
+        case .unexpectedEnd(let o), .varintOverflow(let o), .invalidUTF8(let o): return o
+        case .invalidBool(let o, _), .invalidOptionTag(let o, _), .invalidUUIDLength(let o, _), .trailingBytes(let o, _): return o
+        case .invalidDiscriminant(let o, _, _), .lengthExceedsInput(let o, _, _): return o
+        }
+    }
 }
