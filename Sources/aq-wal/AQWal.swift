@@ -13,7 +13,8 @@ struct AQWal: ParsableCommand {
             Exit codes: 0 healthy/done (also when there was nothing to do); 1 torn tail found (verify); \
             2 corruption found or refused; 64 usage error; 73 cannot create; 74 I/O error; \
             75 log locked by a writer (or, for compact, by another compaction).
-            Every error prints one line on stderr naming the file, offset and reason.
+            Every runtime error prints one line on stderr naming the file, offset and reason \
+            (usage errors print the usage).
             """,
         subcommands: [Append.self, Dump.self, Inspect.self, Verify.self, Repair.self,
                       CheckpointCommand.self, Compact.self, ImportV5.self])

@@ -33,7 +33,7 @@ struct Verify: ParsableCommand {
         if case .damaged = checkpoint, report.corruption == nil { status = "corruption"; code = Exit.corruption }
         if json {
             let segments: [JSONValue] = report.segments.map { s in
-                .object([("file", .string(s.file)), ("first_sequence", .uint(s.baseSequence)), ("last_sequence", .uint(s.lastSequence)),
+                .object([("file", .string(s.fileName)), ("first_sequence", .uint(s.baseSequence)), ("last_sequence", .uint(s.lastSequence)),
                          ("records", .int(s.records)), ("sealed", .bool(s.sealed)), ("problem", s.problem.map { .string($0.description) } ?? .null)])
             }
             emit(JSONValue.object([

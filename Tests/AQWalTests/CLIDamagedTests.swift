@@ -14,6 +14,9 @@ import AQLog
         let torn = verify.json["torn_tail"] as? [String: Any]
         #expect(torn?["file"] as? String == path)
         #expect(torn?["offset"] as? Int == offset)
+        // Segment lists name files within DIR (as inspect and compact do); damage is located by path.
+        let names = (verify.json["segments"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String }
+        #expect(names == segmentFiles(dir))
         #expect(torn?["reason"] as? String == "incomplete_header")
         #expect(verify.stderrLines.count == 1 && verify.stderr.contains(path) && verify.stderr.contains("offset \(offset)"))
         #expect(try aqWal(["verify", dir]).status == 1, "verify changes nothing")

@@ -14,7 +14,10 @@ public struct LogVerifier {
 
     /// One segment's result.
     public struct SegmentResult: Sendable, Equatable {
+        /// The segment's path.
         public var file: String
+        /// The segment's name within the log directory.
+        public var fileName: String { String(file.split(separator: "/").last ?? "") }
         public var baseSequence: UInt64
         public var lastSequence: UInt64
         public var sealed: Bool
