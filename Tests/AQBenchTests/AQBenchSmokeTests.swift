@@ -28,7 +28,7 @@ import Testing
 
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         for key in ["tool", "mode", "machine", "settings", "durationSeconds", "crc", "crcDispatchOverIsal", "append",
-                    "recovery", "verify", "verifyOverCRC", "tailScanOverCRC", "targets"] {
+                    "recovery", "follow", "verify", "verifyOverCRC", "tailScanOverCRC", "targets", "schemaVersion", "startedAt"] {
             #expect(doc[key] != nil, "missing \(key)")
         }
         let machine = try #require(doc["machine"] as? [String: Any])
@@ -60,6 +60,14 @@ import Testing
             let latency = try #require(log["latencyMicros"] as? [String: Any])
             for key in ["p50", "p99", "p999"] { #expect((latency[key] as? Double ?? 0) > 0) }
             #expect((a["ratioToBaseline"] as? Double ?? 0) > 0)
+            // The other baselines, where a row has them, carry the same figures and a ratio.
+            for (figures, ratio) in [("secondBaseline", "ratioToSecondBaseline"), ("threadedBaseline", "ratioToThreadedBaseline")] {
+                guard let other = a[figures] as? [String: Any] else { #expect(a[ratio] == nil); continue }
+                for key in ["recordsPerSecond", "megabytesPerSecond", "seconds", "bytesWritten"] {
+                    #expect((other[key] as? Double ?? 0) > 0, "\(a["name"] ?? "?") \(figures).\(key)")
+                }
+                #expect((a[ratio] as? Double ?? 0) > 0, "\(a["name"] ?? "?") \(ratio)")
+            }
             if a["durability"] as? String != "deferred" { #expect((log["syncsPerSecond"] as? Double ?? 0) > 0) }
         }
 
@@ -70,6 +78,12 @@ import Testing
             #expect((r["openMillis"] as? Double ?? 0) > 0)
             #expect((r["segments"] as? Int ?? 0) > 0)
         }
+        #expect(appends.contains { $0["secondBaseline"] != nil }, "no row measured a second baseline")
+        let follow = try #require(doc["follow"] as? [String: Any])
+        for key in ["commits", "openBytesScanned", "openMillis", "refreshBytesScanned", "refreshMillis"] {
+            #expect((follow[key] as? Double ?? 0) > 0, "follow.\(key)")
+        }
+        #expect((follow["refreshBytesScanned"] as? Int ?? .max) < (follow["openBytesScanned"] as? Int ?? 0), "a refresh reads less than an open")
         let verify = try #require(doc["verify"] as? [[String: Any]])
         #expect(verify.count == 2)
         for v in verify { #expect((v["gigabytesPerSecond"] as? Double ?? 0) > 0) }
