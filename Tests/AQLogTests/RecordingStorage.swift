@@ -13,6 +13,7 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var syncs = 0
         var failSyncAfter: Int? = nil      // fail the Nth sync from now
         var failPreallocation: Errno? = nil
+        var listings = 0
     }
     let state = Mutex(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
@@ -28,7 +29,10 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     var syncs: Int { state.withLock { $0.syncs } }
 
     func createDirectory(_ path: String) throws(IOFailure) { try inner.createDirectory(path) }
-    func listDirectory(_ path: String) throws(IOFailure) -> [String] { try inner.listDirectory(path) }
+    func listDirectory(_ path: String) throws(IOFailure) -> [String] {
+        state.withLock { $0.listings += 1 }
+        return try inner.listDirectory(path)
+    }
     func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
     func rename(_ from: String, to: String) throws(IOFailure) { try inner.rename(from, to: to) }
     func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }

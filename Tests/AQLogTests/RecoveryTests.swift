@@ -312,3 +312,27 @@ func classify(_ dir: String) -> Result<RecoveryReport, LogError> {
         }
     }
 }
+
+/// Read-only passes beside a writer retry corruption (a batch half-copied into the page cache
+/// looks corrupt for microseconds), but only while a writer holds `LOCK`.
+@Suite struct BesideWriterRetryTests {
+    @Test func corruptionIsRetriedOnlyWhileAWriterHoldsTheLock() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 10)
+        patch(dir + "/" + segmentFiles(dir)[0], at: 0, [0xFF, 0xFF])
+        let storage = RecordingStorage()
+        func passes() throws -> Int {
+            let before = storage.state.withLock { $0.listings }
+            let report = try LogVerifier(directory: dir, storage: storage).verify()
+            #expect(report.corruption != nil)
+            return storage.state.withLock { $0.listings } - before
+        }
+        // The verifier lists once more after corruption (its lenient `discardUnsynced` pass).
+        let alone = try passes()
+        let lock = try PosixStorage().lockExclusive(dir + "/LOCK")
+        let besideWriter = try passes()
+        lock.release()
+        #expect(alone == 2, "no writer: the damage is believed at once")
+        #expect(besideWriter == alone + 5, "a live writer: six passes before it is believed")
+    }
+}

@@ -11,18 +11,26 @@ extension LogRecovery {
     /// covers, which the scanner rightly calls corruption. A segment may also be removed by
     /// compaction between listing and opening (`ENOENT`). Both are transient: the pass is
     /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
-    /// that is still there after the last attempt is reported as usual.
+    /// that is still there after the last attempt is reported as usual. Corruption is retried
+    /// only while a writer holds `LOCK`: without one, nothing can be mid-write.
     func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
         var attempt = 1
         while true {
             do { return try recover(policy: .truncateTornTail, repair: false, following: following) } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
+                if case .corruption = error, !writerMayBeWriting() { throw error }
                 usleep(delay)
                 delay = Swift.min(delay * 2, 20_000)
                 attempt += 1
             }
         }
+    }
+
+    /// True unless the log's `LOCK` is known to be free (an unreadable lock counts as held).
+    private func writerMayBeWriting() -> Bool {
+        let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
+        do { return try storage.writerProgress(lockPath: lockPath) != nil } catch { return true }
     }
 
     /// Errors a concurrent writer or compaction can cause for an instant.
