@@ -170,7 +170,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
                 guard directories.contains(Self.parent(path)) else { throw IOFailure("open", path: path, errno: .noSuchFileOrDirectory) }
                 live[path] = newInode()
             }
-            guard !held.contains(path) else { throw IOFailure("flock", path: path, errno: .wouldBlock) }
+            guard !held.contains(path) else { throw IOFailure("fcntl(F_OFD_SETLK)", path: path, errno: .wouldBlock) }
             held.insert(path)
             return SimulatedLock(storage: self, path: path, generation: generation)
         }
