@@ -391,6 +391,10 @@ final class SimulatedLock: StorageLock, @unchecked Sendable {
         if first { storage.release(lock: path, generation: generation) }
     }
 
+    func startPublishing() throws(IOFailure) {
+        storage.publish(lock: path, generation: generation, WriterProgress(readableThrough: 0, durableThrough: 0))
+    }
+
     func publish(_ progress: WriterProgress) {
         storage.publish(lock: path, generation: generation, progress)
     }

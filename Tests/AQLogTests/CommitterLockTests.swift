@@ -4,9 +4,9 @@ import Foundation
 import Synchronization
 @testable import AQLog
 
-/// The committer holds its lock for none of its I/O: while a roll's or a flush's syncs run,
-/// producers can still take the lock (stage records, read the log's state). Each test parks
-/// the committer inside one of those syncs and checks the lock from another thread.
+/// The committer releases its lock for a roll's and a flush's syncs (as for a commit's I/O):
+/// producers can still take it meanwhile (stage records, read the log's state). Each test
+/// parks the committer inside one of those syncs and checks the lock from another thread.
 @Suite struct CommitterLockTests {
     /// Parks the committer thread the first time `hook` runs on it, until `release` is signalled.
     final class Park: Sendable {
@@ -42,6 +42,7 @@ import Synchronization
         #expect(await lockIsFree(log), "the roll holds the committer's lock")
         // Appends issued during the roll are staged (sequences reserved) and land after it.
         let late = Task(executorPreference: executor) { try await log.append(contentsOf: Array(sent[70...])) }
+        #expect(await eventually { log.committer.reservedThrough == 80 }, "staged while the roll runs")
         storage.beforeDirectorySync.withLock { $0 = nil }
         park.release.signal()
         var bySequence = [[UInt8]](repeating: [], count: sent.count)
@@ -72,6 +73,7 @@ import Synchronization
         #expect(await eventually { park.parked.withLock { $0 } })
         #expect(await lockIsFree(log), "the flush holds the committer's lock through its fdatasync")
         let late = Task(executorPreference: executor) { try await log.append(payload(5)) }
+        #expect(await eventually { log.committer.reservedThrough == 6 }, "staged while the flush syncs")
         storage.beforeSyncData.withLock { $0 = nil }
         park.release.signal()
         try await flush.value

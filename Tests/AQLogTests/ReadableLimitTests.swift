@@ -16,6 +16,7 @@ import Synchronization
         #expect(try storage.writerProgress(lockPath: path) == nil, "no file")
         let lock = try storage.lockExclusive(path)
         #expect(try PosixStorage().writerProgress(lockPath: path) == zero, "held, nothing published")
+        try lock.startPublishing()
         lock.publish(WriterProgress(readableThrough: 42, durableThrough: 40))
         #expect(try PosixStorage().writerProgress(lockPath: path) == WriterProgress(readableThrough: 42, durableThrough: 40))
         let far = WriterProgress(readableThrough: 1 << 40, durableThrough: 1 << 39)
@@ -23,11 +24,42 @@ import Synchronization
         #expect(try storage.writerProgress(lockPath: path) == far)
         // Asking never takes the lock: a second writer still finds it held, not raced.
         #expect(throws: IOFailure.self) { _ = try storage.lockExclusive(path) }
+        // An old-style `flock` holder is excluded too (versions before the OFD lock).
+        let other = open(path, O_RDONLY)
+        #expect(flock(other, LOCK_EX | LOCK_NB) != 0)
+        close(other)
         lock.release()
         #expect(try storage.writerProgress(lockPath: path) == nil, "released: nobody to wait for")
+        // The next holder starts from zero, not from the last holder's progress.
         let next = try storage.lockExclusive(path)
-        #expect(try storage.writerProgress(lockPath: path) == far, "the words persist until the next writer publishes")
+        try next.startPublishing()
+        #expect(try storage.writerProgress(lockPath: path) == zero)
+        // A damaged record reads as zero progress (the safe answer), never as a value.
+        next.publish(far)
+        let damage = open(path, O_WRONLY)  // in place: `patch` would replace the locked file
+        #expect(pwrite(damage, [UInt8(0xEE)], 1, 3) == 1)
+        close(damage)
+        #expect(try storage.writerProgress(lockPath: path) == zero)
         next.release()
+    }
+
+    /// A writer that is opening publishes zeros until its recovery is done: a reader that
+    /// already returned records of the open segment keeps them; a new reader waits.
+    @Test func aReaderNeverLosesRecordsItReturnedWhileAWriterOpens() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let writer = try LogWriter.open(directory: dir, options: LogOptions(segmentSize: 1 << 20))
+        for i in 0..<5 { try writer.append([UInt8(i)]) }
+        try writer.close()
+        let reader = try LogReader.open(directory: dir)
+        #expect(reader.lastSequence == 5)
+        let opening = try PosixStorage().lockExclusive(dir + "/LOCK")
+        try opening.startPublishing()
+        try reader.refresh()
+        #expect(reader.lastSequence == 5)
+        #expect(try LogReader.open(directory: dir).lastSequence == 0)
+        opening.publish(WriterProgress(readableThrough: 5, durableThrough: 5))
+        #expect(try LogReader.open(directory: dir).lastSequence == 5)
+        opening.release()
     }
 
     /// The window the limit exists for: a `.sync` batch written to the file, its sync not yet

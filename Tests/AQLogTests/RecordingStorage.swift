@@ -126,5 +126,6 @@ final class RecordingLock: StorageLock, @unchecked Sendable {
         beforeRelease?()
         inner.release()
     }
+    func startPublishing() throws(IOFailure) { try inner.startPublishing() }
     func publish(_ progress: WriterProgress) { inner.publish(progress) }
 }

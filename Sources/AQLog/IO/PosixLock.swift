@@ -1,51 +1,58 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
-/// The writer's `LOCK` file: an exclusive open-file-description lock, and in its first 16
-/// bytes the writer's ``WriterProgress`` (readable-through, then durable-through), updated in
-/// place through a shared mapping.
+/// A lock file: an exclusive `flock` (what excludes other writers, of any version), plus an
+/// open-file-description lock on the same file that readers can test without taking it
+/// (``progress(path:)``): a reader never delays a writer's open. For the writer's `LOCK` it
+/// also carries the writer's ``WriterProgress`` (``WriterProgressRecord``, 24 bytes at
+/// offset 0).
 ///
-/// Readers in any process test the lock without taking it (``progress(path:)``), so a reader
-/// never delays a writer's open, and read each word with an acquiring load: the writer stores
-/// them (releasing) only after the records' write or sync completed, so every byte below them
-/// is already in the page cache the reader maps. A writer that dies releases the lock with its
-/// file descriptors; readers then read everything intact, as recovery would.
+/// Published with `pwrite`, not through a shared mapping: a store into a mapped page that
+/// write-back cleaned may need space again (copy-on-write file systems, quotas), and a
+/// mapping answers that with SIGBUS, where `pwrite` returns an error. A failed publication
+/// leaves readers behind the writer, never ahead of it. The writer publishes only after the
+/// records' write (and sync) completed, so every byte below what a reader reads is already in
+/// the page cache it maps. A writer that dies releases both locks with its descriptors;
+/// readers then read everything intact, as recovery would.
 final class PosixLock: StorageLock, @unchecked Sendable {
-    // Set in init and cleared only by release(), which the owner calls once.
+    // Set in init and cleared only by release(); the owner serialises calls.
     private var fd: Int32
-    private let words: UnsafeMutablePointer<Atomic<UInt64>>
-    static let size = 16
+    private let path: String
+    private var publishing = false
+    private let record = AlignedBuffer(capacity: WriterProgressRecord.size)
 
     init(path: String) throws(IOFailure) {
+        self.path = path
         fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT)
         do throws(IOFailure) {
+            try Syscalls.flockExclusive(fd, path: path)
             try Syscalls.lockExclusive(fd, path: path)
-            // Write the words' bytes (not just a size) when the file is new: a store through
-            // the mapping into a hole needs a block, and on a full disk raises SIGBUS.
-            if try Syscalls.fileSize(fd, path: path) < Self.size {
-                try Syscalls.pwriteAll(fd, AlignedBuffer(capacity: Self.size).bytes(0..<Self.size), at: 0, path: path)
-            }
-            guard let p = mmap(nil, Self.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-                throw Syscalls.failure("mmap", path)
-            }
-            words = p.bindMemory(to: Atomic<UInt64>.self, capacity: 2)
         } catch {
             Syscalls.close(fd)
             throw error
         }
     }
 
+    func startPublishing() throws(IOFailure) {
+        // Zeros first: until this holder publishes, readers must not trust the last holder's
+        // values (its records may be about to be repaired away).
+        try write(WriterProgress(readableThrough: 0, durableThrough: 0))
+        publishing = true
+    }
+
     func publish(_ progress: WriterProgress) {
-        // Host byte order: the file is only ever read on the machine that wrote it.
-        words[0].store(progress.readableThrough, ordering: .releasing)
-        words[1].store(progress.durableThrough, ordering: .releasing)
+        guard publishing, fd >= 0 else { return }
+        try? write(progress)
+    }
+
+    private func write(_ progress: WriterProgress) throws(IOFailure) {
+        WriterProgressRecord.encode(progress, into: record.mutableBytes)
+        try Syscalls.pwriteAll(fd, record.bytes(0..<WriterProgressRecord.size), at: 0, path: path)
     }
 
     func release() {
         guard fd >= 0 else { return }
-        munmap(UnsafeMutableRawPointer(words), Self.size)
         Syscalls.close(fd)
         fd = -1
     }
@@ -53,7 +60,7 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     deinit { release() }
 
     /// The published progress when a writer holds the lock at `path`, else nil (also when the
-    /// file does not exist). Zeros while the holder has not written the words yet.
+    /// file does not exist). Zeros while the holder has published nothing readable.
     static func progress(path: String) throws(IOFailure) -> WriterProgress? {
         let fd: Int32
         do throws(IOFailure) { fd = try Syscalls.open(path, flags: O_RDONLY) } catch {
@@ -62,12 +69,13 @@ final class PosixLock: StorageLock, @unchecked Sendable {
         }
         defer { Syscalls.close(fd) }
         guard try Syscalls.isLockedByOther(fd, path: path) else { return nil }
-        guard try Syscalls.fileSize(fd, path: path) >= size else { return WriterProgress(readableThrough: 0, durableThrough: 0) }
-        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-            throw Syscalls.failure("mmap", path)
+        let buffer = AlignedBuffer(capacity: WriterProgressRecord.size)
+        for _ in 0..<16 {
+            let n = try Syscalls.pread(fd, UnsafeMutableRawBufferPointer(rebasing: buffer.mutableBytes[0..<WriterProgressRecord.size]), at: 0, path: path)
+            if let progress = WriterProgressRecord.decode(buffer.bytes(0..<n)) { return progress }
+            if n < WriterProgressRecord.size { break }  // the holder has not written one yet
         }
-        defer { munmap(p, size) }
-        let words = p.bindMemory(to: Atomic<UInt64>.self, capacity: 2)
-        return WriterProgress(readableThrough: words[0].load(ordering: .acquiring), durableThrough: words[1].load(ordering: .acquiring))
+        // Torn by a publication each time, or never written: the safe answer.
+        return WriterProgress(readableThrough: 0, durableThrough: 0)
     }
 }

@@ -23,7 +23,8 @@ public protocol Storage: AnyObject, Sendable {
     /// when another holder has it. The lock lasts until the returned token is released.
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock
     /// What the holder of the lock at `path` last passed to ``StorageLock/publish(_:)`` (zeros
-    /// before its first), or nil when nobody holds that lock. Does not take the lock.
+    /// before its first, or from a holder that publishes nothing), or nil when nobody holds
+    /// that lock. Does not take the lock.
     func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress?
 }
 
@@ -71,13 +72,17 @@ public protocol StorageFile: AnyObject, Sendable {
 /// what is durable.
 public protocol StorageLock: AnyObject, Sendable {
     func release()
+    /// Makes the holder's progress zero (readers must not trust the previous holder's) and
+    /// lets ``publish(_:)`` work. A log's writer and `LogRepair` call it right after locking.
+    func startPublishing() throws(IOFailure)
     /// Makes `progress` what ``Storage/writerProgress(lockPath:)`` returns while this lock is
-    /// held. Cheap (two stores to shared memory for ``PosixStorage``); never fails.
+    /// held (one small `pwrite` for ``PosixStorage``). A failure is swallowed: readers then
+    /// stay behind the writer, never ahead.
     func publish(_ progress: WriterProgress)
 }
 
 /// How far a live writer has got, as published in its lock. Each field only grows while one
-/// writer holds the lock; the two may be read from different publications.
+/// writer holds the lock.
 public struct WriterProgress: Sendable, Equatable {
     /// Readers may read through this sequence: what the writer acknowledged (synced records,
     /// or written ones for a `.deferred` writer).

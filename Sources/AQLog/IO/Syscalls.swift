@@ -132,9 +132,16 @@ enum Syscalls {
         try fsync(fd, path: path)
     }
 
-    // Open file description locks (Linux 3.15): owned by the open file like `flock`, so two
-    // opens in one process conflict, but testable without taking them (`F_OFD_GETLK`), which
-    // lets readers ask whether a writer is alive. Glibc's headers hide the constants from Swift.
+    static func flockExclusive(_ fd: Int32, path: String) throws(IOFailure) {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if Glibc.errno != EINTR { throw failure("flock", path) }
+        }
+    }
+
+    // Open file description locks (Linux 3.15): owned by the open file like `flock` (which
+    // they do not conflict with), so two opens in one process conflict, but testable without
+    // taking them (`F_OFD_GETLK`), which lets readers ask whether a writer is alive. Glibc's
+    // headers hide the constants from Swift.
     private static let F_OFD_GETLK: Int32 = 36
     private static let F_OFD_SETLK: Int32 = 37
 

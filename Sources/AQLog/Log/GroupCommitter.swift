@@ -54,6 +54,8 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     var acknowledgedThrough: UInt64 { lock.withLock { acked } }
+    /// The last sequence handed to a producer (staged, queued or written).
+    var reservedThrough: UInt64 { lock.withLock { engine.lastAssigned } }
     var durableThrough: UInt64 { lock.withLock { durable } }
 
     // MARK: - Producers

@@ -77,6 +77,7 @@ final class LogEngine {
         }
         lock = held
         do {
+            try io { () throws(IOFailure) in try held.startPublishing() }
             let outcome = try LogRecovery(storage: storage, directory: directory)
                 .recover(policy: options.recoveryPolicy, repair: true)
             var report = outcome.report

@@ -18,6 +18,8 @@ public final class LogReader {
     private var openScan: [UInt32]?
     /// Where the last pass left the open segment; the next refresh continues from there.
     private var openScanPoint: LogRecovery.ScanPoint?
+    /// The open segment's last sequence as this reader last exposed it.
+    private var exposed: (path: String, last: UInt64)?
     private var views: [Int: SegmentView] = [:]
     /// Check each record's checksum as it is read (default true).
     public var verifyChecksums = true
@@ -61,8 +63,12 @@ public final class LogReader {
         if let open = outcome.open {
             var descriptor = open.descriptor
             if let limit {
-                descriptor.lastSequence = min(descriptor.lastSequence, max(limit, descriptor.header.baseSequence &- 1))
+                // Never below what this reader already returned from this segment: a writer
+                // that is opening publishes zeros until its recovery is done.
+                let floor = exposed?.path == descriptor.path ? exposed!.last : descriptor.header.baseSequence &- 1
+                descriptor.lastSequence = min(descriptor.lastSequence, max(limit, floor))
             }
+            exposed = (descriptor.path, descriptor.lastSequence)
             all.append(descriptor)
             openScan = open.offsets
             openScanPoint = open.scanPoint

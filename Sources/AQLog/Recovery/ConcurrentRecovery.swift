@@ -12,14 +12,16 @@ extension LogRecovery {
     /// compaction between listing and opening (`ENOENT`). Both are transient: the pass is
     /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
     /// that is still there after the last attempt is reported as usual. Corruption is retried
-    /// only while a writer holds `LOCK`: without one, nothing can be mid-write.
+    /// only when a writer held `LOCK` before or after the pass: without one, nothing was mid-write.
     func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
         var attempt = 1
         while true {
+            let writerBefore = writerMayBeWriting()
             do { return try recover(policy: .truncateTornTail, repair: false, following: following) } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
-                if case .corruption = error, !writerMayBeWriting() { throw error }
+                // A writer present at either end of the pass may have been mid-write during it.
+                if case .corruption = error, !writerBefore, !writerMayBeWriting() { throw error }
                 usleep(delay)
                 delay = Swift.min(delay * 2, 20_000)
                 attempt += 1

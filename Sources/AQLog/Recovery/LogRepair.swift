@@ -39,6 +39,8 @@ public enum LogRepair {
                 throw LogError.io(error)
             }
             defer { held.release() }
+            // Readers read nothing from the open segment while the repair may remove records.
+            try io { () throws(IOFailure) in try held.startPublishing() }
             let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: policy, repair: false)
             defer { outcome.open?.file.close() }
             guard let torn = outcome.report.tornTail, let open = outcome.open else { return report }
