@@ -2,6 +2,7 @@ import Testing
 import AQTestSupport
 import Foundation
 import Synchronization
+import PropertyBased
 @testable import AQLog
 
 /// SPEC §5: readers never see a record before it is durable (deferred logs: acknowledged).
@@ -131,5 +132,30 @@ import Synchronization
         try writer.close()
         #expect(try PosixStorage().writerProgress(lockPath: dir + "/LOCK") == nil)
         #expect(try LogReader.open(directory: dir).lastSequence == 3)
+    }
+}
+
+/// The progress record in `LOCK` is read while the writer may be rewriting it: whatever a
+/// reader's `pread` returns, decode gives back a record that was written, or nothing.
+@Suite struct WriterProgressRecordTests {
+    @Test func roundTripsAndRefusesShortOrDamagedRecords() async {
+        await propertyCheck(count: 300, input: Gen.uint64(), Gen.uint64(), Gen.int(in: 0...(20 * 8 - 1))) { readable, durable, bit in
+            let progress = WriterProgress(readableThrough: readable, durableThrough: durable)
+            var record = [UInt8](repeating: 0xAA, count: WriterProgressRecord.size)
+            record.withUnsafeMutableBytes { WriterProgressRecord.encode(progress, into: $0) }
+            #expect(record.withUnsafeBytes { WriterProgressRecord.decode($0) } == progress)
+            // Short (a file from before the record existed, or a torn read at its end).
+            let cut = Int(readable % UInt64(WriterProgressRecord.size))
+            #expect(Array(record[0..<cut]).withUnsafeBytes { WriterProgressRecord.decode($0) } == nil)
+            // Any one flipped bit of the checked 20 bytes (CRC-32C catches every single-bit error).
+            var flipped = record
+            flipped[bit / 8] ^= 1 << (bit % 8)
+            #expect(flipped.withUnsafeBytes { WriterProgressRecord.decode($0) } == nil)
+            // A mix of two records, as a read racing a rewrite can return.
+            var other = [UInt8](repeating: 0, count: WriterProgressRecord.size)
+            other.withUnsafeMutableBytes { WriterProgressRecord.encode(WriterProgress(readableThrough: readable &+ 1, durableThrough: durable), into: $0) }
+            let mixed = Array(other[0..<4]) + Array(record[4...])
+            #expect(mixed.withUnsafeBytes { WriterProgressRecord.decode($0) } == nil)
+        }
     }
 }
