@@ -283,13 +283,16 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     func release(lock path: String, generation: Int) {
         locked {
             guard generation == self.generation else { return }
-            held.remove(path)
-            published[path] = nil
+            held.remove(path)  // the record stays, as in a real LOCK file
         }
     }
 
-    func publish(lock path: String, generation: Int, _ progress: WriterProgress) {
-        locked { if generation == self.generation { published[path] = progress } }
+    func publish(lock path: String, generation: Int, _ progress: WriterProgress) -> Bool {
+        locked {
+            guard generation == self.generation else { return false }
+            published[path] = progress
+            return true
+        }
     }
 
     // MARK: - Internals (lock held)
@@ -375,6 +378,7 @@ final class SimulatedLock: StorageLock, @unchecked Sendable {
     private let path: String
     private let generation: Int
     private var released = false
+    private var publishing = false
     private let guardLock = NSLock()
 
     init(storage: SimulatedStorage, path: String, generation: Int) {
@@ -392,11 +396,13 @@ final class SimulatedLock: StorageLock, @unchecked Sendable {
     }
 
     func startPublishing() throws(IOFailure) {
-        storage.publish(lock: path, generation: generation, WriterProgress(readableThrough: 0, durableThrough: 0))
+        guardLock.withLock { publishing = true }
+        _ = storage.publish(lock: path, generation: generation, WriterProgress(readableThrough: 0, durableThrough: 0))
     }
 
-    func publish(_ progress: WriterProgress) {
-        storage.publish(lock: path, generation: generation, progress)
+    @discardableResult func publish(_ progress: WriterProgress) -> Bool {
+        guard guardLock.withLock({ publishing && !released }) else { return false }
+        return storage.publish(lock: path, generation: generation, progress)
     }
 
     deinit { release() }

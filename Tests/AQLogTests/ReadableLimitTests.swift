@@ -25,7 +25,7 @@ import PropertyBased
         #expect(try storage.writerProgress(lockPath: path) == far)
         // Asking never takes the lock: a second writer still finds it held, not raced.
         #expect(throws: IOFailure.self) { _ = try storage.lockExclusive(path) }
-        // An old-style `flock` holder is excluded too (versions before the OFD lock).
+        // `flock` excludes writers of earlier versions, both ways.
         let other = open(path, O_RDONLY)
         #expect(flock(other, LOCK_EX | LOCK_NB) != 0)
         close(other)
@@ -42,6 +42,64 @@ import PropertyBased
         close(damage)
         #expect(try storage.writerProgress(lockPath: path) == zero)
         next.release()
+    }
+
+    @Test func anEarlierVersionsFlockHolderKeepsAWriterOut() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let old = open(dir + "/LOCK", O_RDWR | O_CREAT, 0o644)
+        #expect(flock(old, LOCK_EX | LOCK_NB) == 0)
+        #expect(throws: LogError.logLocked(path: dir)) { _ = try LogWriter.open(directory: dir) }
+        close(old)
+        try LogWriter.open(directory: dir).close()
+    }
+
+    /// A publication that fails (a `pwrite` to `LOCK`) leaves readers behind, and the writer's
+    /// next flush publishes again even with nothing new to sync.
+    @Test func aFailedPublicationIsRetried() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let writer = try LogWriter(directory: dir, options: LogOptions(segmentSize: 1 << 20, backend: .posix), storage: storage)
+        try writer.append([1])
+        storage.failPublish.withLock { $0 = true }
+        try writer.append([2])
+        #expect(try LogReader.open(directory: dir).lastSequence == 1, "behind, never ahead")
+        storage.failPublish.withLock { $0 = false }
+        try writer.flush()
+        #expect(try LogReader.open(directory: dir).lastSequence == 2)
+        try writer.close()
+    }
+
+    /// The floor below is only for the same file proven unchanged: a log re-created under the
+    /// same name (same segment path) gets no floor from the old one's records.
+    @Test func aRecreatedLogGetsNoFloorFromTheOldOne() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let options = LogOptions(segmentSize: 1 << 20, backend: .posix)
+        let first = try LogWriter.open(directory: dir, options: options)
+        for i in 0..<10 { try first.append([UInt8(i)]) }
+        try first.close()
+        let reader = try LogReader.open(directory: dir)
+        #expect(reader.lastSequence == 10)
+        try FileManager.default.removeItem(atPath: dir)
+        let storage = RecordingStorage()
+        let writer = try LogWriter(directory: dir, options: options, storage: storage)
+        let inWindow = Mutex(false), done = Mutex(false)
+        let release = DispatchSemaphore(value: 0)
+        storage.betweenWriteAndSync.withLock { $0 = { inWindow.withLock { $0 = true }; release.wait() } }
+        nonisolated(unsafe) let owner = writer  // used by this thread until `done`
+        Thread {
+            _ = try? owner.append(contentsOf: [[1], [2], [3]])
+            done.withLock { $0 = true }
+        }.start()
+        #expect(await eventually { inWindow.withLock { $0 } })
+        try reader.refresh()
+        #expect(reader.lastSequence == 0, "records 1-3 are written, not synced")
+        storage.betweenWriteAndSync.withLock { $0 = nil }
+        release.signal()
+        #expect(await eventually { done.withLock { $0 } })
+        try reader.refresh()
+        #expect(reader.lastSequence == 3)
+        try writer.close()
     }
 
     /// A writer that is opening publishes zeros until its recovery is done: a reader that

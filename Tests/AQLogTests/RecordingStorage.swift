@@ -18,6 +18,8 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     let state = Mutex(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
     let beforeLockRelease = Mutex<(@Sendable () -> Void)?>(nil)
+    /// When true, locks' progress publications fail (as a `pwrite` to `LOCK` could).
+    let failPublish = Mutex(false)
     /// When set, a synced write lands first and runs this before its sync (which then
     /// completes as a separate `fdatasync`): the window in which a batch is written, not durable.
     let betweenWriteAndSync = Mutex<(@Sendable () -> Void)?>(nil)
@@ -41,7 +43,7 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         try inner.syncDirectory(path)
     }
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock {
-        RecordingLock(inner: try inner.lockExclusive(path), beforeRelease: beforeLockRelease.withLock { $0 })
+        RecordingLock(inner: try inner.lockExclusive(path), beforeRelease: beforeLockRelease.withLock { $0 }, owner: self)
     }
     func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try inner.writerProgress(lockPath: path) }
     func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
@@ -121,11 +123,18 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
 final class RecordingLock: StorageLock, @unchecked Sendable {
     let inner: any StorageLock
     let beforeRelease: (@Sendable () -> Void)?
-    init(inner: any StorageLock, beforeRelease: (@Sendable () -> Void)?) { self.inner = inner; self.beforeRelease = beforeRelease }
+    unowned let owner: RecordingStorage
+    init(inner: any StorageLock, beforeRelease: (@Sendable () -> Void)?, owner: RecordingStorage) {
+        self.inner = inner
+        self.beforeRelease = beforeRelease
+        self.owner = owner
+    }
     func release() {
         beforeRelease?()
         inner.release()
     }
     func startPublishing() throws(IOFailure) { try inner.startPublishing() }
-    func publish(_ progress: WriterProgress) { inner.publish(progress) }
+    @discardableResult func publish(_ progress: WriterProgress) -> Bool {
+        owner.failPublish.withLock { $0 } ? false : inner.publish(progress)
+    }
 }

@@ -41,9 +41,10 @@ final class PosixLock: StorageLock, @unchecked Sendable {
         publishing = true
     }
 
-    func publish(_ progress: WriterProgress) {
-        guard publishing, fd >= 0 else { return }
-        try? write(progress)
+    @discardableResult func publish(_ progress: WriterProgress) -> Bool {
+        guard publishing, fd >= 0 else { return false }
+        do { try write(progress) } catch { return false }
+        return true
     }
 
     private func write(_ progress: WriterProgress) throws(IOFailure) {

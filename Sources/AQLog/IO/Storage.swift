@@ -22,9 +22,10 @@ public protocol Storage: AnyObject, Sendable {
     /// Takes an exclusive, non-blocking lock on `path` (created if missing); throws `EWOULDBLOCK`
     /// when another holder has it. The lock lasts until the returned token is released.
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock
-    /// What the holder of the lock at `path` last passed to ``StorageLock/publish(_:)`` (zeros
-    /// before its first, or from a holder that publishes nothing), or nil when nobody holds
-    /// that lock. Does not take the lock.
+    /// What the holder of the lock at `path` last passed to ``StorageLock/publish(_:)``, or nil
+    /// when nobody holds that lock. Between locking and ``StorageLock/startPublishing()`` it is
+    /// still the previous holder's; zeros from a holder that publishes nothing. Does not take
+    /// the lock.
     func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress?
 }
 
@@ -72,13 +73,14 @@ public protocol StorageFile: AnyObject, Sendable {
 /// what is durable.
 public protocol StorageLock: AnyObject, Sendable {
     func release()
-    /// Makes the holder's progress zero (readers must not trust the previous holder's) and
-    /// lets ``publish(_:)`` work. A log's writer and `LogRepair` call it right after locking.
+    /// Makes the holder's progress zero (readers stop trusting the previous holder's) and lets
+    /// ``publish(_:)`` work. A log's writer and `LogRepair` call it right after locking, before
+    /// any repair.
     func startPublishing() throws(IOFailure)
     /// Makes `progress` what ``Storage/writerProgress(lockPath:)`` returns while this lock is
-    /// held (one small `pwrite` for ``PosixStorage``). A failure is swallowed: readers then
-    /// stay behind the writer, never ahead.
-    func publish(_ progress: WriterProgress)
+    /// held (one small `pwrite` for ``PosixStorage``). Returns false when that failed (readers
+    /// then stay behind the writer, never ahead; the writer publishes again later).
+    @discardableResult func publish(_ progress: WriterProgress) -> Bool
 }
 
 /// How far a live writer has got, as published in its lock. Each field only grows while one

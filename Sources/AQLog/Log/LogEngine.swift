@@ -307,17 +307,19 @@ final class LogEngine {
     /// tails are also woken.
     private func publishReadable() {
         let progress = WriterProgress(readableThrough: acknowledgesUnsynced ? lastWritten : durableThrough, durableThrough: durableThrough)
-        guard progress != published else { return }
+        guard progress != published, lock?.publish(progress) == true else { return }  // a failure is retried next time
         let wake = progress.readableThrough > (published?.readableThrough ?? 0)
         published = progress
-        lock?.publish(progress)
         if wake { DurabilityNotifier.shared.published(directory: directory, durableThrough: progress.readableThrough) }
     }
 
     /// Stages nothing; makes everything written durable.
     func sync() throws(LogError) {
         try checkWritable()
-        guard durableThrough < lastWritten else { return }
+        guard durableThrough < lastWritten else {
+            publishReadable()  // retries a publication that failed
+            return
+        }
         do throws(IOFailure) { try active.file.syncData() } catch {
             var named = error
             named.path = active.path  // the handle may still carry its pre-rename name

@@ -52,7 +52,8 @@ public final class LogReader {
     public func refresh() throws(LogError) {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let limitBefore = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath)?.readableThrough }
-        let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter(following: openScanPoint)
+        let outcome = try LogRecovery(storage: storage, directory: directory)
+            .recoverBesideWriter(following: openScanPoint, writerBefore: limitBefore != nil)
         // A live writer's published point hides the batch it is still syncing. Asked again
         // after the scan, which may have seen newer batches; a writer that left meanwhile
         // leaves the point read before (its last batch may be one whose sync failed).
@@ -60,12 +61,15 @@ public final class LogReader {
         var all = outcome.sealed
         openScan = nil
         openScanPoint = nil
+        let previouslyExposed = exposed
+        exposed = nil
         if let open = outcome.open {
             var descriptor = open.descriptor
             if let limit {
-                // Never below what this reader already returned from this segment: a writer
-                // that is opening publishes zeros until its recovery is done.
-                let floor = exposed?.path == descriptor.path ? exposed!.last : descriptor.header.baseSequence &- 1
+                // Never below what this reader already returned from this segment (a writer
+                // that is opening publishes zeros until its recovery is done), but only while
+                // this pass continued the last one: the same file, its bytes proven unchanged.
+                let floor = open.followed && previouslyExposed?.path == descriptor.path ? previouslyExposed!.last : descriptor.header.baseSequence &- 1
                 descriptor.lastSequence = min(descriptor.lastSequence, max(limit, floor))
             }
             exposed = (descriptor.path, descriptor.lastSequence)

@@ -13,11 +13,12 @@ extension LogRecovery {
     /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
     /// that is still there after the last attempt is reported as usual. Corruption is retried
     /// only when a writer held `LOCK` before or after the pass: without one, nothing was mid-write.
-    func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil) throws(LogError) -> Outcome {
+    /// `writerBefore`: whether the caller just found a writer holding `LOCK` (saves the first probe).
+    func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil, writerBefore known: Bool? = nil) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
         var attempt = 1
         while true {
-            let writerBefore = writerMayBeWriting()
+            let writerBefore = attempt == 1 ? known ?? writerMayBeWriting() : writerMayBeWriting()
             do { return try recover(policy: .truncateTornTail, repair: false, following: following) } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
                 // A writer present at either end of the pass may have been mid-write during it.

@@ -15,6 +15,9 @@ struct LogRecovery {
         var file: any StorageFile
         /// What its scan found: committed records, commit point, digest.
         var scan: SegmentScanner.Result
+        /// True when this pass continued an earlier one's ``ScanPoint`` (the bytes below it
+        /// were proven unchanged) instead of scanning the segment whole.
+        var followed = false
 
         var offsets: [UInt32] { scan.offsets }
         var segmentDigest: UInt32 { scan.segmentDigest }
@@ -200,7 +203,9 @@ struct LogRecovery {
         guard region.bytes.count == point.descriptor.segmentSize, scanner.stillHolds(point.scan) else { return nil }
         let result = scanner.follow(point.scan)
         report.bytesScanned += result.bytesScanned
-        return OpenSegment(file: file, descriptor: point.descriptor, scan: result)
+        var open = OpenSegment(file: file, descriptor: point.descriptor, scan: result)
+        open.followed = true
+        return open
     }
 
     /// Overwrites `range` with zeros (whole blocks, so it also suits aligned writers) and syncs.
