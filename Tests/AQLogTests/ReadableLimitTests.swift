@@ -83,19 +83,17 @@ import PropertyBased
         try FileManager.default.removeItem(atPath: dir)
         let storage = RecordingStorage()
         let writer = try LogWriter(directory: dir, options: options, storage: storage)
-        let inWindow = Mutex(false), done = Mutex(false)
-        let release = DispatchSemaphore(value: 0)
-        storage.betweenWriteAndSync.withLock { $0 = { inWindow.withLock { $0 = true }; release.wait() } }
+        let window = SyncWindow(holding: storage)
+        let done = Mutex(false)
         nonisolated(unsafe) let owner = writer  // used by this thread until `done`
         Thread {
             _ = try? owner.append(contentsOf: [[1], [2], [3]])
             done.withLock { $0 = true }
         }.start()
-        #expect(await eventually { inWindow.withLock { $0 } })
+        #expect(await window.entered())
         try reader.refresh()
         #expect(reader.lastSequence == 0, "records 1-3 are written, not synced")
-        storage.betweenWriteAndSync.withLock { $0 = nil }
-        release.signal()
+        window.open()
         #expect(await eventually { done.withLock { $0 } })
         try reader.refresh()
         #expect(reader.lastSequence == 3)
@@ -136,9 +134,8 @@ import PropertyBased
 
         // The writing thread (the committer, or a plain thread for LogWriter) blocks in the
         // window; the test's task only polls, so it never blocks a cooperative thread.
-        let inWindow = Mutex(false), done = Mutex(false)
-        let release = DispatchSemaphore(value: 0)
-        storage.betweenWriteAndSync.withLock { $0 = { inWindow.withLock { $0 = true }; release.wait() } }
+        let window = SyncWindow(holding: storage)
+        let done = Mutex(false)
         let appended = Mutex<UInt64>(0)
         if let log {
             Task(executorPreference: DedicatedExecutor()) {
@@ -153,14 +150,13 @@ import PropertyBased
                 done.withLock { $0 = true }
             }.start()
         }
-        #expect(await eventually { inWindow.withLock { $0 } })
+        #expect(await window.entered())
         // The commit frame of sequence 2 is in the file: an uncapped scan would return it.
         #expect(try LogRecovery(storage: PosixStorage(), directory: dir).recoverBesideWriter().open?.descriptor.lastSequence == 2)
         try reader.refresh()
         #expect(reader.lastSequence == 1)
         #expect(try LogReader.open(directory: dir).lastSequence == 1)
-        storage.betweenWriteAndSync.withLock { $0 = nil }
-        release.signal()
+        window.open()
         #expect(await eventually { done.withLock { $0 } })
         #expect(appended.withLock { $0 } == 2)
         try reader.refresh()
@@ -215,5 +211,27 @@ import PropertyBased
             let mixed = Array(other[0..<4]) + Array(record[4...])
             #expect(mixed.withUnsafeBytes { WriterProgressRecord.decode($0) } == nil)
         }
+    }
+}
+
+/// Holds the next synced write of a ``RecordingStorage`` between its write and its sync (on the
+/// writing thread, never a test's task) until ``open()``.
+final class SyncWindow: Sendable {
+    private let storage: RecordingStorage
+    private let inside = Mutex(false)
+    private let release = DispatchSemaphore(value: 0)
+
+    init(holding storage: RecordingStorage) {
+        self.storage = storage
+        storage.betweenWriteAndSync.withLock { $0 = { [self] in inside.withLock { $0 = true }; release.wait() } }
+    }
+
+    /// Waits until a write is held in the window.
+    func entered() async -> Bool { await eventually { inside.withLock { $0 } } }
+
+    /// Lets the held write sync; later writes pass straight through.
+    func open() {
+        storage.betweenWriteAndSync.withLock { $0 = nil }
+        release.signal()
     }
 }
