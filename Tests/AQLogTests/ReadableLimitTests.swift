@@ -104,9 +104,7 @@ import PropertyBased
     /// already returned records of the open segment keeps them; a new reader waits.
     @Test func aReaderNeverLosesRecordsItReturnedWhileAWriterOpens() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let writer = try LogWriter.open(directory: dir, options: LogOptions(segmentSize: 1 << 20))
-        for i in 0..<5 { try writer.append([UInt8(i)]) }
-        try writer.close()
+        _ = try makeLog(dir, count: 5, options: LogOptions(segmentSize: 1 << 20))
         let reader = try LogReader.open(directory: dir)
         #expect(reader.lastSequence == 5)
         let opening = try PosixStorage().lockExclusive(dir + "/LOCK")
@@ -181,9 +179,7 @@ import PropertyBased
     /// readers reading everything intact, as recovery would.
     @Test func withoutAWriterReadersReadEverythingIntact() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let writer = try LogWriter.open(directory: dir, options: LogOptions(segmentSize: 1 << 20))
-        for i in 0..<3 { try writer.append([UInt8(i)]) }
-        try writer.close()
+        _ = try makeLog(dir, count: 3, options: LogOptions(segmentSize: 1 << 20))
         #expect(try PosixStorage().writerProgress(lockPath: dir + "/LOCK") == nil)
         #expect(try LogReader.open(directory: dir).lastSequence == 3)
     }
