@@ -72,6 +72,7 @@ public protocol StorageFile: AnyObject, Sendable {
 /// record only once the writer acknowledged it (SPEC §5) and checkpoints stay at or below
 /// what is durable.
 public protocol StorageLock: AnyObject, Sendable {
+    /// Releases the lock; later calls do nothing.
     func release()
     /// Makes the holder's progress zero (readers stop trusting the previous holder's) and lets
     /// ``publish(_:)`` work. A log's writer and `LogRepair` call it right after locking, before
@@ -81,19 +82,4 @@ public protocol StorageLock: AnyObject, Sendable {
     /// held (one small `pwrite` for ``PosixStorage``). Returns false when that failed (readers
     /// then stay behind the writer, never ahead; the writer publishes again later).
     @discardableResult func publish(_ progress: WriterProgress) -> Bool
-}
-
-/// How far a live writer has got, as published in its lock. Each field only grows while one
-/// writer holds the lock.
-public struct WriterProgress: Sendable, Equatable {
-    /// Readers may read through this sequence: what the writer acknowledged (synced records,
-    /// or written ones for a `.deferred` writer).
-    public var readableThrough: UInt64
-    /// Records through this sequence are synced.
-    public var durableThrough: UInt64
-
-    public init(readableThrough: UInt64, durableThrough: UInt64) {
-        self.readableThrough = readableThrough
-        self.durableThrough = durableThrough
-    }
 }

@@ -1,0 +1,14 @@
+/// How far a live writer has got, as published in its lock. Each field only grows while one
+/// writer holds the lock.
+public struct WriterProgress: Sendable, Equatable {
+    /// Readers may read through this sequence: what the writer acknowledged (synced records,
+    /// or written ones for a `.deferred` writer).
+    public var readableThrough: UInt64
+    /// Records through this sequence are synced.
+    public var durableThrough: UInt64
+
+    public init(readableThrough: UInt64, durableThrough: UInt64) {
+        self.readableThrough = readableThrough
+        self.durableThrough = durableThrough
+    }
+}
