@@ -19,15 +19,11 @@ import Foundation
             _ = try writer.append(sent[i])
             if i + 1 == flushAfter { try writer.flush() }
         }
-        let image = dir + ".crash"
-        try FileManager.default.copyItem(atPath: dir, toPath: image)
-        try writer.close()
-        try FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.moveItem(atPath: image, toPath: dir)
+        try replaceWithCrashImage(dir) { try writer.close() }
         let segment = dir + "/" + segmentFiles(dir).last!
         let bytes = readFile(segment)
         let target = sent[damaged - 1]
-        let at = try #require((0...(bytes.count - target.count)).first { Array(bytes[$0..<($0 + target.count)]) == target })
+        let at = try #require(offset(of: target, in: bytes))
         patch(segment, at: at + 10, [target[10] ^ 0xFF])
         return sent
     }
@@ -75,11 +71,7 @@ import Foundation
             sent.append(payload(sent.count, size: 100))
             _ = try writer.append(sent.last!)
         }
-        let image = dir + ".crash"
-        try FileManager.default.copyItem(atPath: dir, toPath: image)
-        try writer.close()
-        try FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.moveItem(atPath: image, toPath: dir)
+        try replaceWithCrashImage(dir) { try writer.close() }
         // The crash came after the index sync, before the trailer and the next segment's rename.
         let files = segmentFiles(dir)
         try FileManager.default.removeItem(atPath: dir + "/" + files[1])
@@ -88,7 +80,7 @@ import Foundation
         patch(first, at: size - SegmentLayout.trailerSize, [UInt8](repeating: 0, count: SegmentLayout.trailerSize))
         // Then the third record is damaged at rest.
         let bytes = readFile(first)
-        let at = try #require((0...(bytes.count - sent[2].count)).first { Array(bytes[$0..<($0 + sent[2].count)]) == sent[2] })
+        let at = try #require(offset(of: sent[2], in: bytes))
         patch(first, at: at + 10, [sent[2][10] ^ 0xFF])
         #expect(throws: LogError.self) { try LogRepair.repair(directory: dir, policy: .discardUnsynced) }
         #expect(try LogVerifier(directory: dir).verify().unsyncedAfterDamage == nil)

@@ -31,12 +31,7 @@ func classify(_ dir: String) -> Result<RecoveryReport, LogError> {
         let w = try LogWriter.open(directory: dir, options: smallSegments)
         var out: [[UInt8]] = []
         for i in 0..<count { let p = payload(i, size: 40); try w.append(p); out.append(p) }
-        // Simulate a crash: copy the files while the writer is still open, then drop it.
-        let copy = dir + ".crash"
-        try FileManager.default.copyItem(atPath: dir, toPath: copy)
-        try w.close()
-        try FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.moveItem(atPath: copy, toPath: dir)
+        try replaceWithCrashImage(dir) { try w.close() }
         return out
     }
 

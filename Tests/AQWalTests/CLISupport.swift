@@ -74,11 +74,7 @@ enum Fixture {
         try healthy(dir, count: 100)
         let w = try LogWriter.open(directory: dir, options: testOptions)
         for i in 0..<5 { try w.append(record(100 + i)) }
-        let image = dir + ".crash"
-        try FileManager.default.copyItem(atPath: dir, toPath: image)
-        try w.close()
-        try FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.moveItem(atPath: image, toPath: dir)
+        try replaceWithCrashImage(dir) { try w.close() }
         let last = try LogReader.open(directory: dir).segments.last!
         patch(last.path, at: last.dataEnd, [0x05, 0x00, 0x00])
         return (last.path, last.dataEnd)
@@ -91,14 +87,10 @@ enum Fixture {
         let writer = try LogWriter.open(directory: dir, options: testOptions, durability: .deferred)
         let sent = (0..<6).map { record($0) }
         for p in sent { _ = try writer.append(p) }
-        let image = dir + ".crash"
-        try FileManager.default.copyItem(atPath: dir, toPath: image)
-        try writer.close()
-        try FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.moveItem(atPath: image, toPath: dir)
+        try replaceWithCrashImage(dir) { try writer.close() }
         let segment = dir + "/" + segmentFiles(dir).last!
         let bytes = readFile(segment)
-        let at = (0...(bytes.count - sent[2].count)).first { Array(bytes[$0..<($0 + sent[2].count)]) == sent[2] }!
+        let at = offset(of: sent[2], in: bytes)!
         patch(segment, at: at, [sent[2][0] ^ 0xFF])
         return sent
     }
