@@ -12,6 +12,7 @@ import CZlib
 /// Scratch logs, removed at exit.
 let encodeDirectory = NSTemporaryDirectory() + "aq-benchmarks-encode-\(getpid())"
 let readDirectory = NSTemporaryDirectory() + "aq-benchmarks-read-\(getpid())"
+let lockFilePath = NSTemporaryDirectory() + "aq-benchmarks-LOCK-\(getpid())"
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
@@ -53,6 +54,7 @@ let benchmarks: @Sendable () -> Void = {
     atexit {
         try? FileManager.default.removeItem(atPath: encodeDirectory)
         try? FileManager.default.removeItem(atPath: readDirectory)
+        try? FileManager.default.removeItem(atPath: lockFilePath)
     }
     let records = 100_000
     func prepareReadLog() throws {
@@ -86,6 +88,40 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(try reader.record(1 + (state >> 33) % UInt64(reader.lastSequence)))
             }
         }
+    }
+
+    // The writer's progress in LOCK: one publication (a 24-byte pwrite, once per commit) and
+    // one reader's probe (open, F_OFD_GETLK, pread; twice per LogReader.refresh).
+    let lock = LockState(path: lockFilePath)
+    Benchmark("LOCK publish (writer, per commit)", configuration: .init(scalingFactor: .kilo)) { b in
+        let held = try lock.held()
+        var sequence: UInt64 = 0
+        b.startMeasurement()
+        for _ in b.scaledIterations {
+            sequence &+= 1
+            blackHole(held.publish(WriterProgress(readableThrough: sequence, durableThrough: sequence)))
+        }
+    }
+    Benchmark("LOCK probe (reader)", configuration: .init(scalingFactor: .kilo)) { b in
+        _ = try lock.held()
+        let storage = PosixStorage()
+        b.startMeasurement()
+        for _ in b.scaledIterations { blackHole(try storage.writerProgress(lockPath: lockFilePath)) }
+    }
+}
+
+/// The LOCK benchmarks' lock, taken on first use and held for the process.
+final class LockState: @unchecked Sendable {
+    private var lock: (any StorageLock)?
+    let path: String
+    init(path: String) { self.path = path }
+
+    func held() throws -> any StorageLock {
+        if let lock { return lock }
+        let l = try PosixStorage().lockExclusive(path)
+        try l.startPublishing()
+        lock = l
+        return l
     }
 }
 
