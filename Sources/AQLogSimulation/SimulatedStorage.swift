@@ -177,7 +177,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     }
 
     public func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? {
-        locked { held.contains(path) ? published[path] ?? WriterProgress(readableThrough: 0, durableThrough: 0) : nil }
+        locked { held.contains(path) ? published[path] ?? .nothing : nil }
     }
 
     // MARK: - File operations (called by SimulatedFile)
@@ -397,7 +397,7 @@ final class SimulatedLock: StorageLock, @unchecked Sendable {
 
     func startPublishing() throws(IOFailure) {
         guardLock.withLock { publishing = true }
-        _ = storage.publish(lock: path, generation: generation, WriterProgress(readableThrough: 0, durableThrough: 0))
+        _ = storage.publish(lock: path, generation: generation, .nothing)
     }
 
     @discardableResult func publish(_ progress: WriterProgress) -> Bool {

@@ -45,6 +45,19 @@ import Foundation
         #expect(try Checkpoint.read(directory: dir) == .recorded(11))
     }
 
+    /// A writer that is still opening (it has published nothing) does not make recovered
+    /// records undurable: a cron's checkpoint at that moment is accepted, as with no writer.
+    @Test func acceptsRecoveredRecordsWhileAWriterOpens() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 10)
+        let opening = try PosixStorage().lockExclusive(dir + "/LOCK")
+        try opening.startPublishing()
+        try Checkpoint.write(directory: dir, sequence: 10)
+        #expect(throws: LogError.self) { try Checkpoint.write(directory: dir, sequence: 11) }
+        opening.release()
+        #expect(try Checkpoint.read(directory: dir) == .recorded(10))
+    }
+
     @Test func refusesWhileTheLogIsCorrupt() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try makeBatchedLog(dir, count: 10)

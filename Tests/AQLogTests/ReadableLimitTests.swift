@@ -13,7 +13,7 @@ import PropertyBased
         let tmp = TemporaryDirectory()
         let path = tmp.sub("LOCK")
         let storage = PosixStorage()
-        let zero = WriterProgress(readableThrough: 0, durableThrough: 0)
+        let zero = WriterProgress.nothing
         #expect(try storage.writerProgress(lockPath: path) == nil, "no file")
         let lock = try storage.lockExclusive(path)
         #expect(try PosixStorage().writerProgress(lockPath: path) == zero, "held, nothing published")

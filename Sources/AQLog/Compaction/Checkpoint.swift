@@ -33,10 +33,12 @@ public enum Checkpoint {
         guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
         let recovered = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter().report.lastSequence
         // A live writer knows better than the files: a `.deferred` one has written (and
-        // acknowledged) records that a power loss could still take, with the checkpoint above them.
+        // acknowledged) records that a power loss could still take, with the checkpoint above
+        // them. One that has published nothing yet is opening: its recovery is about to sync
+        // what this pass recovered, as it would with no writer.
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let writer = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath) }
-        let last = min(recovered, writer?.durableThrough ?? recovered)
+        let last = if let writer, writer != .nothing { min(recovered, writer.durableThrough) } else { recovered }
         guard sequence <= last else {
             throw .invalidOptions("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
         }

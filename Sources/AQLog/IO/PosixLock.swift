@@ -37,7 +37,7 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     func startPublishing() throws(IOFailure) {
         // Zeros first: until this holder publishes, readers must not trust the last holder's
         // values (its records may be about to be repaired away).
-        try write(WriterProgress(readableThrough: 0, durableThrough: 0))
+        try write(.nothing)
         publishing = true
     }
 
@@ -77,6 +77,6 @@ final class PosixLock: StorageLock, @unchecked Sendable {
             if n < WriterProgressRecord.size { break }  // the holder has not written one yet
         }
         // Torn by a publication each time, or never written: the safe answer.
-        return WriterProgress(readableThrough: 0, durableThrough: 0)
+        return .nothing
     }
 }
