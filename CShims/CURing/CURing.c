@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <liburing.h>
 #include "CURing.h"
 
@@ -62,3 +63,4 @@ int curing_fallocate(int fd, int mode, off_t offset, off_t len) { return falloca
 int curing_start_writeback(int fd, off_t offset, off_t len) { return sync_file_range(fd, offset, len, SYNC_FILE_RANGE_WRITE); }
 int curing_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }
 int curing_errno(void) { return errno; }
+int curing_name_thread(const char *name) { return pthread_setname_np(pthread_self(), name); }

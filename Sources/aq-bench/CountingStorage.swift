@@ -60,6 +60,14 @@ final class CountingFile: StorageFile {
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+        count(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+    }
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+               whileInFlight: () -> Void) throws(IOFailure) {
+        try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, whileInFlight: whileInFlight)
+        count(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+    }
+    private func count(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) {
         counters.writes.add(1, ordering: .relaxed)
         counters.newBytes.add(max(0, offset + bytes.count - max(offset, newBytesFrom)), ordering: .relaxed)
         if sync { counters.syncs.add(1, ordering: .relaxed) }

@@ -14,11 +14,15 @@ import Synchronization
         let release = DispatchSemaphore(value: 0)
         func hook() -> @Sendable () -> Void {
             { [self] in
-                guard Thread.current.name == "aqlog-committer", !parked.withLock({ $0 }) else { return }
+                guard CommitterLockTests.currentThreadName() == GroupCommitter.threadName, !parked.withLock({ $0 }) else { return }
                 parked.withLock { $0 = true }
                 release.wait()
             }
         }
+    }
+
+    static func currentThreadName() -> String {
+        (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?.trimmingCharacters(in: .newlines) ?? ""
     }
 
     /// True when `log.lastSequence` (which takes the committer's lock) returns within a second.

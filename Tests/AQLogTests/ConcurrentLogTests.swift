@@ -70,6 +70,32 @@ let backends: [Backend] = [
         #expect(early.count == 0)
         // Group commit: far fewer syncs than records.
         #expect(storage.syncs < 1600)
+        // The check above covered chained commits, whose producers are resumed during the next write.
+        #expect(storage.state.withLock { $0.chainedAcknowledgements } > 0)
+    }
+
+    @Test(arguments: backends)
+    func anAcknowledgedRecordIsReadableWhenItsAppendReturns(_ backend: Backend) async throws {
+        // Chained commits publish the previous batch during the next write: still before they
+        // resume its producers, so a producer can always read what it was acknowledged.
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = backend.storage()
+        let log = try Log(directory: dir, options: smallSegments, storage: storage)
+        let unreadable = Collector<UInt64>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for p in 0..<16 {
+                group.addTask {
+                    for i in 0..<60 {
+                        let seq = try await log.append(payload(p + i, size: 64))
+                        let published = try storage.writerProgress(lockPath: LogDirectoryLayout.join(dir, LogDirectoryLayout.lockFile))?.readableThrough ?? 0
+                        if published < seq || DurabilityNotifier.shared.durableThrough(directory: dir) < seq { unreadable.add(seq) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await log.close()
+        #expect(unreadable.count == 0)
     }
 
     @Test func autoBackendFallsBackToPosixWhenRingSetupFails() throws {

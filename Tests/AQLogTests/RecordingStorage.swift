@@ -14,6 +14,8 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var failSyncAfter: Int? = nil      // fail the Nth sync from now
         var failPreallocation: Errno? = nil
         var listings = 0
+        /// Acknowledgements the committer handed to the next write (chained commits).
+        var chainedAcknowledgements = 0
     }
     let state = Mutex(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
@@ -82,12 +84,35 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     }
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
-        guard sync else { return try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false) }
+        try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: nil)
+    }
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+               whileInFlight: () -> Void) throws(IOFailure) {
+        var ran = false
+        defer { if !ran { whileInFlight() } }
+        try withoutActuallyEscaping(whileInFlight) { (work) throws(IOFailure) in
+            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: {
+                ran = true
+                self.owner.state.withLock { $0.chainedAcknowledgements += 1 }
+                work()
+            })
+        }
+    }
+    /// With `overlapping`, the backend's combined operation runs it while in flight (the other
+    /// branches model failures and windows, and run it first).
+    private func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+                       overlapping: (() -> Void)?) throws(IOFailure) {
+        guard sync else {
+            overlapping?()
+            return try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
+        }
         if owner.syncFailureScheduled {
+            overlapping?()
             // The write lands, then its sync fails (what the injected failure models).
             try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
             try syncData()
         } else if let pause = owner.betweenWriteAndSync.withLock({ $0 }) {
+            overlapping?()
             try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
             pause()
             try syncData()
@@ -95,7 +120,11 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
             // The backend's own combined operation (RWF_DSYNC write, linked fdatasync, or
             // pwrite + fdatasync): what the ordering test must observe.
             try owner.beforeSync(path)  // counts down a failure scheduled for a later sync
-            try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true)
+            if let overlapping {
+                try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true, whileInFlight: overlapping)
+            } else {
+                try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true)
+            }
             owner.state.withLock { $0.syncs += 1 }
         }
         // Highest record sequence in what this sync covered.

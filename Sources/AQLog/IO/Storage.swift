@@ -43,6 +43,12 @@ public protocol StorageFile: AnyObject, Sendable {
     /// the caller uses ``requiresAlignedWrites``; `newBytesFrom` is the first byte the caller
     /// has not written before (a buffered backend may skip the rewritten prefix).
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure)
+    /// Like ``write(_:at:newBytesFrom:sync:)``, and runs `whileInFlight` exactly once, whether
+    /// the write succeeds or throws: while the I/O is in flight when the backend can overlap
+    /// (io_uring: after submitting, before waiting for the completion), otherwise before it.
+    /// The committer uses it to resume the previous batch's producers while the disk works.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+               whileInFlight: () -> Void) throws(IOFailure)
     /// Makes everything written so far durable (`fdatasync`).
     func syncData() throws(IOFailure)
     /// Reads up to `buffer.count` bytes at `offset`; returns the number read (0 at end of file).
@@ -82,4 +88,13 @@ public protocol StorageLock: AnyObject, Sendable {
     /// held (one small `pwrite` for ``PosixStorage``). Returns false when that failed (readers
     /// then stay behind the writer, never ahead; the writer publishes again later).
     @discardableResult func publish(_ progress: WriterProgress) -> Bool
+}
+
+extension StorageFile {
+    /// Backends that cannot overlap (a blocking `pwritev` + `fdatasync`) run `whileInFlight` first.
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+                      whileInFlight: () -> Void) throws(IOFailure) {
+        whileInFlight()
+        try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+    }
 }

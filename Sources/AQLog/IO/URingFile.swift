@@ -79,6 +79,24 @@ final class URingFile: StorageFile, @unchecked Sendable {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
+        try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: nil)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+               whileInFlight: () -> Void) throws(IOFailure) {
+        var ran = false
+        defer { if !ran { whileInFlight() } }
+        try withoutActuallyEscaping(whileInFlight) { (work) throws(IOFailure) in
+            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: {
+                if !ran { ran = true; work() }
+            })
+        }
+    }
+
+    /// The commit I/O; `overlapping` (when given) runs after the first submission, before
+    /// waiting for its completions.
+    private func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+                       overlapping: (() -> Void)?) throws(IOFailure) {
         let ring = try ring()
         var rest: UnsafeRawBufferPointer
         var position: Int
@@ -99,13 +117,13 @@ final class URingFile: StorageFile, @unchecked Sendable {
         while true {
             let written: Int
             if directFD != nil && sync && directCommitSync == .dataSyncedWrite {
-                do throws(IOFailure) { written = try ring.writeDataSynced(fd: target, rest, at: position, path: path) } catch {
+                do throws(IOFailure) { written = try ring.writeDataSynced(fd: target, rest, at: position, path: path, overlapping: overlapping) } catch {
                     guard error.errno == .notSupported else { throw error }  // EOPNOTSUPP (same value on Linux)
                     directCommitSync = .linkedFdatasync
                     continue
                 }
             } else {
-                written = try ring.writeThenSync(fd: target, rest, at: position, sync: sync, path: path)
+                written = try ring.writeThenSync(fd: target, rest, at: position, sync: sync, path: path, overlapping: overlapping)
             }
             if written == rest.count { return }
             // Short write: the kernel cancelled the linked sync; continue with the remainder.
@@ -140,12 +158,14 @@ final class URing: @unchecked Sendable {
     }
 
     /// Submits a write of `bytes` at `offset`, linked to an `fdatasync` when `sync`; waits for
-    /// both. Returns the bytes written (possibly short, in which case no sync happened).
-    func writeThenSync(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, sync: Bool, path: String) throws(IOFailure) -> Int {
+    /// both (running `overlapping`, if any, in between). Returns the bytes written (possibly
+    /// short, in which case no sync happened).
+    func writeThenSync(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, sync: Bool, path: String,
+                       overlapping: (() -> Void)? = nil) throws(IOFailure) -> Int {
         try check(curing_queue_write(ring, fd, bytes.baseAddress, UInt32(bytes.count), UInt64(offset), 1, sync ? 1 : 0), "io_uring_get_sqe", path)
         if sync { try check(curing_queue_fdatasync(ring, fd, 2, 0), "io_uring_get_sqe", path) }
         let expected: Int32 = sync ? 2 : 1
-        try submit(wait: expected, path: path)
+        try submit(wait: expected, path: path, overlapping: overlapping)
         var written = -1
         var syncResult: Int32 = 0
         for _ in 0..<expected {
@@ -163,9 +183,10 @@ final class URing: @unchecked Sendable {
     /// Submits one write flagged `RWF_DSYNC` and waits for it: it completes once the range is
     /// durable (the kernel issues the cache flush itself). Returns the bytes written and
     /// synced (possibly short). A failed flush is reported as the write's error.
-    func writeDataSynced(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(IOFailure) -> Int {
+    func writeDataSynced(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String,
+                         overlapping: (() -> Void)? = nil) throws(IOFailure) -> Int {
         try check(curing_queue_write_dsync(ring, fd, bytes.baseAddress, UInt32(bytes.count), UInt64(offset), 1), "io_uring_get_sqe", path)
-        try submit(wait: 1, path: path)
+        try submit(wait: 1, path: path, overlapping: overlapping)
         let (_, written) = try reap(path: path)
         if written < 0 { throw IOFailure("io_uring write (RWF_DSYNC)", path: path, errno: Errno(rawValue: -written), offset: offset) }
         if written == 0 && bytes.count > 0 { throw IOFailure("io_uring write (RWF_DSYNC)", path: path, errno: .ioError, offset: offset) }
@@ -184,12 +205,17 @@ final class URing: @unchecked Sendable {
         if rc < 0 { throw IOFailure(op, path: path, errno: Errno(rawValue: -rc)) }
     }
 
-    private func submit(wait: Int32, path: String) throws(IOFailure) {
+    /// Submits what is queued and waits for `wait` completions, in one `io_uring_enter`; with
+    /// `overlapping`, submits without waiting and runs it (the completions are waited for by
+    /// ``reap(path:)``: one more system call, to overlap the caller's work with the device).
+    private func submit(wait: Int32, path: String, overlapping: (() -> Void)? = nil) throws(IOFailure) {
+        let waitFor = overlapping == nil ? UInt32(wait) : 0
         while true {
-            let rc = curing_submit_and_wait(ring, UInt32(wait))
-            if rc >= 0 { return }
+            let rc = curing_submit_and_wait(ring, waitFor)
+            if rc >= 0 { break }
             if rc != -EINTR { throw IOFailure("io_uring_submit_and_wait", path: path, errno: Errno(rawValue: -rc)) }
         }
+        overlapping?()
     }
 
     private func reap(path: String) throws(IOFailure) -> (UInt64, Int32) {

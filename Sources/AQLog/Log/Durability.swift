@@ -10,5 +10,7 @@ public enum Durability: Sendable, Equatable {
     /// synced on ``LogWriter/flush()``, on roll and on close.
     case deferred
 
+    /// The committer waits for more producers before committing.
+    var gathers: Bool { if case .group = self { return true } else { return false } }
     var syncsEachCommit: Bool { if case .deferred = self { return false } else { return true } }
 }

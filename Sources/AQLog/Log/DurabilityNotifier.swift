@@ -33,6 +33,7 @@ public final class DurabilityNotifier: Sendable {
     public init() {}
 
     static func key(_ directory: String) -> String {
+        guard directory.utf8.last == UInt8(ascii: "/") else { return directory }  // per commit: keep it cheap
         var d = Substring(directory)
         while d.count > 1, d.hasSuffix("/") { d = d.dropLast() }
         return String(d)

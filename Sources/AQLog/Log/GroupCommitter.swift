@@ -1,3 +1,4 @@
+import CURing
 import Foundation
 
 /// The committer behind ``Log``: one dedicated thread that turns whatever producers staged
@@ -40,15 +41,19 @@ final class GroupCommitter: @unchecked Sendable {
     private var acked: UInt64
     private var durable: UInt64
 
+    /// The committer thread's name (in `ps -T`, `perf`, debuggers).
+    static let threadName = "aqlog-committer"
+
     init(engine: LogEngine, durability: Durability, maxPendingBytes: Int) {
         self.engine = engine
         self.durability = durability
         self.maxPendingBytes = max(maxPendingBytes, 64 * 1024)
         acked = engine.lastWritten
         durable = engine.durableThrough
-        // Named from inside: on Linux, Foundation does not apply a name set before `start()`.
+        // Named from inside, with pthread: Foundation on Linux ignores a name set before
+        // `start()`, and applies one set inside only if `start()` already returned.
         Thread { [self] in
-            Thread.current.name = "aqlog-committer"
+            _ = curing_name_thread(Self.threadName)
             run()
         }.start()
     }
@@ -210,27 +215,55 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     /// Writes the filling batch (lock released during the I/O) and acknowledges its producers.
+    ///
+    /// While producers keep the next batch staged, commits chain: the lock hold that completes
+    /// one batch begins the next, and the completed batch is acknowledged while the next one's
+    /// write is in flight (``StorageFile/write(_:at:newBytesFrom:sync:whileInFlight:)``).
+    /// Between two writes the committer then neither wins the lock back from staging producers
+    /// (a futex sleep and wake-up) nor spends the `LOCK` publication and the resumptions'
+    /// wake-ups.
     private func commitStaged() {
         let sync = durability.syncsEachCommit
-        let batch = engine.beginCommit()
+        var batch = engine.beginCommit()
         firstStaged = nil
+        var completed: UInt64? = nil  // the last sequence of the batch acknowledged during this write
         lock.unlock()
-        let ioFailure = engine.write(batch, sync: sync)
-        lock.lock()
-        do throws(LogError) {
-            try engine.completeCommit(batch, synced: sync, failure: ioFailure)
-            acked = batch.lastSequence
-            if sync { durable = batch.lastSequence }
-            let ready = takeWaiters(through: acked)
-            let space = takeSpaceWaiters()
-            lock.unlock()
-            for w in ready { w.continuation.resume() }
-            for s in space { s.resume() }
+        while true {
+            let ioFailure = engine.write(batch, sync: sync, whileInFlight: completed.map { last in { self.acknowledge(through: last, synced: sync) } })
             lock.lock()
-        } catch {
-            failure = error
-            failAll()
+            do throws(LogError) {
+                try engine.completeCommit(batch, synced: sync, failure: ioFailure, publish: false)
+            } catch {
+                failure = error
+                failAll()
+                return
+            }
+            // `.group` goes back to the loop to wait out its window.
+            guard engine.stagedRecords > 0 && !durability.gathers else {
+                lock.unlock()
+                acknowledge(through: batch.lastSequence, synced: sync)
+                lock.lock()
+                return
+            }
+            completed = batch.lastSequence  // read now: beginCommit recycles the buffer
+            batch = engine.beginCommit()
+            firstStaged = nil
+            lock.unlock()
         }
+    }
+
+    /// Acknowledges a completed commit (lock not held): publishes it to readers first, so a
+    /// resumed producer can read its record, then advances the acknowledged point and resumes
+    /// the producers it covers.
+    private func acknowledge(through last: UInt64, synced: Bool) {
+        engine.publishReadable()
+        let (ready, space) = lock.withLock {
+            acked = max(acked, last)
+            if synced { durable = max(durable, last) }
+            return (takeWaiters(through: acked), takeSpaceWaiters())
+        }
+        for w in ready { w.continuation.resume() }
+        for s in space { s.resume() }
     }
 
     /// Seals the full segment, rolls, and stages the records that waited for room. The lock

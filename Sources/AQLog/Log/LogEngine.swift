@@ -256,11 +256,17 @@ final class LogEngine {
     }
 
     /// The I/O of a commit. Safe to call without the caller's lock: touches only the batch and the file.
-    func write(_ batch: BatchBuffer, sync: Bool) -> IOFailure? {
+    /// `whileInFlight` (run exactly once) overlaps the caller's work with the I/O where the backend can.
+    func write(_ batch: BatchBuffer, sync: Bool, whileInFlight: (() -> Void)? = nil) -> IOFailure? {
         let clock = ContinuousClock()
         let start = clock.now
         do throws(IOFailure) {
-            try active.file.write(batch.writeBytes, at: batch.fileOffset, newBytesFrom: batch.fileOffset + batch.carried, sync: sync)
+            let newBytesFrom = batch.fileOffset + batch.carried
+            if let whileInFlight {
+                try active.file.write(batch.writeBytes, at: batch.fileOffset, newBytesFrom: newBytesFrom, sync: sync, whileInFlight: whileInFlight)
+            } else {
+                try active.file.write(batch.writeBytes, at: batch.fileOffset, newBytesFrom: newBytesFrom, sync: sync)
+            }
         } catch {
             var named = error
             named.path = active.path  // the handle may still carry its pre-rename name
@@ -287,7 +293,9 @@ final class LogEngine {
 
     /// Records the outcome of a commit's I/O. On failure the log is poisoned (fail closed):
     /// the kernel may have dropped the dirty pages, so nothing later may be acknowledged.
-    func completeCommit(_ batch: BatchBuffer, synced: Bool, failure: IOFailure?) throws(LogError) {
+    /// With `publish: false` the caller calls ``publishReadable()`` itself, before it acknowledges
+    /// the batch (the committer does it while the next write is in flight).
+    func completeCommit(_ batch: BatchBuffer, synced: Bool, failure: IOFailure?, publish: Bool = true) throws(LogError) {
         writeInFlight = false
         inFlightRecords = 0
         if let failure {
@@ -297,7 +305,7 @@ final class LogEngine {
         active.committed(batch)
         lastWritten = max(lastWritten, batch.lastSequence)
         if synced { durableThrough = batch.lastSequence }
-        publishReadable()
+        if publish { publishReadable() }
     }
 
     /// Lets readers read through what is acknowledged: the durable records, or every written
@@ -305,7 +313,7 @@ final class LogEngine {
     /// before it is durable, unless deferred mode says otherwise), and says what is durable
     /// (checkpoints stay below it). Readers in any process read both from the lock; in-process
     /// tails are also woken.
-    private func publishReadable() {
+    func publishReadable() {
         let progress = WriterProgress(readableThrough: acknowledgesUnsynced ? lastWritten : durableThrough, durableThrough: durableThrough)
         guard progress != published, lock?.publish(progress) == true else { return }  // a failure is retried next time
         let wake = progress.readableThrough > (published?.readableThrough ?? 0)
