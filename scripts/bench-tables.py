@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Prints the markdown tables of docs/BENCHMARKS.md from an aq-bench --json file.
+
+usage: scripts/bench-tables.py docs/bench.json > /tmp/tables.md
+"""
+import json
+import sys
+
+
+def k(n):
+    """records/s as 5.2 k / 1.50 M."""
+    return f"{n / 1e6:.2f} M" if n >= 1e6 else f"{n / 1e3:.1f} k" if n >= 1e3 else f"{n:.0f}"
+
+
+def size(n):
+    return {1 << 20: "1 MiB", 1 << 30: "1 GiB"}.get(n) or (f"{n >> 30} GiB" if n >= 1 << 30 else f"{n >> 20} MiB")
+
+
+def main(path):
+    d = json.load(open(path))
+    out = []
+    p = out.append
+
+    p("### CRC in memory (GB/s, best of 3)\n")
+    sizes = sorted({c["size"] for c in d["crc"]})
+    names = {64 << 20: "64 MiB", 4096: "4 KiB", 256: "256 B"}
+    p("| engine | " + " | ".join(names.get(s, str(s)) for s in sizes) + " |")
+    p("|---" * (len(sizes) + 1) + "|")
+    for engine in dict.fromkeys(c["engine"] for c in d["crc"]):
+        row = {c["size"]: c["gigabytesPerSecond"] for c in d["crc"] if c["engine"] == engine}
+        p(f"| {engine} | " + " | ".join(f"{row[s]:.2f}" for s in sizes) + " |")
+    ratios = " / ".join(f"{d['crcDispatchOverIsal'][str(s)]:.2f}×" for s in sizes)
+    p(f"\n`CRC32C.checksum` (dispatching) / ISA-L: {ratios} (target ≥ 0.8).\n")
+
+    p("### Appends\n")
+    p("| scenario | API | records/s | MB/s | syncs/s | rec/sync | p50 / p99 / p99.9 µs | baseline rec/s | baseline p50 µs | log/baseline |")
+    p("|---|---|---|---|---|---|---|---|---|---|")
+    for a in d["append"]:
+        log, base = a["log"], a["baseline"]
+        lat = log["latencyMicros"]
+        p(f"| {a['name']} | {a['api']} | {k(log['recordsPerSecond'])} | {log['megabytesPerSecond']:.0f} | "
+          f"{k(log['syncsPerSecond'])} | {log['recordsPerSync']:.1f} | "
+          f"{lat['p50']:.0f} / {lat['p99']:.0f} / {lat['p999']:.0f} | {k(base['recordsPerSecond'])} | "
+          f"{base['latencyMicros']['p50']:.0f} | **{a['ratioToBaseline']:.2f}** |")
+
+    p("\n### Second baselines (same operation / same contract)\n")
+    p("| scenario | log records/s | second baseline | baseline records/s | baseline MB/s | baseline p50 µs | log/baseline |")
+    p("|---|---|---|---|---|---|---|")
+    for a in d["append"]:
+        if "secondBaseline" not in a:
+            continue
+        kind = "RWF_DSYNC write" if "RWF_DSYNC" in a["secondBaselineKind"] else "segments, sync per file"
+        s = a["secondBaseline"]
+        p(f"| {a['name']} | {k(a['log']['recordsPerSecond'])} | {kind} | {k(s['recordsPerSecond'])} | "
+          f"{s['megabytesPerSecond']:.0f} | {s['latencyMicros']['p50']:.0f} | **{a['ratioToSecondBaseline']:.2f}** |")
+
+    p("\n### The log's architecture in C (threads instead of tasks)\n")
+    p("| scenario | log records/s | log rec/sync | log p50 µs | C records/s | C rec/sync | C p50 µs | log/C |")
+    p("|---|---|---|---|---|---|---|---|")
+    for a in d["append"]:
+        if "threadedBaseline" not in a:
+            continue
+        log, c = a["log"], a["threadedBaseline"]
+        p(f"| {a['name']} | {k(log['recordsPerSecond'])} | {log['recordsPerSync']:.1f} | "
+          f"{log['latencyMicros']['p50']:.0f} | {k(c['recordsPerSecond'])} | {c['recordsPerSync']:.1f} | "
+          f"{c['latencyMicros']['p50']:.0f} | **{a['ratioToThreadedBaseline']:.2f}** |")
+
+    p("\n### Recovery (open), following, verify\n")
+    p("| sealed | tail | cache | open ms | segments | sealed | sealedBytesRead | bytesScanned | scan GB/s |")
+    p("|---|---|---|---|---|---|---|---|---|")
+    for r in d["recovery"]:
+        p(f"| {size(r['sealedBytes'])} | {r['tail']} | {r['cache']} | {r['openMillis']:.1f} | {r['segments']} | "
+          f"{r['sealedSegments']} | {r['sealedBytesRead']} | {r['bytesScanned']:,} | {r['tailScanGigabytesPerSecond']:.2f} |")
+    f = d["follow"]
+    p(f"\nA reader following the writer (`LogTail`'s loop, 16 sealed segments + the open one): open "
+      f"{f['openMillis']:.2f} ms ({f['openBytesScanned']:,} bytes scanned); `refresh()` after a one-record commit "
+      f"{f['refreshMillis']:.3f} ms median over {f['commits']} commits ({f['refreshBytesScanned']:,} bytes scanned).\n")
+    for v in d["verify"]:
+        p(f"verify ({v['cache']}): {v['bytesVerified'] >> 20} MiB in {v['seconds']:.3f} s = {v['gigabytesPerSecond']:.2f} GB/s")
+    p(f"(verify warm / in-memory CRC {d['verifyOverCRC']:.2f}×, tail scan warm / in-memory CRC {d['tailScanOverCRC']:.2f}×.)\n")
+
+    p("### Targets (this run)\n")
+    p("| target | value | wanted | |")
+    p("|---|---|---|---|")
+    for t in d["targets"]:
+        p(f"| {t['name']} | {t['value']:.2f} | {t['comparison']} {t['threshold']:g} | {'met' if t['met'] else '**missed**'} |")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "docs/bench.json")
