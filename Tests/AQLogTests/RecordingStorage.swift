@@ -88,14 +88,9 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
                whileInFlight: () -> Void) throws(IOFailure) {
-        var ran = false
-        defer { if !ran { whileInFlight() } }
-        try withoutActuallyEscaping(whileInFlight) { (work) throws(IOFailure) in
-            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: {
-                ran = true
-                self.owner.state.withLock { $0.chainedAcknowledgements += 1 }
-                work()
-            })
+        owner.state.withLock { $0.chainedAcknowledgements += 1 }
+        try runningOnce(whileInFlight) { (once) throws(IOFailure) in
+            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: once)
         }
     }
     /// With `overlapping`, the backend's combined operation runs it while in flight (the other

@@ -98,3 +98,16 @@ extension StorageFile {
         try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
     }
 }
+
+/// Runs `body` with a closure that runs `work` the first time it is called, then runs `work`
+/// if `body` never called it (also when `body` throws): the exactly-once contract of
+/// ``StorageFile/write(_:at:newBytesFrom:sync:whileInFlight:)`` for a backend that overlaps.
+func runningOnce(_ work: () -> Void, _ body: (_ once: @escaping () -> Void) throws(IOFailure) -> Void) throws(IOFailure) {
+    var ran = false
+    defer { if !ran { work() } }
+    try withoutActuallyEscaping(work) { (work) throws(IOFailure) in
+        try body {
+            if !ran { ran = true; work() }
+        }
+    }
+}

@@ -84,12 +84,8 @@ final class URingFile: StorageFile, @unchecked Sendable {
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
                whileInFlight: () -> Void) throws(IOFailure) {
-        var ran = false
-        defer { if !ran { whileInFlight() } }
-        try withoutActuallyEscaping(whileInFlight) { (work) throws(IOFailure) in
-            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: {
-                if !ran { ran = true; work() }
-            })
+        try runningOnce(whileInFlight) { (once) throws(IOFailure) in
+            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: once)
         }
     }
 
