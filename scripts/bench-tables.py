@@ -43,6 +43,10 @@ def main(path):
           f"{lat['p50']:.0f} / {lat['p99']:.0f} / {lat['p999']:.0f} | {k(base['recordsPerSecond'])} | "
           f"{base['latencyMicros']['p50']:.0f} | **{a['ratioToBaseline']:.2f}** |")
 
+    for a in d["append"]:
+        if a.get("rollingSegmentSize"):
+            p(f"\n`{a['name']}`: {a['log'].get('rolls', 0)} rolls in the run, the next segment prepared in the background.")
+
     p("\n### Second baselines (same operation / same contract)\n")
     p("| scenario | log records/s | second baseline | baseline records/s | baseline MB/s | baseline p50 µs | log/baseline |")
     p("|---|---|---|---|---|---|---|")

@@ -54,7 +54,7 @@ struct AQBench: AsyncParsableCommand {
         let appends = skipAppends ? [] : plan.appends.filter { filter == nil || $0.name.contains(filter!) }
         for spec in appends {
             progress.step(spec.name)
-            let logDir = root + "/log-\(spec.backend.rawValue)"
+            let logDir = root + (spec.rollingSegmentSize == nil ? "/log-\(spec.backend.rawValue)" : "/log-rolling")
             if spec.mode == .deferred { try? FileManager.default.removeItem(atPath: logDir) }
             var logRuns: [RunFigures] = []
             var baseRuns: [RunFigures] = []
@@ -82,7 +82,7 @@ struct AQBench: AsyncParsableCommand {
             // A fresh directory after deferred runs and once a backend's log took a quarter
             // segment: sync runs stay inside one segment (no roll), disk use stays bounded.
             written[logDir, default: 0] += logRuns.reduce(0) { $0 + $1.bytesWritten }
-            if spec.mode == .deferred || written[logDir, default: 0] > plan.segmentSize / 4 {
+            if spec.mode == .deferred || spec.rollingSegmentSize != nil || written[logDir, default: 0] > plan.segmentSize / 4 {
                 try? FileManager.default.removeItem(atPath: logDir)
                 written[logDir] = 0
             }
@@ -96,7 +96,8 @@ struct AQBench: AsyncParsableCommand {
                 baselineBatchBytes: batchBytes, ratioToBaseline: log.recordsPerSecond / base.recordsPerSecond,
                 secondBaselineKind: spec.secondBaselineKind?.rawValue, secondBaseline: second,
                 ratioToSecondBaseline: second.map { log.recordsPerSecond / $0.recordsPerSecond },
-                threadedBaseline: threaded, ratioToThreadedBaseline: threaded.map { log.recordsPerSecond / $0.recordsPerSecond }))
+                threadedBaseline: threaded, ratioToThreadedBaseline: threaded.map { log.recordsPerSecond / $0.recordsPerSecond },
+                rollingSegmentSize: spec.rollingSegmentSize))
         }
         try? FileManager.default.removeItem(atPath: root + "/log-uring")
         try? FileManager.default.removeItem(atPath: root + "/log-posix")

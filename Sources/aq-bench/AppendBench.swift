@@ -37,10 +37,14 @@ struct AppendSpec: Sendable {
     var batch = 1
     /// Log/baseline pairs run back to back (A B A B ...).
     var repetitions = 1
+    /// When set, the log runs with segments this small and background preparation (as users
+    /// get it), so the run crosses several rolls: append latency across rolls (issue 3 item 6).
+    var rollingSegmentSize: Int? = nil
 
     var name: String {
         let api = self.api == .single ? "" : (self.api == .batch ? " batch\(batch)" : " writer-batch\(batch)")
-        return "\(mode.rawValue) \(formatSize(recordSize)) x\(producers) \(backend.rawValue)\(api)"
+        let rolling = rollingSegmentSize.map { " rolling \(formatSize($0))" } ?? ""
+        return "\(mode.rawValue) \(formatSize(recordSize)) x\(producers) \(backend.rawValue)\(api)\(rolling)"
     }
 
     var durability: Durability {
@@ -63,12 +67,12 @@ struct AppendSpec: Sendable {
     }
 
     /// Whether the C group commit (``AppendResult/threadedBaseline``) runs beside this one.
-    var hasThreadedBaseline: Bool { mode == .sync && backend == .uringDirect && api == .single }
+    var hasThreadedBaseline: Bool { mode == .sync && backend == .uringDirect && api == .single && rollingSegmentSize == nil }
 
     /// The second baseline (see ``AppendResult/secondBaseline``), when there is one.
     var secondBaselineKind: BaselineKind? {
         if mode == .deferred { return .segmentedBuffered }
-        return backend == .uringDirect ? .uringDirectDataSyncWrite : nil
+        return backend == .uringDirect && rollingSegmentSize == nil ? .uringDirectDataSyncWrite : nil
     }
 }
 
@@ -106,6 +110,8 @@ struct RunFigures: Codable, Sendable {
     /// Per call: append->durable (`sync`, `group`), append->acknowledged (`deferred`); for the
     /// baseline, per batch: write->durable.
     var latencyMicros: Latency
+    /// Segments the log rolled to during the run (log runs only).
+    var rolls: Int? = nil
 }
 
 struct AppendResult: Codable, Sendable {
@@ -135,6 +141,8 @@ struct AppendResult: Codable, Sendable {
     /// one RWF_DSYNC O_DIRECT write per batch), run for the same time right after the log.
     var threadedBaseline: RunFigures? = nil
     var ratioToThreadedBaseline: Double? = nil
+    /// Set on rows that roll (``AppendSpec/rollingSegmentSize``); `log.rolls` counts the rolls.
+    var rollingSegmentSize: Int? = nil
 }
 
 private func seconds(_ d: Duration) -> Double {
@@ -156,7 +164,7 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
     let counters = IOCounters()
     let base = PosixStorage(writePath: spec.backend.writePath)
     let storage = CountingStorage(base, counters: counters)
-    let options = LogOptions(segmentSize: segmentSize)
+    let options = LogOptions(segmentSize: spec.rollingSegmentSize ?? segmentSize)
     let payload = [UInt8](repeating: 0x5A, count: spec.recordSize)
     let batch = [[UInt8]](repeating: payload, count: spec.batch)
     let clock = ContinuousClock()
@@ -164,8 +172,9 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
     // Sync and group runs prepare the next segment during open (before the clock starts):
     // otherwise its 64 MiB zero-fill + fdatasync, started by every open, shares the disk with
     // the first commits (~130 ms stalls here). The caller keeps these runs inside one segment.
-    // Deferred runs roll often and keep background preparation, as users get it.
-    let background = spec.mode == .deferred
+    // Deferred and rolling runs roll and keep background preparation, as users get it.
+    let background = spec.mode == .deferred || spec.rollingSegmentSize != nil
+    let segmentsBefore = segmentCount(directory)
     if spec.api == .writerBatch {
         let writer = try LogWriter(directory: directory, options: options, durability: spec.durability, storage: storage,
                                    backgroundPreparation: background)
@@ -185,7 +194,9 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
         let elapsed = seconds(clock.now - start)
         let io = counters.snapshot() - before
         try writer.close()
-        return figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: h)
+        var f = figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: h)
+        f.rolls = segmentCount(directory) - segmentsBefore
+        return f
     }
 
     let log = try Log(directory: directory, options: options, durability: spec.durability, storage: storage,
@@ -226,7 +237,14 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
     let elapsed = seconds(clock.now - start)
     let io = counters.snapshot() - before
     try await log.close()
-    return figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: histogram)
+    var f = figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: histogram)
+    f.rolls = segmentCount(directory) - segmentsBefore
+    return f
+}
+
+/// Segment files in a log directory (0 before it exists).
+private func segmentCount(_ directory: String) -> Int {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".seg") }.count
 }
 
 private func figures(records: Int, recordSize: Int, elapsed: Double, io: IOCounters.Snapshot, latency: Histogram<UInt64>) -> RunFigures {

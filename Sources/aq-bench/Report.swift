@@ -37,7 +37,10 @@ struct BenchReport: Codable, Sendable {
     }
 
     func find(_ mode: String, _ size: Int, _ producers: Int, _ backend: String, api: AppendSpec.API = .single) -> AppendResult? {
-        append.first { $0.durability == mode && $0.recordSize == size && $0.producers == producers && $0.backend == backend && $0.api == api.rawValue }
+        append.first {
+            $0.durability == mode && $0.recordSize == size && $0.producers == producers && $0.backend == backend && $0.api == api.rawValue
+                && $0.rollingSegmentSize == nil
+        }
     }
 
     mutating func computeTargets() {
@@ -128,6 +131,9 @@ struct BenchReport: Codable, Sendable {
             out += lpad(si(a.baseline.recordsPerSecond), 12) + lpad(f1(a.baseline.latencyMicros.p50), 9) + lpad(f2(a.ratioToBaseline), 7) + "\n"
         }
         out += "  (latency: per call, append->durable for sync/group, append->acknowledged (page cache) for deferred; baseline: per batch)\n"
+        for a in append where a.rollingSegmentSize != nil {
+            out += "  (\(a.name): \(a.log.rolls ?? 0) rolls in the run, next segment prepared in the background)\n"
+        }
         out += "  (baselines: uring-direct = liburing linked O_DIRECT write+fdatasync, uring = the same buffered, posix = pwrite+fdatasync, deferred = buffered pwrite, no sync)\n"
         let seconds = append.filter { $0.secondBaseline != nil }
         if !seconds.isEmpty {

@@ -69,7 +69,12 @@ import Testing
                 #expect((a[ratio] as? Double ?? 0) > 0, "\(a["name"] ?? "?") \(ratio)")
             }
             if a["durability"] as? String != "deferred" { #expect((log["syncsPerSecond"] as? Double ?? 0) > 0) }
+            #expect(log["rolls"] is Int, "\(a["name"] ?? "?") log.rolls")
         }
+        // The rolling row (latency across rolls) is there and says so.
+        let rolling = appends.filter { $0["rollingSegmentSize"] != nil }
+        #expect(rolling.count == 1)
+        for a in rolling { #expect((a["name"] as? String)?.contains("rolling") == true) }
 
         let recovery = try #require(doc["recovery"] as? [[String: Any]])
         #expect(recovery.count >= 4)
