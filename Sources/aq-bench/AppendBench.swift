@@ -174,10 +174,10 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
     // the first commits (~130 ms stalls here). The caller keeps these runs inside one segment.
     // Deferred and rolling runs roll and keep background preparation, as users get it.
     let background = spec.mode == .deferred || spec.rollingSegmentSize != nil
-    let segmentsBefore = segmentCount(directory)
     if spec.api == .writerBatch {
         let writer = try LogWriter(directory: directory, options: options, durability: spec.durability, storage: storage,
                                    backgroundPreparation: background)
+        let segmentsBefore = segmentCount(directory)  // after open: creating the first segment is no roll
         var h = newHistogram()
         let before = counters.snapshot()
         let start = clock.now
@@ -201,6 +201,7 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
 
     let log = try Log(directory: directory, options: options, durability: spec.durability, storage: storage,
                       backgroundPreparation: background)
+    let segmentsBefore = segmentCount(directory)
     let before = counters.snapshot()
     let start = clock.now
     let deadline = start + .milliseconds(Int(duration * 1000))

@@ -36,7 +36,7 @@ struct Plan {
                 S(recordSize: 256, producers: 8, mode: .sync, backend: .uringDirect, repetitions: 2),
                 S(recordSize: 256, producers: 8, mode: .sync, backend: .uring),
                 S(recordSize: 256, producers: 8, mode: .sync, backend: .posix),
-                S(recordSize: 256, producers: 8, mode: .sync, backend: .uringDirect, rollingSegmentSize: 256 << 10),
+                S(recordSize: 256, producers: 8, mode: .sync, backend: .uringDirect, rollingSegmentSize: 64 << 10),
                 S(recordSize: 256, producers: 8, mode: .group, backend: .uring),
                 S(recordSize: 256, producers: 1, mode: .deferred, backend: .uring, api: .batch, batch: 256),
                 S(recordSize: 4096, producers: 1, mode: .deferred, backend: .posix, api: .writerBatch, batch: 16),

@@ -79,7 +79,7 @@ let backends: [Backend] = [
         // Chained commits publish the previous batch during the next write: still before they
         // resume its producers, so a producer can always read what it was acknowledged.
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let storage = backend.storage()
+        let storage = RecordingStorage(inner: backend.storage())
         let log = try Log(directory: dir, options: smallSegments, storage: storage)
         let unreadable = Collector<UInt64>()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -87,7 +87,7 @@ let backends: [Backend] = [
                 group.addTask {
                     for i in 0..<60 {
                         let seq = try await log.append(payload(p + i, size: 64))
-                        let published = try storage.writerProgress(lockPath: LogDirectoryLayout.join(dir, LogDirectoryLayout.lockFile))?.readableThrough ?? 0
+                        let published = storage.state.withLock { $0.publishedReadable }  // what `LOCK` says (readers in other processes)
                         if published < seq || DurabilityNotifier.shared.durableThrough(directory: dir) < seq { unreadable.add(seq) }
                     }
                 }
@@ -176,6 +176,44 @@ let backends: [Backend] = [
         try? await log.close()
         let reopened = try LogWriter.open(directory: dir, options: smallSegments)
         let survivors = try readAll(dir)
+        for s in acked.all { #expect(Int(s) <= survivors.count) }
+        try reopened.close()
+    }
+
+    @Test(arguments: backends)
+    func aFailedSyncAmongChainedCommitsAcknowledgesOnlySyncedRecords(_ backend: Backend) async throws {
+        // 16 producers keep the next batch staged, so commits chain (the finished batch is
+        // acknowledged during the next write); the 20th sync fails. No append may return before
+        // a completed sync covered it, every producer ends on the poisoning error, and reopen
+        // finds every acknowledged record.
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage(inner: backend.storage())
+        let log = try Log(directory: dir, options: smallSegments, storage: storage)
+        storage.state.withLock { $0.failSyncAfter = 20 }
+        let acked = Collector<UInt64>(), early = Collector<UInt64>(), poisoned = Collector<Int>()
+        await withTaskGroup(of: Void.self) { group in
+            for p in 0..<16 {
+                group.addTask {
+                    for i in 0..<1_000 {
+                        do {
+                            let s = try await log.append(payload(p * 1_000 + i, size: 64))
+                            acked.add(s)
+                            if storage.syncedThrough < s { early.add(s) }
+                        } catch {
+                            if case .poisoned? = error as? LogError { poisoned.add(1) }
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        #expect(poisoned.count == 16)
+        #expect(early.count == 0)
+        #expect(storage.state.withLock { $0.chainedAcknowledgements } > 0)
+        try? await log.close()
+        let reopened = try LogWriter.open(directory: dir, options: smallSegments)
+        let survivors = try readAll(dir)
+        #expect(acked.count > 0)
         for s in acked.all { #expect(Int(s) <= survivors.count) }
         try reopened.close()
     }

@@ -16,6 +16,8 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var listings = 0
         /// Acknowledgements the committer handed to the next write (chained commits).
         var chainedAcknowledgements = 0
+        /// The highest readable point a lock taken through this storage published.
+        var publishedReadable: UInt64 = 0
     }
     let state = Mutex(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
@@ -159,6 +161,8 @@ final class RecordingLock: StorageLock, @unchecked Sendable {
     }
     func startPublishing() throws(IOFailure) { try inner.startPublishing() }
     @discardableResult func publish(_ progress: WriterProgress) -> Bool {
-        owner.failPublish.withLock { $0 } ? false : inner.publish(progress)
+        guard !owner.failPublish.withLock({ $0 }), inner.publish(progress) else { return false }
+        owner.state.withLock { $0.publishedReadable = max($0.publishedReadable, progress.readableThrough) }
+        return true
     }
 }

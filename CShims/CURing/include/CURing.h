@@ -37,7 +37,7 @@ int curing_fallocate(int fd, int mode, off_t offset, off_t len);
 int curing_start_writeback(int fd, off_t offset, off_t len);
 int curing_open(const char *path, int flags, mode_t mode);
 int curing_errno(void);
-/// pthread_setname_np on the calling thread (at most 15 bytes are kept).
+/// pthread_setname_np on the calling thread (ERANGE for names over 15 bytes).
 int curing_name_thread(const char *name);
 
 #endif

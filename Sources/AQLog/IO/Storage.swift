@@ -91,7 +91,7 @@ public protocol StorageLock: AnyObject, Sendable {
 }
 
 extension StorageFile {
-    /// Backends that cannot overlap (a blocking `pwritev` + `fdatasync`) run `whileInFlight` first.
+    /// Backends that cannot overlap (a blocking `pwrite` + `fdatasync`) run `whileInFlight` first.
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
                       whileInFlight: () -> Void) throws(IOFailure) {
         whileInFlight()

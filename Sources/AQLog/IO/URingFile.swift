@@ -110,17 +110,22 @@ final class URingFile: StorageFile, @unchecked Sendable {
             position = offset + skip
             target = fd
         }
+        var overlapping = overlapping  // only the first submission overlaps: retries wait at once
         while true {
             let written: Int
             if directFD != nil && sync && directCommitSync == .dataSyncedWrite {
-                do throws(IOFailure) { written = try ring.writeDataSynced(fd: target, rest, at: position, path: path, overlapping: overlapping) } catch {
+                do throws(IOFailure) {
+                    written = try ring.writeDataSynced(fd: target, rest, at: position, path: path, overlapping: overlapping)
+                } catch {
                     guard error.errno == .notSupported else { throw error }  // EOPNOTSUPP (same value on Linux)
                     directCommitSync = .linkedFdatasync
+                    overlapping = nil
                     continue
                 }
             } else {
                 written = try ring.writeThenSync(fd: target, rest, at: position, sync: sync, path: path, overlapping: overlapping)
             }
+            overlapping = nil
             if written == rest.count { return }
             // Short write: the kernel cancelled the linked sync; continue with the remainder.
             rest = UnsafeRawBufferPointer(rebasing: rest[written...])

@@ -15,7 +15,9 @@ final class GroupCommitter: @unchecked Sendable {
     // Everything below is guarded by `lock`, except the committer's I/O, done with the lock
     // released: `engine.write` on a batch producers no longer touch, `engine.sync` (the file
     // and the durable point, nothing producers read) and `engine.roll` while `rolling` keeps
-    // producers off the filling batch and the active segment.
+    // producers off the filling batch and the active segment; and `acknowledge`'s
+    // `engine.publishReadable()`, which reads and writes only engine state that no thread but
+    // the committer touches (the written and durable points, the lock file).
     let engine: LogEngine
     let durability: Durability
     private let maxPendingBytes: Int
@@ -229,7 +231,13 @@ final class GroupCommitter: @unchecked Sendable {
         var completed: UInt64? = nil  // the last sequence of the batch acknowledged during this write
         lock.unlock()
         while true {
-            let ioFailure = engine.write(batch, sync: sync, whileInFlight: completed.map { last in { self.acknowledge(through: last, synced: sync) } })
+            var acknowledged = false
+            let ioFailure = engine.write(batch, sync: sync, whileInFlight: completed.map { last in
+                { acknowledged = true; self.acknowledge(through: last, synced: sync) }
+            })
+            // A third-party `StorageFile` that broke the exactly-once contract must not cost a
+            // durable batch its acknowledgement (it would be failed by the poisoning below).
+            if let completed, !acknowledged { acknowledge(through: completed, synced: sync) }
             lock.lock()
             do throws(LogError) {
                 try engine.completeCommit(batch, synced: sync, failure: ioFailure, publish: false)

@@ -1,7 +1,9 @@
 import Logging
 
 /// The log's state machine: staging, committing, rolling, poisoning. Not thread-safe: the
-/// single-owner ``LogWriter`` calls it directly, the concurrent ``Log`` under its lock.
+/// single-owner ``LogWriter`` calls it directly, the concurrent ``Log`` under its lock, except
+/// the I/O steps and ``publishReadable()``, which only ``Log``'s committer thread calls, on
+/// state no other thread touches.
 ///
 /// A commit has three steps so the concurrent log can write one batch while producers fill
 /// the next: ``beginCommit()`` (finish the batch, swap buffers; under the lock),
@@ -255,15 +257,22 @@ final class LogEngine {
         return batch
     }
 
-    /// The I/O of a commit. Safe to call without the caller's lock: touches only the batch and the file.
-    /// `whileInFlight` (run exactly once) overlaps the caller's work with the I/O where the backend can.
+    /// The I/O of a commit. Safe to call without the caller's lock: touches only the batch and the
+    /// file (and whatever `whileInFlight` does).
+    /// `whileInFlight` (run exactly once) overlaps the caller's work with the I/O where the backend can;
+    /// its time is left out of the commit-duration metric.
     func write(_ batch: BatchBuffer, sync: Bool, whileInFlight: (() -> Void)? = nil) -> IOFailure? {
         let clock = ContinuousClock()
         let start = clock.now
+        var overlapped = Duration.zero
         do throws(IOFailure) {
             let newBytesFrom = batch.fileOffset + batch.carried
             if let whileInFlight {
-                try active.file.write(batch.writeBytes, at: batch.fileOffset, newBytesFrom: newBytesFrom, sync: sync, whileInFlight: whileInFlight)
+                try active.file.write(batch.writeBytes, at: batch.fileOffset, newBytesFrom: newBytesFrom, sync: sync) {
+                    let t = clock.now
+                    whileInFlight()
+                    overlapped = clock.now - t
+                }
             } else {
                 try active.file.write(batch.writeBytes, at: batch.fileOffset, newBytesFrom: newBytesFrom, sync: sync)
             }
@@ -273,7 +282,7 @@ final class LogEngine {
             return named
         }
         if !sync { startWritebackIfDue(upTo: batch.fileEnd) }
-        metrics.committed(records: batch.recordCount, bytes: batch.stagedBytes, synced: sync, duration: clock.now - start)
+        metrics.committed(records: batch.recordCount, bytes: batch.stagedBytes, synced: sync, duration: clock.now - start - overlapped)
         return nil
     }
 
