@@ -40,6 +40,11 @@ final class GroupCommitter: @unchecked Sendable {
     private var rolling = false
     private var closeResult: Result<Void, LogError>?
     private var firstStaged: ContinuousClock.Instant?
+    /// How long the log must stay idle before the committer vouches for its last batch
+    /// (``LogEngine/vouchForDurable()``): one synced 32-byte frame per idle period.
+    private var idleVouchDelay: Duration = .milliseconds(50)
+    /// When the committer last found nothing to do while the last batch was unvouched.
+    private var idleSince: ContinuousClock.Instant?
     private var acked: UInt64
     private var durable: UInt64
 
@@ -64,6 +69,10 @@ final class GroupCommitter: @unchecked Sendable {
     /// The last sequence handed to a producer (staged, queued or written).
     var reservedThrough: UInt64 { lock.withLock { engine.lastAssigned } }
     var durableThrough: UInt64 { lock.withLock { durable } }
+    /// The last sequence a written commit frame vouches for (tests).
+    var vouchedThrough: UInt64 { lock.withLock { engine.vouchedThrough } }
+    /// Sets ``idleVouchDelay`` (tests).
+    func setIdleVouchDelay(_ delay: Duration) { lock.withLock { idleVouchDelay = delay; lock.signal() } }
 
     // MARK: - Producers
 
@@ -185,9 +194,11 @@ final class GroupCommitter: @unchecked Sendable {
             }
             if !work {
                 if closing { break }  // everything staged is written
+                if engine.needsVouching && vouchWhenIdle() { continue }
                 lock.wait()
                 continue
             }
+            idleSince = nil
             if staged, case .group(let maxDelay, let maxBytes) = durability, overflow.isEmpty, flushWaiters.isEmpty, !closing,
                engine.stagedBytes < maxBytes, let first = firstStaged {
                 let remaining = maxDelay - (ContinuousClock.now - first)
@@ -214,6 +225,28 @@ final class GroupCommitter: @unchecked Sendable {
         lock.unlock()
         for c in closers { c.resume(with: result.mapError { $0 as any Error }) }
         resume(rest, with: .closed)
+    }
+
+    /// Idle with the last batch unvouched: waits out ``idleVouchDelay`` (returns true to
+    /// re-check for work), then writes and syncs the vouching frame under the lock (a producer
+    /// arriving meanwhile waits for one small synced write, once per idle period). Returns false when there is
+    /// nothing left to do but sleep.
+    private func vouchWhenIdle() -> Bool {
+        let now = ContinuousClock.now
+        let since = idleSince ?? now
+        idleSince = since
+        let remaining = idleVouchDelay - (now - since)
+        if remaining > .zero {
+            lock.wait(nanoseconds: max(remaining.nanoseconds, 1_000))
+            return true
+        }
+        idleSince = nil
+        do throws(LogError) {
+            return try engine.vouchForDurable()
+        } catch {
+            failure = error
+            return true  // the loop fails what is pending
+        }
     }
 
     /// Writes the filling batch (lock released during the I/O) and acknowledges its producers.

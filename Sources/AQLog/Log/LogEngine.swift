@@ -32,6 +32,10 @@ final class LogEngine {
     private(set) var lastWritten: UInt64
     /// Last sequence known synced.
     private(set) var durableThrough: UInt64
+    /// Last sequence a commit frame written by this writer (or a seal) claims durable. A
+    /// `.sync` batch is vouched for only by the next frame, so the last one of an idle log is
+    /// not, until ``vouchForDurable()``.
+    private(set) var vouchedThrough: UInt64 = 0
     private(set) var poison: IOFailure?
     private(set) var isClosed = false
     private(set) var writeInFlight = false
@@ -112,6 +116,7 @@ final class LogEngine {
             self.segmentSize = segmentSize
             lastAssigned = active.descriptor.lastSequence
             lastWritten = lastAssigned
+            vouchedThrough = durableThrough  // recovered records are this writer's to vouch for only by new frames
             recoveryReport = report
             let prefix = try Self.tailPrefix(of: active)
             prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
@@ -237,6 +242,7 @@ final class LogEngine {
         precondition(!writeInFlight && !filling.isEmpty)
         let batch = filling
         batch.finish(durableThrough: durableThrough)
+        vouchedThrough = max(vouchedThrough, durableThrough)
         spare.reset(at: batch.fileEnd, prefix: batch.tailPrefix)
         filling = spare
         spare = batch
@@ -250,6 +256,7 @@ final class LogEngine {
         precondition(!writeInFlight && filling.isEmpty)
         let batch = filling
         batch.finish(durableThrough: lastWritten, markerSequence: lastWritten)
+        vouchedThrough = max(vouchedThrough, lastWritten)
         spare.reset(at: batch.fileEnd, prefix: batch.tailPrefix)
         filling = spare
         spare = batch
@@ -367,6 +374,29 @@ final class LogEngine {
         try completeCommit(batch, synced: false, failure: ioFailure)
     }
 
+    /// True when everything written is durable but the last batch has no commit frame after
+    /// it saying so (an idle `.sync` log): ``vouchForDurable()`` would write one.
+    var needsVouching: Bool { vouchedThrough < durableThrough && durableThrough == lastWritten && poison == nil && !isClosed }
+
+    /// An empty commit frame vouching for everything written, all of it already durable, so
+    /// that damage to the last batch later reads as corruption (refused, with its location)
+    /// instead of a torn tail (repaired away with acknowledged records in it). Synced like a
+    /// commit: an unsynced frame followed by the next batch would be two writes in flight, and a
+    /// crash keeping the batch but not the frame leaves a hole recovery rightly refuses (the
+    /// concurrent crash cycles found it). A crash during it only loses the frame: rewriting the
+    /// tail block rewrites the last batch's bytes unchanged.
+    /// Returns false when it wrote nothing (nothing to vouch for, or no room left: the roll's
+    /// seal will vouch).
+    @discardableResult
+    func vouchForDurable() throws(LogError) -> Bool {
+        guard needsVouching, filling.isEmpty, !writeInFlight, lastWritten >= active.descriptor.baseSequence,
+              active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) else { return false }
+        let batch = beginCommitMarker()
+        let ioFailure = write(batch, sync: true)
+        try completeCommit(batch, synced: true, failure: ioFailure)
+        return true
+    }
+
     private func poisonLog(_ failure: IOFailure, unwrittenFrom batch: BatchBuffer?) {
         poison = failure
         logger.error("log poisoned", metadata: ["cause": "\(failure)", "directory": "\(directory)"])
@@ -412,6 +442,7 @@ final class LogEngine {
             throw .poisoned(cause: error)
         }
         durableThrough = lastWritten
+        vouchedThrough = lastWritten  // the seal vouches for the whole segment
         publishReadable()
         let header = SegmentHeader(maxRecordSize: UInt32(maxRecordSize), logID: logID, baseSequence: lastWritten &+ 1,
                                    segmentSize: UInt64(segmentSize), previousDigest: sealedDescriptor.trailerChecksum!)
