@@ -19,7 +19,7 @@ import AQLogSimulation
 
     @Test func producersCrashMidOperationAndEveryAcknowledgedRecordSurvives() async throws {
         let cycles = Int(ProcessInfo.processInfo.environment["AQ_SIM_CONCURRENT_CYCLES"] ?? "") ?? 120
-        var checked = 0, crashed = 0
+        var checked = 0, crashed = 0, vouches = 0
         for cycle in 0..<cycles {
             let seed = UInt64(77_000 + cycle)
             let disk = SimulatedStorage(seed: seed)
@@ -28,11 +28,11 @@ import AQLogSimulation
                 (.group(maxDelay: .microseconds(200), maxBytes: 1 << 16), .tornTail), (.deferred, .keepUnsynced),
             ]
             let (durability, crashMode) = modes[cycle % modes.count]
-            let options = LogOptions(segmentSize: 64 * 1024, backend: .posix)
-            let log = try Log(directory: "/log", options: options, durability: durability, storage: disk, backgroundPreparation: false)
+            var options = LogOptions(segmentSize: 64 * 1024, backend: .posix)
             // Odd cycles vouch for the last batch as soon as the committer is idle, so crashes
             // also land on and around those frames.
-            if cycle % 2 == 1 { log.committer.setIdleVouchDelay(.zero) }
+            if cycle % 2 == 1 { options.idleVouchDelay = .zero }
+            let log = try Log(directory: "/log", options: options, durability: durability, storage: disk, backgroundPreparation: false)
             disk.schedule(FaultTrigger(skip: Int(seed % 97) + 5, action: .crash(crashMode)))
             let acks = Acks()
             await withTaskGroup(of: Void.self) { group in
@@ -46,6 +46,7 @@ import AQLogSimulation
                     }
                 }
             }
+            vouches += log.committer.vouchesWritten
             if disk.stats.crashes.values.reduce(0, +) > 0 { crashed += 1 } else { disk.crash(crashMode) }
             try? await log.close()
             // Reopen after the crash: every acknowledged record, byte for byte, densely.
@@ -63,7 +64,8 @@ import AQLogSimulation
                 checked += 1
             }
         }
-        print("concurrent crash cycles: \(cycles), crashed mid-operation: \(crashed), acknowledged records checked: \(checked)")
+        print("concurrent crash cycles: \(cycles), crashed mid-operation: \(crashed), acknowledged records checked: \(checked), idle vouching frames: \(vouches)")
         #expect(crashed > cycles / 2)
+        #expect(vouches > 0, "the odd cycles exercised idle vouching frames")
     }
 }

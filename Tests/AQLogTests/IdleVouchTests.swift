@@ -5,15 +5,47 @@ import Foundation
 
 /// A `.sync` batch is vouched durable only by the next commit frame, so the last batch of an
 /// idle log had none: damage to it at rest read as a torn tail and recovery cut acknowledged
-/// records. After ``GroupCommitter``'s idle delay the committer writes an empty frame vouching
+/// records. After ``LogOptions/idleVouchDelay`` the committer writes an empty frame vouching
 /// for it, and the same damage is refused as corruption.
 @Suite struct IdleVouchTests {
-    /// A crashed `.sync` log of five 100-byte records, the last one damaged at rest; the
-    /// committer's idle delay is `idleDelay`, and `vouched` says whether to wait for its frame.
-    private func crashedLogWithDamagedLastRecord(_ dir: String, _ backend: Backend, idleDelay: Duration,
+    private func options(idle: Duration?) -> LogOptions {
+        var o = smallSegments
+        o.idleVouchDelay = idle
+        return o
+    }
+
+    /// Copies `dir` as it is now (a crash: no close marker), closes `log`, puts the copy back.
+    private func crash(_ log: Log, _ dir: String) async throws {
+        let image = dir + ".crash"
+        try FileManager.default.copyItem(atPath: dir, toPath: image)
+        try await log.close()
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.moveItem(atPath: image, toPath: dir)
+    }
+
+    /// Flips one payload byte of `record` in the last segment.
+    private func damage(_ record: [UInt8], in dir: String) throws {
+        let segment = dir + "/" + segmentFiles(dir).last!
+        let at = try #require(offset(of: record, in: readFile(segment)))
+        patch(segment, at: at + 10, [record[10] ^ 0xFF])
+    }
+
+    /// Recovery refuses `dir` with a corruption diagnosis (not a torn tail, not another error).
+    private func expectCorruption(_ dir: String) {
+        do {
+            let writer = try LogWriter.open(directory: dir)
+            Issue.record("opened: recovery took the damage for \(String(describing: writer.recoveryReport.tornTail))")
+            try? writer.close()
+        } catch {
+            guard case .corruption = error else { Issue.record("expected corruption, got \(error)"); return }
+        }
+    }
+
+    /// A crashed `.sync` log of five 100-byte records, the last one damaged at rest; `vouched`
+    /// says whether to wait for the committer's frame first.
+    private func crashedLogWithDamagedLastRecord(_ dir: String, _ backend: Backend, idleDelay: Duration?,
                                                  vouched: Bool) async throws -> [[UInt8]] {
-        let log = try Log(directory: dir, options: smallSegments, storage: backend.storage())
-        log.committer.setIdleVouchDelay(idleDelay)
+        let log = try Log(directory: dir, options: options(idle: idleDelay), storage: backend.storage())
         let sent = (0..<5).map { payload($0, size: 100) }
         for p in sent { try await log.append(p) }
         if vouched {
@@ -21,15 +53,8 @@ import Foundation
         } else {
             #expect(log.committer.vouchedThrough == 4, "the last batch has no frame after it yet")
         }
-        // The crash: the directory as it is now, not as close() would leave it (close marker).
-        let image = dir + ".crash"
-        try FileManager.default.copyItem(atPath: dir, toPath: image)
-        try await log.close()
-        try FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.moveItem(atPath: image, toPath: dir)
-        let segment = dir + "/" + segmentFiles(dir).last!
-        let at = try #require(offset(of: sent[4], in: readFile(segment)))
-        patch(segment, at: at + 10, [sent[4][10] ^ 0xFF])
+        try await crash(log, dir)
+        try damage(sent[4], in: dir)
         return sent
     }
 
@@ -37,7 +62,7 @@ import Foundation
     func damageToAnIdleLogsLastBatchIsRefusedOnceVouched(_ backend: Backend) async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         _ = try await crashedLogWithDamagedLastRecord(dir, backend, idleDelay: .milliseconds(5), vouched: true)
-        #expect(throws: LogError.self) { try LogWriter.open(directory: dir) }
+        expectCorruption(dir)
         let report = try LogVerifier(directory: dir).verify()
         #expect(report.corruption != nil)
         #expect(report.tornTail == nil)
@@ -47,17 +72,31 @@ import Foundation
     /// tail and the acknowledged record is cut (what every idle log did before).
     @Test func beforeTheFrameTheSameDamageReadsAsATornTail() async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let sent = try await crashedLogWithDamagedLastRecord(dir, backends[0], idleDelay: .seconds(3600), vouched: false)
+        let sent = try await crashedLogWithDamagedLastRecord(dir, backends[0], idleDelay: nil, vouched: false)
         let writer = try LogWriter.open(directory: dir)
         #expect(writer.recoveryReport.tornTail != nil)
         try writer.close()
         #expect(try readAll(dir) == Array(sent.prefix(4)))
     }
 
+    /// A crash inside the idle window leaves the last batch unvouched on disk; the next writer
+    /// vouches for it once idle, so the window does not outlive the crash.
+    @Test func aReopenedLogVouchesForTheBatchACrashLeftUnvouched() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let first = try Log.open(directory: dir, options: options(idle: nil))
+        let sent = (0..<5).map { payload($0, size: 100) }
+        for p in sent { try await first.append(p) }
+        try await crash(first, dir)
+        let second = try Log.open(directory: dir, options: options(idle: .milliseconds(2)))
+        #expect(await eventually(timeout: .seconds(60)) { second.committer.vouchedThrough == 5 })
+        try await crash(second, dir)
+        try damage(sent[4], in: dir)
+        expectCorruption(dir)
+    }
+
     @Test func aVouchedLogKeepsAppendingAndReadsBackExactly() async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let log = try Log.open(directory: dir, options: smallSegments)
-        log.committer.setIdleVouchDelay(.milliseconds(2))
+        let log = try Log.open(directory: dir, options: options(idle: .milliseconds(2)))
         var sent: [[UInt8]] = []
         for round in 0..<5 {
             for i in 0..<3 {
@@ -67,11 +106,22 @@ import Foundation
             let last = UInt64(sent.count)
             #expect(await eventually(timeout: .seconds(60)) { log.committer.vouchedThrough == last }, "round \(round)")
         }
+        #expect(log.committer.vouchesWritten >= 5, "at least one per idle round")
         try await log.close()
         #expect(try readAll(dir) == sent)
         let reopened = try LogWriter.open(directory: dir)
         #expect(reopened.recoveryReport.tornTail == nil)
         #expect(try reopened.append(payload(99)) == UInt64(sent.count) + 1)
         try reopened.close()
+    }
+
+    /// A log that never goes idle for the delay writes no vouching frames: each commit frame
+    /// vouches for the batch before it.
+    @Test func aBusyLogWritesNoVouchingFrames() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let log = try Log.open(directory: dir, options: options(idle: .seconds(30)))
+        for i in 0..<200 { try await log.append(payload(i)) }
+        #expect(log.committer.vouchesWritten == 0)
+        try await log.close()
     }
 }

@@ -41,8 +41,10 @@ final class GroupCommitter: @unchecked Sendable {
     private var closeResult: Result<Void, LogError>?
     private var firstStaged: ContinuousClock.Instant?
     /// How long the log must stay idle before the committer vouches for its last batch
-    /// (``LogEngine/vouchForDurable()``): one synced 32-byte frame per idle period.
-    private var idleVouchDelay: Duration = .milliseconds(50)
+    /// (``LogEngine/beginVouch()``); nil: never.
+    private let idleVouchDelay: Duration?
+    /// Vouching frames written (tests).
+    private var vouches = 0
     /// When the committer last found nothing to do while the last batch was unvouched.
     private var idleSince: ContinuousClock.Instant?
     private var acked: UInt64
@@ -51,8 +53,9 @@ final class GroupCommitter: @unchecked Sendable {
     /// The committer thread's name (in `ps -T`, `perf`, debuggers).
     static let threadName = "aqlog-committer"
 
-    init(engine: LogEngine, durability: Durability, maxPendingBytes: Int) {
+    init(engine: LogEngine, durability: Durability, maxPendingBytes: Int, idleVouchDelay: Duration? = .milliseconds(50)) {
         self.engine = engine
+        self.idleVouchDelay = idleVouchDelay
         self.durability = durability
         self.maxPendingBytes = max(maxPendingBytes, 64 * 1024)
         acked = engine.lastWritten
@@ -71,8 +74,8 @@ final class GroupCommitter: @unchecked Sendable {
     var durableThrough: UInt64 { lock.withLock { durable } }
     /// The last sequence a written commit frame vouches for (tests).
     var vouchedThrough: UInt64 { lock.withLock { engine.vouchedThrough } }
-    /// Sets ``idleVouchDelay`` (tests).
-    func setIdleVouchDelay(_ delay: Duration) { lock.withLock { idleVouchDelay = delay; lock.signal() } }
+    /// Vouching frames written so far (tests).
+    var vouchesWritten: Int { lock.withLock { vouches } }
 
     // MARK: - Producers
 
@@ -194,7 +197,7 @@ final class GroupCommitter: @unchecked Sendable {
             }
             if !work {
                 if closing { break }  // everything staged is written
-                if engine.needsVouching && vouchWhenIdle() { continue }
+                if let delay = idleVouchDelay, engine.needsVouching, vouchWhenIdle(after: delay) { continue }
                 lock.wait()
                 continue
             }
@@ -227,26 +230,31 @@ final class GroupCommitter: @unchecked Sendable {
         resume(rest, with: .closed)
     }
 
-    /// Idle with the last batch unvouched: waits out ``idleVouchDelay`` (returns true to
-    /// re-check for work), then writes and syncs the vouching frame under the lock (a producer
-    /// arriving meanwhile waits for one small synced write, once per idle period). Returns false when there is
+    /// Idle with the last batch unvouched: waits out `delay` (returns true to re-check for
+    /// work), then writes and syncs the vouching frame with the lock released, as a commit:
+    /// producers arriving meanwhile stage into the next batch. Returns false when there is
     /// nothing left to do but sleep.
-    private func vouchWhenIdle() -> Bool {
+    private func vouchWhenIdle(after delay: Duration) -> Bool {
         let now = ContinuousClock.now
         let since = idleSince ?? now
         idleSince = since
-        let remaining = idleVouchDelay - (now - since)
+        let remaining = delay - (now - since)
         if remaining > .zero {
             lock.wait(nanoseconds: max(remaining.nanoseconds, 1_000))
             return true
         }
         idleSince = nil
+        guard let marker = engine.beginVouch() else { return false }
+        lock.unlock()
+        let ioFailure = engine.write(marker, sync: true)
+        lock.lock()
         do throws(LogError) {
-            return try engine.vouchForDurable()
+            try engine.completeCommit(marker, synced: true, failure: ioFailure)
+            vouches += 1
         } catch {
-            failure = error
-            return true  // the loop fails what is pending
+            failure = error  // the loop fails what is pending
         }
+        return true
     }
 
     /// Writes the filling batch (lock released during the I/O) and acknowledges its producers.

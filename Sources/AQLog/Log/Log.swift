@@ -33,7 +33,8 @@ public final class Log: Sendable {
                 storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
         let engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation,
                                    syncsEachCommit: durability.syncsEachCommit)
-        committer = GroupCommitter(engine: engine, durability: durability, maxPendingBytes: options.maxPendingBytes)
+        committer = GroupCommitter(engine: engine, durability: durability, maxPendingBytes: options.maxPendingBytes,
+                                   idleVouchDelay: options.idleVouchDelay)
     }
 
     /// What recovery found when the log was opened.

@@ -36,6 +36,8 @@ final class LogEngine {
     /// `.sync` batch is vouched for only by the next frame, so the last one of an idle log is
     /// not, until ``vouchForDurable()``.
     private(set) var vouchedThrough: UInt64 = 0
+    /// What the frame being written claims durable (moves ``vouchedThrough`` once written).
+    private var inFlightClaim: UInt64 = 0
     private(set) var poison: IOFailure?
     private(set) var isClosed = false
     private(set) var writeInFlight = false
@@ -116,7 +118,10 @@ final class LogEngine {
             self.segmentSize = segmentSize
             lastAssigned = active.descriptor.lastSequence
             lastWritten = lastAssigned
-            vouchedThrough = durableThrough  // recovered records are this writer's to vouch for only by new frames
+            // What the frames on disk already claim (a sealed predecessor vouches for its own
+            // records): a crash inside the idle window left the last batch unvouched, and
+            // this writer's idle frame covers it once the records are synced (above).
+            vouchedThrough = max(outcome.open?.scan.durableThrough ?? 0, active.descriptor.baseSequence &- 1)
             recoveryReport = report
             let prefix = try Self.tailPrefix(of: active)
             prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
@@ -242,7 +247,7 @@ final class LogEngine {
         precondition(!writeInFlight && !filling.isEmpty)
         let batch = filling
         batch.finish(durableThrough: durableThrough)
-        vouchedThrough = max(vouchedThrough, durableThrough)
+        inFlightClaim = durableThrough
         spare.reset(at: batch.fileEnd, prefix: batch.tailPrefix)
         filling = spare
         spare = batch
@@ -256,7 +261,7 @@ final class LogEngine {
         precondition(!writeInFlight && filling.isEmpty)
         let batch = filling
         batch.finish(durableThrough: lastWritten, markerSequence: lastWritten)
-        vouchedThrough = max(vouchedThrough, lastWritten)
+        inFlightClaim = lastWritten
         spare.reset(at: batch.fileEnd, prefix: batch.tailPrefix)
         filling = spare
         spare = batch
@@ -289,7 +294,9 @@ final class LogEngine {
             return named
         }
         if !sync { startWritebackIfDue(upTo: batch.fileEnd) }
-        metrics.committed(records: batch.recordCount, bytes: batch.stagedBytes, synced: sync, duration: clock.now - start - overlapped)
+        if batch.recordCount > 0 {  // markers are not commits of records
+            metrics.committed(records: batch.recordCount, bytes: batch.stagedBytes, synced: sync, duration: clock.now - start - overlapped)
+        }
         return nil
     }
 
@@ -319,6 +326,7 @@ final class LogEngine {
             throw .poisoned(cause: failure)
         }
         active.committed(batch)
+        vouchedThrough = max(vouchedThrough, inFlightClaim)
         lastWritten = max(lastWritten, batch.lastSequence)
         if synced { durableThrough = batch.lastSequence }
         if publish { publishReadable() }
@@ -375,26 +383,22 @@ final class LogEngine {
     }
 
     /// True when everything written is durable but the last batch has no commit frame after
-    /// it saying so (an idle `.sync` log): ``vouchForDurable()`` would write one.
+    /// it saying so (an idle `.sync` log): ``beginVouch()`` would start one.
     var needsVouching: Bool { vouchedThrough < durableThrough && durableThrough == lastWritten && poison == nil && !isClosed }
 
-    /// An empty commit frame vouching for everything written, all of it already durable, so
-    /// that damage to the last batch later reads as corruption (refused, with its location)
-    /// instead of a torn tail (repaired away with acknowledged records in it). Synced like a
-    /// commit: an unsynced frame followed by the next batch would be two writes in flight, and a
+    /// Starts an empty commit frame vouching for everything written, all of it already
+    /// durable, so that damage to the last batch later reads as corruption (refused, with its
+    /// location) instead of a torn tail (repaired away with acknowledged records in it); nil
+    /// when there is nothing to vouch for or no room (the roll's seal will vouch). Written like
+    /// a commit (``write(_:sync:whileInFlight:)``, ``completeCommit(_:synced:failure:publish:)``)
+    /// and synced: an unsynced frame followed by the next batch is two writes in flight, and a
     /// crash keeping the batch but not the frame leaves a hole recovery rightly refuses (the
     /// concurrent crash cycles found it). A crash during it only loses the frame: rewriting the
     /// tail block rewrites the last batch's bytes unchanged.
-    /// Returns false when it wrote nothing (nothing to vouch for, or no room left: the roll's
-    /// seal will vouch).
-    @discardableResult
-    func vouchForDurable() throws(LogError) -> Bool {
+    func beginVouch() -> BatchBuffer? {
         guard needsVouching, filling.isEmpty, !writeInFlight, lastWritten >= active.descriptor.baseSequence,
-              active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) else { return false }
-        let batch = beginCommitMarker()
-        let ioFailure = write(batch, sync: true)
-        try completeCommit(batch, synced: true, failure: ioFailure)
-        return true
+              active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) else { return nil }
+        return beginCommitMarker()
     }
 
     private func poisonLog(_ failure: IOFailure, unwrittenFrom batch: BatchBuffer?) {

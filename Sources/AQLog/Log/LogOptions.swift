@@ -19,6 +19,11 @@ public struct LogOptions: Sendable, Equatable {
     /// Bytes the concurrent ``Log`` may hold staged but not yet written before producers wait
     /// (back-pressure). Default 8 MiB.
     public var maxPendingBytes: Int = 8 << 20
+    /// After this long idle, the concurrent ``Log`` writes and syncs an empty commit frame
+    /// vouching for its last batch, which no later frame vouches for yet: damage to that batch
+    /// at rest is then refused as corruption rather than cut as a torn tail. One small synced
+    /// write per idle period; `nil` never writes it. Default 50 ms.
+    public var idleVouchDelay: Duration? = .milliseconds(50)
 
     public init(segmentSize: Int = SegmentLayout.defaultSegmentSize, maxRecordSize: Int? = nil,
                 recoveryPolicy: RecoveryPolicy = .truncateTornTail, createIfMissing: Bool = true, backend: Backend = .auto) {
