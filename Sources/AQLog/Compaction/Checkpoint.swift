@@ -31,13 +31,15 @@ public enum Checkpoint {
     /// ``write(directory:sequence:)`` over an explicit ``Storage``.
     public static func write(directory: String, sequence: UInt64, storage: any Storage) throws(LogError) {
         guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
-        let recovered = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter().report.lastSequence
         // A live writer knows better than the files: a `.deferred` one has written (and
         // acknowledged) records that a power loss could still take, with the checkpoint above
         // them. One that has published nothing yet is opening: its recovery is about to sync
-        // what this pass recovered, as it would with no writer.
+        // what this pass recovered, as it would with no writer. Asked before the pass (its
+        // durable point only grows), which also tells the pass whether a writer is there.
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let writer = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath) }
+        let recovered = try LogRecovery(storage: storage, directory: directory)
+            .recoverBesideWriter(writerBefore: writer != nil).report.lastSequence
         let last = if let writer, writer != .nothing { min(recovered, writer.durableThrough) } else { recovered }
         guard sequence <= last else {
             throw .invalidOptions("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")

@@ -10,7 +10,7 @@ import Logging
 /// | what may go | sealed segments whose last sequence ≤ the checkpoint (or outside the ``RetentionPolicy`` floors when there is no checkpoint), oldest first, stopping at the first one that may not: never a hole |
 /// | what never goes | the last segment in the directory (open or just sealed): it carries the log's position, so sequences survive compaction |
 /// | writer | untouched: it only appends to the last segment and creates newer ones, and compaction never touches the last segment it listed. No writer `LOCK` is taken |
-/// | other compactors | serialised by an exclusive, non-blocking lock (OFD `fcntl`) on `COMPACT.LOCK`; a second one fails with ``LogError/logLocked(path:)`` naming that file |
+/// | other compactors | serialised by an exclusive, non-blocking lock (`flock` and an OFD `fcntl` lock, as the writer's `LOCK`) on `COMPACT.LOCK`; a second one fails with ``LogError/logLocked(path:)`` naming that file |
 /// | readers | a mapped segment stays readable after `unlink` (Linux keeps the pages); a reader that lists a segment which then disappears retries its refresh (``LogReader/refresh()``) |
 /// | crashes | each removal is `unlink` then directory `fsync` before the next, so at most one removal is ever undurable, and it is always the oldest remaining: any crash leaves a missing *head*, which recovery accepts. Rerunning finishes the job |
 /// | damaged checkpoint | treated as no checkpoint, and then nothing is removed at all (not even by retention) until it is rewritten |

@@ -34,7 +34,7 @@ final class LogEngine {
     private(set) var durableThrough: UInt64
     /// Last sequence a commit frame written by this writer (or a seal) claims durable. A
     /// `.sync` batch is vouched for only by the next frame, so the last one of an idle log is
-    /// not, until ``vouchForDurable()``.
+    /// not, until ``beginVouch()``.
     private(set) var vouchedThrough: UInt64 = 0
     /// What the frame being written claims durable (moves ``vouchedThrough`` once written).
     private var inFlightClaim: UInt64 = 0
@@ -375,8 +375,7 @@ final class LogEngine {
     /// The marker of a flush whose ``sync()`` made records durable since `before` (nothing
     /// when records are staged: the next commit frame carries the claim).
     func markFlushed(since before: UInt64) throws(LogError) {
-        guard durableThrough > before, lastWritten >= active.descriptor.baseSequence, filling.isEmpty, !writeInFlight,
-              active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) else { return }
+        guard durableThrough > before, canWriteMarker else { return }
         let batch = beginCommitMarker()
         let ioFailure = write(batch, sync: false)
         try completeCommit(batch, synced: false, failure: ioFailure)
@@ -396,9 +395,15 @@ final class LogEngine {
     /// concurrent crash cycles found it). A crash during it only loses the frame: rewriting the
     /// tail block rewrites the last batch's bytes unchanged.
     func beginVouch() -> BatchBuffer? {
-        guard needsVouching, filling.isEmpty, !writeInFlight, lastWritten >= active.descriptor.baseSequence,
-              active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) else { return nil }
+        guard needsVouching, canWriteMarker else { return nil }
         return beginCommitMarker()
+    }
+
+    /// A marker may follow now: nothing staged or in flight, a record in this segment to vouch
+    /// for, and room for the frame.
+    private var canWriteMarker: Bool {
+        filling.isEmpty && !writeInFlight && lastWritten >= active.descriptor.baseSequence
+            && active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0)
     }
 
     private func poisonLog(_ failure: IOFailure, unwrittenFrom batch: BatchBuffer?) {
