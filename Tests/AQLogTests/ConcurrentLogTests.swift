@@ -55,16 +55,8 @@ let backends: [Backend] = [
         let storage = RecordingStorage(inner: backend.storage())
         let log = try Log(directory: dir, options: smallSegments, storage: storage)
         let early = Collector<UInt64>()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for p in 0..<16 {
-                group.addTask {
-                    for i in 0..<100 {
-                        let seq = try await log.append(payload(p + i, size: 64))
-                        if storage.syncedThrough < seq { early.add(seq) }
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await appendConcurrently(log, producers: 16, each: 100) { seq in
+            if storage.syncedThrough < seq { early.add(seq) }
         }
         try await log.close()
         #expect(early.count == 0)
@@ -82,17 +74,9 @@ let backends: [Backend] = [
         let storage = RecordingStorage(inner: backend.storage())
         let log = try Log(directory: dir, options: smallSegments, storage: storage)
         let unreadable = Collector<UInt64>()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for p in 0..<16 {
-                group.addTask {
-                    for i in 0..<60 {
-                        let seq = try await log.append(payload(p + i, size: 64))
-                        let published = storage.state.withLock { $0.publishedReadable }  // what `LOCK` says (readers in other processes)
-                        if published < seq || DurabilityNotifier.shared.durableThrough(directory: dir) < seq { unreadable.add(seq) }
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await appendConcurrently(log, producers: 16, each: 60) { seq in
+            let published = storage.state.withLock { $0.publishedReadable }  // what `LOCK` says (readers in other processes)
+            if published < seq || DurabilityNotifier.shared.durableThrough(directory: dir) < seq { unreadable.add(seq) }
         }
         try await log.close()
         #expect(unreadable.count == 0)

@@ -51,3 +51,16 @@ final class Collector<T: Sendable>: @unchecked Sendable {
     var all: [T] { lock.withLock { items } }
     var count: Int { lock.withLock { items.count } }
 }
+
+/// `producers` tasks each append `each` 64-byte records to `log` at once, calling `check` with
+/// every sequence as its append returns.
+func appendConcurrently(_ log: Log, producers: Int, each: Int, check: @escaping @Sendable (UInt64) -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for p in 0..<producers {
+            group.addTask {
+                for i in 0..<each { check(try await log.append(payload(p + i, size: 64))) }
+            }
+        }
+        try await group.waitForAll()
+    }
+}
