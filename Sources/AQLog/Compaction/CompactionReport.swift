@@ -10,7 +10,7 @@ public struct CompactionReport: Sendable, Equatable {
         public var bytes: Int
 
         /// The file name within the log directory.
-        public var fileName: String { String(path.split(separator: "/").last ?? "") }
+        public var fileName: String { LogDirectoryLayout.name(of: path) }
     }
 
     /// True when nothing was removed because only a plan was asked for.

@@ -17,7 +17,7 @@ public struct LogVerifier {
         /// The segment's path.
         public var file: String
         /// The segment's name within the log directory.
-        public var fileName: String { String(file.split(separator: "/").last ?? "") }
+        public var fileName: String { LogDirectoryLayout.name(of: file) }
         public var baseSequence: UInt64
         public var lastSequence: UInt64
         public var sealed: Bool

@@ -18,5 +18,5 @@ public struct SegmentDescriptor: Sendable, Equatable {
     public var isSealed: Bool { trailer != nil }
     public var segmentSize: Int { Int(header.segmentSize) }
     public var recordCount: Int { Int(lastSequence &- header.baseSequence &+ 1) }
-    public var fileName: String { String(path.split(separator: "/").last ?? "") }
+    public var fileName: String { LogDirectoryLayout.name(of: path) }
 }

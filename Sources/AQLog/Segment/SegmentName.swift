@@ -25,6 +25,9 @@ public enum LogDirectoryLayout {
     public static let checkpointFile = "CHECKPOINT"
     public static let preparedSegment = "next" + SegmentName.preparedSuffix
 
+    /// The last component of `path` (a file's name within its directory).
+    static func name(of path: String) -> String { String(path.split(separator: "/").last ?? "") }
+
     static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
