@@ -23,6 +23,15 @@ import Foundation
         try FileManager.default.moveItem(atPath: image, toPath: dir)
     }
 
+    /// ``crash(_:_:)`` for a `LogWriter`.
+    private func crash(_ writer: LogWriter, _ dir: String) throws {
+        let image = dir + ".crash"
+        try FileManager.default.copyItem(atPath: dir, toPath: image)
+        try writer.close()
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.moveItem(atPath: image, toPath: dir)
+    }
+
     /// Flips one payload byte of `record` in the last segment.
     private func damage(_ record: [UInt8], in dir: String) throws {
         let segment = dir + "/" + segmentFiles(dir).last!
@@ -113,6 +122,79 @@ import Foundation
         #expect(reopened.recoveryReport.tornTail == nil)
         #expect(try reopened.append(payload(99)) == UInt64(sent.count) + 1)
         try reopened.close()
+    }
+
+    /// A `LogWriter` has no committer thread: `markIdle()` writes the frame, and the same
+    /// damage is refused; without it, the damage reads as a torn tail.
+    @Test(arguments: backends)
+    func aWriterMarkedIdleHasItsLastBatchVouched(_ backend: Backend) throws {
+        for marked in [true, false] {
+            let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+            let writer = try LogWriter(directory: dir, options: smallSegments, storage: backend.storage())
+            let sent = (0..<5).map { payload($0, size: 100) }
+            for p in sent { try writer.append(p) }
+            #expect(writer.engine.vouchedThrough == 4)
+            if marked {
+                try writer.markIdle()
+                #expect(writer.engine.vouchedThrough == 5)
+            }
+            try crash(writer, dir)
+            try damage(sent[4], in: dir)
+            if marked {
+                expectCorruption(dir)
+            } else {
+                let reopened = try LogWriter.open(directory: dir)
+                #expect(reopened.recoveryReport.tornTail != nil)
+                try reopened.close()
+                #expect(try readAll(dir) == Array(sent.prefix(4)))
+            }
+        }
+    }
+
+    /// `markIdle()` costs a sync only when the last batch needs a frame: not twice, and not
+    /// for a deferred batch that is not durable yet (its flush vouches for it).
+    @Test func markIdleWritesOnlyWhenNeeded() throws {
+        let tmp = TemporaryDirectory()
+        let storage = RecordingStorage()
+        let writer = try LogWriter(directory: tmp.sub("sync"), options: smallSegments, storage: storage)
+        try writer.append(payload(1))
+        let afterAppend = storage.syncs
+        try writer.markIdle()
+        #expect(storage.syncs == afterAppend + 1)
+        try writer.markIdle()
+        #expect(storage.syncs == afterAppend + 1, "already vouched")
+        try writer.close()
+        #expect(storage.syncs == afterAppend + 1, "the idle frame makes the close marker redundant")
+
+        let deferred = try LogWriter(directory: tmp.sub("deferred"), options: smallSegments, durability: .deferred,
+                                     storage: storage)
+        try deferred.append(payload(1))
+        let before = storage.syncs
+        try deferred.markIdle()
+        #expect(storage.syncs == before)
+        #expect(deferred.engine.vouchedThrough == 0)
+        try deferred.close()
+        #expect(try readAll(tmp.sub("deferred")) == [payload(1)])
+    }
+
+    /// After an idle frame, `close()` has nothing to vouch for and syncs nothing; a log closed
+    /// with its last batch unvouched still writes its synced close marker.
+    @Test func closeAfterAnIdleFrameWritesNoSecondMarker() async throws {
+        let tmp = TemporaryDirectory()
+        for idle in [true, false] {
+            let storage = RecordingStorage()
+            let dir = tmp.sub(idle ? "idle" : "busy")
+            let log = try Log(directory: dir, options: options(idle: idle ? .milliseconds(2) : nil), storage: storage)
+            for i in 0..<3 { try await log.append(payload(i)) }
+            if idle { #expect(await eventually(timeout: .seconds(60)) { log.committer.vouchedThrough == 3 }) }
+            let before = storage.syncs
+            try await log.close()
+            #expect(storage.syncs == before + (idle ? 0 : 1))
+            let reopened = try LogWriter.open(directory: dir)
+            #expect(reopened.recoveryReport.tornTail == nil)
+            #expect(reopened.engine.vouchedThrough == 3, "vouched on disk either way")
+            try reopened.close()
+        }
     }
 
     /// A log that never goes idle for the delay writes no vouching frames: each commit frame

@@ -36,6 +36,9 @@ final class LogEngine {
     /// `.sync` batch is vouched for only by the next frame, so the last one of an idle log is
     /// not, until ``beginVouch()``.
     private(set) var vouchedThrough: UInt64 = 0
+    /// The part of ``vouchedThrough`` a sync or seal has made durable: a close has nothing to
+    /// add from here (an unsynced flush marker moves ``vouchedThrough`` alone).
+    private(set) var durablyVouchedThrough: UInt64 = 0
     /// What the frame being written claims durable (moves ``vouchedThrough`` once written).
     private var inFlightClaim: UInt64 = 0
     private(set) var poison: IOFailure?
@@ -122,6 +125,7 @@ final class LogEngine {
             // records): a crash inside the idle window left the last batch unvouched, and
             // this writer's idle frame covers it once the records are synced (above).
             vouchedThrough = max(outcome.open?.scan.durableThrough ?? 0, active.descriptor.baseSequence &- 1)
+            durablyVouchedThrough = active.descriptor.baseSequence &- 1  // the frames read may be cached only
             recoveryReport = report
             let prefix = try Self.tailPrefix(of: active)
             prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
@@ -328,7 +332,10 @@ final class LogEngine {
         active.committed(batch)
         vouchedThrough = max(vouchedThrough, inFlightClaim)
         lastWritten = max(lastWritten, batch.lastSequence)
-        if synced { durableThrough = batch.lastSequence }
+        if synced {
+            durableThrough = batch.lastSequence
+            durablyVouchedThrough = vouchedThrough  // the sync covered every frame written before
+        }
         if publish { publishReadable() }
     }
 
@@ -359,6 +366,7 @@ final class LogEngine {
             throw .poisoned(cause: named)
         }
         durableThrough = lastWritten
+        durablyVouchedThrough = vouchedThrough
         publishReadable()
     }
 
@@ -397,6 +405,16 @@ final class LogEngine {
     func beginVouch() -> BatchBuffer? {
         guard needsVouching, canWriteMarker else { return nil }
         return beginCommitMarker()
+    }
+
+    /// Writes and syncs ``beginVouch()``'s frame, if the last batch needs one: what `Log`'s
+    /// committer does once idle, for a writer without a thread of its own
+    /// (``LogWriter/markIdle()``).
+    func vouchIfNeeded() throws(LogError) {
+        try checkWritable()
+        guard let marker = beginVouch() else { return }
+        let ioFailure = write(marker, sync: true)
+        try completeCommit(marker, synced: true, failure: ioFailure)
     }
 
     /// A marker may follow now: nothing staged or in flight, a record in this segment to vouch
@@ -452,6 +470,7 @@ final class LogEngine {
         }
         durableThrough = lastWritten
         vouchedThrough = lastWritten  // the seal vouches for the whole segment
+        durablyVouchedThrough = lastWritten
         publishReadable()
         let header = SegmentHeader(maxRecordSize: UInt32(maxRecordSize), logID: logID, baseSequence: lastWritten &+ 1,
                                    segmentSize: UInt64(segmentSize), previousDigest: sealedDescriptor.trailerChecksum!)
@@ -499,8 +518,9 @@ final class LogEngine {
             do throws(LogError) { try sync() } catch { failure = error }
         }
         if failure == nil, poison == nil, lastWritten > recoveryReport.lastSequence, lastWritten >= active.descriptor.baseSequence,
-           active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) {
-            // A synced close marker: vouches for the last batch (see BatchBuffer.finish).
+           durablyVouchedThrough < lastWritten, active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) {
+            // A synced close marker: vouches for the last batch (see BatchBuffer.finish), unless
+            // a synced frame already does (an idle marker, ``vouchIfNeeded()``).
             let batch = beginCommitMarker()
             let ioFailure = write(batch, sync: true)
             do throws(LogError) { try completeCommit(batch, synced: true, failure: ioFailure) } catch { failure = error }

@@ -107,6 +107,18 @@ public final class LogWriter {
     /// Makes every appended record durable (`fdatasync`). A failure poisons the log.
     public func flush() throws(LogError) { try engine.flush() }
 
+    /// Writes and syncs an empty commit frame vouching for the last batch, when it has none
+    /// yet; call it when the writer goes idle.
+    ///
+    /// A `.sync` batch is vouched durable by the next commit frame. Until one follows it, damage
+    /// to the last batch at rest reads as a torn tail, and recovery repairs it away with
+    /// acknowledged records in it. ``Log`` writes this frame itself once idle
+    /// (``LogOptions/idleVouchDelay``); a `LogWriter` has no thread of its own. Costs one block
+    /// write and one `fdatasync`, and does nothing when nothing needs it (after an append that
+    /// is not yet durable, use ``flush()``, which vouches for what it syncs). A failure poisons
+    /// the log.
+    public func markIdle() throws(LogError) { try engine.vouchIfNeeded() }
+
     /// Flushes, releases the directory lock and closes files. Later calls throw ``LogError/closed``.
     public func close() throws(LogError) { try engine.close() }
 }
