@@ -23,6 +23,8 @@ final class GroupCommitter: @unchecked Sendable {
     private let maxPendingBytes: Int
     private let lock = ConditionLock()
     private var waiters: [Waiter] = []
+    /// Appends whose records waited for a roll that failed: their ticket → the error.
+    private var failedTickets: [UInt64: LogError] = [:]
     private var nextTicket: UInt64 = 0
     private var spaceWaiters: [UnsafeContinuation<Void, Never>] = []
     private var flushWaiters: [UnsafeContinuation<Void, any Error>] = []
@@ -88,34 +90,25 @@ final class GroupCommitter: @unchecked Sendable {
 
     func append<C: Collection>(_ payloads: C) async throws(LogError) -> Range<UInt64> where C.Element == [UInt8] {
         let checksums = payloads.map { CRC32C.checksum($0) }
+        var range: Range<UInt64>
+        var ticket: UInt64 = 0
         while true {
-            // One lock hold stages the records and registers the producer as a waiter (a
-            // second hold per append, to wait, met the committer's holds once more).
-            var range: Range<UInt64>? = nil
-            do {
-                try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
+            switch lock.withLock({ stage(payloads, checksums) }) {
+            case .staged(let r, let t): (range, ticket) = (r, t)
+            case .failed(let error): throw error
+            case .full:
+                await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
                     lock.withLock {
-                        switch stage(payloads, checksums) {
-                        case .staged(let r, let ticket):
-                            range = r
-                            if r.isEmpty {
-                                c.resume()
-                            } else {
-                                waiters.append(Waiter(sequence: r.upperBound - 1, ticket: ticket, continuation: c))
-                            }
-                        case .failed(let error): c.resume(throwing: error)
-                        case .full: c.resume()  // `range` stays nil: wait for space, then stage again
-                        }
+                        if pendingBytes >= maxPendingBytes && failure == nil && !closing { spaceWaiters.append(c) } else { c.resume() }
                     }
                 }
-            } catch { throw error as! LogError }
-            if let range { return range }
-            await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
-                lock.withLock {
-                    if pendingBytes >= maxPendingBytes && failure == nil && !closing { spaceWaiters.append(c) } else { c.resume() }
-                }
+                continue
             }
+            break
         }
+        guard !range.isEmpty else { return range }
+        try await waitForAck(range.upperBound - 1, ticket: ticket)
+        return range
     }
 
     private var pendingBytes: Int { (rolling ? 0 : engine.stagedBytes) + overflowBytes }
@@ -141,6 +134,24 @@ final class GroupCommitter: @unchecked Sendable {
         if firstStaged == nil { firstStaged = ContinuousClock.now }
         lock.signal()
         return .staged(first..<(engine.lastAssigned &+ 1), ticket: nextTicket)
+    }
+
+    private func waitForAck(_ sequence: UInt64, ticket: UInt64) async throws(LogError) {
+        do {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
+                lock.withLock {
+                    if let error = failedTickets.removeValue(forKey: ticket) {
+                        c.resume(throwing: error)
+                    } else if acked >= sequence {
+                        c.resume()
+                    } else if let failure {
+                        c.resume(throwing: failure)
+                    } else {
+                        waiters.append(Waiter(sequence: sequence, ticket: ticket, continuation: c))
+                    }
+                }
+            }
+        } catch { throw error as! LogError }
     }
 
     func flush() async throws(LogError) {
@@ -319,13 +330,13 @@ final class GroupCommitter: @unchecked Sendable {
             // The next segment could not be prepared (e.g. ENOSPC): fail the waiting records
             // cleanly, give their sequences back, keep the log usable.
             // Tickets, not sequences, name the victims: the sequences are given back and reused.
-            // Every staged append is a waiter already (staging registers it).
             let failed = Set(overflow.map(\.ticket))
             overflow.removeAll()
             overflowBytes = 0
             engine.releaseReservedSequences()
             let victims = waiters.filter { failed.contains($0.ticket) }
             waiters.removeAll { failed.contains($0.ticket) }
+            for t in failed where !victims.contains(where: { $0.ticket == t }) { failedTickets[t] = error }
             let space = takeSpaceWaiters()
             lock.unlock()
             resume(victims, with: error)
