@@ -32,6 +32,9 @@ struct CrashCycle {
     var returned: UInt64 = 0
     var failures: [String] = []
     var report = Report()
+    /// Whether a `.sync` flush is followed by `markIdle()` (its vouching frame, and a close that
+    /// then adds no marker). Off only to replay seeds found before it joined the workload.
+    let marksIdle: Bool
 
     /// What a cycle did (summed by the test for its closing figures).
     struct Report {
@@ -46,10 +49,13 @@ struct CrashCycle {
         /// Committed, never-synced records `repair --discard-unsynced` removed after those refusals.
         var unsyncedRecordsDiscarded = 0
         var refusalReasons: [String: Int] = [:]
+        /// `markIdle()` calls that wrote a vouching frame.
+        var idleFrames = 0
     }
 
-    init(seed: UInt64) {
+    init(seed: UInt64, marksIdle: Bool = true) {
         self.seed = seed
+        self.marksIdle = marksIdle
         random = SimulationRandom(seed: seed)
         disk = SimulatedStorage(seed: random.next())
         options = LogOptions(segmentSize: 64 * 1024, recoveryPolicy: .truncateTornTail, backend: .posix)
@@ -135,6 +141,11 @@ struct CrashCycle {
                 } else if roll < 96 {
                     try writer.flush()
                     mustSurvive = max(mustSurvive, returned)
+                    if marksIdle, case .sync = durability {
+                        let operations = disk.stats.operations
+                        try writer.markIdle()
+                        if disk.stats.operations > operations { report.idleFrames += 1 }
+                    }
                 } else {
                     try writer.close()
                     mustSurvive = max(mustSurvive, returned)
