@@ -70,6 +70,20 @@ def main(path):
           f"{log['latencyMicros']['p50']:.0f} | {k(c['recordsPerSecond'])} | {c['recordsPerSync']:.1f} | "
           f"{c['latencyMicros']['p50']:.0f} | **{a['ratioToThreadedBaseline']:.2f}** |")
 
+    if any("cpuCores" in a["log"] for a in d["append"]):
+        p("\n### CPU (process CPU time over each run, every thread and the kernel's work for it)\n")
+        p("| scenario | log cores | log µs/record | baseline cores | baseline µs/record | C design cores | C design µs/record |")
+        p("|---|---|---|---|---|---|---|")
+        for a in d["append"]:
+            cells = []
+            for run in (a["log"], a["baseline"], a.get("threadedBaseline")):
+                if run and "cpuCores" in run:
+                    per = run.get("cpuMicrosPerRecord")
+                    cells += [f"{run['cpuCores']:.2f}", f"{per:.1f}" if per is not None else "–"]
+                else:
+                    cells += ["–", "–"]
+            p(f"| {a['name']} | " + " | ".join(cells) + " |")
+
     p("\n### Recovery (open), following, verify\n")
     p("| sealed | tail | cache | open ms | segments | sealed | sealedBytesRead | bytesScanned | scan GB/s |")
     p("|---|---|---|---|---|---|---|---|---|")

@@ -112,6 +112,10 @@ struct RunFigures: Codable, Sendable {
     var latencyMicros: Latency
     /// Segments the log rolled to during the run (log runs only).
     var rolls: Int? = nil
+    /// Process CPU time over the run divided by its duration: cores kept busy (2 here).
+    var cpuCores: Double? = nil
+    /// Process CPU time over the run per record, in microseconds.
+    var cpuMicrosPerRecord: Double? = nil
 }
 
 struct AppendResult: Codable, Sendable {
@@ -180,6 +184,7 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
         let segmentsBefore = segmentCount(directory)  // after open: creating the first segment is no roll
         var h = newHistogram()
         let before = counters.snapshot()
+        let cpuBefore = processCPUSeconds()
         let start = clock.now
         let deadline = start + .milliseconds(Int(duration * 1000))
         var records = 0
@@ -192,9 +197,11 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
             records += batch.count
         }
         let elapsed = seconds(clock.now - start)
+        let cpu = processCPUSeconds() - cpuBefore
         let io = counters.snapshot() - before
         try writer.close()
         var f = figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: h)
+        f.setCPU(seconds: cpu)
         f.rolls = segmentCount(directory) - segmentsBefore
         return f
     }
@@ -203,6 +210,7 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
                       backgroundPreparation: background)
     let segmentsBefore = segmentCount(directory)
     let before = counters.snapshot()
+    let cpuBefore = processCPUSeconds()
     let start = clock.now
     let deadline = start + .milliseconds(Int(duration * 1000))
     let useBatch = spec.api == .batch
@@ -236,9 +244,11 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
         return (total, merged)
     }
     let elapsed = seconds(clock.now - start)
+    let cpu = processCPUSeconds() - cpuBefore
     let io = counters.snapshot() - before
     try await log.close()
     var f = figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: histogram)
+    f.setCPU(seconds: cpu)
     f.rolls = segmentCount(directory) - segmentsBefore
     return f
 }
@@ -311,6 +321,7 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
     buffer.initializeMemory(as: UInt8.self, repeating: 0x5A)
     var latencies = [UInt64](repeating: 0, count: max(batches, 1))
     let clock = ContinuousClock()
+    let cpuBefore = processCPUSeconds()
     let start = clock.now
     let rc = latencies.withUnsafeMutableBufferPointer { lat -> Int32 in
         switch kind {
@@ -332,6 +343,7 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
         }
     }
     let elapsed = seconds(clock.now - start)
+    let cpu = processCPUSeconds() - cpuBefore
     guard rc == 0 else { throw BenchError("baseline \(kind.rawValue): errno \(-rc)") }
     var h = newHistogram()
     for l in latencies.prefix(batches) { _ = h.record(max(l, 100)) }
@@ -341,8 +353,10 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
     case .segmentedBuffered: batches * batchBytes / segmentSize
     default: batches
     }
-    return RunFigures(records: records, recordSize: recordSize, elapsed: elapsed, syncs: syncs, writes: batches,
-                      bytesWritten: batches * batchBytes, latency: h)
+    var f = RunFigures(records: records, recordSize: recordSize, elapsed: elapsed, syncs: syncs, writes: batches,
+                       bytesWritten: batches * batchBytes, latency: h)
+    f.setCPU(seconds: cpu)
+    return f
 }
 
 /// The log's architecture in C (`cbase_group_commit`) for `duration` seconds.
@@ -353,6 +367,7 @@ func runThreadedBaseline(file: BaselineFile, recordSize: Int, producers: Int, du
     var latencies = [UInt64](repeating: 0, count: producers * perProducer)
     var commits: UInt64 = 0
     let clock = ContinuousClock()
+    let cpuBefore = processCPUSeconds()
     let start = clock.now
     let rc = records.withUnsafeMutableBufferPointer { r in
         latencies.withUnsafeMutableBufferPointer { l in
@@ -361,6 +376,7 @@ func runThreadedBaseline(file: BaselineFile, recordSize: Int, producers: Int, du
         }
     }
     let elapsed = seconds(clock.now - start)
+    let cpu = processCPUSeconds() - cpuBefore
     guard rc == 0 else { throw BenchError("threaded baseline: errno \(-rc)") }
     var h = newHistogram()
     for (i, n) in records.enumerated() {
@@ -368,8 +384,10 @@ func runThreadedBaseline(file: BaselineFile, recordSize: Int, producers: Int, du
     }
     let total = Int(records.reduce(0, +))
     let syncs = Int(commits)
-    return RunFigures(records: total, recordSize: recordSize, elapsed: elapsed, syncs: syncs, writes: syncs,
-                      bytesWritten: total * (recordSize + 16), latency: h)
+    var f = RunFigures(records: total, recordSize: recordSize, elapsed: elapsed, syncs: syncs, writes: syncs,
+                       bytesWritten: total * (recordSize + 16), latency: h)
+    f.setCPU(seconds: cpu)
+    return f
 }
 
 func median(_ xs: [RunFigures]) -> RunFigures {

@@ -163,6 +163,17 @@ struct BenchReport: Codable, Sendable {
             out += "\n"
         }
 
+        out += "CPU: process CPU time over each run (every thread, kernel included) as cores kept busy (of \(machine.cpus)) and per record\n"
+        out += pad("scenario", 40) + lpad("cores", 7) + lpad("us/rec", 8) + lpad("base cores", 11) + lpad("base us/rec", 12)
+        out += lpad("C cores", 8) + lpad("C us/rec", 9) + "\n"
+        for a in append {
+            func cells(_ f: RunFigures?, _ w1: Int, _ w2: Int) -> String {
+                lpad(f?.cpuCores.map(f2) ?? "-", w1) + lpad(f?.cpuMicrosPerRecord.map(f2) ?? "-", w2)
+            }
+            out += pad(a.name, 40) + cells(a.log, 7, 8) + cells(a.baseline, 11, 12) + cells(a.threadedBaseline, 8, 9) + "\n"
+        }
+        out += "\n"
+
         if !recovery.isEmpty {
             out += "Recovery (LogWriter open: warm = median of 3; cold = posix_fadvise(POSIX_FADV_DONTNEED) on every segment first)\n"
             out += pad("sealed", 10) + pad("tail", 14) + pad("cache", 6) + lpad("open ms", 9) + lpad("report ms", 10) + lpad("segs", 6)

@@ -70,6 +70,11 @@ import Testing
             }
             if a["durability"] as? String != "deferred" { #expect((log["syncsPerSecond"] as? Double ?? 0) > 0) }
             #expect(log["rolls"] is Int, "\(a["name"] ?? "?") log.rolls")
+            // CPU per run: the log's work shows (a run of any length uses some CPU).
+            for (run, figures) in [("log", log), ("baseline", base)] {
+                #expect((figures["cpuCores"] as? Double ?? 0) > 0, "\(a["name"] ?? "?") \(run).cpuCores")
+                #expect((figures["cpuMicrosPerRecord"] as? Double ?? 0) > 0, "\(a["name"] ?? "?") \(run).cpuMicrosPerRecord")
+            }
         }
         // The rolling row (latency across rolls) is there and says so.
         let rolling = appends.filter { $0["rollingSegmentSize"] != nil }
