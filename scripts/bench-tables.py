@@ -71,7 +71,7 @@ def main(path):
           f"{c['latencyMicros']['p50']:.0f} | **{a['ratioToThreadedBaseline']:.2f}** |")
 
     if any("cpuCores" in a["log"] for a in d["append"]):
-        p("\n### CPU (process CPU time over each run, every thread and the kernel's work for it)\n")
+        p("\n### CPU charged to the process (user + system, all its threads) over each run\n")
         p("| scenario | log cores | log µs/record | baseline cores | baseline µs/record | C design cores | C design µs/record |")
         p("|---|---|---|---|---|---|---|")
         for a in d["append"]:
@@ -79,7 +79,7 @@ def main(path):
             for run in (a["log"], a["baseline"], a.get("threadedBaseline")):
                 if run and "cpuCores" in run:
                     per = run.get("cpuMicrosPerRecord")
-                    cells += [f"{run['cpuCores']:.2f}", f"{per:.1f}" if per is not None else "–"]
+                    cells += [f"{run['cpuCores']:.2f}", f"{per:.2f}" if per is not None else "–"]
                 else:
                     cells += ["–", "–"]
             p(f"| {a['name']} | " + " | ".join(cells) + " |")

@@ -4,10 +4,12 @@
 # sync cycle itself on this machine (docs/BENCHMARKS.md, "sync, 8 and 64 producers").
 # usage: scripts/loop-under-load.sh [directory on the disk under test] [bytes per write]
 set -euo pipefail
+shopt -s inherit_errexit
 dir=${1:-/var/tmp}
 bytes=${2:-8192}
 work=$(mktemp -d)
-trap 'rm -rf "$work"; rm -f "$dir/loop-under-load.dat"' EXIT
+load_pid=
+trap '[ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null; rm -rf "$work"; rm -f "$dir/loop-under-load.dat"' EXIT
 
 cat > "$work/loop.c" <<'C'
 #define _GNU_SOURCE
@@ -56,7 +58,8 @@ cat > "$work/load.c" <<'C'
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
-/* n threads that either spin (mode 1) or pass a token round a mutex + condition (mode 0). */
+/* n threads that either spin (mode 1) or pass a token round a mutex + condition (mode 0),
+   until killed. */
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
 static long turn = 0; static int n;
@@ -69,22 +72,27 @@ static void *spin(void *a) { volatile unsigned long x = 0; (void)a; for (;;) x++
 int main(int argc, char **argv) {
     n = atoi(argv[1]); int mode = atoi(argv[2]); pthread_t t;
     for (long i = 0; i < n; i++) pthread_create(&t, 0, mode ? spin : pass, (void *)i);
-    sleep(atoi(argv[3]));
-    return 0;
+    for (;;) pause();
 }
 C
 gcc -O2 -o "$work/loop" "$work/loop.c" -luring
 gcc -O2 -pthread -o "$work/load" "$work/load.c"
 
-run() { "$work/loop" "$dir/loop-under-load.dat" "$bytes" 1.5; }
-beside() {  # threads mode: the loop while the load runs
-    "$work/load" "$1" "$2" 3 & local pid=$!
-    sleep 0.2; local r; r=$(run); kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; echo "$r"
+run() {
+    local r; r=$("$work/loop" "$dir/loop-under-load.dat" "$bytes" 1.5)
+    [ -n "$r" ] && [ "$r" -gt 0 ] || { echo "loop-under-load: the loop failed" >&2; exit 1; }
+    echo "$r"
+}
+beside() {  # threads mode: sets $result to the loop's rate while the load runs (until killed)
+    "$work/load" "$1" "$2" & load_pid=$!   # in this shell, so the EXIT trap can stop it
+    sleep 0.2
+    result=$(run)
+    kill "$load_pid"; wait "$load_pid" 2>/dev/null || true; load_pid=
 }
 alone=$(run)
-one=$(beside 1 1)
-two=$(beside 2 1)
-pingpong=$(beside 4 0)
+beside 1 1; one=$result
+beside 2 1; two=$result
+beside 4 0; pingpong=$result
 again=$(run)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 base=$(( (alone + again) / 2 ))

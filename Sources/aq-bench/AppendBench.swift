@@ -112,9 +112,10 @@ struct RunFigures: Codable, Sendable {
     var latencyMicros: Latency
     /// Segments the log rolled to during the run (log runs only).
     var rolls: Int? = nil
-    /// Process CPU time over the run divided by its duration: cores kept busy (2 here).
+    /// CPU time charged to this process (user + system) over the run divided by its duration:
+    /// cores kept busy, out of the machine's CPUs.
     var cpuCores: Double? = nil
-    /// Process CPU time over the run per record, in microseconds.
+    /// CPU time charged to this process over the run per record, in microseconds.
     var cpuMicrosPerRecord: Double? = nil
 }
 

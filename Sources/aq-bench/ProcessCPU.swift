@@ -1,7 +1,8 @@
 import Glibc
 
-/// CPU time this process has used so far (user + system, every thread: the pool, the
-/// committer, io_uring's `iou-wrk` workers and the C loops all count), in seconds.
+/// CPU time charged to this process so far (user + system, all its threads: the pool, the
+/// committer, io_uring's `iou-wrk` workers and the C loops), in seconds. Kernel work done
+/// elsewhere (write-back kworkers, jbd2, most interrupt handling) is not in it.
 func processCPUSeconds() -> Double {
     var usage = rusage()
     guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }

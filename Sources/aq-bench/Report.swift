@@ -163,7 +163,7 @@ struct BenchReport: Codable, Sendable {
             out += "\n"
         }
 
-        out += "CPU: process CPU time over each run (every thread, kernel included) as cores kept busy (of \(machine.cpus)) and per record\n"
+        out += "CPU charged to this process (user + system, all its threads) over each run: cores kept busy (of \(machine.cpus)) and per record\n"
         out += pad("scenario", 40) + lpad("cores", 7) + lpad("us/rec", 8) + lpad("base cores", 11) + lpad("base us/rec", 12)
         out += lpad("C cores", 8) + lpad("C us/rec", 9) + "\n"
         for a in append {

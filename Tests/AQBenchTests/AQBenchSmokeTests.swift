@@ -67,6 +67,7 @@ import Testing
                     #expect((other[key] as? Double ?? 0) > 0, "\(a["name"] ?? "?") \(figures).\(key)")
                 }
                 #expect((a[ratio] as? Double ?? 0) > 0, "\(a["name"] ?? "?") \(ratio)")
+                #expect((other["cpuCores"] as? Double ?? 0) > 0, "\(a["name"] ?? "?") \(figures).cpuCores")
             }
             if a["durability"] as? String != "deferred" { #expect((log["syncsPerSecond"] as? Double ?? 0) > 0) }
             #expect(log["rolls"] is Int, "\(a["name"] ?? "?") log.rolls")

@@ -177,8 +177,9 @@ import Foundation
         #expect(try readAll(tmp.sub("deferred")) == [payload(1)])
     }
 
-    /// After an idle frame, `close()` has nothing to vouch for and syncs nothing; a log closed
-    /// with its last batch unvouched still writes its synced close marker.
+    /// After an idle frame, `close()` has nothing to vouch for and writes nothing (the segment's
+    /// bytes are unchanged, no sync); a log closed with its last batch unvouched still writes
+    /// its synced close marker.
     @Test func closeAfterAnIdleFrameWritesNoSecondMarker() async throws {
         let tmp = TemporaryDirectory()
         for idle in [true, false] {
@@ -187,14 +188,30 @@ import Foundation
             let log = try Log(directory: dir, options: options(idle: idle ? .milliseconds(2) : nil), storage: storage)
             for i in 0..<3 { try await log.append(payload(i)) }
             if idle { #expect(await eventually(timeout: .seconds(60)) { log.committer.vouchedThrough == 3 }) }
-            let before = storage.syncs
+            let segment = dir + "/" + segmentFiles(dir).last!
+            let (before, bytesBefore) = (storage.syncs, readFile(segment))
             try await log.close()
             #expect(storage.syncs == before + (idle ? 0 : 1))
+            #expect((readFile(segment) == bytesBefore) == idle, "a close marker written only when needed")
             let reopened = try LogWriter.open(directory: dir)
             #expect(reopened.recoveryReport.tornTail == nil)
             #expect(reopened.engine.vouchedThrough == 3, "vouched on disk either way")
             try reopened.close()
         }
+    }
+
+    /// A deferred flush vouches with an unsynced frame, which a power loss may drop: it does not
+    /// count as a durable vouch, so `close()` still writes and syncs its own marker.
+    @Test func aDeferredFlushMarkerDoesNotExcuseTheCloseMarker() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let writer = try LogWriter(directory: dir, options: smallSegments, durability: .deferred, storage: storage)
+        for i in 0..<3 { try writer.append(payload(i)) }
+        try writer.flush()
+        #expect(writer.engine.vouchedThrough == 3, "the flush marker vouches")
+        let before = storage.syncs
+        try writer.close()
+        #expect(storage.syncs == before + 1, "the synced close marker")
     }
 
     /// A log that never goes idle for the delay writes no vouching frames: each commit frame

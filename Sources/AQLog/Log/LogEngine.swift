@@ -125,7 +125,7 @@ final class LogEngine {
             // records): a crash inside the idle window left the last batch unvouched, and
             // this writer's idle frame covers it once the records are synced (above).
             vouchedThrough = max(outcome.open?.scan.durableThrough ?? 0, active.descriptor.baseSequence &- 1)
-            durablyVouchedThrough = active.descriptor.baseSequence &- 1  // the frames read may be cached only
+            durablyVouchedThrough = vouchedThrough  // the open segment was synced above
             recoveryReport = report
             let prefix = try Self.tailPrefix(of: active)
             prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
@@ -334,7 +334,10 @@ final class LogEngine {
         lastWritten = max(lastWritten, batch.lastSequence)
         if synced {
             durableThrough = batch.lastSequence
-            durablyVouchedThrough = vouchedThrough  // the sync covered every frame written before
+            // No frame claims past `durableThrough` (commit frames claim it, markers are
+            // written only when everything is durable), so this synced frame's claim is the
+            // highest yet, and it is durable now.
+            durablyVouchedThrough = vouchedThrough
         }
         if publish { publishReadable() }
     }

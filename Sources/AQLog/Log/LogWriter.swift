@@ -114,9 +114,10 @@ public final class LogWriter {
     /// to the last batch at rest reads as a torn tail, and recovery repairs it away with
     /// acknowledged records in it. ``Log`` writes this frame itself once idle
     /// (``LogOptions/idleVouchDelay``); a `LogWriter` has no thread of its own. Costs one block
-    /// write and one `fdatasync`, and does nothing when nothing needs it (after an append that
-    /// is not yet durable, use ``flush()``, which vouches for what it syncs). A failure poisons
-    /// the log.
+    /// write and one `fdatasync`, and does nothing when nothing needs it. Under `.deferred` it
+    /// does nothing: ``flush()`` syncs and vouches with an unsynced frame, and only ``close()``
+    /// writes a synced one. Throws ``LogError/closed`` after `close()`; a failed write or sync
+    /// poisons the log.
     public func markIdle() throws(LogError) { try engine.vouchIfNeeded() }
 
     /// Flushes, releases the directory lock and closes files. Later calls throw ``LogError/closed``.
