@@ -1,6 +1,7 @@
 import Testing
 import AQTestSupport
 import Foundation
+import Synchronization
 @testable import AQLog
 
 @Suite struct LogWriterTests {
@@ -19,6 +20,42 @@ import Foundation
         #expect(try again.append(payload(3)) == 3)
         try again.close()
         #expect(try readAll(dir) == [payload(1), payload(2), payload(3)])
+    }
+
+    /// A `.sync` batch spanning a roll whose next segment cannot be prepared (`ENOSPC`): the
+    /// part before the roll is durable when the call throws, and the log keeps working.
+    @Test func aSyncBatchSpanningAFailedRollLeavesItsFirstPartDurable() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let writer = try LogWriter(directory: dir, options: smallSegments, storage: storage, backgroundPreparation: false)
+        var sent: [[UInt8]] = []
+        while segmentFiles(dir).count < 2 {  // the first roll uses the segment prepared at open
+            sent.append(payload(sent.count, size: 100))
+            try writer.append(sent.last!)
+        }
+        storage.state.withLock { $0.failPreallocation = .noSpace }
+        var failed = false
+        while !failed {
+            let batch = (0..<37).map { payload(sent.count + $0, size: 100) }
+            let before = writer.lastSequence
+            do {
+                try writer.append(contentsOf: batch)
+                sent += batch
+            } catch {
+                guard case .io(let f) = error, f.errno == .noSpace else { Issue.record("unexpected \(error)"); return }
+                failed = true
+                let written = Int(writer.lastSequence - before)
+                #expect(written > 0 && written < batch.count, "the roll split the batch")
+                #expect(writer.durableSequence == writer.lastSequence, "the part before the roll is synced")
+                sent += batch.prefix(written)
+            }
+        }
+        storage.state.withLock { $0.failPreallocation = nil }
+        let more = (0..<37).map { payload(sent.count + $0, size: 100) }
+        try writer.append(contentsOf: more)
+        sent += more
+        try writer.close()
+        #expect(try readAll(dir) == sent)
     }
 
     @Test func emptyLogOpensAndReadsNothing() throws {
@@ -119,6 +156,47 @@ import Foundation
         try w.close()
         let w2 = try LogWriter.open(directory: dir, options: smallSegments)
         try w2.close()
+    }
+
+    /// A lock let go within the contention window (as a just-closed writer's `LOCK` is once a
+    /// concurrently spawned child has exec'd) is taken, not reported as another writer's.
+    @Test func aLockReleasedWithinTheContentionWindowIsTaken() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        try LogWriter.open(directory: dir, options: smallSegments).close()
+        let held = try PosixStorage().lockExclusive(dir + "/LOCK")
+        Thread { usleep(20_000); held.release() }.start()  // its own thread: the pool may be busy
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        try w.close()
+        // Held past the window: still another writer's.
+        let kept = try PosixStorage().lockExclusive(dir + "/LOCK")
+        #expect(throws: LogError.logLocked(path: dir)) { try LogWriter.open(directory: dir, options: smallSegments) }
+        kept.release()
+    }
+
+    /// While another thread spawns processes, each child briefly holds this process's open
+    /// files (until its exec), a just-closed writer's `LOCK` among them: reopening the log right
+    /// after closing it must still succeed (it failed ~8% of the time before the contention window).
+    @Test func aWriterReopensWhileAnotherThreadSpawnsProcesses() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let stop = Mutex(false)
+        let spawner = Thread {
+            while !stop.withLock({ $0 }) {
+                var pid: pid_t = 0
+                let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+                defer { free(argv[0]) }
+                if posix_spawn(&pid, "/bin/true", nil, nil, argv, environ) == 0 { waitpid(pid, nil, 0) }
+            }
+        }
+        spawner.start()
+        defer { stop.withLock { $0 = true } }
+        for i in 0..<300 {
+            let w = try LogWriter.open(directory: dir, options: smallSegments)
+            try w.append(payload(i))
+            try w.close()
+        }
+        #expect(try readAll(dir).count == 300)
     }
 
     @Test func rollingSealsSegmentsAndSeekLandsOnEveryRecord() throws {

@@ -22,15 +22,28 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     private var publishing = false
     private let record = AlignedBuffer(capacity: WriterProgressRecord.size)
 
+    /// How long a held lock is retried before it counts as taken. A process that spawns a
+    /// child holds every open file of its own in that child until the child's `exec` closes
+    /// them (`O_CLOEXEC` acts only then), so a writer closed just before a spawn, in this
+    /// process or a parent of it, can keep its `LOCK` held for a moment after its `close()`
+    /// returned. Seen as spurious `logLocked` in a test suite that spawns processes.
+    static let contentionWindow: Duration = .milliseconds(100)
+
     init(path: String) throws(IOFailure) {
         self.path = path
         fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT)
-        do throws(IOFailure) {
-            try Syscalls.flockExclusive(fd, path: path)
-            try Syscalls.lockExclusive(fd, path: path)
-        } catch {
-            Syscalls.close(fd)
-            throw error
+        let deadline = ContinuousClock.now + Self.contentionWindow
+        while true {
+            do throws(IOFailure) {
+                try Syscalls.flockExclusive(fd, path: path)
+                try Syscalls.lockExclusive(fd, path: path)
+                return
+            } catch where error.errno == .wouldBlock && ContinuousClock.now < deadline {
+                usleep(2_000)
+            } catch {
+                Syscalls.close(fd)
+                throw error
+            }
         }
     }
 

@@ -520,10 +520,13 @@ final class LogEngine {
             // corruption below a durable point.
             do throws(LogError) { try sync() } catch { failure = error }
         }
-        if failure == nil, poison == nil, lastWritten > recoveryReport.lastSequence, lastWritten >= active.descriptor.baseSequence,
-           durablyVouchedThrough < lastWritten, active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) {
+        if failure == nil, poison == nil, lastWritten >= active.descriptor.baseSequence, durablyVouchedThrough < lastWritten,
+           active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) {
             // A synced close marker: vouches for the last batch (see BatchBuffer.finish), unless
-            // a synced frame already does (an idle marker, ``vouchIfNeeded()``).
+            // a synced frame already does (an idle marker, ``vouchIfNeeded()``, the marker of
+            // an earlier close found at open). Also after a session that appended nothing: a
+            // batch a crash left unvouched is vouched for now (open synced it), and a log
+            // reopened and closed again writes nothing.
             let batch = beginCommitMarker()
             let ioFailure = write(batch, sync: true)
             do throws(LogError) { try completeCommit(batch, synced: true, failure: ioFailure) } catch { failure = error }

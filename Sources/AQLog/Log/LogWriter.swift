@@ -89,7 +89,10 @@ public final class LogWriter {
         let sync = durability.syncsEachCommit
         for payload in payloads {
             if !engine.fitsInActive(payloadLength: payload.count) {
-                if engine.stagedRecords > 0 { try commit(sync: false) }
+                // Synced like any batch of this mode: if the roll then fails (the next segment
+                // cannot be prepared) the call throws with this part durable, and a `.sync` log
+                // never has two batches written but not synced (recovery relies on one).
+                if engine.stagedRecords > 0 { try commit(sync: sync) }
                 try engine.roll()
             }
             _ = engine.stage(payload, payloadChecksum: CRC32C.checksum(payload))
