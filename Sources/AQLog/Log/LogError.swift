@@ -6,7 +6,8 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     case sequenceViolation(expected: UInt64, provided: UInt64)
     /// A payload exceeds the log's maximum record size (the same limit recovery enforces).
     case recordTooLarge(size: Int, limit: Int)
-    /// Another process (or handle) holds the directory's writer lock.
+    /// Another process (or handle) holds the directory's writer lock (still held after a
+    /// 100 ms retry window).
     case logLocked(path: String)
     /// The directory does not exist and creation was not requested, or is not a directory.
     case notFound(path: String)
@@ -14,6 +15,8 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     case io(IOFailure)
     /// An earlier `fdatasync` (or unrecoverable write) failed: the log refuses all further
     /// appends until it is reopened, because the kernel may have dropped the dirty pages.
+    /// An append that got this error has an unknown outcome: it was not acknowledged, but its
+    /// records may still be in the log after reopen (clearing them is best effort).
     case poisoned(cause: IOFailure)
     /// The log was closed.
     case closed
