@@ -42,6 +42,9 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     /// A hint only: the simulator keeps written bytes volatile until a sync either way.
     func startWriteback(from offset: Int, length: Int) {}
 
+    /// Forgets the pages a failed sync left readable but never durable.
+    func dropCleanPages() { storage.dropCleanPages(inode, generation: generation) }
+
     /// Like `PosixFile`: skips the already-written prefix, continues short writes, then syncs.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         try open("pwrite")

@@ -42,6 +42,16 @@ final class SimulatedInode {
     /// `fdatasync` failed: the pending pages are marked clean without reaching the disk.
     func forgetPending() { pending.removeAll() }
 
+    /// `POSIX_FADV_DONTNEED`: clean pages are dropped, so reads show the medium plus what is
+    /// still dirty (pages a failed sync forgot read as the medium has them). The size, inode
+    /// metadata, does not change.
+    func dropCleanPages() {
+        var visible = durable
+        for change in pending { Self.apply(change, to: &visible) }
+        Self.apply(.resize(current.count), to: &visible)
+        current = visible
+    }
+
     /// Flips one bit on the medium (both the durable and the visible copy).
     func flipBit(_ bit: Int) {
         let byte = bit / 8, mask = UInt8(1) << UInt8(bit % 8)
@@ -62,7 +72,7 @@ final class SimulatedInode {
         var lost = 0
         switch mode {
         case .keepUnsynced:
-            for change in pending { Self.apply(change, to: &durable) }
+            return 0  // the page cache survives, still unsynced: a later power loss decides
         case .dropUnsynced:
             for case .write(_, let bytes) in pending { lost += Self.sectors(bytes.count) }
         case .randomSubset:

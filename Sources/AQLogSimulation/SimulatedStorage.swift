@@ -71,9 +71,24 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     /// Disarms every scheduled fault and zeroes the random fault rates.
     public func clearFaults() { locked { triggers.removeAll(); rates = FaultRates() } }
 
-    /// Crashes the machine now: unsynced data survives per `mode`, directory entries revert
-    /// to their last synced state, locks are released and every open handle is dead.
+    /// Crashes the machine (or, with ``CrashMode/keepUnsynced``, the process) now: unsynced
+    /// data survives per `mode`, directory entries revert to their last synced state on a power
+    /// loss, locks are released and every open handle is dead.
     public func crash(_ mode: CrashMode) { locked { crashLocked(mode) } }
+
+    /// `sync(1)` then dropping the page cache: every pending change and directory entry
+    /// becomes durable, and pages a failed sync forgot stop being readable. For tests that
+    /// act on the medium (``flipBit(path:bit:)``) after a process crash left dirty pages,
+    /// which the kernel would write back over such a change.
+    public func writeBackEverything() {
+        locked {
+            for inode in inodes.values {
+                inode.sync()
+                inode.dropCleanPages()
+            }
+            durable = live
+        }
+    }
 
     /// Flips one bit of a file on the medium (a latent sector error that no sync repairs).
     public func flipBit(path: String, bit: Int) {
@@ -231,6 +246,13 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         }
     }
 
+    func dropCleanPages(_ id: Int, generation: Int) {
+        locked {
+            guard generation == self.generation else { return }
+            inodes[id]?.dropCleanPages()
+        }
+    }
+
     /// `fdatasync`: pending changes become durable, or (on an injected failure) are forgotten.
     func sync(_ id: Int, generation: Int, path: String) throws(IOFailure) {
         try lockedThrowing { () throws(IOFailure) in
@@ -308,8 +330,10 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         tracer?("crash \(mode)")
         statistics.crashes[mode, default: 0] += 1
         for id in inodes.keys.sorted() { statistics.sectorsLost += inodes[id]!.crash(mode, random: &random) }
-        live = durable
-        let referenced = Set(durable.values)
+        // A process crash keeps the page cache and the directory entries in it, unsynced (a
+        // later power loss still reverts them); a power loss reverts to what was synced.
+        if mode != .keepUnsynced { live = durable }
+        let referenced = Set(durable.values).union(live.values)
         for id in inodes.keys where !referenced.contains(id) { inodes[id] = nil }
         held.removeAll()
         published.removeAll()

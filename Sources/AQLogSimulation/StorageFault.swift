@@ -24,7 +24,8 @@ public enum StorageOperation: String, Sendable, CaseIterable, CustomStringConver
 
 /// What happens to the writes a file holds that were never synced, when the machine crashes.
 public enum CrashMode: String, Sendable, CaseIterable {
-    /// A process crash (`SIGKILL`): the page cache survives, every written byte is kept.
+    /// A process crash (`SIGKILL`): the page cache survives, every written byte and directory
+    /// entry is kept, and stays unsynced: a later power loss can still lose it.
     case keepUnsynced
     /// Power loss with nothing written back: every unsynced write is lost.
     case dropUnsynced

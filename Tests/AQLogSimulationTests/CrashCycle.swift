@@ -288,7 +288,9 @@ struct CrashCycle {
     /// batch vouches for, in the open segment; recovery must refuse it and change nothing, or
     /// the flip must be provably harmless (an unchecked padding byte: identical dump).
     mutating func flipAtRestAndExpectCorruption() {
-        guard random.chance(0.2), let target = vouchedFrameByte(), let baseline = try? dump() else { return }
+        guard random.chance(0.2) else { return }
+        disk.writeBackEverything()  // a process crash leaves dirty pages, which would overwrite the flip
+        guard let target = vouchedFrameByte(), let baseline = try? dump() else { return }
         let (path, offset) = target
         let bit = offset * 8 + random.int(in: 0..<8)
         let before = disk.contents(of: path)

@@ -36,6 +36,10 @@ import AQLog
         try write(file, [9, 9], at: 0)
         disk.crash(.keepUnsynced)
         #expect(disk.contents(of: "/d/f") == [9, 9])
+        #expect(disk.durableContents(of: "/d/f") != [9, 9], "kept in the cache, not made durable")
+        let reopened = try disk.openFile("/d/f", create: false)
+        try reopened.syncData()  // a later process's sync makes it durable, as fdatasync would
+        #expect(disk.durableContents(of: "/d/f") == [9, 9])
     }
 
     @Test func tornTailKeepsASectorPrefixOfTheLastWrite() throws {
@@ -66,6 +70,8 @@ import AQLog
         let a = try disk.openFile("/d/a", create: true)
         try write(a, [1], at: 0, sync: true)
         disk.crash(.keepUnsynced)
+        #expect(disk.contents(of: "/d/a") == [1], "a process crash keeps the entry, in the cache")
+        disk.crash(.dropUnsynced)
         #expect(disk.contents(of: "/d/a") == nil, "creation was never made durable")
 
         let b = try disk.openFile("/d/b", create: true)

@@ -21,6 +21,13 @@ let backends: [Backend] = [
     Backend(writePath: .uringDirect, directCommitSync: .linkedFdatasync),
 ]
 
+/// A one-way flag shared between tasks.
+private final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
 @Suite struct ConcurrentLogTests {
     @Test(arguments: backends)
     func manyProducersEachSequenceOnceDenseAndContentExact(_ backend: Backend) async throws {
@@ -97,6 +104,35 @@ let backends: [Backend] = [
         #expect(try resolveStorage(options, uringAvailable: true).writePath == .posix)
         // The real probe agrees with what a ring open does on this kernel.
         #expect(URing.isAvailable == ((try? URing(entries: 2, path: "probe")) != nil))
+    }
+
+    /// `flush()` is served once what it covers is written, while producers keep the log busy
+    /// (it used to wait until a commit completed with nothing staged, which under steady load
+    /// may never happen). Here every write stages one more record before it completes, so the
+    /// committer always has the next batch to chain.
+    @Test func flushReturnsWhileEveryCommitFindsTheNextBatchStaged() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let log = try Log(directory: dir, options: smallSegments, storage: storage)
+        let stop = Flag(), flushed = Flag()
+        storage.betweenWriteAndSync.withLock {
+            $0 = {
+                guard !stop.isSet else { return }
+                let before = log.committer.reservedThrough
+                Task { _ = try? await log.append(payload(1, size: 32)) }
+                while log.committer.reservedThrough == before && !stop.isSet { usleep(100) }
+            }
+        }
+        try await log.append(payload(0))  // starts the chain
+        let target = log.committer.reservedThrough
+        let flushing = Task { try await log.flush(); flushed.set() }
+        let served = await eventually(timeout: .seconds(20)) { flushed.isSet }
+        let durableWhenServed = log.committer.durableThrough
+        stop.set()
+        try await flushing.value
+        #expect(served, "flush returned while every commit found the next batch staged")
+        #expect(durableWhenServed >= target, "everything appended before the flush is durable")
+        try await log.close()
     }
 
     @Test func batchAppendGetsConsecutiveSequences() async throws {

@@ -214,6 +214,32 @@ import Foundation
         #expect(storage.syncs == before + 1, "the synced close marker")
     }
 
+    /// A deferred flush whose marker took the segment's last marker room: `close()` cannot add
+    /// its own marker, so it syncs, making the flush's (unsynced) marker durable instead.
+    @Test func aCloseWithoutRoomForItsMarkerSyncsTheFlushMarker() throws {
+        let tmp = TemporaryDirectory()
+        var exercised = 0
+        for size in [0, 8, 16, 24, 32, 40, 48, 56] {
+            let storage = RecordingStorage()
+            let dir = tmp.sub("log-\(size)")
+            let writer = try LogWriter(directory: dir, options: smallSegments, durability: .deferred, storage: storage)
+            var sent: [[UInt8]] = []
+            while writer.engine.fitsInActive(payloadLength: size) {
+                sent.append(payload(sent.count, size: size))
+                try writer.append(sent.last!)
+            }
+            try writer.flush()
+            guard !writer.engine.hasRoomForMarker else { try writer.close(); continue }  // not the edge
+            exercised += 1
+            #expect(writer.engine.durablyVouchedThrough < writer.engine.vouchedThrough, "the flush marker is unsynced")
+            let before = storage.syncs
+            try writer.close()
+            #expect(storage.syncs == before + 1, "close synced the flush marker (size \(size))")
+            #expect(try readAll(dir) == sent)
+        }
+        #expect(exercised > 0, "some record size reaches a segment with no room for the close marker")
+    }
+
     /// A log that never goes idle for the delay writes no vouching frames: each commit frame
     /// vouches for the batch before it.
     @Test func aBusyLogWritesNoVouchingFrames() async throws {

@@ -199,6 +199,21 @@ import Synchronization
         #expect(try readAll(dir).count == 300)
     }
 
+    /// A leftover `next.prealloc` is adopted only when its data area starts with zeros: one
+    /// holding frames (a segment whose rename a power loss undid) is zero-filled again, so no
+    /// stale frame can follow the records written into it.
+    @Test func aPreparedFileHoldingFramesIsNotAdopted() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let prepared = dir + "/next.prealloc"
+        let start = SegmentLayout.dataStart
+        try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false).close()
+        #expect(readFile(prepared).count == smallSegments.segmentSize, "a leftover of the segment size")
+        patch(prepared, at: start, [UInt8](repeating: 0xAB, count: 64))
+        try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false).close()
+        #expect(readFile(prepared)[start..<(start + 64)].allSatisfy { $0 == 0 }, "zero-filled again, not adopted")
+    }
+
     @Test func rollingSealsSegmentsAndSeekLandsOnEveryRecord() throws {
         let tmp = TemporaryDirectory()
         let dir = tmp.sub("log")

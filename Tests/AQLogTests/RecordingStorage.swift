@@ -85,6 +85,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
         try inner.reserve(size: size)
     }
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
+    func dropCleanPages() { inner.dropCleanPages() }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: nil)
     }

@@ -68,6 +68,7 @@ final class PosixFile: StorageFile, @unchecked Sendable {
     func preallocateZeroed(size: Int) throws(IOFailure) { try zeroFill(fd: fd, path: path, size: size) }
     func reserve(size: Int) throws(IOFailure) { try Syscalls.reserve(fd, size: size, path: path) }
     func startWriteback(from offset: Int, length: Int) { Syscalls.startWriteback(fd, from: offset, length: length) }
+    func dropCleanPages() { Syscalls.dropCleanPages(fd) }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         let skip = max(0, min(newBytesFrom - offset, bytes.count))

@@ -70,6 +70,12 @@ public protocol StorageFile: AnyObject, Sendable {
     /// Starts write-back of `[offset, offset + length)` without waiting (a hint; durability
     /// still comes only from ``syncData()``).
     func startWriteback(from offset: Int, length: Int)
+    /// Drops the file's clean cached pages (`POSIX_FADV_DONTNEED`), so the next reads come from
+    /// the medium. After a failed `fdatasync` the kernel may keep the pages it could not write,
+    /// marked clean: readable, never durable ("fsyncgate"). A writer opening a log syncs, then
+    /// drops them, so recovery does not build on them. Best effort.
+    /// (No default: a wrapper that forgot to forward it would silently keep them.)
+    func dropCleanPages()
 }
 
 /// A held lock; released by ``release()`` or when the process exits.

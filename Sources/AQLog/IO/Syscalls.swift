@@ -94,6 +94,10 @@ enum Syscalls {
         _ = curing_start_writeback(fd, off_t(offset), off_t(length))
     }
 
+    static func dropCleanPages(_ fd: Int32) {
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+    }
+
     static func rename(_ from: String, _ to: String) throws(IOFailure) {
         guard Glibc.rename(from, to) == 0 else { throw failure("rename", from) }
     }

@@ -67,6 +67,7 @@ final class URingFile: StorageFile, @unchecked Sendable {
     func preallocateZeroed(size: Int) throws(IOFailure) { try zeroFill(fd: fd, path: path, size: size) }
     func reserve(size: Int) throws(IOFailure) { try Syscalls.reserve(fd, size: size, path: path) }
     func startWriteback(from offset: Int, length: Int) { Syscalls.startWriteback(fd, from: offset, length: length) }
+    func dropCleanPages() { Syscalls.dropCleanPages(fd) }
     func syncData() throws(IOFailure) { try ring().sync(fd: fd, path: path) }
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
         try Syscalls.pread(fd, buffer, at: offset, path: path)

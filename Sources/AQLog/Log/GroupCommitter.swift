@@ -28,6 +28,9 @@ final class GroupCommitter: @unchecked Sendable {
     private var nextTicket: UInt64 = 0
     private var spaceWaiters: [UnsafeContinuation<Void, Never>] = []
     private var flushWaiters: [UnsafeContinuation<Void, any Error>] = []
+    /// The last sequence assigned when the latest pending `flush()` was called: once it is
+    /// written the flush is served, even while producers keep staging.
+    private var flushTarget: UInt64 = 0
     private var closeWaiters: [UnsafeContinuation<Void, any Error>] = []
     /// Records whose sequence is reserved but which wait for a roll.
     private var overflow: [(payload: [UInt8], checksum: UInt32, sequence: UInt64, ticket: UInt64)] = []
@@ -160,6 +163,7 @@ final class GroupCommitter: @unchecked Sendable {
                 lock.withLock {
                     if let failure { c.resume(throwing: failure) } else if closing { c.resume(throwing: LogError.closed) } else {
                         flushWaiters.append(c)
+                        flushTarget = max(flushTarget, engine.lastAssigned)
                         lock.signal()
                     }
                 }
@@ -210,7 +214,11 @@ final class GroupCommitter: @unchecked Sendable {
                     continue
                 }
             }
-            if staged {
+            // A flush is served as soon as what it covers is written, not when producers pause
+            // (under steady load they never do).
+            if !flushWaiters.isEmpty && engine.lastWritten >= flushTarget {
+                syncForFlush()
+            } else if staged {
                 commitStaged()
             } else if !overflow.isEmpty {
                 rollAndStageOverflow()
@@ -287,8 +295,10 @@ final class GroupCommitter: @unchecked Sendable {
                 failAll()
                 return
             }
-            // `.group` goes back to the loop to wait out its window.
-            guard engine.stagedRecords > 0 && !durability.gathers else {
+            // `.group` goes back to the loop to wait out its window; a flush whose records are
+            // all written, to be served.
+            let flushDue = !flushWaiters.isEmpty && engine.lastWritten >= flushTarget
+            guard engine.stagedRecords > 0 && !durability.gathers && !flushDue else {
                 lock.unlock()
                 acknowledge(through: batch.lastSequence, synced: sync)
                 lock.lock()

@@ -88,7 +88,10 @@ final class LogEngine {
         }
         lock = held
         do {
-            try io { () throws(IOFailure) in try held.startPublishing() }
+            try io { () throws(IOFailure) in
+                try held.startPublishing()
+                try Self.settleLastSegment(storage: storage, directory: directory)
+            }
             let outcome = try LogRecovery(storage: storage, directory: directory)
                 .recover(policy: options.recoveryPolicy, repair: true)
             var report = outcome.report
@@ -100,8 +103,8 @@ final class LogEngine {
             filling = BatchBuffer(capacity: buffered)
             spare = BatchBuffer(capacity: buffered)
             if let open = outcome.open {
-                // What a crashed writer left in the page cache is synced before anything
-                // new vouches for it (durable-through in the next commit frame).
+                // What recovery repaired is synced before anything new vouches for it
+                // (durable-through in the next commit frame).
                 try io { () throws(IOFailure) in try open.file.syncData() }
                 active = ActiveSegment(file: open.file, descriptor: open.descriptor, offsets: open.offsets,
                                        segmentDigest: open.segmentDigest)
@@ -155,6 +158,22 @@ final class LogEngine {
         let n = try io { () throws(IOFailure) in try read.get() }
         guard n == bytes.count else { throw .io(IOFailure("pread", path: segment.path, errno: .ioError, offset: start)) }
         return bytes
+    }
+
+    /// Makes what recovery is about to trust durable before anything builds on it: the last
+    /// segment's cached bytes (a writer killed between a write or a seal and its sync leaves
+    /// them in the page cache only) and the directory's names (killed between a roll's rename
+    /// and its directory sync). Then drops the pages a failed sync left readable but never
+    /// durable ("fsyncgate"), so recovery scans the medium, not them. Without this, a power
+    /// loss after the reopen could take records this writer acknowledged, or unseal a segment
+    /// before the last.
+    private static func settleLastSegment(storage: any Storage, directory: String) throws(IOFailure) {
+        guard let last = try LogRecovery.listSegments(storage, directory).last else { return }
+        let file = try storage.openFile(LogDirectoryLayout.join(directory, last.1), create: false)
+        defer { file.close() }
+        try file.syncData()
+        file.dropCleanPages()
+        try storage.syncDirectory(directory)
     }
 
     /// Turns a prepared zero-filled file into the segment starting at `base`: header, sync,
@@ -373,6 +392,16 @@ final class LogEngine {
         publishReadable()
     }
 
+    /// `fdatasync` even when every record is durable: makes unsynced frames (a deferred flush's
+    /// marker) durable. A failure poisons the log.
+    private func syncWrittenFrames() throws(LogError) {
+        do throws(IOFailure) { try active.file.syncData() } catch {
+            poisonLog(error, unwrittenFrom: nil)
+            throw .poisoned(cause: error)
+        }
+        durablyVouchedThrough = vouchedThrough
+    }
+
     /// ``sync()``, then an empty commit frame vouching for everything now durable, so that
     /// recovery can tell these records from never-synced ones (``RecoveryPolicy/discardUnsynced``)
     /// even when nothing is appended after the flush. The frame is not synced: its claim is
@@ -420,11 +449,14 @@ final class LogEngine {
         try completeCommit(marker, synced: true, failure: ioFailure)
     }
 
+    /// The active segment has room for one more marker frame after what is written and staged.
+    var hasRoomForMarker: Bool { active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) }
+
     /// A marker may follow now: nothing staged or in flight, a record in this segment to vouch
     /// for, and room for the frame.
     private var canWriteMarker: Bool {
         filling.isEmpty && !writeInFlight && lastWritten >= active.descriptor.baseSequence
-            && active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0)
+            && hasRoomForMarker
     }
 
     private func poisonLog(_ failure: IOFailure, unwrittenFrom batch: BatchBuffer?) {
@@ -520,16 +552,21 @@ final class LogEngine {
             // corruption below a durable point.
             do throws(LogError) { try sync() } catch { failure = error }
         }
-        if failure == nil, poison == nil, lastWritten >= active.descriptor.baseSequence, durablyVouchedThrough < lastWritten,
-           active.fits(end: filling.fileEnd + BatchBuffer.commitCost, additionalRecords: 0) {
-            // A synced close marker: vouches for the last batch (see BatchBuffer.finish), unless
-            // a synced frame already does (an idle marker, ``vouchIfNeeded()``, the marker of
-            // an earlier close found at open). Also after a session that appended nothing: a
-            // batch a crash left unvouched is vouched for now (open synced it), and a log
-            // reopened and closed again writes nothing.
-            let batch = beginCommitMarker()
-            let ioFailure = write(batch, sync: true)
-            do throws(LogError) { try completeCommit(batch, synced: true, failure: ioFailure) } catch { failure = error }
+        if failure == nil, poison == nil, lastWritten >= active.descriptor.baseSequence, durablyVouchedThrough < lastWritten {
+            if hasRoomForMarker {
+                // A synced close marker: vouches for the last batch (see BatchBuffer.finish),
+                // unless a synced frame already does (an idle marker, ``vouchIfNeeded()``, the
+                // marker of an earlier close found at open). Also after a session that appended
+                // nothing: a batch a crash left unvouched is vouched for now (open synced it),
+                // and a log reopened and closed again writes nothing.
+                let batch = beginCommitMarker()
+                let ioFailure = write(batch, sync: true)
+                do throws(LogError) { try completeCommit(batch, synced: true, failure: ioFailure) } catch { failure = error }
+            } else if vouchedThrough > durablyVouchedThrough {
+                // No room for a marker (a deferred flush's marker took the segment's last
+                // reserve): make that unsynced frame durable instead.
+                do throws(LogError) { try syncWrittenFrames() } catch { failure = error }
+            }
         }
         isClosed = true
         preparer.cancel()

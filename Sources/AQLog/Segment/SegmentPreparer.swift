@@ -11,7 +11,9 @@ import Dispatch
 /// adopted when it has the segment size: before its rename a prepared file only ever receives
 /// the zero-fill and the header block, and activation rewrites the whole header block, so
 /// its data area reads as zeros (an interrupted zero-fill leaves unwritten extents, which
-/// also read as zeros). Adopting it spares a 64 MiB rewrite on every open.
+/// also read as zeros). Adopting it spares a 64 MiB rewrite on every open. Its first data
+/// block is checked first: a file that holds frames (a segment whose rename a power loss
+/// undid) is never adopted, it is zero-filled again.
 final class SegmentPreparer: @unchecked Sendable {
     // State is guarded by `done`: the worker writes it before signalling, `take` reads after waiting.
     private let storage: any Storage
@@ -48,7 +50,7 @@ final class SegmentPreparer: @unchecked Sendable {
         result = Result { () throws(IOFailure) -> any StorageFile in
             let file = try storage.openFile(path, create: true)
             do throws(IOFailure) {
-                if try file.size() == size { return file }  // a leftover of the right size: adopt it
+                if try file.size() == size, try Self.firstDataBlockIsZero(file) { return file }  // a leftover: adopt it
                 try file.truncate(to: 0)
                 if zeroFill { try file.preallocateZeroed(size: size) } else { try file.reserve(size: size) }
                 return file
@@ -59,6 +61,12 @@ final class SegmentPreparer: @unchecked Sendable {
             }
         }
         done.signal()
+    }
+
+    private static func firstDataBlockIsZero(_ file: any StorageFile) throws(IOFailure) -> Bool {
+        let block = AlignedBuffer(capacity: SegmentLayout.blockSize)
+        let n = try file.read(into: block.mutableBytes, at: SegmentLayout.dataStart)
+        return n == SegmentLayout.blockSize && block.bytes(0..<n).allSatisfy { $0 == 0 }
     }
 
     /// Waits for the prepared file and hands it over (its path is ``path``).
