@@ -76,17 +76,15 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     /// loss, locks are released and every open handle is dead.
     public func crash(_ mode: CrashMode) { locked { crashLocked(mode) } }
 
-    /// `sync(1)` then dropping the page cache: every pending change and directory entry
-    /// becomes durable, and pages a failed sync forgot stop being readable. For tests that
-    /// act on the medium (``flipBit(path:bit:)``) after a process crash left dirty pages,
-    /// which the kernel would write back over such a change.
-    public func writeBackEverything() {
+    /// The kernel's write-back of one file's dirty pages, then dropping its clean ones (names
+    /// and other files untouched): reads then show its medium. For tests that act on the medium
+    /// (``flipBit(path:bit:)``) after a process crash left dirty pages, which write-back would
+    /// otherwise lay over such a change.
+    public func writeBack(path: String) {
         locked {
-            for inode in inodes.values {
-                inode.sync()
-                inode.dropCleanPages()
-            }
-            durable = live
+            guard let id = live[path] else { return }
+            inodes[id]?.sync()
+            inodes[id]?.dropCleanPages()
         }
     }
 

@@ -289,7 +289,11 @@ struct CrashCycle {
     /// the flip must be provably harmless (an unchecked padding byte: identical dump).
     mutating func flipAtRestAndExpectCorruption() {
         guard random.chance(0.2) else { return }
-        disk.writeBackEverything()  // a process crash leaves dirty pages, which would overwrite the flip
+        // A process crash leaves dirty pages, which write-back would lay over the flip: the
+        // open segment is written back first (what the next open's settling does anyway).
+        if let open = (try? LogReader(directory: directory, storage: disk))?.segments.last, !open.isSealed {
+            disk.writeBack(path: open.path)
+        }
         guard let target = vouchedFrameByte(), let baseline = try? dump() else { return }
         let (path, offset) = target
         let bit = offset * 8 + random.int(in: 0..<8)

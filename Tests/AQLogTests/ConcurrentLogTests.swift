@@ -125,11 +125,14 @@ private final class Flag: Sendable {
         }
         try await log.append(payload(0))  // starts the chain
         let target = log.committer.reservedThrough
-        let flushing = Task { try await log.flush(); flushed.set() }
+        let flushing = Task { () async throws -> UInt64 in
+            try await log.flush()
+            flushed.set()
+            return log.committer.durableThrough
+        }
         let served = await eventually(timeout: .seconds(20)) { flushed.isSet }
-        let durableWhenServed = log.committer.durableThrough
         stop.set()
-        try await flushing.value
+        let durableWhenServed = try await flushing.value
         #expect(served, "flush returned while every commit found the next batch staged")
         #expect(durableWhenServed >= target, "everything appended before the flush is durable")
         try await log.close()

@@ -165,7 +165,7 @@ import Synchronization
         let dir = tmp.sub("log")
         try LogWriter.open(directory: dir, options: smallSegments).close()
         let held = try PosixStorage().lockExclusive(dir + "/LOCK")
-        Thread { usleep(20_000); held.release() }.start()  // its own thread: the pool may be busy
+        Thread { usleep(5_000); held.release() }.start()  // its own thread: the pool may be busy
         let w = try LogWriter.open(directory: dir, options: smallSegments)
         try w.close()
         // Held past the window: still another writer's.

@@ -161,6 +161,17 @@ enum Syscalls {
         }
     }
 
+    /// Releases both locks on the open file description: unlike a `close`, this frees them even
+    /// while a child spawned by another thread still holds a copy of the descriptor (until its
+    /// `exec`).
+    static func unlock(_ fd: Int32) {
+        var request = flock()
+        request.l_type = Int16(F_UNLCK)
+        request.l_whence = Int16(SEEK_SET)
+        _ = fcntl(fd, F_OFD_SETLK, &request)
+        _ = flock(fd, LOCK_UN)
+    }
+
     /// True when another open file holds a lock that ``lockExclusive(_:path:)`` would conflict with.
     static func isLockedByOther(_ fd: Int32, path: String) throws(IOFailure) -> Bool {
         var query = flock()

@@ -344,6 +344,7 @@ final class GroupCommitter: @unchecked Sendable {
             overflow.removeAll()
             overflowBytes = 0
             engine.releaseReservedSequences()
+            flushTarget = min(flushTarget, engine.lastAssigned)  // given back: a flush no longer waits for them
             let victims = waiters.filter { failed.contains($0.ticket) }
             waiters.removeAll { failed.contains($0.ticket) }
             for t in failed where !victims.contains(where: { $0.ticket == t }) { failedTickets[t] = error }
@@ -368,6 +369,7 @@ final class GroupCommitter: @unchecked Sendable {
     private func syncForFlush() {
         let flushers = flushWaiters
         flushWaiters = []
+        flushTarget = 0
         let before = engine.durableThrough
         lock.unlock()
         let synced = Result { () throws(LogError) in try engine.sync() }

@@ -90,7 +90,7 @@ final class LogEngine {
         do {
             try io { () throws(IOFailure) in
                 try held.startPublishing()
-                try Self.settleLastSegment(storage: storage, directory: directory)
+                try LogRecovery.settleLastSegment(storage: storage, directory: directory)
             }
             let outcome = try LogRecovery(storage: storage, directory: directory)
                 .recover(policy: options.recoveryPolicy, repair: true)
@@ -158,22 +158,6 @@ final class LogEngine {
         let n = try io { () throws(IOFailure) in try read.get() }
         guard n == bytes.count else { throw .io(IOFailure("pread", path: segment.path, errno: .ioError, offset: start)) }
         return bytes
-    }
-
-    /// Makes what recovery is about to trust durable before anything builds on it: the last
-    /// segment's cached bytes (a writer killed between a write or a seal and its sync leaves
-    /// them in the page cache only) and the directory's names (killed between a roll's rename
-    /// and its directory sync). Then drops the pages a failed sync left readable but never
-    /// durable ("fsyncgate"), so recovery scans the medium, not them. Without this, a power
-    /// loss after the reopen could take records this writer acknowledged, or unseal a segment
-    /// before the last.
-    private static func settleLastSegment(storage: any Storage, directory: String) throws(IOFailure) {
-        guard let last = try LogRecovery.listSegments(storage, directory).last else { return }
-        let file = try storage.openFile(LogDirectoryLayout.join(directory, last.1), create: false)
-        defer { file.close() }
-        try file.syncData()
-        file.dropCleanPages()
-        try storage.syncDirectory(directory)
     }
 
     /// Turns a prepared zero-filled file into the segment starting at `base`: header, sync,
@@ -396,8 +380,10 @@ final class LogEngine {
     /// marker) durable. A failure poisons the log.
     private func syncWrittenFrames() throws(LogError) {
         do throws(IOFailure) { try active.file.syncData() } catch {
-            poisonLog(error, unwrittenFrom: nil)
-            throw .poisoned(cause: error)
+            var named = error
+            named.path = active.path  // the handle may still carry its pre-rename name
+            poisonLog(named, unwrittenFrom: nil)
+            throw .poisoned(cause: named)
         }
         durablyVouchedThrough = vouchedThrough
     }

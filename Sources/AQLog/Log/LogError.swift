@@ -7,7 +7,7 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A payload exceeds the log's maximum record size (the same limit recovery enforces).
     case recordTooLarge(size: Int, limit: Int)
     /// Another process (or handle) holds the directory's writer lock (still held after a
-    /// 100 ms retry window).
+    /// 200 ms retry window).
     case logLocked(path: String)
     /// The directory does not exist and creation was not requested, or is not a directory.
     case notFound(path: String)

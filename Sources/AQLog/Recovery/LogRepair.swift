@@ -39,8 +39,12 @@ public enum LogRepair {
                 throw LogError.io(error)
             }
             defer { held.release() }
-            // Readers read nothing from the open segment while the repair may remove records.
-            try io { () throws(IOFailure) in try held.startPublishing() }
+            // Readers read nothing from the open segment while the repair may remove records;
+            // the repair decides from what is durable, as a writer's open does.
+            try io { () throws(IOFailure) in
+                try held.startPublishing()
+                try LogRecovery.settleLastSegment(storage: storage, directory: directory)
+            }
             let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: policy, repair: false)
             defer { outcome.open?.file.close() }
             guard let torn = outcome.report.tornTail, let open = outcome.open else { return report }
