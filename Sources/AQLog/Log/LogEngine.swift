@@ -103,9 +103,7 @@ final class LogEngine {
             filling = BatchBuffer(capacity: buffered)
             spare = BatchBuffer(capacity: buffered)
             if let open = outcome.open {
-                // What recovery repaired is synced before anything new vouches for it
-                // (durable-through in the next commit frame).
-                try io { () throws(IOFailure) in try open.file.syncData() }
+                // Already durable: settled before recovery, and recovery's repairs write synced.
                 active = ActiveSegment(file: open.file, descriptor: open.descriptor, offsets: open.offsets,
                                        segmentDigest: open.segmentDigest)
                 durableThrough = open.descriptor.lastSequence
@@ -126,9 +124,10 @@ final class LogEngine {
             lastWritten = lastAssigned
             // What the frames on disk already claim (a sealed predecessor vouches for its own
             // records): a crash inside the idle window left the last batch unvouched, and
-            // this writer's idle frame covers it once the records are synced (above).
+            // this writer's next frame covers it (settled before recovery, the records are on
+            // the medium).
             vouchedThrough = max(outcome.open?.scan.durableThrough ?? 0, active.descriptor.baseSequence &- 1)
-            durablyVouchedThrough = vouchedThrough  // the open segment was synced above
+            durablyVouchedThrough = vouchedThrough  // settled before recovery: on the medium
             recoveryReport = report
             let prefix = try Self.tailPrefix(of: active)
             prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
@@ -365,20 +364,15 @@ final class LogEngine {
             publishReadable()  // retries a publication that failed
             return
         }
-        do throws(IOFailure) { try active.file.syncData() } catch {
-            var named = error
-            named.path = active.path  // the handle may still carry its pre-rename name
-            poisonLog(named, unwrittenFrom: nil)
-            throw .poisoned(cause: named)
-        }
+        try syncActiveSegment()
         durableThrough = lastWritten
-        durablyVouchedThrough = vouchedThrough
         publishReadable()
     }
 
-    /// `fdatasync` even when every record is durable: makes unsynced frames (a deferred flush's
-    /// marker) durable. A failure poisons the log.
-    private func syncWrittenFrames() throws(LogError) {
+    /// `fdatasync` of the active segment: every byte written to it durable, records and frames
+    /// (also a deferred flush's unsynced marker when every record already is). A failure
+    /// poisons the log.
+    private func syncActiveSegment() throws(LogError) {
         do throws(IOFailure) { try active.file.syncData() } catch {
             var named = error
             named.path = active.path  // the handle may still carry its pre-rename name
@@ -402,9 +396,7 @@ final class LogEngine {
     /// when records are staged: the next commit frame carries the claim).
     func markFlushed(since before: UInt64) throws(LogError) {
         guard durableThrough > before, canWriteMarker else { return }
-        let batch = beginCommitMarker()
-        let ioFailure = write(batch, sync: false)
-        try completeCommit(batch, synced: false, failure: ioFailure)
+        try commitMarker(beginCommitMarker(), synced: false)
     }
 
     /// True when everything written is durable but the last batch has no commit frame after
@@ -431,8 +423,13 @@ final class LogEngine {
     func vouchIfNeeded() throws(LogError) {
         try checkWritable()
         guard let marker = beginVouch() else { return }
-        let ioFailure = write(marker, sync: true)
-        try completeCommit(marker, synced: true, failure: ioFailure)
+        try commitMarker(marker, synced: true)
+    }
+
+    /// Writes a marker and completes it on the caller's thread (flush, vouch, close).
+    private func commitMarker(_ marker: BatchBuffer, synced: Bool) throws(LogError) {
+        let ioFailure = write(marker, sync: synced)
+        try completeCommit(marker, synced: synced, failure: ioFailure)
     }
 
     /// The active segment has room for one more marker frame after what is written and staged.
@@ -545,13 +542,11 @@ final class LogEngine {
                 // marker of an earlier close found at open). Also after a session that appended
                 // nothing: a batch a crash left unvouched is vouched for now (open synced it),
                 // and a log reopened and closed again writes nothing.
-                let batch = beginCommitMarker()
-                let ioFailure = write(batch, sync: true)
-                do throws(LogError) { try completeCommit(batch, synced: true, failure: ioFailure) } catch { failure = error }
+                do throws(LogError) { try commitMarker(beginCommitMarker(), synced: true) } catch { failure = error }
             } else if vouchedThrough > durablyVouchedThrough {
                 // No room for a marker (a deferred flush's marker took the segment's last
                 // reserve): make that unsynced frame durable instead.
-                do throws(LogError) { try syncWrittenFrames() } catch { failure = error }
+                do throws(LogError) { try syncActiveSegment() } catch { failure = error }
             }
         }
         isClosed = true
