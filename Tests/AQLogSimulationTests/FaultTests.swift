@@ -46,6 +46,24 @@ import AQLog
         try reopened.close()
     }
 
+    /// A killed deferred writer's pages whose write-back fails when the next writer's open
+    /// syncs them: that open drops them and recovers from the medium (the flushed records),
+    /// instead of failing, and the log keeps working.
+    @Test func aWriteBackErrorFoundAtOpenIsDroppedAndRecoveryReadsTheMedium() throws {
+        let disk = SimulatedStorage(seed: 12)
+        let log = try open(disk, .deferred)
+        let flushed = (0..<40).map(payload)
+        for p in flushed { try log.append(p) }
+        try log.flush()
+        for i in 40..<45 { try log.append(payload(i)) }  // acknowledged to the page cache only
+        disk.crash(.keepUnsynced)
+        disk.schedule(FaultTrigger(on: .sync, action: .fail(.ioError)))  // the open's first sync
+        let reopened = try open(disk, .deferred)
+        #expect(try records(disk) == flushed, "what the medium holds; the unflushed tail is gone")
+        #expect(try reopened.append(payload(99)) == 41)
+        try reopened.close()
+    }
+
     @Test func failedWriteLeavesNothingRecoveryTakesForData() throws {
         for seed in 0..<40 as Range<UInt64> {
             let disk = SimulatedStorage(seed: seed)

@@ -46,34 +46,6 @@ struct LogRecovery {
         var report: RecoveryReport
     }
 
-    /// Makes what recovery is about to trust durable before anything builds on it: the last
-    /// segment's cached bytes (a writer killed between a write or a seal and its sync leaves
-    /// them in the page cache only) and the directory's names (killed between a roll's rename
-    /// and its directory sync). Then drops the pages a failed sync left readable but never
-    /// durable ("fsyncgate"), so recovery scans the medium, not them. Without this, a power
-    /// loss after the reopen could take records this writer acknowledged, or unseal a segment
-    /// before the last.
-    ///
-    /// A writer (``LogEngine``) and ``LogRepair`` call it holding the lock. Limit: the kernel
-    /// does not drop pages another process has mapped (a reader following the open segment),
-    /// so those stay as cached.
-    static func settleLastSegment(storage: any Storage, directory: String) throws(IOFailure) {
-        // The log directory's own entry too: a writer killed between creating it and syncing
-        // its parent leaves it in the cache only.
-        try storage.syncDirectory(parentDirectory(of: directory))
-        guard let last = try listSegments(storage, directory).last else { return }
-        let file = try storage.openFile(LogDirectoryLayout.join(directory, last.1), create: false)
-        defer { file.close() }
-        do throws(IOFailure) { try file.syncData() } catch {
-            // A write-back error that no earlier sync reported surfaces here, once; the pages
-            // it concerns were marked clean. Drop them and ask again.
-            file.dropCleanPages()
-            try file.syncData()
-        }
-        file.dropCleanPages()
-        try storage.syncDirectory(directory)
-    }
-
     /// Segment file names with their base sequences, in sequence order (other entries ignored).
     static func listSegments(_ storage: any Storage, _ directory: String) throws(IOFailure) -> [(UInt64, String)] {
         try storage.listDirectory(directory).compactMap { name in SegmentName.baseSequence(of: name).map { ($0, name) } }
