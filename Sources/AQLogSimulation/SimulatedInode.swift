@@ -39,8 +39,11 @@ final class SimulatedInode {
         pending.removeAll()
     }
 
-    /// `fdatasync` failed: the pending pages are marked clean without reaching the disk.
-    func forgetPending() { pending.removeAll() }
+    /// `fdatasync` failed: the pending pages are marked clean without reaching the disk. A size
+    /// change is inode metadata, not a page: it stays dirty, for the next sync to write.
+    func forgetPending() {
+        pending.removeAll { if case .write = $0 { true } else { false } }
+    }
 
     /// `POSIX_FADV_DONTNEED`: clean pages are dropped, so reads show the medium plus what is
     /// still dirty (pages a failed sync forgot read as the medium has them). The size, inode

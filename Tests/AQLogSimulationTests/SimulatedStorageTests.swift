@@ -31,6 +31,19 @@ import AQLog
         #expect(throws: IOFailure.self) { try file.size() }   // the old process is dead
     }
 
+    /// fsyncgate drops pages, not inode metadata: a size change survives a failed sync, for
+    /// the next sync to make durable.
+    @Test func aFailedSyncForgetsPagesNotTheSize() throws {
+        let (disk, file) = try setUp()
+        try file.reserve(size: 8192)
+        try write(file, [7], at: 0)
+        disk.schedule(FaultTrigger(on: .sync, action: .fail(.ioError)))
+        #expect(throws: IOFailure.self) { try file.syncData() }
+        try file.syncData()
+        #expect(disk.durableContents(of: "/d/f")?.count == 8192, "the size reached the disk")
+        #expect(disk.durableContents(of: "/d/f")?.first == 0, "the forgotten page did not")
+    }
+
     @Test func processCrashKeepsThePageCache() throws {
         let (disk, file) = try setUp()
         try write(file, [9, 9], at: 0)
