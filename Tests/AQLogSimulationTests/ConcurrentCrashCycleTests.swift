@@ -3,7 +3,8 @@ import Foundation
 @testable import AQLog
 import AQLogSimulation
 
-/// Crash cycles through the concurrent ``Log``: 8 producer tasks append while the simulated
+/// Crash cycles through the concurrent ``Log``: 8 producer tasks (or, in some deferred cycles,
+/// one) append while the simulated
 /// machine crashes in the middle of a storage operation (group commit, rolls and the committer
 /// thread all in flight). After each crash the log is reopened and every acknowledged record
 /// must be there with its bytes, sequences dense, nothing invented.
@@ -35,10 +36,13 @@ import AQLogSimulation
             let log = try Log(directory: "/log", options: options, durability: durability, storage: disk, backgroundPreparation: false)
             disk.schedule(FaultTrigger(skip: Int(seed % 97) + 5, action: .crash(crashMode)))
             let acks = Acks()
+            // Every other deferred cycle has one producer, which writes its own batches
+            // (inline commits) until a flush, roll or close needs the committer.
+            let producers = durability == .deferred && cycle % 10 == 9 ? 1 : 8
             await withTaskGroup(of: Void.self) { group in
-                for p in 0..<8 {
+                for p in 0..<producers {
                     group.addTask {
-                        for i in 0..<40 {
+                        for i in 0..<(320 / producers) {
                             let body = DeterministicPayload.bytes(for: seed &* 1000 &+ UInt64(p * 100 + i))
                             guard let s = try? await log.append(body) else { return }
                             acks.add(s, body)

@@ -18,6 +18,16 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var chainedAcknowledgements = 0
         /// The highest readable point a lock taken through this storage published.
         var publishedReadable: UInt64 = 0
+        /// The highest record sequence any completed write carried, synced or not.
+        var writtenThrough: UInt64 = 0
+        /// Record-carrying writes made on the committer thread, and on any other thread.
+        var recordWritesOnCommitter = 0
+        var recordWritesElsewhere = 0
+        /// Writes and syncs running right now, and the most that ever ran at once.
+        var ioInProgress = 0
+        var maxConcurrentIO = 0
+        /// Fail the Nth unsynced write from now with `EIO` (before it lands).
+        var failUnsyncedWriteAfter: Int? = nil
     }
     let state = Mutex(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
@@ -32,6 +42,14 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     let beforeDirectorySync = Mutex<(@Sendable () -> Void)?>(nil)
 
     var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
+    var writtenThrough: UInt64 { state.withLock { $0.writtenThrough } }
+
+    /// Brackets one write or sync, tracking how many overlap.
+    func measuringOverlap<T>(_ body: () throws(IOFailure) -> T) throws(IOFailure) -> T {
+        state.withLock { $0.ioInProgress += 1; $0.maxConcurrentIO = max($0.maxConcurrentIO, $0.ioInProgress) }
+        defer { state.withLock { $0.ioInProgress -= 1 } }
+        return try body()
+    }
     var syncs: Int { state.withLock { $0.syncs } }
 
     func createDirectory(_ path: String) throws(IOFailure) { try inner.createDirectory(path) }
@@ -100,20 +118,35 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     /// branches model failures and windows, and run it first).
     private func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
                        overlapping: (() -> Void)?) throws(IOFailure) {
+        try owner.measuringOverlap { () throws(IOFailure) in
+            try recordedWrite(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: overlapping)
+        }
+    }
+
+    private func recordedWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+                               overlapping: (() -> Void)?) throws(IOFailure) {
         guard sync else {
             overlapping?()
-            return try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
+            let fail = owner.state.withLock { s -> Bool in
+                guard let n = s.failUnsyncedWriteAfter else { return false }
+                s.failUnsyncedWriteAfter = n <= 1 ? nil : n - 1
+                return n <= 1
+            }
+            if fail { throw IOFailure("pwrite", path: path, errno: .ioError, offset: offset) }
+            try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
+            record(bytes, at: offset, newBytesFrom: newBytesFrom, synced: false)
+            return
         }
         if owner.syncFailureScheduled {
             overlapping?()
             // The write lands, then its sync fails (what the injected failure models).
             try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
-            try syncData()
+            try unmeasuredSync()
         } else if let pause = owner.betweenWriteAndSync.withLock({ $0 }) {
             overlapping?()
             try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
             pause()
-            try syncData()
+            try unmeasuredSync()
         } else {
             // The backend's own combined operation (RWF_DSYNC write, linked fdatasync, or
             // pwrite + fdatasync): what the ordering test must observe.
@@ -125,7 +158,12 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
             }
             owner.state.withLock { $0.syncs += 1 }
         }
-        // Highest record sequence in what this sync covered.
+        record(bytes, at: offset, newBytesFrom: newBytesFrom, synced: true)
+    }
+
+    /// Notes the highest record sequence a completed write carried, and on which thread.
+    private func record(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, synced: Bool) {
+        guard offset >= SegmentLayout.dataStart else { return }  // a segment header, not frames
         var pos = max(newBytesFrom - offset, 0)
         var highest: UInt64 = 0
         while pos + FrameHeader.size <= bytes.count, !bytes.isZero(pos..<(pos + FrameHeader.size)) {
@@ -133,9 +171,21 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
             if !h.isCommit { highest = max(highest, h.sequence) }
             pos += h.frameSize
         }
-        owner.state.withLock { $0.syncedThrough = max($0.syncedThrough, highest) }
+        let onCommitter = highest > 0 && CommitterLockTests.currentThreadName() == GroupCommitter.threadName
+        owner.state.withLock {
+            if synced { $0.syncedThrough = max($0.syncedThrough, highest) }
+            $0.writtenThrough = max($0.writtenThrough, highest)
+            if highest > 0 {
+                if onCommitter { $0.recordWritesOnCommitter += 1 } else { $0.recordWritesElsewhere += 1 }
+            }
+        }
     }
+
     func syncData() throws(IOFailure) {
+        try owner.measuringOverlap { () throws(IOFailure) in try unmeasuredSync() }
+    }
+
+    private func unmeasuredSync() throws(IOFailure) {
         owner.beforeSyncData.withLock { $0 }?()
         try owner.beforeSync(path)
         try inner.syncData()

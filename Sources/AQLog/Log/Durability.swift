@@ -7,7 +7,8 @@ public enum Durability: Sendable, Equatable {
     /// single-owner ``LogWriter`` behaves as `sync`.
     case group(maxDelay: Duration, maxBytes: Int)
     /// After the write reached the OS page cache (survives a process crash, not power loss);
-    /// synced on ``LogWriter/flush()``, on roll and on close.
+    /// synced on ``LogWriter/flush()``, on roll and on close. A lone ``Log`` producer makes
+    /// that page-cache write on its own thread (no hand-off to the committer).
     case deferred
 
     /// The committer waits for more producers before committing.

@@ -2,7 +2,9 @@ import CURing
 import Foundation
 
 /// The committer behind ``Log``: one dedicated thread that turns whatever producers staged
-/// into one write + sync, then wakes exactly the producers that sync covered.
+/// into one write + sync, then wakes exactly the producers that sync covered. Under
+/// `.deferred` a lone producer writes its own batch instead (``beginInlineCommit()``); one
+/// thread at a time does the log's I/O (``ioBusy``).
 ///
 /// Invariants (checked by the tests that instrument the storage):
 /// - a producer is resumed only after the commit containing its record completed (and was
@@ -41,6 +43,15 @@ final class GroupCommitter: @unchecked Sendable {
     /// their records in `overflow` (non-empty while rolling, so `stage` never looks at the
     /// active segment), and leave the filling batch alone.
     private var rolling = false
+    /// A thread does the log's I/O with the lock released: the committer (a commit, roll,
+    /// flush or marker) or a producer committing its own `.deferred` batch
+    /// (``beginInlineCommit()``). Whoever finds it set leaves the file alone; the committer
+    /// waits for it to clear.
+    private var ioBusy = false
+    /// Appends with records in the filling batch, and in the batch committed last: a lone
+    /// producer's appends may commit inline (``beginInlineCommit()``).
+    private var appendsStaged = 0
+    private var appendsInLastBatch = 0
     private var closeResult: Result<Void, LogError>?
     private var firstStaged: ContinuousClock.Instant?
     /// How long the log must stay idle before the committer vouches for its last batch
@@ -89,15 +100,24 @@ final class GroupCommitter: @unchecked Sendable {
         var continuation: UnsafeContinuation<Void, any Error>
     }
 
-    private enum Staging { case staged(Range<UInt64>, ticket: UInt64), full, failed(LogError) }
+    private enum Staging {
+        case staged(Range<UInt64>, ticket: UInt64)
+        /// Staged, and this producer writes the batch itself (``beginInlineCommit()``).
+        case inline(Range<UInt64>, BatchBuffer)
+        case full
+        case failed(LogError)
+    }
 
     func append<C: Collection>(_ payloads: C) async throws(LogError) -> Range<UInt64> where C.Element == [UInt8] {
         let checksums = payloads.map { CRC32C.checksum($0) }
         var range: Range<UInt64>
         var ticket: UInt64 = 0
         while true {
-            switch lock.withLock({ stage(payloads, checksums) }) {
+            switch lock.withLock({ stageOrCommitInline(payloads, checksums) }) {
             case .staged(let r, let t): (range, ticket) = (r, t)
+            case .inline(let r, let batch):
+                try commitInline(batch)
+                return r
             case .failed(let error): throw error
             case .full:
                 await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
@@ -116,6 +136,71 @@ final class GroupCommitter: @unchecked Sendable {
 
     private var pendingBytes: Int { (rolling ? 0 : engine.stagedBytes) + overflowBytes }
 
+    /// Under the lock: stages, then either takes the write on this producer's thread
+    /// (``beginInlineCommit()``) or wakes the committer.
+    private func stageOrCommitInline<C: Collection>(_ payloads: C, _ checksums: [UInt32]) -> Staging where C.Element == [UInt8] {
+        let staging = stage(payloads, checksums)
+        guard case .staged(let range, _) = staging, !range.isEmpty else { return staging }
+        if let batch = beginInlineCommit() { return .inline(range, batch) }
+        // Whoever holds the I/O looks for staged records when it lets go (``releaseIO()``).
+        if !ioBusy { lock.signal() }
+        return staging
+    }
+
+    /// Under the lock: in `.deferred`, when nothing else is doing I/O, no other producer waits
+    /// and nothing but a commit is due, begins the commit of everything staged for the calling
+    /// producer to write itself.
+    ///
+    /// A `.deferred` append waits only for a page-cache write, microseconds, while handing it
+    /// to the committer thread and back costs two thread wake-ups (tens of microseconds): one
+    /// producer appending record by record would spend its time in hand-offs. So a lone producer
+    /// (its append the only one staged, none waiting, and the last batch held one append too)
+    /// writes its own batch. Concurrent producers leave the write to the committer: its batches
+    /// gather many appends, and a producer blocked in I/O would hold a cooperative thread the
+    /// others need. The write is the same one the committer would make (`LogEngine.write`), so
+    /// the format, the write-back and the acknowledgement order are unchanged; rolls, flushes,
+    /// markers and close stay with the committer, and a batch begun here is written before any
+    /// other I/O starts (``ioBusy``).
+    private func beginInlineCommit() -> BatchBuffer? {
+        guard durability == .deferred, appendsStaged == 1, appendsInLastBatch <= 1, waiters.isEmpty, !ioBusy, !rolling,
+              !closing, failure == nil, overflow.isEmpty, flushWaiters.isEmpty else { return nil }
+        ioBusy = true
+        return beginBatch()
+    }
+
+    /// Under the lock: closes the filling batch for a commit (``LogEngine/beginCommit()``).
+    private func beginBatch() -> BatchBuffer {
+        firstStaged = nil
+        appendsInLastBatch = appendsStaged
+        appendsStaged = 0
+        return engine.beginCommit()
+    }
+
+    /// Writes a batch begun by ``beginInlineCommit()`` (lock not held) and acknowledges it.
+    private func commitInline(_ batch: BatchBuffer) throws(LogError) {
+        let ioFailure = engine.write(batch, sync: false)
+        lock.lock()
+        do throws(LogError) {
+            try engine.completeCommit(batch, synced: false, failure: ioFailure, publish: false)
+        } catch {
+            failure = error
+            releaseIO()
+            failAll()
+            lock.unlock()
+            throw error
+        }
+        lock.unlock()
+        acknowledge(through: batch.lastSequence, synced: false, releasingIO: true)
+    }
+
+    /// Under the lock: ends a lock-released I/O and wakes the committer if anything waits for it.
+    private func releaseIO() {
+        ioBusy = false
+        if engine.stagedRecords > 0 || !overflow.isEmpty || !flushWaiters.isEmpty || closing || failure != nil {
+            lock.signal()
+        }
+    }
+
     /// Under the lock: reserve sequences and copy the payloads into the filling batch.
     private func stage<C: Collection>(_ payloads: C, _ checksums: [UInt32]) -> Staging where C.Element == [UInt8] {
         if let failure { return .failed(failure) }
@@ -125,17 +210,19 @@ final class GroupCommitter: @unchecked Sendable {
         }
         if pendingBytes >= maxPendingBytes { return .full }
         let first = engine.lastAssigned &+ 1
+        var stagedDirectly = false
         nextTicket &+= 1
         for (p, crc) in zip(payloads, checksums) {
             if !rolling && overflow.isEmpty && engine.fitsInActive(payloadLength: p.count) {
                 _ = p.withUnsafeBytes { engine.stage($0, payloadChecksum: crc) }
+                stagedDirectly = true
             } else {
                 overflow.append((p, crc, engine.assignSequence(), nextTicket))
                 overflowBytes += p.count
             }
         }
+        if stagedDirectly { appendsStaged += 1 }
         if firstStaged == nil { firstStaged = ContinuousClock.now }
-        lock.signal()
         return .staged(first..<(engine.lastAssigned &+ 1), ticket: nextTicket)
     }
 
@@ -190,6 +277,10 @@ final class GroupCommitter: @unchecked Sendable {
     private func run() {
         lock.lock()
         while true {
+            if ioBusy {  // a producer is writing its own batch (beginInlineCommit)
+                lock.wait()
+                continue
+            }
             let staged = engine.stagedRecords > 0
             let work = staged || !overflow.isEmpty || !flushWaiters.isEmpty
             if failure != nil {
@@ -253,9 +344,11 @@ final class GroupCommitter: @unchecked Sendable {
         }
         idleSince = nil
         guard let marker = engine.beginVouch() else { return false }
+        ioBusy = true
         lock.unlock()
         let ioFailure = engine.write(marker, sync: true)
         lock.lock()
+        ioBusy = false
         do throws(LogError) {
             try engine.completeCommit(marker, synced: true, failure: ioFailure)
             vouches += 1
@@ -275,8 +368,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// wake-ups.
     private func commitStaged() {
         let sync = durability.syncsEachCommit
-        var batch = engine.beginCommit()
-        firstStaged = nil
+        var batch = beginBatch()
+        ioBusy = true
         var completed: UInt64? = nil  // the last sequence of the batch acknowledged during this write
         lock.unlock()
         while true {
@@ -292,6 +385,7 @@ final class GroupCommitter: @unchecked Sendable {
                 try engine.completeCommit(batch, synced: sync, failure: ioFailure, publish: false)
             } catch {
                 failure = error
+                ioBusy = false
                 failAll()
                 return
             }
@@ -300,25 +394,26 @@ final class GroupCommitter: @unchecked Sendable {
             let flushDue = !flushWaiters.isEmpty && engine.lastWritten >= flushTarget
             guard engine.stagedRecords > 0 && !durability.gathers && !flushDue else {
                 lock.unlock()
-                acknowledge(through: batch.lastSequence, synced: sync)
+                acknowledge(through: batch.lastSequence, synced: sync, releasingIO: true)
                 lock.lock()
                 return
             }
             completed = batch.lastSequence  // read now: beginCommit recycles the buffer
-            batch = engine.beginCommit()
-            firstStaged = nil
+            batch = beginBatch()
             lock.unlock()
         }
     }
 
     /// Acknowledges a completed commit (lock not held): publishes it to readers first, so a
     /// resumed producer can read its record, then advances the acknowledged point and resumes
-    /// the producers it covers.
-    private func acknowledge(through last: UInt64, synced: Bool) {
+    /// the producers it covers. `releasingIO` ends the caller's hold on the I/O (``ioBusy``)
+    /// in the same lock hold, after the publication (which writes `LOCK`).
+    private func acknowledge(through last: UInt64, synced: Bool, releasingIO: Bool = false) {
         engine.publishReadable()
         let (ready, space) = lock.withLock {
             acked = max(acked, last)
             if synced { durable = max(durable, last) }
+            if releasingIO { releaseIO() }
             return (takeWaiters(through: acked), takeSpaceWaiters())
         }
         for w in ready { w.continuation.resume() }
@@ -329,10 +424,12 @@ final class GroupCommitter: @unchecked Sendable {
     /// is released for the roll's syncs (milliseconds): producers keep staging, into `overflow`.
     private func rollAndStageOverflow() {
         rolling = true
+        ioBusy = true
         lock.unlock()
         let rolled = Result { () throws(LogError) in try engine.roll() }
         lock.lock()
         rolling = false
+        ioBusy = false
         do throws(LogError) {
             try rolled.get()
         } catch {
@@ -371,9 +468,11 @@ final class GroupCommitter: @unchecked Sendable {
         flushWaiters = []
         flushTarget = 0
         let before = engine.durableThrough
+        ioBusy = true
         lock.unlock()
         let synced = Result { () throws(LogError) in try engine.sync() }
         lock.lock()
+        ioBusy = false
         do throws(LogError) {
             try synced.get()
             try engine.markFlushed(since: before)
@@ -403,6 +502,7 @@ final class GroupCommitter: @unchecked Sendable {
         for c in flushers { c.resume(throwing: error) }
         lock.lock()
         if engine.stagedRecords > 0 { engine.discardStaged() }
+        appendsStaged = 0
     }
 
     private func takeWaiters(through sequence: UInt64) -> [Waiter] {

@@ -7,7 +7,10 @@ import Foundation
 /// commit frame and one `fdatasync` (one io_uring submission on the uring backend)
 /// while producers fill the next batch (double buffering). Each producer is resumed only
 /// after the sync covering its record completed (``Durability/sync`` and `.group`), or after
-/// the write reached the page cache (`.deferred`).
+/// the write reached the page cache (`.deferred`). Under `.deferred` a lone producer (no other
+/// append staged or waiting) writes its own batch on its own thread, a buffered `pwrite` of
+/// microseconds, instead of waking the committer and waiting to be woken; rolls, flushes and
+/// close stay with the committer.
 ///
 /// Memory is bounded: when more than ``LogOptions/maxPendingBytes`` are staged and not yet
 /// written, producers wait (asynchronously) for the committer to catch up.
