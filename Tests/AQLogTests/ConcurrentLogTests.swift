@@ -110,18 +110,25 @@ private final class Flag: Sendable {
     /// (it used to wait until a commit completed with nothing staged, which under steady load
     /// may never happen). Here every write stages one more record before it completes, so the
     /// committer always has the next batch to chain.
-    @Test func flushReturnsWhileEveryCommitFindsTheNextBatchStaged() async throws {
+    /// Under `.deferred` the first commits are a lone producer's own (inline) writes, and the
+    /// hook's appends then hand the chain to the committer. The segment is large enough that
+    /// no roll (which would end the chain and let a flush through) comes within the wait.
+    @Test(arguments: [Durability.sync, .deferred])
+    func flushReturnsWhileEveryCommitFindsTheNextBatchStaged(_ durability: Durability) async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let storage = RecordingStorage()
-        let log = try Log(directory: dir, options: smallSegments, storage: storage)
+        let log = try Log(directory: dir, options: LogOptions(segmentSize: 64 << 20, backend: .posix), durability: durability, storage: storage)
         let stop = Flag(), flushed = Flag()
-        storage.betweenWriteAndSync.withLock {
-            $0 = {
-                guard !stop.isSet else { return }
-                let before = log.committer.reservedThrough
-                Task { _ = try? await log.append(payload(1, size: 32)) }
-                while log.committer.reservedThrough == before && !stop.isSet { usleep(100) }
-            }
+        let stageTheNext: @Sendable () -> Void = {
+            guard !stop.isSet else { return }
+            let before = log.committer.reservedThrough
+            Task { _ = try? await log.append(payload(1, size: 32)) }
+            while log.committer.reservedThrough == before && !stop.isSet { usleep(100) }
+        }
+        if durability == .sync {
+            storage.betweenWriteAndSync.withLock { $0 = stageTheNext }
+        } else {
+            storage.afterUnsyncedWrite.withLock { $0 = stageTheNext }
         }
         try await log.append(payload(0))  // starts the chain
         let target = log.committer.reservedThrough
@@ -130,7 +137,7 @@ private final class Flag: Sendable {
             flushed.set()
             return log.committer.durableThrough
         }
-        let served = await eventually(timeout: .seconds(20)) { flushed.isSet }
+        let served = await eventually(timeout: .seconds(5)) { flushed.isSet }
         stop.set()
         let durableWhenServed = try await flushing.value
         #expect(served, "flush returned while every commit found the next batch staged")

@@ -23,8 +23,9 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         /// Record-carrying writes made on the committer thread, and on any other thread.
         var recordWritesOnCommitter = 0
         var recordWritesElsewhere = 0
-        /// Writes and syncs running right now, and the most that ever ran at once.
-        var ioInProgress = 0
+        /// Threads in a write, sync, rename or `LOCK` publication right now (with their nesting
+        /// depth: a chained commit publishes from inside its write), and the most ever at once.
+        var threadsInIO: [UInt: Int] = [:]
         var maxConcurrentIO = 0
         /// Fail the Nth unsynced write from now with `EIO` (before it lands).
         var failUnsyncedWriteAfter: Int? = nil
@@ -37,6 +38,12 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     /// When set, a synced write lands first and runs this before its sync (which then
     /// completes as a separate `fdatasync`): the window in which a batch is written, not durable.
     let betweenWriteAndSync = Mutex<(@Sendable () -> Void)?>(nil)
+    /// When set, runs before each unsynced write (on the writing thread, before a scheduled
+    /// failure).
+    let beforeUnsyncedWrite = Mutex<(@Sendable () -> Void)?>(nil)
+    /// When set, runs after each unsynced write of records landed (on the writing thread;
+    /// not after markers, which the committer may write holding its lock).
+    let afterUnsyncedWrite = Mutex<(@Sendable () -> Void)?>(nil)
     /// Runs before each `syncData()` and each directory sync (on the calling thread).
     let beforeSyncData = Mutex<(@Sendable () -> Void)?>(nil)
     let beforeDirectorySync = Mutex<(@Sendable () -> Void)?>(nil)
@@ -44,10 +51,19 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
     var writtenThrough: UInt64 { state.withLock { $0.writtenThrough } }
 
-    /// Brackets one write or sync, tracking how many overlap.
-    func measuringOverlap<T>(_ body: () throws(IOFailure) -> T) throws(IOFailure) -> T {
-        state.withLock { $0.ioInProgress += 1; $0.maxConcurrentIO = max($0.maxConcurrentIO, $0.ioInProgress) }
-        defer { state.withLock { $0.ioInProgress -= 1 } }
+    /// Brackets one I/O operation, tracking how many threads are in one at once.
+    func measuringOverlap<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        let me = UInt(pthread_self())
+        state.withLock {
+            $0.threadsInIO[me, default: 0] += 1
+            $0.maxConcurrentIO = max($0.maxConcurrentIO, $0.threadsInIO.count)
+        }
+        defer {
+            state.withLock {
+                let depth = $0.threadsInIO[me, default: 1] - 1
+                $0.threadsInIO[me] = depth == 0 ? nil : depth
+            }
+        }
         return try body()
     }
     var syncs: Int { state.withLock { $0.syncs } }
@@ -58,11 +74,13 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         return try inner.listDirectory(path)
     }
     func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
-    func rename(_ from: String, to: String) throws(IOFailure) { try inner.rename(from, to: to) }
+    func rename(_ from: String, to: String) throws(IOFailure) {
+        try measuringOverlap { () throws(IOFailure) in try inner.rename(from, to: to) }
+    }
     func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }
     func syncDirectory(_ path: String) throws(IOFailure) {
         beforeDirectorySync.withLock { $0 }?()
-        try inner.syncDirectory(path)
+        try measuringOverlap { () throws(IOFailure) in try inner.syncDirectory(path) }
     }
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock {
         RecordingLock(inner: try inner.lockExclusive(path), beforeRelease: beforeLockRelease.withLock { $0 }, owner: self)
@@ -127,6 +145,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
                                overlapping: (() -> Void)?) throws(IOFailure) {
         guard sync else {
             overlapping?()
+            owner.beforeUnsyncedWrite.withLock { $0 }?()
             let fail = owner.state.withLock { s -> Bool in
                 guard let n = s.failUnsyncedWriteAfter else { return false }
                 s.failUnsyncedWriteAfter = n <= 1 ? nil : n - 1
@@ -134,7 +153,9 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
             }
             if fail { throw IOFailure("pwrite", path: path, errno: .ioError, offset: offset) }
             try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
-            record(bytes, at: offset, newBytesFrom: newBytesFrom, synced: false)
+            if record(bytes, at: offset, newBytesFrom: newBytesFrom, synced: false) > 0 {
+                owner.afterUnsyncedWrite.withLock { $0 }?()
+            }
             return
         }
         if owner.syncFailureScheduled {
@@ -161,9 +182,11 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
         record(bytes, at: offset, newBytesFrom: newBytesFrom, synced: true)
     }
 
-    /// Notes the highest record sequence a completed write carried, and on which thread.
-    private func record(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, synced: Bool) {
-        guard offset >= SegmentLayout.dataStart else { return }  // a segment header, not frames
+    /// Notes the highest record sequence a completed write carried (returned; 0 for none), and
+    /// on which thread.
+    @discardableResult
+    private func record(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, synced: Bool) -> UInt64 {
+        guard offset >= SegmentLayout.dataStart else { return 0 }  // a segment header, not frames
         var pos = max(newBytesFrom - offset, 0)
         var highest: UInt64 = 0
         while pos + FrameHeader.size <= bytes.count, !bytes.isZero(pos..<(pos + FrameHeader.size)) {
@@ -179,6 +202,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
                 if onCommitter { $0.recordWritesOnCommitter += 1 } else { $0.recordWritesElsewhere += 1 }
             }
         }
+        return highest
     }
 
     func syncData() throws(IOFailure) {
@@ -212,7 +236,7 @@ final class RecordingLock: StorageLock, @unchecked Sendable {
     }
     func startPublishing() throws(IOFailure) { try inner.startPublishing() }
     @discardableResult func publish(_ progress: WriterProgress) -> Bool {
-        guard !owner.failPublish.withLock({ $0 }), inner.publish(progress) else { return false }
+        guard !owner.failPublish.withLock({ $0 }), owner.measuringOverlap({ inner.publish(progress) }) else { return false }
         owner.state.withLock { $0.publishedReadable = max($0.publishedReadable, progress.readableThrough) }
         return true
     }

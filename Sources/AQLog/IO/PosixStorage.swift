@@ -9,7 +9,8 @@ public final class PosixStorage: Storage {
     public enum WritePath: Sendable, Equatable {
         /// Buffered `pwrite` then `fdatasync`.
         case posix
-        /// An io_uring ring per file: one linked write + `fdatasync` submission per commit.
+        /// An io_uring ring per file: one linked write + `fdatasync` submission per synced
+        /// commit (an unsynced `.deferred` commit is a plain `pwrite`: no sync to link).
         case uring
         /// As `uring`, with commits written `O_DIRECT` in whole aligned blocks, each synced
         /// commit one `RWF_DSYNC` write.

@@ -45,7 +45,8 @@ public protocol StorageFile: AnyObject, Sendable {
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure)
     /// Like ``write(_:at:newBytesFrom:sync:)``, and runs `whileInFlight` exactly once, whether
     /// the write succeeds or throws: while the I/O is in flight when the backend can overlap
-    /// (io_uring: after submitting, before waiting for the completion), otherwise before it.
+    /// (io_uring synced or direct writes: after submitting, before waiting for the completion),
+    /// otherwise before it.
     /// The committer uses it to resume the previous batch's producers while the disk works.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
                whileInFlight: () -> Void) throws(IOFailure)

@@ -4,10 +4,12 @@ import Glibc
 import CURing
 import SystemPackage
 
-/// A file whose commits go through an io_uring ring: one submission carries the write and a
-/// linked `fdatasync` (`IOSQE_IO_LINK` + `IORING_FSYNC_DATASYNC`), so a commit costs one
-/// `io_uring_enter` instead of two system calls. Reads, preallocation and mapping use the
-/// plain calls. The ring is owned by the file and used by one committing thread at a time.
+/// A file whose synced commits go through an io_uring ring: one submission carries the write
+/// and a linked `fdatasync` (`IOSQE_IO_LINK` + `IORING_FSYNC_DATASYNC`), so a commit costs one
+/// `io_uring_enter` instead of two system calls. Unsynced buffered commits (`.deferred`) are a
+/// plain `pwrite`: with no sync to link, the ring would only add ext4's hand-off of buffered
+/// writes to io-wq workers. Reads, preallocation and mapping use the plain calls. The ring is
+/// owned by the file and used by one thread at a time (the log hands its I/O over under a lock).
 ///
 /// With `direct`, commits are written through a second descriptor opened `O_DIRECT`: whole
 /// 4 KiB blocks from block-aligned buffers, rewriting the partial tail block each commit,
@@ -26,7 +28,7 @@ import SystemPackage
 /// The ring and the direct descriptor are created on the first write or sync, so files that
 /// recovery only reads (every sealed segment) cost no ring.
 final class URingFile: StorageFile, @unchecked Sendable {
-    // The lazily created parts are touched only by the one thread committing to this file.
+    // The lazily created parts are touched only by the one thread doing the log's I/O at a time.
     let fd: Int32
     let path: String
     private let direct: Bool

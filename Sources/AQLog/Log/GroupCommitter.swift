@@ -14,12 +14,18 @@ import Foundation
 ///   append gets consecutive ones;
 /// - after a failed write or sync every waiting and later producer gets the poisoning error.
 final class GroupCommitter: @unchecked Sendable {
-    // Everything below is guarded by `lock`, except the committer's I/O, done with the lock
-    // released: `engine.write` on a batch producers no longer touch, `engine.sync` (the file
-    // and the durable point, nothing producers read) and `engine.roll` while `rolling` keeps
-    // producers off the filling batch and the active segment; and `acknowledge`'s
+    // Everything below is guarded by `lock`, except the log's I/O, done with the lock released
+    // by the one thread holding `ioBusy` (the committer, or a producer committing inline):
+    // `engine.write` on a batch producers no longer touch, `engine.sync` (the file and the
+    // durable point, nothing producers read) and `engine.roll` while `rolling` keeps producers
+    // off the filling batch and the active segment; and `acknowledge`'s
     // `engine.publishReadable()`, which reads and writes only engine state that no thread but
-    // the committer touches (the written and durable points, the lock file).
+    // the `ioBusy` holder touches (the written and durable points, the lock file).
+    //
+    // The invariant: engine I/O runs either with `ioBusy` set by this thread, or with the lock
+    // held after seeing `ioBusy` clear (the committer's markers and close). `ioBusy` is set
+    // only under the lock after seeing it clear, and cleared by its holder after its last
+    // engine access (for a commit, after the publication).
     let engine: LogEngine
     let durability: Durability
     private let maxPendingBytes: Int
@@ -90,6 +96,10 @@ final class GroupCommitter: @unchecked Sendable {
     var vouchedThrough: UInt64 { lock.withLock { engine.vouchedThrough } }
     /// Vouching frames written so far (tests).
     var vouchesWritten: Int { lock.withLock { vouches } }
+    /// `close()` was called (tests).
+    var closeRequested: Bool { lock.withLock { closing } }
+    /// `flush()` calls not yet served (tests).
+    var flushesPending: Int { lock.withLock { flushWaiters.count } }
 
     // MARK: - Producers
 
@@ -142,7 +152,8 @@ final class GroupCommitter: @unchecked Sendable {
         let staging = stage(payloads, checksums)
         guard case .staged(let range, _) = staging, !range.isEmpty else { return staging }
         if let batch = beginInlineCommit() { return .inline(range, batch) }
-        // Whoever holds the I/O looks for staged records when it lets go (``releaseIO()``).
+        // Whoever holds the I/O looks for staged records when it lets go: an inline writer
+        // signals (``releaseIO()``), the committer goes back to its loop, which looks first.
         if !ioBusy { lock.signal() }
         return staging
     }
@@ -362,7 +373,8 @@ final class GroupCommitter: @unchecked Sendable {
     ///
     /// While producers keep the next batch staged, commits chain: the lock hold that completes
     /// one batch begins the next, and the completed batch is acknowledged while the next one's
-    /// write is in flight (``StorageFile/write(_:at:newBytesFrom:sync:whileInFlight:)``).
+    /// write is in flight (``StorageFile/write(_:at:newBytesFrom:sync:whileInFlight:)``; just
+    /// before it, for a blocking write).
     /// Between two writes the committer then neither wins the lock back from staging producers
     /// (a futex sleep and wake-up) nor spends the `LOCK` publication and the resumptions'
     /// wake-ups.

@@ -8,9 +8,10 @@ import Foundation
 /// while producers fill the next batch (double buffering). Each producer is resumed only
 /// after the sync covering its record completed (``Durability/sync`` and `.group`), or after
 /// the write reached the page cache (`.deferred`). Under `.deferred` a lone producer (no other
-/// append staged or waiting) writes its own batch on its own thread, a buffered `pwrite` of
-/// microseconds, instead of waking the committer and waiting to be woken; rolls, flushes and
-/// close stay with the committer.
+/// append staged or waiting) writes its own batch on its own thread, a buffered `pwrite`,
+/// instead of waking the committer and waiting to be woken; rolls, flushes and close stay with
+/// the committer. That write blocks the caller's thread (its executor) for microseconds, or
+/// longer while the kernel throttles writers over its dirty-page limit.
 ///
 /// Memory is bounded: when more than ``LogOptions/maxPendingBytes`` are staged and not yet
 /// written, producers wait (asynchronously) for the committer to catch up.

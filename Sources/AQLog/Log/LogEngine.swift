@@ -2,8 +2,9 @@ import Logging
 
 /// The log's state machine: staging, committing, rolling, poisoning. Not thread-safe: the
 /// single-owner ``LogWriter`` calls it directly, the concurrent ``Log`` under its lock, except
-/// the I/O steps and ``publishReadable()``, which only ``Log``'s committer thread calls, on
-/// state no other thread touches.
+/// the I/O steps and ``publishReadable()``, which ``Log`` calls from one thread at a time (the
+/// one holding its I/O: the committer, or a producer writing its own `.deferred` batch), on
+/// state no other thread touches meanwhile.
 ///
 /// A commit has three steps so the concurrent log can write one batch while producers fill
 /// the next: ``beginCommit()`` (finish the batch, swap buffers; under the lock),
@@ -275,8 +276,9 @@ final class LogEngine {
         return batch
     }
 
-    /// The I/O of a commit. Safe to call without the caller's lock: touches only the batch and the
-    /// file (and whatever `whileInFlight` does).
+    /// The I/O of a commit. Safe to call without the caller's lock by the one thread doing the
+    /// log's I/O: touches the batch, the file, the write-back point and the metrics (and
+    /// whatever `whileInFlight` does), none of which producers touch.
     /// `whileInFlight` (run exactly once) overlaps the caller's work with the I/O where the backend can;
     /// its time is left out of the commit-duration metric.
     func write(_ batch: BatchBuffer, sync: Bool, whileInFlight: (() -> Void)? = nil) -> IOFailure? {
@@ -309,7 +311,7 @@ final class LogEngine {
     /// Unsynced bytes after which a deferred log starts write-back, so the sync at the next
     /// roll, flush or close finds little left to write (instead of a whole segment).
     static let writebackChunk = 8 << 20
-    /// Start of the written range whose write-back has not been started (committer only).
+    /// Start of the written range whose write-back has not been started (the I/O thread only).
     private var writebackFrom = SegmentLayout.dataStart
 
     private func startWritebackIfDue(upTo end: Int) {
