@@ -30,6 +30,23 @@ import Foundation
         #expect(try readAll(dir) == sent)
     }
 
+    @Test func theOptionKeepsDeferredWritesOnTheCommitter() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        var options = LogOptions(segmentSize: 1 << 20, backend: .posix)
+        options.inlineDeferredCommits = false
+        let log = try Log(directory: dir, options: options, durability: .deferred, storage: storage)
+        for i in 0..<50 {
+            let s = try await log.append(payload(i))
+            #expect(storage.writtenThrough >= s)
+        }
+        let (onCommitter, elsewhere) = storage.state.withLock { ($0.recordWritesOnCommitter, $0.recordWritesElsewhere) }
+        #expect(elsewhere == 0, "no append wrote on its caller's thread")
+        #expect(onCommitter == 50)
+        try await log.close()
+        #expect(try readAll(dir) == (0..<50).map { payload($0) })
+    }
+
     @Test func syncAppendsStayWithTheCommitter() async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let storage = RecordingStorage()

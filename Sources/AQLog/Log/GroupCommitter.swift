@@ -57,6 +57,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// Appends with records in the filling batch, and in the batch committed last: a lone
     /// producer's appends may commit inline (``beginInlineCommit()``).
     private var appendsStaged = 0
+    /// `.deferred` with ``LogOptions/inlineDeferredCommits``: lone producers may commit inline.
+    private let inlineCommits: Bool
     private var appendsInLastBatch = 0
     private var closeResult: Result<Void, LogError>?
     private var firstStaged: ContinuousClock.Instant?
@@ -73,8 +75,10 @@ final class GroupCommitter: @unchecked Sendable {
     /// The committer thread's name (in `ps -T`, `perf`, debuggers).
     static let threadName = "aqlog-committer"
 
-    init(engine: LogEngine, durability: Durability, maxPendingBytes: Int, idleVouchDelay: Duration? = .milliseconds(50)) {
+    init(engine: LogEngine, durability: Durability, maxPendingBytes: Int, idleVouchDelay: Duration? = .milliseconds(50),
+         inlineCommits: Bool = true) {
         self.engine = engine
+        self.inlineCommits = inlineCommits && durability == .deferred
         self.idleVouchDelay = idleVouchDelay
         self.durability = durability
         self.maxPendingBytes = max(maxPendingBytes, 64 * 1024)
@@ -173,7 +177,7 @@ final class GroupCommitter: @unchecked Sendable {
     /// markers and close stay with the committer, and a batch begun here is written before any
     /// other I/O starts (``ioBusy``).
     private func beginInlineCommit() -> BatchBuffer? {
-        guard durability == .deferred, appendsStaged == 1, appendsInLastBatch <= 1, waiters.isEmpty, !ioBusy, !rolling,
+        guard inlineCommits, appendsStaged == 1, appendsInLastBatch <= 1, waiters.isEmpty, !ioBusy, !rolling,
               !closing, failure == nil, overflow.isEmpty, flushWaiters.isEmpty else { return nil }
         ioBusy = true
         return beginBatch()

@@ -11,7 +11,8 @@ import Foundation
 /// append staged or waiting) writes its own batch on its own thread, a buffered `pwrite`,
 /// instead of waking the committer and waiting to be woken; rolls, flushes and close stay with
 /// the committer. That write blocks the caller's thread (its executor) for microseconds, or
-/// longer while the kernel throttles writers over its dirty-page limit.
+/// longer while the kernel throttles writers over its dirty-page limit
+/// (``LogOptions/inlineDeferredCommits`` turns it off).
 ///
 /// Memory is bounded: when more than ``LogOptions/maxPendingBytes`` are staged and not yet
 /// written, producers wait (asynchronously) for the committer to catch up.
@@ -38,7 +39,7 @@ public final class Log: Sendable {
         let engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation,
                                    syncsEachCommit: durability.syncsEachCommit)
         committer = GroupCommitter(engine: engine, durability: durability, maxPendingBytes: options.maxPendingBytes,
-                                   idleVouchDelay: options.idleVouchDelay)
+                                   idleVouchDelay: options.idleVouchDelay, inlineCommits: options.inlineDeferredCommits)
     }
 
     /// What recovery found when the log was opened.

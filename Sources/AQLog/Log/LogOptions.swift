@@ -24,6 +24,13 @@ public struct LogOptions: Sendable, Equatable {
     /// at rest is then refused as corruption rather than cut as a torn tail. One small synced
     /// write per idle period; `nil` never writes it. Default 50 ms.
     public var idleVouchDelay: Duration? = .milliseconds(50)
+    /// Under ``Durability/deferred``, a lone producer of the concurrent ``Log`` (no other append
+    /// staged or waiting) writes its own batch on its own thread instead of handing it to the
+    /// committer thread and waiting to be woken: one buffered `pwrite` (microseconds, or as
+    /// long as the kernel pauses writers over its dirty-page limit) instead of two thread
+    /// wake-ups. `false` keeps every write on the committer thread, so an append never blocks
+    /// its caller's thread (a main actor, say). Default true.
+    public var inlineDeferredCommits: Bool = true
 
     public init(segmentSize: Int = SegmentLayout.defaultSegmentSize, maxRecordSize: Int? = nil,
                 recoveryPolicy: RecoveryPolicy = .truncateTornTail, createIfMissing: Bool = true, backend: Backend = .auto) {
