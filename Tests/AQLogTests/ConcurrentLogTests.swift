@@ -112,17 +112,22 @@ private final class Flag: Sendable {
     /// committer always has the next batch to chain.
     /// Under `.deferred` the first commits are a lone producer's own (inline) writes, and the
     /// hook's appends then hand the chain to the committer. The segment is large enough that
-    /// no roll (which would end the chain and let a flush through) comes within the wait.
+    /// no roll (which would end the chain and let a flush through) comes within the wait: each
+    /// commit takes at least the hook's 100 µs poll, so 20 s of commits write under 18 MB.
     @Test(arguments: [Durability.sync, .deferred])
     func flushReturnsWhileEveryCommitFindsTheNextBatchStaged(_ durability: Durability) async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let storage = RecordingStorage()
-        let log = try Log(directory: dir, options: LogOptions(segmentSize: 64 << 20, backend: .posix), durability: durability, storage: storage)
+        let log = try Log(directory: dir, options: LogOptions(segmentSize: 32 << 20, backend: .posix), durability: durability,
+                          storage: storage, backgroundPreparation: false)
         let stop = Flag(), flushed = Flag()
+        // The hook blocks the writing thread (under `.deferred` at first a producer's), so the
+        // appends it starts run on an executor of their own.
+        let hookExecutor = DedicatedExecutor()
         let stageTheNext: @Sendable () -> Void = {
             guard !stop.isSet else { return }
             let before = log.committer.reservedThrough
-            Task { _ = try? await log.append(payload(1, size: 32)) }
+            Task(executorPreference: hookExecutor) { _ = try? await log.append(payload(1, size: 32)) }
             while log.committer.reservedThrough == before && !stop.isSet { usleep(100) }
         }
         if durability == .sync {
@@ -130,16 +135,21 @@ private final class Flag: Sendable {
         } else {
             storage.afterUnsyncedWrite.withLock { $0 = stageTheNext }
         }
-        try await log.append(payload(0))  // starts the chain
-        let target = log.committer.reservedThrough
-        let flushing = Task { () async throws -> UInt64 in
+        // Off the cooperative pool, which the suite's synchronous tests may hold for tens of
+        // seconds: the chain must not run flat out (syncing, slowing every test beside it)
+        // while this test waits for a pool thread between starting it and flushing.
+        let flushing = Task(executorPreference: DedicatedExecutor()) { () async throws -> (target: UInt64, durable: UInt64) in
+            try await log.append(payload(0))  // starts the chain
+            let target = log.committer.reservedThrough
             try await log.flush()
+            let durable = log.committer.durableThrough
             flushed.set()
-            return log.committer.durableThrough
+            stop.set()
+            return (target, durable)
         }
-        let served = await eventually(timeout: .seconds(5)) { flushed.isSet }
+        let served = await eventually(timeout: .seconds(20)) { flushed.isSet }
         stop.set()
-        let durableWhenServed = try await flushing.value
+        let (target, durableWhenServed) = try await flushing.value
         #expect(served, "flush returned while every commit found the next batch staged")
         #expect(durableWhenServed >= target, "everything appended before the flush is durable")
         try await log.close()

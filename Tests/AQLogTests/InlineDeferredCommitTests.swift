@@ -136,6 +136,8 @@ import Foundation
         let first = try await Task(executorPreference: DedicatedExecutor()) { try await log.append(payload(1)) }.value
         #expect(first == 1)
         #expect(await eventually(timeout: .seconds(5)) { second.count == 1 }, "the append staged during the inline write was never committed")
+        #expect(storage.state.withLock { ($0.recordWritesElsewhere, $0.recordWritesOnCommitter) } == (1, 1),
+                "the first append wrote inline, the one staged during its write went to the committer")
         #expect(second.all == [2])
         #expect(storage.writtenThrough == 2)
         try await log.close()

@@ -145,7 +145,10 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
                                overlapping: (() -> Void)?) throws(IOFailure) {
         guard sync else {
             overlapping?()
-            owner.beforeUnsyncedWrite.withLock { $0 }?()
+            // Not before markers: the committer may write one holding its lock.
+            if Self.highestRecord(in: bytes, at: offset, newBytesFrom: newBytesFrom) > 0 {
+                owner.beforeUnsyncedWrite.withLock { $0 }?()
+            }
             let fail = owner.state.withLock { s -> Bool in
                 guard let n = s.failUnsyncedWriteAfter else { return false }
                 s.failUnsyncedWriteAfter = n <= 1 ? nil : n - 1
@@ -186,14 +189,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     /// on which thread.
     @discardableResult
     private func record(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, synced: Bool) -> UInt64 {
-        guard offset >= SegmentLayout.dataStart else { return 0 }  // a segment header, not frames
-        var pos = max(newBytesFrom - offset, 0)
-        var highest: UInt64 = 0
-        while pos + FrameHeader.size <= bytes.count, !bytes.isZero(pos..<(pos + FrameHeader.size)) {
-            let h = FrameHeader(bytes, at: pos)
-            if !h.isCommit { highest = max(highest, h.sequence) }
-            pos += h.frameSize
-        }
+        let highest = Self.highestRecord(in: bytes, at: offset, newBytesFrom: newBytesFrom)
         let onCommitter = highest > 0 && CommitterLockTests.currentThreadName() == GroupCommitter.threadName
         owner.state.withLock {
             if synced { $0.syncedThrough = max($0.syncedThrough, highest) }
@@ -201,6 +197,27 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
             if highest > 0 {
                 if onCommitter { $0.recordWritesOnCommitter += 1 } else { $0.recordWritesElsewhere += 1 }
             }
+        }
+        return highest
+    }
+
+    /// The highest record sequence among the intact frames a write carries from `newBytesFrom`
+    /// (0 for none). Stops at the first frame whose checksum fails: a seal's index and trailer,
+    /// written past the data, are not frames.
+    static func highestRecord(in bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int) -> UInt64 {
+        guard offset >= SegmentLayout.dataStart else { return 0 }  // a segment header
+        var pos = max(newBytesFrom - offset, 0)
+        var highest: UInt64 = 0
+        while pos + FrameHeader.size <= bytes.count, !bytes.isZero(pos..<(pos + FrameHeader.size)) {
+            let h = FrameHeader(bytes, at: pos)
+            let payloadStart = pos + FrameHeader.size
+            guard pos + h.frameSize <= bytes.count else { break }
+            let payload = UnsafeRawBufferPointer(rebasing: bytes[payloadStart..<(payloadStart + Int(h.length))])
+            let expected = FrameHeader.expectedChecksum(payloadChecksum: CRC32C.checksum(payload),
+                                                        word: bytes.u32(at: pos + 4), sequence: h.sequence)
+            guard h.checksum == expected else { break }
+            if !h.isCommit { highest = max(highest, h.sequence) }
+            pos += h.frameSize
         }
         return highest
     }

@@ -96,16 +96,16 @@ final class URingFile: StorageFile, @unchecked Sendable {
     /// waiting for its completions.
     private func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
                        overlapping: (() -> Void)?) throws(IOFailure) {
-        let ring = try ring()
-        if !sync && directFD == nil {
+        if !sync && !direct {
             // An unsynced buffered write gains nothing from the ring (no sync to link) and
             // loses a hand-off: ext4 punts buffered io_uring writes to io-wq workers. Blocking,
-            // so `overlapping` runs first, as on the posix backend.
+            // so `overlapping` runs first, as on the posix backend. No ring is created for it.
             overlapping?()
             let skip = max(0, min(newBytesFrom - offset, bytes.count))
             try Syscalls.pwriteAll(fd, UnsafeRawBufferPointer(rebasing: bytes[skip...]), at: offset + skip, path: path)
             return
         }
+        let ring = try ring()
         var rest: UnsafeRawBufferPointer
         var position: Int
         let target: Int32
