@@ -11,7 +11,8 @@ import Foundation
 /// append staged or waiting) writes its own batch on its own thread, a buffered `pwrite`,
 /// instead of waking the committer and waiting to be woken; rolls, flushes and close stay with
 /// the committer. That write blocks the caller's thread (its executor) for microseconds, or
-/// longer while the kernel throttles writers over its dirty-page limit
+/// longer while the kernel throttles writers over its dirty-page limit, and such an append
+/// does not suspend, so a tight loop of them keeps its thread
 /// (``LogOptions/inlineDeferredCommits`` turns it off).
 ///
 /// Memory is bounded: when more than ``LogOptions/maxPendingBytes`` are staged and not yet
