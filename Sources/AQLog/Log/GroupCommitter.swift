@@ -54,11 +54,11 @@ final class GroupCommitter: @unchecked Sendable {
     /// (``beginInlineCommit()``). Whoever finds it set leaves the file alone; the committer
     /// waits for it to clear.
     private var ioBusy = false
+    /// `.deferred` with ``LogOptions/inlineDeferredCommits``: lone producers may commit inline.
+    private let inlineCommits: Bool
     /// Appends with records in the filling batch, and in the batch committed last: a lone
     /// producer's appends may commit inline (``beginInlineCommit()``).
     private var appendsStaged = 0
-    /// `.deferred` with ``LogOptions/inlineDeferredCommits``: lone producers may commit inline.
-    private let inlineCommits: Bool
     private var appendsInLastBatch = 0
     private var closeResult: Result<Void, LogError>?
     private var firstStaged: ContinuousClock.Instant?
