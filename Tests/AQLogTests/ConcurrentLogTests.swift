@@ -177,6 +177,32 @@ private final class Flag: Sendable {
         }
     }
 
+    /// `.group` waits for more producers, not for more than the last batch had: one producer
+    /// appending in sequence is not held for the whole window on every append.
+    @Test func aGroupBatchAsLargeAsTheLastCommitsWithoutWaitingOutTheWindow() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let log = try Log(directory: dir, options: smallSegments, durability: .group(maxDelay: .seconds(3600), maxBytes: 1 << 20),
+                          storage: storage)
+        let executor = DedicatedExecutor()
+        // The first batch has no predecessor to match: it waits for the window, which a flush ends.
+        let first = Task(executorPreference: executor) { try await log.append(payload(0)) }
+        #expect(await eventually(timeout: .seconds(20)) { log.committer.reservedThrough == 1 })
+        try await Task(executorPreference: DedicatedExecutor()) { try await log.flush() }.value
+        #expect(try await first.value == 1)
+        let done = Collector<UInt64>()
+        let rest = Task(executorPreference: executor) {
+            for i in 1...20 { done.add(try await log.append(payload(i))) }
+        }
+        #expect(await eventually(timeout: .seconds(30)) { done.count == 20 }, "a sequential producer waited out the window")
+        if done.count == 20 {
+            try await rest.value
+            #expect(done.all == Array(2...21))
+            #expect(storage.syncedThrough == 21, "each append durable when it returned")
+            try await log.close()
+        }
+    }
+
     @Test func groupAndDeferredModes() async throws {
         let tmp = TemporaryDirectory()
         for (name, mode) in [("group", Durability.group(maxDelay: .milliseconds(2), maxBytes: 1 << 20)), ("deferred", .deferred)] {

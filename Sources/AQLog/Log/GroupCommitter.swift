@@ -57,7 +57,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// `.deferred` with ``LogOptions/inlineDeferredCommits``: lone producers may commit inline.
     private let inlineCommits: Bool
     /// Appends with records in the filling batch, and in the batch committed last: a lone
-    /// producer's appends may commit inline (``beginInlineCommit()``).
+    /// producer's appends may commit inline (``beginInlineCommit()``), and a `.group` batch
+    /// as large as the last one commits without waiting out the window.
     private var appendsStaged = 0
     private var appendsInLastBatch = 0
     private var closeResult: Result<Void, LogError>?
@@ -312,8 +313,12 @@ final class GroupCommitter: @unchecked Sendable {
                 continue
             }
             idleSince = nil
+            // `.group` waits for more producers, but not for more than came last time: once the
+            // batch holds as many appends as the last one, its producers are all back and
+            // waiting longer only adds latency (one sequential producer would wait every time).
             if staged, case .group(let maxDelay, let maxBytes) = durability, overflow.isEmpty, flushWaiters.isEmpty, !closing,
-               engine.stagedBytes < maxBytes, let first = firstStaged {
+               engine.stagedBytes < maxBytes, appendsInLastBatch == 0 || appendsStaged < appendsInLastBatch,
+               let first = firstStaged {
                 let remaining = maxDelay - (ContinuousClock.now - first)
                 if remaining > .zero {
                     lock.wait(nanoseconds: max(remaining.nanoseconds, 1_000))
