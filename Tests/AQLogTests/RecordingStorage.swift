@@ -210,12 +210,8 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
         var highest: UInt64 = 0
         while pos + FrameHeader.size <= bytes.count, !bytes.isZero(pos..<(pos + FrameHeader.size)) {
             let h = FrameHeader(bytes, at: pos)
-            let payloadStart = pos + FrameHeader.size
-            guard pos + h.frameSize <= bytes.count else { break }
-            let payload = UnsafeRawBufferPointer(rebasing: bytes[payloadStart..<(payloadStart + Int(h.length))])
-            let expected = FrameHeader.expectedChecksum(payloadChecksum: CRC32C.checksum(payload),
-                                                        word: bytes.u32(at: pos + 4), sequence: h.sequence)
-            guard h.checksum == expected else { break }
+            guard pos + h.frameSize <= bytes.count,
+                  FrameHeader.checksumOfFrame(in: bytes, at: pos, length: Int(h.length)) == h.checksum else { break }
             if !h.isCommit { highest = max(highest, h.sequence) }
             pos += h.frameSize
         }

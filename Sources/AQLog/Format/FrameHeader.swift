@@ -24,13 +24,22 @@ public struct FrameHeader: Equatable, Sendable {
     @inlinable public var frameSize: Int { FrameHeader.frameSize(payloadLength: Int(length)) }
     @inlinable public static func frameSize(payloadLength: Int) -> Int { size + alignUp(payloadLength, 8) }
 
-    /// Decodes the fields at `offset` (no validation: see `FrameValidator`).
+    /// Decodes the fields at `offset` (no validation: see `SegmentScanner.frame(at:)`).
     @inlinable public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
         checksum = bytes.u32(at: offset)
         let word = bytes.u32(at: offset + 4)
         length = word & ~FrameHeader.commitFlag
         isCommit = word & FrameHeader.commitFlag != 0
         sequence = bytes.u64(at: offset + 8)
+    }
+
+    /// The CRC-32C the frame at `offset` must carry, computed from its bytes: the fields after
+    /// the checksum word, continuing the CRC of its `length`-byte payload. The caller checked
+    /// that the whole frame lies inside `bytes`.
+    @inlinable public static func checksumOfFrame(in bytes: UnsafeRawBufferPointer, at offset: Int, length: Int) -> UInt32 {
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[(offset + size)..<(offset + size + length)])
+        return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + size)]),
+                               continuing: CRC32C.checksum(payload))
     }
 
     /// The CRC-32C a frame with these fields and this payload must carry.

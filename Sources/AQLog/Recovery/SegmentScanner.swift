@@ -59,10 +59,7 @@ struct SegmentScanner {
             return .failure(.oversizedLength(h.length))
         }
         guard pos + h.frameSize <= limit else { return .failure(.incompletePayload) }
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[(pos + FrameHeader.size)..<(pos + FrameHeader.size + Int(h.length))])
-        let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(pos + 4)..<(pos + FrameHeader.size)]),
-                                  continuing: CRC32C.checksum(payload))
-        guard crc == h.checksum else { return .failure(tornShape(at: pos, frameSize: h.frameSize)) }
+        guard FrameHeader.checksumOfFrame(in: bytes, at: pos, length: Int(h.length)) == h.checksum else { return .failure(tornShape(at: pos, frameSize: h.frameSize)) }
         return .success(h)
     }
 

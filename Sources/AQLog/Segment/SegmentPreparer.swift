@@ -66,7 +66,7 @@ final class SegmentPreparer: @unchecked Sendable {
     private static func firstDataBlockIsZero(_ file: any StorageFile) throws(IOFailure) -> Bool {
         let block = AlignedBuffer(capacity: SegmentLayout.blockSize)
         let n = try file.read(into: block.mutableBytes, at: SegmentLayout.dataStart)
-        return n == SegmentLayout.blockSize && block.bytes(0..<n).allSatisfy { $0 == 0 }
+        return n == SegmentLayout.blockSize && block.bytes(0..<n).isZero(0..<n)
     }
 
     /// Waits for the prepared file and hands it over (its path is ``path``).
