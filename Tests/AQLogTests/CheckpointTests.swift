@@ -51,7 +51,7 @@ import Foundation
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try makeBatchedLog(dir, count: 10)
         let opening = try PosixStorage().lockExclusive(dir + "/LOCK")
-        try opening.startPublishing()
+        _ = try opening.startPublishing()
         try Checkpoint.write(directory: dir, sequence: 10)
         #expect(throws: LogError.self) { try Checkpoint.write(directory: dir, sequence: 11) }
         opening.release()

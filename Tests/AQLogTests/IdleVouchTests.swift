@@ -40,13 +40,14 @@ import Foundation
     }
 
     /// Recovery refuses `dir` with a corruption diagnosis (not a torn tail, not another error).
-    private func expectCorruption(_ dir: String) {
+    private func expectCorruption(_ dir: String, reason: CorruptionReason? = nil) {
         do {
             let writer = try LogWriter.open(directory: dir)
             Issue.record("opened: recovery took the damage for \(String(describing: writer.recoveryReport.tornTail))")
             try? writer.close()
         } catch {
-            guard case .corruption = error else { Issue.record("expected corruption, got \(error)"); return }
+            guard case .corruption(let d) = error else { Issue.record("expected corruption, got \(error)"); return }
+            if let reason { #expect(d.reason == reason) }
         }
     }
 
@@ -77,11 +78,15 @@ import Foundation
         #expect(report.tornTail == nil)
     }
 
-    /// The window the frame closes: before it is written, the same damage is taken for a torn
-    /// tail and the acknowledged record is cut (what every idle log did before).
+    /// The window the frame closes: before it is written, only the durable point the crashed
+    /// writer left in `LOCK` says the last batch was acknowledged. With it, the damage is
+    /// refused; without it (the `LOCK` record lost too), the same damage is taken for a torn
+    /// tail and the acknowledged record is cut.
     @Test func beforeTheFrameTheSameDamageReadsAsATornTail() async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let sent = try await crashedLogWithDamagedLastRecord(dir, backends[0], idleDelay: nil, vouched: false)
+        expectCorruption(dir, reason: .damagedAcknowledgedData(durableThrough: 5))
+        forgetPublishedProgress(dir)
         let writer = try LogWriter.open(directory: dir)
         #expect(writer.recoveryReport.tornTail != nil)
         try writer.close()
@@ -143,6 +148,8 @@ import Foundation
             if marked {
                 expectCorruption(dir)
             } else {
+                expectCorruption(dir, reason: .damagedAcknowledgedData(durableThrough: 5))
+                forgetPublishedProgress(dir)
                 let reopened = try LogWriter.open(directory: dir)
                 #expect(reopened.recoveryReport.tornTail != nil)
                 try reopened.close()

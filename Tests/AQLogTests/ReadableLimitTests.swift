@@ -17,7 +17,7 @@ import PropertyBased
         #expect(try storage.writerProgress(lockPath: path) == nil, "no file")
         let lock = try storage.lockExclusive(path)
         #expect(try PosixStorage().writerProgress(lockPath: path) == zero, "held, nothing published")
-        try lock.startPublishing()
+        _ = try lock.startPublishing()
         lock.publish(WriterProgress(readableThrough: 42, durableThrough: 40))
         #expect(try PosixStorage().writerProgress(lockPath: path) == WriterProgress(readableThrough: 42, durableThrough: 40))
         let far = WriterProgress(readableThrough: 1 << 40, durableThrough: 1 << 39)
@@ -31,10 +31,11 @@ import PropertyBased
         close(other)
         lock.release()
         #expect(try storage.writerProgress(lockPath: path) == nil, "released: nobody to wait for")
-        // The next holder starts from zero, not from the last holder's progress.
+        // The next holder learns the last holder's progress, then publishes nothing readable,
+        // keeping the last holder's durable point for whoever opens after it.
         let next = try storage.lockExclusive(path)
-        try next.startPublishing()
-        #expect(try storage.writerProgress(lockPath: path) == zero)
+        #expect(try next.startPublishing() == far)
+        #expect(try storage.writerProgress(lockPath: path) == WriterProgress(readableThrough: 0, durableThrough: far.durableThrough))
         // A damaged record reads as zero progress (the safe answer), never as a value.
         next.publish(far)
         let damage = open(path, O_WRONLY)  // in place: `patch` would replace the locked file
@@ -108,7 +109,7 @@ import PropertyBased
         let reader = try LogReader.open(directory: dir)
         #expect(reader.lastSequence == 5)
         let opening = try PosixStorage().lockExclusive(dir + "/LOCK")
-        try opening.startPublishing()
+        _ = try opening.startPublishing()
         try reader.refresh()
         #expect(reader.lastSequence == 5)
         #expect(try LogReader.open(directory: dir).lastSequence == 0)

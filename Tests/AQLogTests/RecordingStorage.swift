@@ -247,7 +247,7 @@ final class RecordingLock: StorageLock, @unchecked Sendable {
         beforeRelease?()
         inner.release()
     }
-    func startPublishing() throws(IOFailure) { try inner.startPublishing() }
+    func startPublishing() throws(IOFailure) -> WriterProgress { try inner.startPublishing() }
     @discardableResult func publish(_ progress: WriterProgress) -> Bool {
         guard !owner.failPublish.withLock({ $0 }), owner.measuringOverlap({ inner.publish(progress) }) else { return false }
         owner.state.withLock { $0.publishedReadable = max($0.publishedReadable, progress.readableThrough) }

@@ -64,3 +64,10 @@ func appendConcurrently(_ log: Log, producers: Int, each: Int, check: @escaping 
         try await group.waitForAll()
     }
 }
+
+/// Empties `dir`'s `LOCK` record, as if its last writer published nothing durable: the state
+/// of a crash before the batches a test then damages were acknowledged (recovery refuses damage
+/// at or below a published durable point, `damaged_acknowledged_data`).
+func forgetPublishedProgress(_ dir: String) {
+    writeFile(dir + "/" + LogDirectoryLayout.lockFile, [])
+}

@@ -2,7 +2,7 @@
 ///
 /// ```
 ///  0  u64  magic "AQSEALED"
-///  8  u32  format version (1)
+///  8  u32  format version (the header's: 2; 1 is read as well)
 /// 12  u32  record count
 /// 16  u64  first sequence
 /// 24  u64  last sequence
@@ -59,7 +59,7 @@ public struct SegmentTrailer: Equatable, Sendable {
     /// Returns the trailer with its checksum.
     public static func decode(_ bytes: UnsafeRawBufferPointer) -> (SegmentTrailer, UInt32)? {
         guard bytes.count >= SegmentLayout.trailerSize, bytes.u64(at: 0) == magic,
-              bytes.u32(at: 8) == SegmentHeader.currentVersion else { return nil }
+              (SegmentHeader.oldestReadableVersion...SegmentHeader.currentVersion).contains(bytes.u32(at: 8)) else { return nil }
         let crc = bytes.u32(at: 60)
         guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<60])) == crc else { return nil }
         let t = SegmentTrailer(

@@ -32,27 +32,42 @@ final class PosixLock: StorageLock, @unchecked Sendable {
 
     init(path: String) throws(IOFailure) {
         self.path = path
-        fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT)
+        // O_CLOEXEC: a spawned child must not keep the lock's file (and so the lock) open.
+        fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC)
         let deadline = ContinuousClock.now + Self.contentionWindow
         while true {
             do throws(IOFailure) {
-                try Syscalls.flockExclusive(fd, path: path)
-                try Syscalls.lockExclusive(fd, path: path)
+                try Syscalls.flockFile(fd, LOCK_EX | LOCK_NB, path: path)
+                try Self.lockRecord(fd, path: path)
                 return
             } catch where error.errno == .wouldBlock && ContinuousClock.now < deadline {
                 usleep(2_000)
             } catch {
-                Syscalls.close(fd)
+                try? Syscalls.close(fd, path: path)  // the lock's failure is the one to report
                 throw error
             }
         }
     }
 
-    func startPublishing() throws(IOFailure) {
-        // Zeros first: until this holder publishes, readers must not trust the last holder's
-        // values (its records may be about to be repaired away).
-        try write(.nothing)
+    /// Takes the open-file-description lock readers test. A held lock is `EWOULDBLOCK`, as for
+    /// `flock` and as ``Storage/lockExclusive(_:)`` promises: POSIX lets `fcntl` report a
+    /// conflicting lock with `EACCES` as well as `EAGAIN` (which is `EWOULDBLOCK` on Linux).
+    private static func lockRecord(_ fd: Int32, path: String) throws(IOFailure) {
+        do throws(IOFailure) { try Syscalls.setLock(fd, type: F_WRLCK, path: path) } catch where error.errno == .permissionDenied {
+            throw IOFailure(error.operation, path: path, errno: .wouldBlock)
+        }
+    }
+
+    func startPublishing() throws(IOFailure) -> WriterProgress {
+        let n = try Syscalls.pread(fd, UnsafeMutableRawBufferPointer(rebasing: record.mutableBytes[0..<WriterProgressRecord.size]),
+                                   at: 0, path: path)
+        let previous = WriterProgressRecord.decode(record.bytes(0..<n)) ?? .nothing
+        // Nothing readable first: until this holder publishes, readers must not trust the last
+        // holder's readable point (its records may be about to be repaired away). Its durable
+        // point stays true, and stays for the next opener should this one stop early.
+        try write(WriterProgress(readableThrough: 0, durableThrough: previous.durableThrough))
         publishing = true
+        return previous
     }
 
     @discardableResult func publish(_ progress: WriterProgress) -> Bool {
@@ -68,8 +83,13 @@ final class PosixLock: StorageLock, @unchecked Sendable {
 
     func release() {
         guard fd >= 0 else { return }
-        Syscalls.unlock(fd)
-        Syscalls.close(fd)
+        // Unlocks both explicitly: unlike a close, this frees them even while a child spawned
+        // by another thread still holds a copy of the descriptor (until its exec). Errors
+        // ignored: release has no caller to report to, and the close frees them anyway once
+        // no copy is left.
+        try? Syscalls.setLock(fd, type: F_UNLCK, path: path)
+        try? Syscalls.flockFile(fd, LOCK_UN, path: path)
+        try? Syscalls.close(fd, path: path)
         fd = -1
     }
 
@@ -79,11 +99,11 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     /// file does not exist). Zeros while the holder has published nothing readable.
     static func progress(path: String) throws(IOFailure) -> WriterProgress? {
         let fd: Int32
-        do throws(IOFailure) { fd = try Syscalls.open(path, flags: O_RDONLY) } catch {
+        do throws(IOFailure) { fd = try Syscalls.open(path, flags: O_RDONLY | O_CLOEXEC) } catch {
             if error.errno == .noSuchFileOrDirectory { return nil }
             throw error
         }
-        defer { Syscalls.close(fd) }
+        defer { try? Syscalls.close(fd, path: path) }  // read only: nothing to lose
         guard try Syscalls.isLockedByOther(fd, path: path) else { return nil }
         let buffer = AlignedBuffer(capacity: WriterProgressRecord.size)
         for _ in 0..<16 {

@@ -87,10 +87,13 @@ public protocol StorageFile: AnyObject, Sendable {
 public protocol StorageLock: AnyObject, Sendable {
     /// Releases the lock; later calls do nothing.
     func release()
-    /// Makes the holder's progress zero (readers stop trusting the previous holder's) and lets
-    /// ``publish(_:)`` work. A log's writer and `LogRepair` call it right after locking, before
-    /// any repair.
-    func startPublishing() throws(IOFailure)
+    /// Returns the progress the previous holder left (``WriterProgress/nothing`` when none is
+    /// intact), then publishes nothing readable, keeping the previous holder's durable point
+    /// (readers stop trusting its readable point; the next opener still learns what it made
+    /// durable), and lets ``publish(_:)`` work. A log's writer and `LogRepair` call it right
+    /// after locking, before anything else touches the log: recovery never removes as torn a
+    /// record at or below the durable point returned.
+    func startPublishing() throws(IOFailure) -> WriterProgress
     /// Makes `progress` what ``Storage/writerProgress(lockPath:)`` returns while this lock is
     /// held (one small `pwrite` for ``PosixStorage``). Returns false when that failed (readers
     /// then stay behind the writer, never ahead; the writer publishes again later).

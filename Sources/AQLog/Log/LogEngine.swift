@@ -81,20 +81,11 @@ final class LogEngine {
                 try storage.syncDirectory(parentDirectory(of: directory))
             }
         }
-        let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
-        let held: any StorageLock
-        do { held = try storage.lockExclusive(lockPath) } catch {
-            if error.errno == .wouldBlock { throw .logLocked(path: directory) }
-            throw .io(error)
-        }
+        let opening = try LogOpening.begin(storage: storage, directory: directory)
+        let held = opening.lock
         lock = held
         do {
-            try io { () throws(IOFailure) in
-                try held.startPublishing()
-                try LogRecovery.settleLastSegment(storage: storage, directory: directory)
-            }
-            let outcome = try LogRecovery(storage: storage, directory: directory)
-                .recover(policy: options.recoveryPolicy, repair: true)
+            let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true)
             var report = outcome.report
             segmentCount = outcome.sealed.count + 1
             let segmentSize = outcome.open?.descriptor.segmentSize ?? outcome.sealed.last?.segmentSize ?? options.segmentSize

@@ -67,6 +67,9 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
     case incompletePayload
     case checksumMismatch
     case unsupportedVersion(UInt32)
+    /// The segment header sets required-feature bits this version does not know (the bits
+    /// given): written by a newer version, so it is neither read nor repaired nor compacted.
+    case unsupportedFeatures(UInt32)
     case badSegmentHeader
     case badFooter(String)
     case sequenceGap(expected: UInt64, found: UInt64)
@@ -76,6 +79,9 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
     /// A commit frame that does not match the records before it, or damage followed by
     /// committed data (acknowledged records would be lost by truncating).
     case damagedCommittedData
+    /// Damage to records the last writer published as durable in `LOCK` before it stopped
+    /// (``WriterProgress/durableThrough``): acknowledged, so never removed as a torn tail.
+    case damagedAcknowledgedData(durableThrough: UInt64)
 
     /// Stable machine-readable name.
     public var code: String {
@@ -84,6 +90,7 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
         case .incompletePayload: return "incomplete_payload"
         case .checksumMismatch: return "checksum_mismatch"
         case .unsupportedVersion: return "unsupported_version"
+        case .unsupportedFeatures: return "unsupported_features"
         case .badSegmentHeader: return "bad_segment_header"
         case .badFooter: return "bad_footer"
         case .sequenceGap: return "sequence_gap"
@@ -91,12 +98,15 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
         case .foreignSegment: return "foreign_segment"
         case .oversizedLength: return "oversized_length"
         case .damagedCommittedData: return "damaged_committed_data"
+        case .damagedAcknowledgedData: return "damaged_acknowledged_data"
         }
     }
 
     public var description: String {
         switch self {
         case let .unsupportedVersion(v): return "\(code) (version \(v))"
+        case let .unsupportedFeatures(bits): return "\(code) (feature bits 0x\(String(bits, radix: 16)))"
+        case let .damagedAcknowledgedData(d): return "\(code) (the last writer published sequence \(d) durable)"
         case let .badFooter(why): return "\(code) (\(why))"
         case let .sequenceGap(e, f): return "\(code) (expected sequence \(e), found \(f))"
         case let .missingSegment(e): return "\(code) (no segment holds sequence \(e))"
@@ -117,8 +127,9 @@ public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     public var reason: CorruptionReason
     /// Records that were complete but never committed (never acknowledged), now discarded.
     public var uncommittedRecords: Int
-    /// Committed records after the damage that no commit frame vouches durable (a `.deferred`
-    /// log after a power loss); nonzero only under ``RecoveryPolicy/discardUnsynced``.
+    /// Committed records after the damage that no commit frame vouches durable: batches a
+    /// pipelined writer had in flight beside the damaged one (never acknowledged), or, under
+    /// ``RecoveryPolicy/discardUnsynced``, a `.deferred` log's batches after a power loss.
     public var unsyncedCommittedRecords = 0
 
     public var description: String {

@@ -57,7 +57,13 @@ struct LogRecovery {
     /// `following` (readers only) is where an earlier pass left the open segment: when the
     /// open segment is still that file, only the batches committed since are parsed, and
     /// what follows them is not classified (see ``SegmentScanner/follow(_:)``).
-    func recover(policy: RecoveryPolicy, repair: Bool, following: ScanPoint? = nil) throws(LogError) -> Outcome {
+    ///
+    /// `durableFloor` is the durable point the last writer published in `LOCK`
+    /// (``StorageLock/startPublishing()``): records at or below it were acknowledged durable,
+    /// so a log that no longer holds them intact is refused (`damaged_acknowledged_data`),
+    /// whatever the policy, before anything is repaired.
+    func recover(policy: RecoveryPolicy, repair: Bool, following: ScanPoint? = nil,
+                 durableFloor: UInt64 = 0) throws(LogError) -> Outcome {
         precondition(following == nil || !repair)
         let clock = ContinuousClock()
         let started = clock.now
@@ -81,7 +87,8 @@ struct LogRecovery {
                 let scanned = if let point, let followed = try followOpen(file: file, from: point, report: &report) {
                     followed
                 } else {
-                    try scanOpen(file: file, descriptor: descriptor, policy: policy, repair: repair, report: &report)
+                    try scanOpen(file: file, descriptor: descriptor, policy: policy, repair: repair,
+                                 durableFloor: durableFloor, report: &report)
                 }
                 open = scanned
                 keepOpen = true
@@ -90,6 +97,9 @@ struct LogRecovery {
                 sealed.append(descriptor)
                 previous = descriptor
             }
+        }
+        if open == nil, let last = previous, durableFloor > last.lastSequence {
+            throw .corruption(.init(file: last.path, offset: last.dataEnd, reason: .damagedAcknowledgedData(durableThrough: durableFloor)))
         }
         report.segments = segments.count
         report.sealedSegments = sealed.count
@@ -123,6 +133,7 @@ struct LogRecovery {
         switch decoded {
         case .success(let (h, crc)): (header, headerCRC) = (h, crc)
         case .failure(.unsupportedVersion(let v)): throw .corruption(.init(file: path, offset: 8, reason: .unsupportedVersion(v)))
+        case .failure(.unsupportedFeatures(let bits)): throw .corruption(.init(file: path, offset: 52, reason: .unsupportedFeatures(bits)))
         case .failure: throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))
         }
         guard header.baseSequence == nameBase, header.baseSequence >= 1, Int(header.segmentSize) == size,
@@ -165,11 +176,16 @@ struct LogRecovery {
 
     /// Scans the unsealed last segment, applying the policy to what follows its last commit.
     private func scanOpen(file: any StorageFile, descriptor: SegmentDescriptor, policy: RecoveryPolicy, repair: Bool,
-                          report: inout RecoveryReport) throws(LogError) -> OpenSegment {
+                          durableFloor: UInt64, report: inout RecoveryReport) throws(LogError) -> OpenSegment {
         let region: MappedRegion
         do { region = try file.mapReadOnly() } catch { throw .io(error) }
         let result = SegmentScanner(bytes: region.bytes, file: descriptor.path, header: descriptor.header).scan()
         report.bytesScanned += result.bytesScanned
+        if durableFloor > result.lastSequence {
+            if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }
+            throw .corruption(.init(file: descriptor.path, offset: result.committedEnd,
+                                    reason: .damagedAcknowledgedData(durableThrough: durableFloor)))
+        }
         var zeroRange: Range<Int>?
         switch result.verdict {
         case .clean: break

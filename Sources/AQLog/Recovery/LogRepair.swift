@@ -32,26 +32,17 @@ public enum LogRepair {
         let logger = Logger(label: "aqlog")
         var report = RepairReport()
         do {
-            let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
-            let held: any StorageLock
-            do { held = try storage.lockExclusive(lockPath) } catch {
-                if error.errno == .wouldBlock { throw LogError.logLocked(path: directory) }
-                throw LogError.io(error)
-            }
-            defer { held.release() }
             // Readers read nothing from the open segment while the repair may remove records;
             // the repair decides from what is durable, as a writer's open does.
-            try io { () throws(IOFailure) in
-                try held.startPublishing()
-                try LogRecovery.settleLastSegment(storage: storage, directory: directory)
-            }
-            let outcome = try LogRecovery(storage: storage, directory: directory).recover(policy: policy, repair: false)
+            let opening = try LogOpening.begin(storage: storage, directory: directory)
+            defer { opening.lock.release() }
+            let outcome = try opening.recover(storage: storage, directory: directory, policy: policy, repair: false)
             defer { outcome.open?.file.close() }
             guard let torn = outcome.report.tornTail, let open = outcome.open else { return report }
             report.tornTail = torn
             report.backupPath = try backup(torn, from: open.file, directory: directory, storage: storage)
             // Still locked: nothing wrote since the first pass, so this finds the same tail.
-            let repaired = try LogRecovery(storage: storage, directory: directory).recover(policy: policy, repair: true)
+            let repaired = try opening.recover(storage: storage, directory: directory, policy: policy, repair: true)
             repaired.open?.file.close()
             report.bytesRepaired = repaired.report.bytesRepaired
         }

@@ -46,6 +46,7 @@ public enum SegmentImage {
         switch SegmentHeader.decode(bytes) {
         case .success(let (h, crc)): (header, headerCRC) = (h, crc)
         case .failure(.unsupportedVersion(let v)): return Summary(verdict: .badHeader(.unsupportedVersion(v)))
+        case .failure(.unsupportedFeatures(let bits)): return Summary(verdict: .badHeader(.unsupportedFeatures(bits)))
         case .failure: return Summary(verdict: .badHeader(.badSegmentHeader))
         }
         guard header.baseSequence >= 1, Int(header.segmentSize) == bytes.count,

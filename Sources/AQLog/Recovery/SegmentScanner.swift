@@ -1,22 +1,11 @@
-/// Scans an unsealed segment's frames and classifies what follows the last commit point.
+/// Scans an unsealed segment's frames and measures what follows the last commit point;
+/// ``TailDecision`` (a table) decides what that means.
 ///
-/// Decision table (applied at the first frame that does not extend an intact batch):
-///
-/// | after the last intact commit point                                   | verdict        |
-/// |----------------------------------------------------------------------|----------------|
-/// | only zeros                                                           | clean end      |
-/// | only our own index/trailer bytes of an interrupted seal              | footer artefact (reseal) |
-/// | damage, and later a commit frame whose durable-through > last intact | corruption     |
-/// | damage, and later a complete committed batch (no such claim)         | unsynced after damage: corruption, unless the policy is `discardUnsynced` |
-/// | damage (incl. complete but uncommitted records), nothing committed after | torn tail  |
-///
-/// The writer has at most one batch written but not yet synced, writes each batch with its
-/// commit frame in one call, and acknowledges records only after the sync; so a crash can
-/// only leave a torn (partial or uncommitted) final batch. Anything committed after damage
-/// proves the damage lies below an acknowledged point and is never truncated. A `.deferred`
-/// writer leaves many batches unsynced, so a power loss can keep a later batch and lose an
-/// earlier one; no commit frame then claims the damaged records durable (durable-through
-/// only moves at a sync), which is what sets that case apart from corruption.
+/// A batch is its records and their commit frame, written in one call. In a segment whose
+/// header sets ``SegmentFeatures/pipelinedCommits``, a batch begun while another was in
+/// flight starts on the next 4096-byte block: zeros from the end of a commit frame to the
+/// next block boundary are padding, and the scan continues at the boundary when a frame
+/// starts there.
 struct SegmentScanner {
     let bytes: UnsafeRawBufferPointer
     let file: String
@@ -116,6 +105,10 @@ struct SegmentScanner {
 
         scanning: while true {
             if pos + FrameHeader.size <= limit, bytes.isZero(pos..<(pos + FrameHeader.size)) {
+                if pending.isEmpty, let next = paddingEnd(from: pos) {
+                    pos = next
+                    continue
+                }
                 stopReason = pending.isEmpty ? nil : .incompleteHeader
                 break
             }
@@ -156,14 +149,30 @@ struct SegmentScanner {
         return (result, pos, stopReason, pending.count)
     }
 
+    /// Where the next batch starts when the zeros at `pos` (just after a commit frame) are the
+    /// padding of a pipelined writer: the next block boundary, if the bytes up to it are zero
+    /// and a frame header starts there. Nil otherwise (and always in a segment without
+    /// ``SegmentFeatures/pipelinedCommits``).
+    private func paddingEnd(from pos: Int) -> Int? {
+        guard header.requiredFeatures.contains(.pipelinedCommits), pos % SegmentLayout.blockSize != 0 else { return nil }
+        let next = alignUp(pos, SegmentLayout.blockSize)
+        guard next + FrameHeader.size <= limit, bytes.isZero(pos..<next),
+              !bytes.isZero(next..<(next + FrameHeader.size)) else { return nil }
+        return next
+    }
+
     /// Looks past the last commit point for bytes, committed data, or our own footer.
     private func classifyTail(_ result: inout Result, stoppedAt stop: Int, reason: CorruptionReason?, uncommitted: Int) {
         let start = result.committedEnd
         result.bytesScanned = bytes.count - SegmentLayout.dataStart
-        guard let (firstNonzero, endNonzero) = nonzeroSpan(from: start) else { return }
+        guard let (firstNonzero, endNonzero) = nonzeroSpan(from: start) else {
+            assert(TailDecision.outcome(for: .zeros) == .clean)
+            return
+        }
         let lastCommitted = result.header.baseSequence &+ UInt64(result.offsets.count) &- 1
         let indexStart = SegmentLayout.indexOffset(segmentSize: bytes.count, recordCount: result.offsets.count)
         if firstNonzero >= indexStart, isOwnFooter(result.offsets, indexStart: indexStart) {
+            assert(TailDecision.outcome(for: .ownFooter) == .footerArtefact)
             result.verdict = .footerArtefact(range: indexStart..<bytes.count)
             return
         }
@@ -172,20 +181,29 @@ struct SegmentScanner {
         var torn = TornTail(file: file, offset: start, length: endNonzero - start, reason: damageReason,
                             uncommittedRecords: uncommitted)
         let diagnosis = CorruptionDiagnosis(file: file, offset: damageAt, reason: damageReason)
+        let shape: TailDecision.Shape
         switch committedDataFollows(from: start, to: endNonzero, lastCommitted: lastCommitted) {
-        case .nothing: result.verdict = .tornTail(torn)
-        case .durableClaim: result.verdict = .corruption(diagnosis)
-        case .unsyncedBatches(let records):
+        case .nothing: shape = .damageAlone
+        case .durableClaim: shape = .damageThenDurableClaim
+        case .unsyncedBatches(let records, let batches):
             torn.unsyncedCommittedRecords = records
-            result.verdict = .unsyncedAfterDamage(torn, diagnosis)
+            shape = TailDecision.damage(followedBy: batches, commitDepth: header.commitDepth)
+        }
+        switch TailDecision.outcome(for: shape) {
+        case .clean: result.verdict = .clean
+        case .footerArtefact: result.verdict = .footerArtefact(range: indexStart..<bytes.count)
+        case .tornTail: result.verdict = .tornTail(torn)
+        case .unsyncedAfterDamage: result.verdict = .unsyncedAfterDamage(torn, diagnosis)
+        case .corruption: result.verdict = .corruption(diagnosis)
         }
     }
 
     /// What lies after the damage (see ``committedDataFollows(from:to:lastCommitted:)``).
     enum Following: Equatable {
         case nothing
-        /// Complete committed batches holding `records` records, none claiming the damage durable.
-        case unsyncedBatches(records: Int)
+        /// `batches` complete committed batches holding `records` records, none claiming the
+        /// damage durable.
+        case unsyncedBatches(records: Int, batches: Int)
         /// A commit frame whose durable-through covers the damaged records.
         case durableClaim
     }
@@ -270,6 +288,6 @@ struct SegmentScanner {
             p += h.frameSize
             runEnd = p
         }
-        return batches > 0 ? .unsyncedBatches(records: unsyncedRecords) : .nothing
+        return batches > 0 ? .unsyncedBatches(records: unsyncedRecords, batches: batches) : .nothing
     }
 }

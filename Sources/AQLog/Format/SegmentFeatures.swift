@@ -1,0 +1,19 @@
+/// Features a segment's bytes use that a reader must understand to read them
+/// (the header's required-features field, docs/FORMAT.md).
+///
+/// A reader refuses a segment that sets a bit it does not know (`unsupported_features`),
+/// so an older binary never misreads, repairs or compacts a log written with a newer
+/// feature: it stops at the header, with the file named.
+public struct SegmentFeatures: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The writer may have had more than one commit in flight (the header's commit depth is
+    /// above 1): a batch begun while another was in flight starts on a fresh 4096-byte block
+    /// after zero padding, and up to `commitDepth` batches after the last vouched point may be
+    /// torn at a crash, a later one intact after an earlier damaged one.
+    public static let pipelinedCommits = SegmentFeatures(rawValue: 1 << 0)
+
+    /// Every feature this version reads.
+    public static let known: SegmentFeatures = [.pipelinedCommits]
+}
