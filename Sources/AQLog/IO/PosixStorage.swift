@@ -29,22 +29,45 @@ public final class PosixStorage: Storage {
         self.directCommitSync = directCommitSync
     }
 
-    public func createDirectory(_ path: String) throws(IOFailure) { try Syscalls.mkdir(path) }
-    public func listDirectory(_ path: String) throws(IOFailure) -> [String] { try Syscalls.listDirectory(path) }
-    public func isDirectory(_ path: String) -> Bool { Syscalls.isDirectory(path) }
+    public func createDirectory(_ path: String) throws(IOFailure) {
+        do throws(IOFailure) { try Syscalls.mkdir(path, mode: 0o755) } catch where error.errno == .fileExists {
+            // The protocol's contract: an existing directory is success (opening a log creates
+            // its directory every time). Anything else there keeps mkdir's EEXIST.
+            guard isDirectory(path) else { throw error }
+        }
+    }
+
+    public func listDirectory(_ path: String) throws(IOFailure) -> [String] {
+        try Syscalls.listDirectory(path).filter { $0 != "." && $0 != ".." }
+    }
+
+    /// Any `stat` failure (missing, no permission) reads as "not a directory": the protocol
+    /// answers a yes/no question, and a caller acting on the answer meets the real error then.
+    public func isDirectory(_ path: String) -> Bool {
+        guard let st = try? Syscalls.status(path) else { return false }
+        return st.st_mode & S_IFMT == S_IFDIR
+    }
+
     public func rename(_ from: String, to: String) throws(IOFailure) { try Syscalls.rename(from, to) }
     public func removeFile(_ path: String) throws(IOFailure) { try Syscalls.unlink(path) }
-    public func syncDirectory(_ path: String) throws(IOFailure) { try Syscalls.syncDirectory(path) }
+
+    public func syncDirectory(_ path: String) throws(IOFailure) {
+        let fd = try Syscalls.open(path, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        // Nothing is written through this descriptor: fsync's result is the whole answer.
+        defer { try? Syscalls.close(fd, path: path) }
+        try Syscalls.fsync(fd, path: path)
+    }
 
     public func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
-        let fd = try Syscalls.open(path, flags: O_RDWR | (create ? O_CREAT : 0))
+        // O_CLOEXEC: a child the embedding process spawns must not keep the log's files open.
+        let fd = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0))
         switch writePath {
         case .posix: return PosixFile(fd: fd, path: path)
         case .uring, .uringDirect:
             do throws(IOFailure) {
                 return try URingFile(fd: fd, path: path, direct: writePath == .uringDirect, directCommitSync: directCommitSync)
             } catch {
-                Syscalls.close(fd)
+                try? Syscalls.close(fd, path: path)  // the ring's failure is the one to report
                 throw error
             }
         }
@@ -67,9 +90,10 @@ final class PosixFile: StorageFile, @unchecked Sendable {
     func size() throws(IOFailure) -> Int { try Syscalls.fileSize(fd, path: path) }
 
     func preallocateZeroed(size: Int) throws(IOFailure) { try zeroFill(fd: fd, path: path, size: size) }
-    func reserve(size: Int) throws(IOFailure) { try Syscalls.reserve(fd, size: size, path: path) }
-    func startWriteback(from offset: Int, length: Int) { Syscalls.startWriteback(fd, from: offset, length: length) }
-    func dropCleanPages() { Syscalls.dropCleanPages(fd) }
+    func reserve(size: Int) throws(IOFailure) { try reserveBlocks(fd: fd, path: path, size: size) }
+    // Both hints: a failure costs only speed, never durability, which comes from syncData().
+    func startWriteback(from offset: Int, length: Int) { try? Syscalls.startWriteback(fd, from: offset, length: length, path: path) }
+    func dropCleanPages() { try? Syscalls.dropCleanPages(fd, path: path) }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         let skip = max(0, min(newBytesFrom - offset, bytes.count))
@@ -83,21 +107,48 @@ final class PosixFile: StorageFile, @unchecked Sendable {
         try Syscalls.pread(fd, buffer, at: offset, path: path)
     }
 
-    func mapReadOnly() throws(IOFailure) -> MappedRegion {
-        try Syscalls.mapReadOnly(fd, size: try size(), path: path)
-    }
+    func mapReadOnly() throws(IOFailure) -> MappedRegion { try mapWholeFile(fd: fd, path: path, size: try size()) }
 
     func truncate(to size: Int) throws(IOFailure) { try Syscalls.ftruncate(fd, size, path: path) }
 
-    func close() { Syscalls.close(fd) }
+    /// Errors ignored: durability comes from syncData(), and the descriptor is gone either way.
+    func close() { try? Syscalls.close(fd, path: path) }
 }
 
-/// Reserves and zero-fills `[current size, size)` then syncs, so the extents are written
-/// (not "unwritten") and later commits never allocate or convert extents.
+/// Extends the file to `size` with reserved blocks (`fallocate`). Where the file system has
+/// no `fallocate` (`EOPNOTSUPP`: ramfs, ext4 without extents) it only sets the size, and the
+/// writes allocate the blocks. No sync: the size change leaves the inode dirty for `fdatasync`, so the
+/// synced header write that activates the segment persists it. A sync here would wait behind
+/// a deferred log's write-back of the active segment (measured 30-170 ms per roll).
+func reserveBlocks(fd: Int32, path: String, size: Int) throws(IOFailure) {
+    try fallocateUnlessUnsupported(fd: fd, path: path, size: size)
+    if try Syscalls.fileSize(fd, path: path) < size { try Syscalls.ftruncate(fd, size, path: path) }
+}
+
+/// `fallocate`, where `EOPNOTSUPP` is no failure: reserving is an optimisation (`ENOSPC` up
+/// front); the caller extends the file itself and its writes allocate the blocks.
+private func fallocateUnlessUnsupported(fd: Int32, path: String, size: Int) throws(IOFailure) {
+    do throws(IOFailure) { try Syscalls.fallocate(fd, size: size, path: path) } catch where error.errno == .notSupported {}
+}
+
+/// Maps the whole file (`size` bytes) read-only. An empty file is an empty region: `mmap`
+/// refuses a zero length. Read-ahead advice is a hint (a failure costs only speed), and a
+/// failed `munmap` has no one to report to: the region's release runs in a deinit.
+func mapWholeFile(fd: Int32, path: String, size: Int) throws(IOFailure) -> MappedRegion {
+    guard size > 0 else { return MappedRegion(bytes: UnsafeRawBufferPointer(start: nil, count: 0), release: { _ in }) }
+    let start = try Syscalls.mapShared(fd, size: size, path: path)
+    try? Syscalls.madvise(start, size: size, advice: MADV_SEQUENTIAL, path: path)
+    return MappedRegion(bytes: UnsafeRawBufferPointer(start: start, count: size)) { region in
+        try? Syscalls.munmap(UnsafeMutableRawPointer(mutating: region.baseAddress!), size: region.count, path: path)
+    }
+}
+
+/// Reserves (where the file system can) and zero-fills `[current size, size)` then syncs, so
+/// the extents are written (not "unwritten") and later commits never allocate or convert extents.
 func zeroFill(fd: Int32, path: String, size: Int) throws(IOFailure) {
     let current = try Syscalls.fileSize(fd, path: path)
     guard size > current else { return }
-    try Syscalls.fallocate(fd, size: size, path: path)
+    try fallocateUnlessUnsupported(fd: fd, path: path, size: size)
     let chunk = 1 << 20
     let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: SegmentLayout.blockSize)
     zeros.initializeMemory(as: UInt8.self, repeating: 0)

@@ -4,142 +4,153 @@ import Glibc
 import CURing
 import SystemPackage
 
-/// Every raw Linux call the log makes, each wrapped once: `EINTR` retried, failures turned
-/// into ``IOFailure`` naming the operation and path. Nothing else in AQLog calls Glibc I/O.
+/// Every raw Linux call the log makes, each wrapped once and raw: ``valueOrFailure(_:_:offset:retryOnInterrupt:failed:_:)``
+/// retries `EINTR` and turns any other failure into an ``IOFailure`` naming the operation and
+/// path, and that is all. What an error means (ignored, tolerated, mapped to another) is
+/// decided by the caller, which knows why. Nothing else in AQLog calls Glibc I/O.
 enum Syscalls {
-    static func failure(_ op: String, _ path: String, offset: Int? = nil) -> IOFailure {
-        IOFailure(op, path: path, errno: Errno(rawValue: Glibc.errno), offset: offset)
-    }
-
-    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(IOFailure) -> Int32 {
+    /// Runs `call` again while it fails with `EINTR` (when `retryOnInterrupt`); when `failed`
+    /// holds for its result, throws the `errno` the call left. swift-system's
+    /// `valueOrErrno(retryOnInterrupt:_:)`, throwing ``IOFailure`` instead of returning a result.
+    @inline(__always)
+    static func valueOrFailure<R>(_ op: String, _ path: String, offset: Int? = nil, retryOnInterrupt: Bool = true,
+                                  failed: (R) -> Bool, _ call: () -> R) throws(IOFailure) -> R {
         while true {
-            let fd = curing_open(path, flags | O_CLOEXEC, mode)
-            if fd >= 0 { return fd }
-            if Glibc.errno != EINTR { throw failure("open", path) }
+            let result = call()
+            guard failed(result) else { return result }
+            let e = Glibc.errno
+            guard retryOnInterrupt && e == EINTR else { throw IOFailure(op, path: path, errno: Errno(rawValue: e), offset: offset) }
         }
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    /// ``valueOrFailure(_:_:offset:retryOnInterrupt:failed:_:)`` for the calls that return -1 on failure.
+    @inline(__always)
+    static func valueOrFailure<I: FixedWidthInteger>(_ op: String, _ path: String, offset: Int? = nil, retryOnInterrupt: Bool = true,
+                                                     _ call: () -> I) throws(IOFailure) -> I {
+        try valueOrFailure(op, path, offset: offset, retryOnInterrupt: retryOnInterrupt, failed: { $0 == -1 }, call)
+    }
+
+    /// `open(2)` with `flags` exactly as given (callers add `O_CLOEXEC`).
+    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(IOFailure) -> Int32 {
+        try valueOrFailure("open", path) { curing_open(path, flags, mode) }
+    }
+
+    /// Never retried: Linux frees the descriptor even when `close` reports `EINTR`, and a retry
+    /// could close one another thread has just been given.
+    static func close(_ fd: Int32, path: String) throws(IOFailure) {
+        _ = try valueOrFailure("close", path, retryOnInterrupt: false) { Glibc.close(fd) }
+    }
 
     /// Writes all of `bytes` at `offset`, continuing after short writes.
     static func pwriteAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(IOFailure) {
         var done = 0
         while done < bytes.count {
-            let n = Glibc.pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n > 0 { done += n; continue }
-            if n < 0 && Glibc.errno == EINTR { continue }
-            if n == 0 { throw IOFailure("pwrite", path: path, errno: .ioError, offset: offset + done) }
-            throw failure("pwrite", path, offset: offset + done)
+            let n = try valueOrFailure("pwrite", path, offset: offset + done) {
+                Glibc.pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            }
+            // Writing nothing for a nonempty request would loop forever; the kernel gives no errno.
+            guard n > 0 else { throw IOFailure("pwrite", path: path, errno: .ioError, offset: offset + done) }
+            done += n
         }
     }
 
+    /// Reads until `buffer` is full or the file ends; returns the number of bytes read.
     static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws(IOFailure) -> Int {
         var done = 0
         while done < buffer.count {
-            let n = Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n > 0 { done += n; continue }
+            let n = try valueOrFailure("pread", path, offset: offset + done) {
+                Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            }
             if n == 0 { break }
-            if Glibc.errno == EINTR { continue }
-            throw failure("pread", path, offset: offset + done)
+            done += n
         }
         return done
     }
 
+    /// Retried only on `EINTR`, never after a real failure: the kernel may have dropped the
+    /// dirty pages it could not write and would report success next time (fsyncgate).
     static func fdatasync(_ fd: Int32, path: String) throws(IOFailure) {
-        // Never retried after a real failure: the kernel may have dropped the dirty pages (fsyncgate).
-        while Glibc.fdatasync(fd) != 0 {
-            if Glibc.errno != EINTR { throw failure("fdatasync", path) }
-        }
+        _ = try valueOrFailure("fdatasync", path) { Glibc.fdatasync(fd) }
     }
 
     static func fsync(_ fd: Int32, path: String) throws(IOFailure) {
-        while Glibc.fsync(fd) != 0 {
-            if Glibc.errno != EINTR { throw failure("fsync", path) }
-        }
+        _ = try valueOrFailure("fsync", path) { Glibc.fsync(fd) }
     }
 
     static func fileSize(_ fd: Int32, path: String) throws(IOFailure) -> Int {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw failure("fstat", path) }
+        var st = Glibc.stat()
+        _ = try valueOrFailure("fstat", path) { fstat(fd, &st) }
         return Int(st.st_size)
     }
 
     static func ftruncate(_ fd: Int32, _ size: Int, path: String) throws(IOFailure) {
-        while Glibc.ftruncate(fd, off_t(size)) != 0 {
-            if Glibc.errno != EINTR { throw failure("ftruncate", path) }
-        }
+        _ = try valueOrFailure("ftruncate", path) { Glibc.ftruncate(fd, off_t(size)) }
     }
 
-    /// Reserves blocks (`fallocate` mode 0): fails fast with `ENOSPC` instead of mid-write.
+    /// `fallocate` mode 0 over `[0, size)`: reserves blocks and extends the file, so a full disk
+    /// fails here with `ENOSPC` instead of mid-write. File systems without it throw `EOPNOTSUPP`.
     static func fallocate(_ fd: Int32, size: Int, path: String) throws(IOFailure) {
-        while curing_fallocate(fd, 0, 0, off_t(size)) != 0 {
-            let e = curing_errno()
-            if e == EINTR { continue }
-            if e == EOPNOTSUPP { return }  // e.g. tmpfs without fallocate: zero-fill still reserves
-            throw IOFailure("fallocate", path: path, errno: Errno(rawValue: e))
+        _ = try valueOrFailure("fallocate", path) { curing_fallocate(fd, 0, 0, off_t(size)) }
+    }
+
+    /// `sync_file_range(SYNC_FILE_RANGE_WRITE)`: starts write-back of the range without waiting.
+    static func startWriteback(_ fd: Int32, from offset: Int, length: Int, path: String) throws(IOFailure) {
+        _ = try valueOrFailure("sync_file_range", path, offset: offset) {
+            curing_start_writeback(fd, off_t(offset), off_t(length))
         }
     }
 
-    /// Sizes the file to `size` with `fallocate`d (unwritten, zero-reading) blocks.
-    static func reserve(_ fd: Int32, size: Int, path: String) throws(IOFailure) {
-        try fallocate(fd, size: size, path: path)
-        if try fileSize(fd, path: path) < size { try ftruncate(fd, size, path: path) }
-        // No sync here: the size change leaves the inode dirty for `fdatasync`, so the synced
-        // header write that activates the segment persists it. A sync here would wait behind
-        // a deferred log's write-back of the active segment (measured 30-170 ms per roll).
-    }
-
-    /// `sync_file_range(SYNC_FILE_RANGE_WRITE)`: best effort, errors ignored (a hint).
-    static func startWriteback(_ fd: Int32, from offset: Int, length: Int) {
-        _ = curing_start_writeback(fd, off_t(offset), off_t(length))
-    }
-
-    static func dropCleanPages(_ fd: Int32) {
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+    /// `posix_fadvise(POSIX_FADV_DONTNEED)` over the whole file: drops its clean cached pages.
+    static func dropCleanPages(_ fd: Int32, path: String) throws(IOFailure) {
+        _ = try valueOrFailure("posix_fadvise", path, failed: { $0 != 0 }) {
+            // posix_fadvise returns the error number instead of setting errno.
+            let e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+            if e != 0 { Glibc.errno = e }
+            return e
+        }
     }
 
     static func rename(_ from: String, _ to: String) throws(IOFailure) {
-        guard Glibc.rename(from, to) == 0 else { throw failure("rename", from) }
+        _ = try valueOrFailure("rename", from) { Glibc.rename(from, to) }
     }
 
     static func unlink(_ path: String) throws(IOFailure) {
-        guard Glibc.unlink(path) == 0 else { throw failure("unlink", path) }
+        _ = try valueOrFailure("unlink", path) { Glibc.unlink(path) }
     }
 
-    static func mkdir(_ path: String) throws(IOFailure) {
-        if Glibc.mkdir(path, 0o755) == 0 { return }
-        if Glibc.errno == EEXIST, isDirectory(path) { return }
-        throw failure("mkdir", path)
+    /// Throws `EEXIST` whatever already exists at `path`, a directory included.
+    static func mkdir(_ path: String, mode: mode_t) throws(IOFailure) {
+        _ = try valueOrFailure("mkdir", path) { Glibc.mkdir(path, mode) }
     }
 
-    static func isDirectory(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    /// `stat(2)`: follows symbolic links.
+    static func status(_ path: String) throws(IOFailure) -> Glibc.stat {
+        var st = Glibc.stat()
+        _ = try valueOrFailure("stat", path) { stat(path, &st) }
+        return st
     }
 
+    /// Every entry name `readdir` returns, `.` and `..` included, in directory order.
     static func listDirectory(_ path: String) throws(IOFailure) -> [String] {
-        guard let dir = opendir(path) else { throw failure("opendir", path) }
+        let dir = try valueOrFailure("opendir", path, failed: { $0 == nil }) { opendir(path) }!
+        // closedir fails only for a stream that is not open (EBADF); this one is.
         defer { closedir(dir) }
         var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        // readdir returns nil both at the end and on failure; only a failure sets errno.
+        while let entry = try valueOrFailure("readdir", path, failed: { $0 == nil && Glibc.errno != 0 }, {
+            Glibc.errno = 0
+            return readdir(dir)
+        }) {
+            names.append(withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
+            })
         }
         return names
     }
 
-    static func syncDirectory(_ path: String) throws(IOFailure) {
-        let fd = try open(path, flags: O_RDONLY | O_DIRECTORY)
-        defer { close(fd) }
-        try fsync(fd, path: path)
-    }
-
-    static func flockExclusive(_ fd: Int32, path: String) throws(IOFailure) {
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            if Glibc.errno != EINTR { throw failure("flock", path) }
-        }
+    /// `flock(fd, operation)`; with `LOCK_NB` a held lock throws `EWOULDBLOCK`.
+    static func flockFile(_ fd: Int32, _ operation: Int32, path: String) throws(IOFailure) {
+        _ = try valueOrFailure("flock", path) { flock(fd, operation) }
     }
 
     // Open file description locks (Linux 3.15): owned by the open file like `flock` (which
@@ -149,48 +160,37 @@ enum Syscalls {
     private static let F_OFD_GETLK: Int32 = 36
     private static let F_OFD_SETLK: Int32 = 37
 
-    /// Takes an exclusive lock on the whole file without waiting; throws `EWOULDBLOCK` when held.
-    static func lockExclusive(_ fd: Int32, path: String) throws(IOFailure) {
-        var request = flock()
-        request.l_type = Int16(F_WRLCK)
+    /// `fcntl(F_OFD_SETLK)` over the whole file with lock `type` (`F_WRLCK`, `F_RDLCK` or
+    /// `F_UNLCK`), without waiting: a conflicting lock throws `EAGAIN` (POSIX also allows `EACCES`).
+    static func setLock(_ fd: Int32, type: Int32, path: String) throws(IOFailure) {
+        var request = Glibc.flock()
+        request.l_type = Int16(type)
         request.l_whence = Int16(SEEK_SET)
-        while fcntl(fd, F_OFD_SETLK, &request) != 0 {
-            let e = Glibc.errno
-            if e == EAGAIN || e == EACCES { throw IOFailure("fcntl(F_OFD_SETLK)", path: path, errno: .wouldBlock) }
-            if e != EINTR { throw failure("fcntl(F_OFD_SETLK)", path) }
-        }
+        _ = try valueOrFailure("fcntl(F_OFD_SETLK)", path) { fcntl(fd, F_OFD_SETLK, &request) }
     }
 
-    /// Releases both locks on the open file description: unlike a `close`, this frees them even
-    /// while a child spawned by another thread still holds a copy of the descriptor (until its
-    /// `exec`).
-    static func unlock(_ fd: Int32) {
-        var request = flock()
-        request.l_type = Int16(F_UNLCK)
-        request.l_whence = Int16(SEEK_SET)
-        _ = fcntl(fd, F_OFD_SETLK, &request)
-        _ = flock(fd, LOCK_UN)
-    }
-
-    /// True when another open file holds a lock that ``lockExclusive(_:path:)`` would conflict with.
+    /// `fcntl(F_OFD_GETLK)`: true when another open file holds a lock that a write lock over
+    /// the whole file would conflict with.
     static func isLockedByOther(_ fd: Int32, path: String) throws(IOFailure) -> Bool {
-        var query = flock()
+        var query = Glibc.flock()
         query.l_type = Int16(F_WRLCK)
         query.l_whence = Int16(SEEK_SET)
-        guard fcntl(fd, F_OFD_GETLK, &query) == 0 else { throw failure("fcntl(F_OFD_GETLK)", path) }
+        _ = try valueOrFailure("fcntl(F_OFD_GETLK)", path) { fcntl(fd, F_OFD_GETLK, &query) }
         return query.l_type != Int16(F_UNLCK)
     }
 
-    static func mapReadOnly(_ fd: Int32, size: Int, path: String) throws(IOFailure) -> MappedRegion {
-        if size == 0 {
-            return MappedRegion(bytes: UnsafeRawBufferPointer(start: nil, count: 0), release: { _ in })
-        }
-        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else {
-            throw failure("mmap", path)
-        }
-        _ = madvise(p, size, MADV_SEQUENTIAL)
-        return MappedRegion(bytes: UnsafeRawBufferPointer(start: p, count: size)) { region in
-            _ = munmap(UnsafeMutableRawPointer(mutating: region.baseAddress), region.count)
-        }
+    /// `mmap` of `[0, size)` read-only and shared; a `size` of 0 throws `EINVAL`.
+    static func mapShared(_ fd: Int32, size: Int, path: String) throws(IOFailure) -> UnsafeMutableRawPointer {
+        try valueOrFailure("mmap", path, failed: { $0 == nil || $0 == MAP_FAILED }) {
+            mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
+        }!
+    }
+
+    static func madvise(_ start: UnsafeMutableRawPointer, size: Int, advice: Int32, path: String) throws(IOFailure) {
+        _ = try valueOrFailure("madvise", path) { Glibc.madvise(start, size, advice) }
+    }
+
+    static func munmap(_ start: UnsafeMutableRawPointer, size: Int, path: String) throws(IOFailure) {
+        _ = try valueOrFailure("munmap", path) { Glibc.munmap(start, size) }
     }
 }

@@ -56,7 +56,7 @@ final class URingFile: StorageFile, @unchecked Sendable {
         if let ringStorage { return ringStorage }
         let r = try URing(entries: 8, path: path)
         if direct {
-            do throws(IOFailure) { directFD = try Syscalls.open(path, flags: O_RDWR | CURING_O_DIRECT) } catch {
+            do throws(IOFailure) { directFD = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | CURING_O_DIRECT) } catch {
                 // File systems without O_DIRECT (tmpfs) refuse it with EINVAL: stay buffered.
                 guard error.errno == .invalidArgument else { throw error }
             }
@@ -67,18 +67,20 @@ final class URingFile: StorageFile, @unchecked Sendable {
 
     func size() throws(IOFailure) -> Int { try Syscalls.fileSize(fd, path: path) }
     func preallocateZeroed(size: Int) throws(IOFailure) { try zeroFill(fd: fd, path: path, size: size) }
-    func reserve(size: Int) throws(IOFailure) { try Syscalls.reserve(fd, size: size, path: path) }
-    func startWriteback(from offset: Int, length: Int) { Syscalls.startWriteback(fd, from: offset, length: length) }
-    func dropCleanPages() { Syscalls.dropCleanPages(fd) }
+    func reserve(size: Int) throws(IOFailure) { try reserveBlocks(fd: fd, path: path, size: size) }
+    // Both hints: a failure costs only speed, never durability, which comes from syncData().
+    func startWriteback(from offset: Int, length: Int) { try? Syscalls.startWriteback(fd, from: offset, length: length, path: path) }
+    func dropCleanPages() { try? Syscalls.dropCleanPages(fd, path: path) }
     func syncData() throws(IOFailure) { try ring().sync(fd: fd, path: path) }
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
         try Syscalls.pread(fd, buffer, at: offset, path: path)
     }
-    func mapReadOnly() throws(IOFailure) -> MappedRegion { try Syscalls.mapReadOnly(fd, size: try size(), path: path) }
+    func mapReadOnly() throws(IOFailure) -> MappedRegion { try mapWholeFile(fd: fd, path: path, size: try size()) }
     func truncate(to size: Int) throws(IOFailure) { try Syscalls.ftruncate(fd, size, path: path) }
+    /// Errors ignored: durability comes from syncData(), and the descriptors are gone either way.
     func close() {
-        if let directFD { Syscalls.close(directFD) }
-        Syscalls.close(fd)
+        if let directFD { try? Syscalls.close(directFD, path: path) }
+        try? Syscalls.close(fd, path: path)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
