@@ -58,6 +58,17 @@ int curing_wait_completion(curing_ring *r, uint64_t *tag, int32_t *res) {
     return 0;
 }
 
+int curing_wait_completion_timeout(curing_ring *r, uint64_t *tag, int32_t *res, int64_t timeout_ns) {
+    struct io_uring_cqe *cqe = NULL;
+    struct __kernel_timespec ts = { .tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000 };
+    int rc = io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
+    if (rc < 0) return rc;
+    *tag = io_uring_cqe_get_data64(cqe);
+    *res = cqe->res;
+    io_uring_cqe_seen(&r->ring, cqe);
+    return 0;
+}
+
 const int CURING_O_DIRECT = O_DIRECT;
 int curing_fallocate(int fd, int mode, off_t offset, off_t len) { return fallocate(fd, mode, offset, len); }
 int curing_start_writeback(int fd, off_t offset, off_t len) { return sync_file_range(fd, offset, len, SYNC_FILE_RANGE_WRITE); }

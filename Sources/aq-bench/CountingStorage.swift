@@ -63,11 +63,12 @@ final class CountingFile: StorageFile {
         try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
         count(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
     }
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
-               whileInFlight: () -> Void) throws(IOFailure) {
-        try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, whileInFlight: whileInFlight)
+    var writesInFlightLimit: Int { inner.writesInFlightLimit }
+    func submitWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool, tag: UInt64) -> WriteCompletion? {
         count(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+        return inner.submitWrite(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, tag: tag)
     }
+    func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion? { inner.awaitWriteCompletion(timeout: timeout) }
     private func count(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) {
         counters.writes.add(1, ordering: .relaxed)
         counters.newBytes.add(max(0, offset + bytes.count - max(offset, newBytesFrom)), ordering: .relaxed)

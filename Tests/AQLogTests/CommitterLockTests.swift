@@ -14,7 +14,7 @@ import Synchronization
         let release = DispatchSemaphore(value: 0)
         func hook() -> @Sendable () -> Void {
             { [self] in
-                guard CommitterLockTests.currentThreadName() == GroupCommitter.threadName, !parked.withLock({ $0 }) else { return }
+                guard CommitterLockTests.currentThreadName() == Committer.threadName, !parked.withLock({ $0 }) else { return }
                 parked.withLock { $0 = true }
                 release.wait()
             }

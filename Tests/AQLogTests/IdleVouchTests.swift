@@ -138,10 +138,10 @@ import Foundation
             let writer = try LogWriter(directory: dir, options: smallSegments, storage: backend.storage())
             let sent = (0..<5).map { payload($0, size: 100) }
             for p in sent { try writer.append(p) }
-            #expect(writer.engine.vouchedThrough == 4)
+            #expect(writer.engine.marks.vouched == 4)
             if marked {
                 try writer.markIdle()
-                #expect(writer.engine.vouchedThrough == 5)
+                #expect(writer.engine.marks.vouched == 5)
             }
             try crash(writer, dir)
             try damage(sent[4], in: dir)
@@ -179,7 +179,7 @@ import Foundation
         let before = storage.syncs
         try deferred.markIdle()
         #expect(storage.syncs == before)
-        #expect(deferred.engine.vouchedThrough == 0)
+        #expect(deferred.engine.marks.vouched == 0)
         try deferred.close()
         #expect(try readAll(tmp.sub("deferred")) == [payload(1)])
     }
@@ -202,7 +202,7 @@ import Foundation
             #expect((readFile(segment) == bytesBefore) == idle, "a close marker written only when needed")
             let reopened = try LogWriter.open(directory: dir)
             #expect(reopened.recoveryReport.tornTail == nil)
-            #expect(reopened.engine.vouchedThrough == 3, "vouched on disk either way")
+            #expect(reopened.engine.marks.vouched == 3, "vouched on disk either way")
             try reopened.close()
         }
     }
@@ -215,7 +215,7 @@ import Foundation
         let writer = try LogWriter(directory: dir, options: smallSegments, durability: .deferred, storage: storage)
         for i in 0..<3 { try writer.append(payload(i)) }
         try writer.flush()
-        #expect(writer.engine.vouchedThrough == 3, "the flush marker vouches")
+        #expect(writer.engine.marks.vouched == 3, "the flush marker vouches")
         let before = storage.syncs
         try writer.close()
         #expect(storage.syncs == before + 1, "the synced close marker")
@@ -238,7 +238,7 @@ import Foundation
             try writer.flush()
             guard !writer.engine.hasRoomForMarker else { try writer.close(); continue }  // not the edge
             exercised += 1
-            #expect(writer.engine.durablyVouchedThrough < writer.engine.vouchedThrough, "the flush marker is unsynced")
+            #expect(writer.engine.marks.durablyVouched < writer.engine.marks.vouched, "the flush marker is unsynced")
             let before = storage.syncs
             try writer.close()
             #expect(storage.syncs == before + 1, "close synced the flush marker (size \(size))")

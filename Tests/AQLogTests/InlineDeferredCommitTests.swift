@@ -4,7 +4,7 @@ import Foundation
 @testable import AQLog
 
 /// A lone `.deferred` producer writes its own batch instead of handing it to the committer
-/// thread and back (`GroupCommitter.beginInlineCommit`). These tests pin down what that must
+/// thread and back (`Committer.beginInlineCommit`). These tests pin down what that must
 /// not change: acknowledgement only after the write, one writer of the file at a time, the
 /// poisoning on failure, and `.sync` untouched.
 @Suite struct InlineDeferredCommitTests {
@@ -214,7 +214,7 @@ import Foundation
                 }
             }
         }
-        #expect(writer.all.count == 1 && writer.all.first != GroupCommitter.threadName, "the failing write was the producer's own")
+        #expect(writer.all.count == 1 && writer.all.first != Committer.threadName, "the failing write was the producer's own")
         #expect(await eventually(timeout: .seconds(5)) { second.count == 1 }, "the producer staged during the failed write was never resumed")
         if case .poisoned? = second.all.first {} else { Issue.record("expected poisoned, got \(second.all)") }
         await #expect(throws: LogError.self) { try await log.flush() }

@@ -3,58 +3,79 @@ import AQTestSupport
 import Foundation
 @testable import AQLog
 
-/// `StorageFile.write(_:at:newBytesFrom:sync:whileInFlight:)`: the committer acknowledges the
-/// previous batch inside it, so the work must run exactly once whatever the write does.
+/// `StorageFile.submitWrite(_:at:newBytesFrom:sync:tag:)` and `awaitWriteCompletion(timeout:)`:
+/// every write is reported exactly once, under its tag, with its outcome; writes a backend
+/// keeps in flight land whatever order they complete in.
 /// Serialized: liburing maps its rings with raw system calls TSan does not see, so two rings
 /// mapped at one address by unsynchronised test cases would read as a data race.
 @Suite(.serialized) struct OverlappedWriteTests {
     /// Unsynced too: a buffered backend writes those with a plain blocking `pwrite`.
     @Test(arguments: backends, [true, false])
-    func theWorkRunsOnceAndTheBytesLand(_ backend: Backend, sync: Bool) throws {
+    func everyWriteIsReportedOnceAndItsBytesLand(_ backend: Backend, sync: Bool) throws {
         let tmp = TemporaryDirectory()
         let file = try backend.storage().openFile(tmp.sub("f"), create: true)
         defer { file.close() }
         try file.preallocateZeroed(size: 64 * 1024)
-        let buffer = AlignedBuffer(capacity: 8192)
-        for i in 0..<8192 { buffer.mutableBytes[i] = UInt8(truncatingIfNeeded: i * 7) }
-        var runs = 0
-        try file.write(buffer.bytes(0..<8192), at: 4096, newBytesFrom: 4096, sync: sync, whileInFlight: { runs += 1 })
-        #expect(runs == 1)
-        var back = [UInt8](repeating: 0, count: 8192)
-        #expect(try back.withUnsafeMutableBytes { try file.read(into: $0, at: 4096) } == 8192)
-        #expect(back == Array(buffer.bytes(0..<8192)))
+        let writes = 4
+        let buffers = (0..<writes).map { w -> AlignedBuffer in
+            let b = AlignedBuffer(capacity: 8192)
+            for i in 0..<8192 { b.mutableBytes[i] = UInt8(truncatingIfNeeded: i * 7 + w) }
+            return b
+        }
+        var reported: [UInt64] = []
+        var pending = 0
+        for (w, b) in buffers.enumerated() {
+            let at = 4096 + w * 8192
+            if let done = file.submitWrite(b.bytes(0..<8192), at: at, newBytesFrom: at, sync: sync, tag: UInt64(w + 1)) {
+                #expect(done.failure == nil)
+                reported.append(done.tag)
+            } else {
+                pending += 1
+                #expect(pending < file.writesInFlightLimit || pending == 1)
+            }
+        }
+        while pending > 0, let done = file.awaitWriteCompletion(timeout: nil) {
+            #expect(done.failure == nil)
+            reported.append(done.tag)
+            pending -= 1
+        }
+        #expect(reported.sorted() == [1, 2, 3, 4])
+        if backend.keepsWritesInFlight && sync {
+            #expect(file.writesInFlightLimit > 1)
+            #expect(reported != [1, 2, 3, 4] || true, "any order is allowed")
+        }
+        for (w, b) in buffers.enumerated() {
+            var back = [UInt8](repeating: 0, count: 8192)
+            #expect(try back.withUnsafeMutableBytes { try file.read(into: $0, at: 4096 + w * 8192) } == 8192)
+            #expect(back == Array(b.bytes(0..<8192)), "write \(w)")
+        }
     }
 
     @Test(arguments: backends, [true, false])
-    func theWorkRunsOnceWhenTheWriteFails(_ backend: Backend, sync: Bool) throws {
+    func aFailedWriteIsReportedWithItsTag(_ backend: Backend, sync: Bool) throws {
         let tmp = TemporaryDirectory()
         let file = try unwritable(backend, tmp.path)
         defer { file.close() }
         let buffer = AlignedBuffer(capacity: 4096)
-        var runs = 0
-        // posix and buffered io_uring fail the write itself (EBADF: the submission was made, the
-        // work ran while it was in flight); direct io_uring fails opening its O_DIRECT
-        // descriptor, before any submission.
-        #expect(throws: IOFailure.self) {
-            try file.write(buffer.bytes(0..<4096), at: 0, newBytesFrom: 0, sync: sync, whileInFlight: { runs += 1 })
-        }
-        #expect(runs == 1)
+        // posix and buffered io_uring fail the write itself (EBADF); direct io_uring fails
+        // opening its O_DIRECT descriptor, before any submission.
+        let done = file.submitWrite(buffer.bytes(0..<4096), at: 0, newBytesFrom: 0, sync: sync, tag: 7)
+            ?? file.awaitWriteCompletion(timeout: nil)
+        #expect(done?.tag == 7)
+        #expect(done?.failure != nil)
     }
 
-    @Test func runningOnceRunsTheWorkOnceWhateverTheBodyDoes() throws {
-        let failure = IOFailure("write", path: "f", errno: .ioError)
-        var runs = 0
-        try runningOnce({ runs += 1 }) { once in once(); once() }
-        #expect(runs == 1, "called twice")
-        runs = 0
-        try runningOnce({ runs += 1 }) { _ in }
-        #expect(runs == 1, "never called")
-        runs = 0
-        #expect(throws: IOFailure.self) { try runningOnce({ runs += 1 }) { (_) throws(IOFailure) in throw failure } }
-        #expect(runs == 1, "thrown before calling it")
-        runs = 0
-        #expect(throws: IOFailure.self) { try runningOnce({ runs += 1 }) { (once) throws(IOFailure) in once(); throw failure } }
-        #expect(runs == 1, "thrown after calling it")
+    @Test func aWaitWithATimeoutReturnsNothingWhileTheWriteIsPending() throws {
+        let tmp = TemporaryDirectory()
+        let file = try Backend(writePath: .uringDirect).storage().openFile(tmp.sub("f"), create: true)
+        defer { file.close() }
+        try file.preallocateZeroed(size: 64 * 1024)
+        let buffer = AlignedBuffer(capacity: 4096)
+        guard file.submitWrite(buffer.bytes(0..<4096), at: 4096, newBytesFrom: 4096, sync: true, tag: 1) == nil else { return }
+        // Either the write is still in flight after a nanosecond (nil), or it completed (tag 1).
+        let quick = file.awaitWriteCompletion(timeout: .nanoseconds(1))
+        let done = quick ?? file.awaitWriteCompletion(timeout: nil)
+        #expect(done == WriteCompletion(tag: 1, failure: nil))
     }
 
     /// A file of `backend`'s kind on a descriptor that refuses writes on any file system: a

@@ -14,8 +14,12 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var failSyncAfter: Int? = nil      // fail the Nth sync from now
         var failPreallocation: Errno? = nil
         var listings = 0
-        /// Acknowledgements the committer handed to the next write (chained commits).
-        var chainedAcknowledgements = 0
+        /// Completions of synced writes that arrived while another write was still in flight
+        /// (several commits in flight).
+        var overlappedCompletions = 0
+        /// Synced writes in flight now (submitted, not yet reported), by tag: the highest
+        /// record each carries.
+        var inFlight: [UInt64: UInt64] = [:]
         /// The highest readable point a lock taken through this storage published.
         var publishedReadable: UInt64 = 0
         /// The highest record sequence any completed write carried, synced or not.
@@ -123,28 +127,54 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func dropCleanPages() { inner.dropCleanPages() }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
-        try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: nil)
-    }
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
-               whileInFlight: () -> Void) throws(IOFailure) {
-        owner.state.withLock { $0.chainedAcknowledgements += 1 }
-        try runningOnce(whileInFlight) { (once) throws(IOFailure) in
-            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: once)
-        }
-    }
-    /// With `overlapping`, the backend's combined operation runs it while in flight (the other
-    /// branches model failures and windows, and run it first).
-    private func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
-                       overlapping: (() -> Void)?) throws(IOFailure) {
         try owner.measuringOverlap { () throws(IOFailure) in
-            try recordedWrite(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: overlapping)
+            try recordedWrite(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
         }
     }
 
-    private func recordedWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
-                               overlapping: (() -> Void)?) throws(IOFailure) {
+    var writesInFlightLimit: Int { inner.writesInFlightLimit }
+
+    /// Synced writes the backend keeps in flight go to it as they are; an injected sync
+    /// failure fails one at submission, before it lands (with other writes in flight a write
+    /// cannot land here unsynced). Every other write is ``write(_:at:newBytesFrom:sync:)``.
+    func submitWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool, tag: UInt64) -> WriteCompletion? {
+        guard sync, inner.writesInFlightLimit > 1, owner.betweenWriteAndSync.withLock({ $0 }) == nil else {
+            do throws(IOFailure) {
+                try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+                return WriteCompletion(tag: tag, failure: nil)
+            } catch { return WriteCompletion(tag: tag, failure: error) }
+        }
+        let highest = Self.highestRecord(in: bytes, at: offset, newBytesFrom: newBytesFrom)
+        do throws(IOFailure) { try owner.beforeSync(path) } catch { return WriteCompletion(tag: tag, failure: error) }
+        owner.state.withLock { $0.inFlight[tag] = highest }
+        guard let done = inner.submitWrite(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true, tag: tag) else { return nil }
+        completed(done)
+        return done
+    }
+
+    func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion? {
+        guard let done = inner.awaitWriteCompletion(timeout: timeout) else { return nil }
+        completed(done)
+        return done
+    }
+
+    private func completed(_ done: WriteCompletion) {
+        let onCommitter = CommitterLockTests.currentThreadName() == Committer.threadName
+        owner.state.withLock {
+            guard let highest = $0.inFlight.removeValue(forKey: done.tag) else { return }
+            if !$0.inFlight.isEmpty { $0.overlappedCompletions += 1 }
+            guard done.failure == nil else { return }
+            $0.syncs += 1
+            $0.syncedThrough = max($0.syncedThrough, highest)
+            $0.writtenThrough = max($0.writtenThrough, highest)
+            if highest > 0 {
+                if onCommitter { $0.recordWritesOnCommitter += 1 } else { $0.recordWritesElsewhere += 1 }
+            }
+        }
+    }
+
+    private func recordedWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         guard sync else {
-            overlapping?()
             // Not before markers: the committer may write one holding its lock.
             if Self.highestRecord(in: bytes, at: offset, newBytesFrom: newBytesFrom) > 0 {
                 owner.beforeUnsyncedWrite.withLock { $0 }?()
@@ -162,12 +192,10 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
             return
         }
         if owner.syncFailureScheduled {
-            overlapping?()
             // The write lands, then its sync fails (what the injected failure models).
             try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
             try unmeasuredSync()
         } else if let pause = owner.betweenWriteAndSync.withLock({ $0 }) {
-            overlapping?()
             try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: false)
             pause()
             try unmeasuredSync()
@@ -175,11 +203,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
             // The backend's own combined operation (RWF_DSYNC write, linked fdatasync, or
             // pwrite + fdatasync): what the ordering test must observe.
             try owner.beforeSync(path)  // counts down a failure scheduled for a later sync
-            if let overlapping {
-                try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true, whileInFlight: overlapping)
-            } else {
-                try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true)
-            }
+            try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true)
             owner.state.withLock { $0.syncs += 1 }
         }
         record(bytes, at: offset, newBytesFrom: newBytesFrom, synced: true)
@@ -190,7 +214,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     @discardableResult
     private func record(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, synced: Bool) -> UInt64 {
         let highest = Self.highestRecord(in: bytes, at: offset, newBytesFrom: newBytesFrom)
-        let onCommitter = highest > 0 && CommitterLockTests.currentThreadName() == GroupCommitter.threadName
+        let onCommitter = highest > 0 && CommitterLockTests.currentThreadName() == Committer.threadName
         owner.state.withLock {
             if synced { $0.syncedThrough = max($0.syncedThrough, highest) }
             $0.writtenThrough = max($0.writtenThrough, highest)

@@ -29,6 +29,8 @@ int curing_queue_fdatasync(curing_ring *ring, int fd, uint64_t tag, int link);
 int curing_submit_and_wait(curing_ring *ring, unsigned wait_nr);
 /// io_uring_wait_cqe + io_uring_cqe_seen: the completion's tag and result.
 int curing_wait_completion(curing_ring *ring, uint64_t *tag, int32_t *res);
+/// io_uring_wait_cqe_timeout: as curing_wait_completion, or -ETIME after timeout_ns.
+int curing_wait_completion_timeout(curing_ring *ring, uint64_t *tag, int32_t *res, int64_t timeout_ns);
 
 // --- GNU-only file calls (need _GNU_SOURCE) ---
 extern const int CURING_O_DIRECT;

@@ -43,13 +43,18 @@ public protocol StorageFile: AnyObject, Sendable {
     /// the caller uses ``requiresAlignedWrites``; `newBytesFrom` is the first byte the caller
     /// has not written before (a buffered backend may skip the rewritten prefix).
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure)
-    /// Like ``write(_:at:newBytesFrom:sync:)``, and runs `whileInFlight` exactly once, whether
-    /// the write succeeds or throws: while the I/O is in flight when the backend can overlap
-    /// (io_uring synced or direct writes: after submitting, before waiting for the completion),
-    /// otherwise before it.
-    /// The committer uses it to resume the previous batch's producers while the disk works.
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
-               whileInFlight: () -> Void) throws(IOFailure)
+    /// Starts the write ``write(_:at:newBytesFrom:sync:)`` describes, identified by `tag`.
+    /// Returns its completion when the write finished inside this call (every backend that
+    /// cannot keep writes in flight), nil when ``awaitWriteCompletion(timeout:)`` will report
+    /// it; `bytes` must stay untouched until then. At most ``writesInFlightLimit`` may be
+    /// pending at once, and completions may arrive in any order.
+    func submitWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool, tag: UInt64) -> WriteCompletion?
+    /// The completion of a write ``submitWrite(_:at:newBytesFrom:sync:tag:)`` left pending (any
+    /// of them), or nil when none completed within `timeout` (nil: wait as long as it takes).
+    func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion?
+    /// How many writes ``submitWrite(_:at:newBytesFrom:sync:tag:)`` can keep pending at once
+    /// (1: every write completes inside the call).
+    var writesInFlightLimit: Int { get }
     /// Makes everything written so far durable (`fdatasync`).
     func syncData() throws(IOFailure)
     /// Reads up to `buffer.count` bytes at `offset`; returns the number read (0 at end of file).
@@ -100,24 +105,33 @@ public protocol StorageLock: AnyObject, Sendable {
     @discardableResult func publish(_ progress: WriterProgress) -> Bool
 }
 
-extension StorageFile {
-    /// Backends that cannot overlap (a blocking `pwrite` + `fdatasync`) run `whileInFlight` first.
-    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
-                      whileInFlight: () -> Void) throws(IOFailure) {
-        whileInFlight()
-        try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+/// The outcome of a write started with ``StorageFile/submitWrite(_:at:newBytesFrom:sync:tag:)``.
+public struct WriteCompletion: Sendable, Equatable {
+    public var tag: UInt64
+    /// Why the write (or its sync) failed; nil when the bytes are written (and synced).
+    public var failure: IOFailure?
+
+    public init(tag: UInt64, failure: IOFailure?) {
+        self.tag = tag
+        self.failure = failure
     }
 }
 
-/// Runs `body` with a closure that runs `work` the first time it is called, then runs `work`
-/// if `body` never called it (also when `body` throws): the exactly-once contract of
-/// ``StorageFile/write(_:at:newBytesFrom:sync:whileInFlight:)`` for a backend that overlaps.
-func runningOnce(_ work: () -> Void, _ body: (_ once: @escaping () -> Void) throws(IOFailure) -> Void) throws(IOFailure) {
-    var ran = false
-    defer { if !ran { work() } }
-    try withoutActuallyEscaping(work) { (work) throws(IOFailure) in
-        try body {
-            if !ran { ran = true; work() }
+extension StorageFile {
+    /// Backends without writes in flight write at once.
+    public func submitWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
+                            tag: UInt64) -> WriteCompletion? {
+        do throws(IOFailure) {
+            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+            return WriteCompletion(tag: tag, failure: nil)
+        } catch {
+            return WriteCompletion(tag: tag, failure: error)
         }
     }
+
+    public func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion? {
+        preconditionFailure("\(Self.self) keeps no write in flight")
+    }
+
+    public var writesInFlightLimit: Int { 1 }
 }

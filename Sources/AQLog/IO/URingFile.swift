@@ -71,7 +71,14 @@ final class URingFile: StorageFile, @unchecked Sendable {
     // Both hints: a failure costs only speed, never durability, which comes from syncData().
     func startWriteback(from offset: Int, length: Int) { try? Syscalls.startWriteback(fd, from: offset, length: length, path: path) }
     func dropCleanPages() { try? Syscalls.dropCleanPages(fd, path: path) }
-    func syncData() throws(IOFailure) { try ring().sync(fd: fd, path: path) }
+    func syncData() throws(IOFailure) {
+        precondition(pending.isEmpty, "a sync while writes are in flight would reap their completions")
+        let ring = try ring()
+        try ring.queueDataSync(fd: fd, tag: 2, path: path)
+        try ring.submit(wait: 1, path: path)
+        let result = try ring.reap(path: path)!.result
+        if result < 0 { throw IOFailure("io_uring fdatasync", path: path, errno: Errno(rawValue: -result)) }
+    }
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
         try Syscalls.pread(fd, buffer, at: offset, path: path)
     }
@@ -83,163 +90,142 @@ final class URingFile: StorageFile, @unchecked Sendable {
         try? Syscalls.close(fd, path: path)
     }
 
+    /// Whether synced commits can be kept in flight: direct, `RWF_DSYNC` writes, each durable on
+    /// its own completion. Unknown until the first write creates the ring; a refusal of
+    /// `RWF_DSYNC` makes it false for the rest of the file's life.
+    var writesInFlightLimit: Int { direct && directCommitSync == .dataSyncedWrite && (ringStorage == nil || directFD != nil) ? 8 : 1 }
+
+    /// Writes pending in the ring, by tag: what remains to be written (a short write is
+    /// continued before the write counts as complete).
+    private var pending: [UInt64: (rest: UnsafeRawBufferPointer, position: Int)] = [:]
+
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
-        try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: nil)
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
-               whileInFlight: () -> Void) throws(IOFailure) {
-        try runningOnce(whileInFlight) { (once) throws(IOFailure) in
-            try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync, overlapping: once)
-        }
-    }
-
-    /// The commit I/O; `overlapping` (when given) runs after the first submission, before
-    /// waiting for its completions.
-    private func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool,
-                       overlapping: (() -> Void)?) throws(IOFailure) {
+        precondition(pending.isEmpty, "a blocking write while writes are in flight would reap their completions")
         if !sync && !direct {
             // An unsynced buffered write gains nothing from the ring (no sync to link) and
-            // loses a hand-off: ext4 punts buffered io_uring writes to io-wq workers. Blocking,
-            // so `overlapping` runs first, as on the posix backend. No ring is created for it.
-            overlapping?()
+            // loses a hand-off: ext4 punts buffered io_uring writes to io-wq workers. No ring
+            // is created for it.
             let skip = max(0, min(newBytesFrom - offset, bytes.count))
             try Syscalls.pwriteAll(fd, UnsafeRawBufferPointer(rebasing: bytes[skip...]), at: offset + skip, path: path)
             return
         }
         let ring = try ring()
-        var rest: UnsafeRawBufferPointer
-        var position: Int
-        let target: Int32
-        if let directFD {
-            // Whole blocks from the aligned start: the caller's buffer is block-aligned and
-            // readable (zero) up to the next block boundary.
-            precondition(offset % SegmentLayout.blockSize == 0 && Int(bitPattern: bytes.baseAddress) % SegmentLayout.blockSize == 0)
-            rest = UnsafeRawBufferPointer(start: bytes.baseAddress, count: alignUp(bytes.count, SegmentLayout.blockSize))
-            position = offset
-            target = directFD
-        } else {
-            let skip = max(0, min(newBytesFrom - offset, bytes.count))
-            rest = UnsafeRawBufferPointer(rebasing: bytes[skip...])
-            position = offset + skip
-            target = fd
-        }
-        var overlapping = overlapping  // only the first submission overlaps: retries wait at once
+        var (rest, position, target) = span(bytes, at: offset, newBytesFrom: newBytesFrom)
         while true {
             let written: Int
             if directFD != nil && sync && directCommitSync == .dataSyncedWrite {
-                do throws(IOFailure) {
-                    written = try ring.writeDataSynced(fd: target, rest, at: position, path: path, overlapping: overlapping)
-                } catch {
-                    guard error.errno == .notSupported else { throw error }  // EOPNOTSUPP (same value on Linux)
+                try ring.queueDataSyncedWrite(fd: target, rest, at: position, tag: 1, path: path)
+                try ring.submit(wait: 1, path: path)
+                let result = try ring.reap(path: path)!.result
+                if result == -EOPNOTSUPP {
                     directCommitSync = .linkedFdatasync
-                    overlapping = nil
                     continue
                 }
+                written = try Self.written(result, of: rest.count, op: "io_uring write (RWF_DSYNC)", path: path, offset: position)
             } else {
-                written = try ring.writeThenSync(fd: target, rest, at: position, sync: sync, path: path, overlapping: overlapping)
+                written = try writeThenSync(ring, fd: target, rest, at: position, sync: sync)
             }
-            overlapping = nil
             if written == rest.count { return }
             // Short write: the kernel cancelled the linked sync; continue with the remainder.
             rest = UnsafeRawBufferPointer(rebasing: rest[written...])
             position += written
         }
     }
-}
 
-/// A minimal io_uring ring: submit a write (optionally with a linked `fdatasync`) and wait
-/// for its completions. Policy (what to write, when to sync) stays with the caller.
-final class URing: @unchecked Sendable {
-    private let ring: OpaquePointer
-
-    init(entries: UInt32, path: String) throws(IOFailure) {
-        var error: Int32 = 0
-        guard let r = curing_ring_create(entries, &error) else {
-            throw IOFailure("io_uring_queue_init", path: path, errno: Errno(rawValue: -error))
+    /// What a commit writes, where, through which descriptor: whole blocks from the aligned
+    /// start when direct (the caller's buffer is block-aligned and readable, zero, up to the
+    /// next block boundary), else only the bytes not written before.
+    private func span(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int) -> (UnsafeRawBufferPointer, Int, Int32) {
+        if let directFD {
+            precondition(offset % SegmentLayout.blockSize == 0 && Int(bitPattern: bytes.baseAddress) % SegmentLayout.blockSize == 0)
+            return (UnsafeRawBufferPointer(start: bytes.baseAddress, count: alignUp(bytes.count, SegmentLayout.blockSize)), offset, directFD)
         }
-        ring = r
+        let skip = max(0, min(newBytesFrom - offset, bytes.count))
+        return (UnsafeRawBufferPointer(rebasing: bytes[skip...]), offset + skip, fd)
     }
 
-    deinit { curing_ring_destroy(ring) }
-
-    /// True when this kernel lets the process create a ring (ENOSYS, EPERM and
-    /// `kernel.io_uring_disabled` all make it false).
-    static var isAvailable: Bool {
-        var error: Int32 = 0
-        guard let r = curing_ring_create(2, &error) else { return false }
-        curing_ring_destroy(r)
-        return true
-    }
-
-    /// Submits a write of `bytes` at `offset`, linked to an `fdatasync` when `sync`; waits for
-    /// both (running `overlapping`, if any, in between). Returns the bytes written (possibly
-    /// short, in which case no sync happened).
-    func writeThenSync(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, sync: Bool, path: String,
-                       overlapping: (() -> Void)? = nil) throws(IOFailure) -> Int {
-        try check(curing_queue_write(ring, fd, bytes.baseAddress, UInt32(bytes.count), UInt64(offset), 1, sync ? 1 : 0), "io_uring_get_sqe", path)
-        if sync { try check(curing_queue_fdatasync(ring, fd, 2, 0), "io_uring_get_sqe", path) }
-        let expected: Int32 = sync ? 2 : 1
-        try submit(wait: expected, path: path, overlapping: overlapping)
-        var written = -1
+    /// A write linked to an `fdatasync` when `sync`: one submission, both completions. Returns
+    /// the bytes written (a short write cancels the sync; the caller continues).
+    private func writeThenSync(_ ring: URing, fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, sync: Bool) throws(IOFailure) -> Int {
+        try ring.queueWrite(fd: fd, bytes, at: offset, tag: 1, link: sync, path: path)
+        if sync { try ring.queueDataSync(fd: fd, tag: 2, path: path) }
+        let expected: UInt32 = sync ? 2 : 1
+        try ring.submit(wait: expected, path: path)
+        var written: Int32 = -EIO
         var syncResult: Int32 = 0
         for _ in 0..<expected {
-            let (tag, res) = try reap(path: path)
-            if tag == 1 { written = Int(res) } else { syncResult = res }
+            let (tag, res) = try ring.reap(path: path)!
+            if tag == 1 { written = res } else { syncResult = res }
         }
-        if written < 0 { throw IOFailure("io_uring write", path: path, errno: Errno(rawValue: Int32(-written)), offset: offset) }
-        if written == 0 && bytes.count > 0 { throw IOFailure("io_uring write", path: path, errno: .ioError, offset: offset) }
-        if written == bytes.count && sync && syncResult < 0 {
+        let n = try Self.written(written, of: bytes.count, op: "io_uring write", path: path, offset: offset)
+        if n == bytes.count && sync && syncResult < 0 {
             throw IOFailure("io_uring fdatasync", path: path, errno: Errno(rawValue: -syncResult))
         }
-        return written
+        return n
     }
 
-    /// Submits one write flagged `RWF_DSYNC` and waits for it: it completes once the range is
-    /// durable (the kernel issues the cache flush itself). Returns the bytes written and
-    /// synced (possibly short). A failed flush is reported as the write's error.
-    func writeDataSynced(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String,
-                         overlapping: (() -> Void)? = nil) throws(IOFailure) -> Int {
-        try check(curing_queue_write_dsync(ring, fd, bytes.baseAddress, UInt32(bytes.count), UInt64(offset), 1), "io_uring_get_sqe", path)
-        try submit(wait: 1, path: path, overlapping: overlapping)
-        let (_, written) = try reap(path: path)
-        if written < 0 { throw IOFailure("io_uring write (RWF_DSYNC)", path: path, errno: Errno(rawValue: -written), offset: offset) }
-        if written == 0 && bytes.count > 0 { throw IOFailure("io_uring write (RWF_DSYNC)", path: path, errno: .ioError, offset: offset) }
-        return Int(written)
+    /// A write's completion result as bytes written, or its failure (nothing written for a
+    /// nonempty write is `EIO`: retrying would loop).
+    private static func written(_ result: Int32, of count: Int, op: String, path: String, offset: Int) throws(IOFailure) -> Int {
+        if result < 0 { throw IOFailure(op, path: path, errno: Errno(rawValue: -result), offset: offset) }
+        if result == 0 && count > 0 { throw IOFailure(op, path: path, errno: .ioError, offset: offset) }
+        return Int(result)
     }
 
-    /// A standalone `fdatasync` through the ring.
-    func sync(fd: Int32, path: String) throws(IOFailure) {
-        try check(curing_queue_fdatasync(ring, fd, 2, 0), "io_uring_get_sqe", path)
-        try submit(wait: 1, path: path)
-        let (_, res) = try reap(path: path)
-        if res < 0 { throw IOFailure("io_uring fdatasync", path: path, errno: Errno(rawValue: -res)) }
-    }
-
-    private func check(_ rc: Int32, _ op: String, _ path: String) throws(IOFailure) {
-        if rc < 0 { throw IOFailure(op, path: path, errno: Errno(rawValue: -rc)) }
-    }
-
-    /// Submits what is queued and waits for `wait` completions, in one `io_uring_enter`; with
-    /// `overlapping`, submits without waiting and runs it (the completions are waited for by
-    /// ``reap(path:)``: one more system call, to overlap the caller's work with the device).
-    private func submit(wait: Int32, path: String, overlapping: (() -> Void)? = nil) throws(IOFailure) {
-        let waitFor = overlapping == nil ? UInt32(wait) : 0
-        while true {
-            let rc = curing_submit_and_wait(ring, waitFor)
-            if rc >= 0 { break }
-            if rc != -EINTR { throw IOFailure("io_uring_submit_and_wait", path: path, errno: Errno(rawValue: -rc)) }
+    func submitWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool, tag: UInt64) -> WriteCompletion? {
+        func now() -> WriteCompletion {
+            do throws(IOFailure) {
+                try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+                return WriteCompletion(tag: tag, failure: nil)
+            } catch { return WriteCompletion(tag: tag, failure: error) }
         }
-        overlapping?()
+        guard sync, writesInFlightLimit > 1 else { return now() }
+        do throws(IOFailure) {
+            let ring = try ring()
+            guard directFD != nil, directCommitSync == .dataSyncedWrite else { return now() }
+            let (rest, position, target) = span(bytes, at: offset, newBytesFrom: newBytesFrom)
+            try ring.queueDataSyncedWrite(fd: target, rest, at: position, tag: tag, path: path)
+            try ring.submit(wait: 0, path: path)
+            pending[tag] = (rest, position)
+            return nil
+        } catch { return WriteCompletion(tag: tag, failure: error) }
     }
 
-    private func reap(path: String) throws(IOFailure) -> (UInt64, Int32) {
-        var tag: UInt64 = 0
-        var res: Int32 = 0
+    func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion? {
+        precondition(!pending.isEmpty, "no write in flight")
+        let ring = ringStorage!
         while true {
-            let rc = curing_wait_completion(ring, &tag, &res)
-            if rc == 0 { return (tag, res) }
-            if rc != -EINTR { throw IOFailure("io_uring_wait_cqe", path: path, errno: Errno(rawValue: -rc)) }
+            let reaped: (tag: UInt64, result: Int32)?
+            do throws(IOFailure) { reaped = try ring.reap(timeout: timeout, path: path) } catch {
+                // The ring itself failed: every pending write's outcome is unknown, so the
+                // first one reported fails the log (the caller poisons and drains the rest).
+                let tag = pending.keys.min()!
+                pending[tag] = nil
+                return WriteCompletion(tag: tag, failure: error)
+            }
+            guard let (tag, result) = reaped else { return nil }
+            guard let (rest, position) = pending.removeValue(forKey: tag) else { continue }
+            if result == -EOPNOTSUPP {
+                // This kernel refuses RWF_DSYNC through the ring: later commits link an
+                // fdatasync, one at a time; this one is written that way now.
+                directCommitSync = .linkedFdatasync
+                if pending.isEmpty {
+                    do throws(IOFailure) { try write(rest, at: position, newBytesFrom: position, sync: true) } catch {
+                        return WriteCompletion(tag: tag, failure: error)
+                    }
+                    return WriteCompletion(tag: tag, failure: nil)
+                }
+                return WriteCompletion(tag: tag, failure: IOFailure("io_uring write (RWF_DSYNC)", path: path, errno: .notSupported, offset: position))
+            }
+            do throws(IOFailure) {
+                let n = try Self.written(result, of: rest.count, op: "io_uring write (RWF_DSYNC)", path: path, offset: position)
+                if n == rest.count { return WriteCompletion(tag: tag, failure: nil) }
+                // Short: the rest goes in again under the same tag; the write completes with it.
+                let more = UnsafeRawBufferPointer(rebasing: rest[n...])
+                try ring.queueDataSyncedWrite(fd: directFD!, more, at: position + n, tag: tag, path: path)
+                try ring.submit(wait: 0, path: path)
+                pending[tag] = (more, position + n)
+            } catch { return WriteCompletion(tag: tag, failure: error) }
         }
     }
 }

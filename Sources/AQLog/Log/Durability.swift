@@ -11,8 +11,4 @@ public enum Durability: Sendable, Equatable {
     /// synced on ``LogWriter/flush()``, on roll and on close. A lone ``Log`` producer makes
     /// that page-cache write on its own thread (no hand-off to the committer).
     case deferred
-
-    /// The committer waits for more producers before committing.
-    var gathers: Bool { if case .group = self { return true } else { return false } }
-    var syncsEachCommit: Bool { if case .deferred = self { return false } else { return true } }
 }

@@ -1,30 +1,68 @@
-
-
 /// An in-process registry that lets a writer wake tail readers of the same directory as soon
 /// as new records are readable (durable; for a `.deferred` writer, acknowledged), instead of
 /// waiting for their next poll.
 ///
 /// Keyed by directory path as spelled by the writer and the reader (a trailing `/` is
-/// ignored; use the same spelling on both sides). The writer calls
-/// ``published(directory:durableThrough:)`` after each acknowledging commit; ``LogTail`` waits with
-/// ``wait(directory:beyond:timeout:)`` and still polls, so a notification that is missed
-/// (or a writer in another process) costs at most one poll interval.
+/// ignored; use the same spelling on both sides). A writer takes its directory's ``Channel``
+/// once, when it opens, and publishes to it after each acknowledging commit; ``LogTail``
+/// waits with ``wait(directory:beyond:timeout:)`` and still polls, so a notification that is
+/// missed (or a writer in another process) costs at most one poll interval.
 public final class DurabilityNotifier: Sendable {
     /// The process-wide registry the log's writers publish to.
     public static let shared = DurabilityNotifier()
 
-    private struct Waiter {
-        var beyond: UInt64
-        var continuation: CheckedContinuation<Void, Never>
-    }
+    /// One directory's readable point and the tasks waiting beyond it.
+    final class Channel: Sendable {
+        private struct Waiter {
+            var beyond: UInt64
+            var continuation: CheckedContinuation<Void, Never>
+        }
 
-    private struct Entry {
-        var durable: UInt64 = 0
-        var waiters: [UInt64: Waiter] = [:]
+        private struct State {
+            var durable: UInt64 = 0
+            var waiters: [UInt64: Waiter] = [:]
+        }
+
+        private let state = Locked(State())
+
+        var durable: UInt64 { state.withLock { $0.durable } }
+        var waiterCount: Int { state.withLock { $0.waiters.count } }
+
+        /// Records that everything through `readable` is readable and wakes the waiters it
+        /// satisfies. One uncontended lock when nobody waits.
+        func published(_ readable: UInt64) {
+            let ready: [CheckedContinuation<Void, Never>] = state.withLock { s in
+                s.durable = max(s.durable, readable)
+                guard !s.waiters.isEmpty else { return [] }
+                var ready: [CheckedContinuation<Void, Never>] = []
+                for (id, w) in s.waiters where w.beyond < s.durable {
+                    ready.append(w.continuation)
+                    s.waiters[id] = nil
+                }
+                return ready
+            }
+            for c in ready { c.resume() }
+        }
+
+        /// Registers `continuation` as waiter `id`; false (nothing registered) when a sequence
+        /// beyond `beyond` is already readable.
+        fileprivate func register(_ id: UInt64, beyond: UInt64, _ continuation: CheckedContinuation<Void, Never>) -> Bool {
+            state.withLock { s in
+                guard s.durable <= beyond else { return false }
+                s.waiters[id] = Waiter(beyond: beyond, continuation: continuation)
+                return true
+            }
+        }
+
+        /// Resumes waiter `id` if it is still registered (timeout or cancellation).
+        fileprivate func cancel(_ id: UInt64) {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.continuation.resume()
+        }
     }
 
     private struct State {
-        var entries: [String: Entry] = [:]
+        var channels: [String: Channel] = [:]
         var nextID: UInt64 = 0
     }
 
@@ -33,47 +71,40 @@ public final class DurabilityNotifier: Sendable {
     public init() {}
 
     static func key(_ directory: String) -> String {
-        guard directory.utf8.last == UInt8(ascii: "/") else { return directory }  // per commit: keep it cheap
+        guard directory.utf8.last == UInt8(ascii: "/") else { return directory }
         var d = Substring(directory)
         while d.count > 1, d.hasSuffix("/") { d = d.dropLast() }
         return String(d)
     }
 
-    /// Records that everything through `durableThrough` in `directory` is readable and wakes
-    /// the waiters it satisfies. Cheap (one lock, one dictionary lookup) when nobody waits.
-    public func published(directory: String, durableThrough: UInt64) {
+    /// `directory`'s channel, created on first use.
+    func channel(for directory: String) -> Channel {
         let key = Self.key(directory)
-        let ready: [CheckedContinuation<Void, Never>] = state.withLock { s in
-            var entry = s.entries[key] ?? Entry()
-            entry.durable = max(entry.durable, durableThrough)
-            var ready: [CheckedContinuation<Void, Never>] = []
-            if !entry.waiters.isEmpty {
-                for (id, w) in entry.waiters where w.beyond < entry.durable {
-                    ready.append(w.continuation)
-                    entry.waiters[id] = nil
-                }
-            }
-            s.entries[key] = entry
-            return ready
+        return state.withLock { s in
+            if let c = s.channels[key] { return c }
+            let c = Channel()
+            s.channels[key] = c
+            return c
         }
-        for c in ready { c.resume() }
+    }
+
+    /// Records that everything through `durableThrough` in `directory` is readable and wakes
+    /// the waiters it satisfies.
+    public func published(directory: String, durableThrough: UInt64) {
+        channel(for: directory).published(durableThrough)
     }
 
     /// The highest sequence published as readable for `directory` (0 when none was).
-    public func durableThrough(directory: String) -> UInt64 {
-        state.withLock { $0.entries[Self.key(directory)]?.durable ?? 0 }
-    }
+    public func durableThrough(directory: String) -> UInt64 { channel(for: directory).durable }
 
     /// Tasks currently waiting on `directory` (for tests and diagnostics).
-    public func waiterCount(directory: String) -> Int {
-        state.withLock { $0.entries[Self.key(directory)]?.waiters.count ?? 0 }
-    }
+    public func waiterCount(directory: String) -> Int { channel(for: directory).waiterCount }
 
     /// Returns when a sequence above `beyond` is published for `directory`, after `timeout`,
     /// or when the task is cancelled, whichever comes first. Returns true when notified.
     @discardableResult
     public func wait(directory: String, beyond: UInt64, timeout: Duration) async -> Bool {
-        let key = Self.key(directory)
+        let channel = channel(for: directory)
         let id = state.withLock { s in
             s.nextID += 1
             return s.nextID
@@ -81,37 +112,20 @@ public final class DurabilityNotifier: Sendable {
         let notified = Locked(false)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let registered = state.withLock { s in
-                    var entry = s.entries[key] ?? Entry()
-                    guard entry.durable <= beyond else { return false }
-                    entry.waiters[id] = Waiter(beyond: beyond, continuation: c)
-                    s.entries[key] = entry
-                    return true
-                }
-                guard registered else {
+                guard channel.register(id, beyond: beyond, c) else {
                     notified.withLock { $0 = true }
                     c.resume()
                     return
                 }
-                Task { [self] in
+                Task {
                     try? await Task.sleep(for: timeout)
-                    self.cancelWaiter(key: key, id: id)
+                    channel.cancel(id)
                 }
             }
         } onCancel: {
-            self.cancelWaiter(key: key, id: id)
+            channel.cancel(id)
         }
         if notified.withLock({ $0 }) { return true }
-        return durableThrough(directory: directory) > beyond
-    }
-
-    /// Resumes waiter `id` if it is still registered (timeout or cancellation).
-    private func cancelWaiter(key: String, id: UInt64) {
-        let waiter = state.withLock { s -> Waiter? in
-            guard let w = s.entries[key]?.waiters[id] else { return nil }
-            s.entries[key]?.waiters[id] = nil
-            return w
-        }
-        waiter?.continuation.resume()
+        return channel.durable > beyond
     }
 }

@@ -27,7 +27,7 @@ import Foundation
 /// try await log.close()
 /// ```
 public final class Log: Sendable {
-    let committer: GroupCommitter
+    let committer: Committer
 
     /// Opens (or creates) the log in `directory` and starts its committer thread.
     public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync) throws(LogError) -> Log {
@@ -37,10 +37,10 @@ public final class Log: Sendable {
     /// Opens the log over an explicit ``Storage``.
     public init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
                 storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
-        let engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation,
-                                   syncsEachCommit: durability.syncsEachCommit)
-        committer = GroupCommitter(engine: engine, durability: durability, maxPendingBytes: options.maxPendingBytes,
-                                   idleVouchDelay: options.idleVouchDelay, inlineCommits: options.inlineDeferredCommits)
+        let policy = DurabilityPolicy(durability: durability, options: options)
+        let engine = try LogEngine(directory: directory, options: options, policy: policy, storage: storage,
+                                   backgroundPreparation: backgroundPreparation)
+        committer = Committer(engine: engine)
     }
 
     /// What recovery found when the log was opened.

@@ -31,6 +31,15 @@ public struct LogOptions: Sendable, Equatable {
     /// wake-ups. `false` keeps every write on the committer thread, so an append never blocks
     /// its caller's thread (a main actor, say). Default true.
     public var inlineDeferredCommits: Bool = true
+    /// Most commits the concurrent ``Log`` keeps in flight at once (1 to 4) where the storage
+    /// can overlap synced writes (io_uring with `O_DIRECT` and `RWF_DSYNC`); elsewhere, and
+    /// for ``LogWriter`` and `.deferred`, one. A further commit begins beside one in flight
+    /// only once that one has taken half a typical commit, so depth costs nothing when
+    /// producers keep each batch full. Recorded in each new segment's header.
+    public var maxCommitsInFlight: Int = 2
+    /// With more than one commit in flight, the most bytes in flight past the end of the
+    /// oldest (recovery's look-ahead bound, recorded in each new segment's header). Default 1 MiB.
+    public var maxInFlightBytes: Int = 1 << 20
 
     public init(segmentSize: Int = SegmentLayout.defaultSegmentSize, maxRecordSize: Int? = nil,
                 recoveryPolicy: RecoveryPolicy = .truncateTornTail, createIfMissing: Bool = true, backend: Backend = .auto) {

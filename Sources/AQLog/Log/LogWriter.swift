@@ -24,8 +24,10 @@ public final class LogWriter {
     /// Opens the log over an explicit ``Storage`` (the simulator in tests).
     public init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
                 storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
-        engine = try LogEngine(directory: directory, options: options, storage: storage, backgroundPreparation: backgroundPreparation,
-                               syncsEachCommit: durability.syncsEachCommit)
+        // One owner, one thread: each commit completes before the call returns (depth 1).
+        engine = try LogEngine(directory: directory, options: options,
+                               policy: DurabilityPolicy(durability: durability, options: options, overlappingWrites: false),
+                               storage: storage, backgroundPreparation: backgroundPreparation)
         self.durability = durability
     }
 
@@ -34,11 +36,11 @@ public final class LogWriter {
     /// What recovery found and repaired when the log was opened.
     public var recoveryReport: RecoveryReport { engine.recoveryReport }
     /// The last appended sequence (0 for an empty log).
-    public var lastSequence: UInt64 { engine.lastWritten }
+    public var lastSequence: UInt64 { engine.marks.written }
     /// The sequence the next append receives.
-    public var nextSequence: UInt64 { engine.lastWritten &+ 1 }
+    public var nextSequence: UInt64 { engine.marks.written &+ 1 }
     /// The highest sequence known to be durable.
-    public var durableSequence: UInt64 { engine.durableThrough }
+    public var durableSequence: UInt64 { engine.marks.durable }
     /// The largest payload accepted (also enforced by recovery and readers).
     public var maxRecordSize: Int { engine.maxRecordSize }
     /// The log's identity.
@@ -85,8 +87,8 @@ public final class LogWriter {
     }
 
     private func appendChecked<C: Collection>(_ payloads: C) throws(LogError) -> Range<UInt64> where C.Element == UnsafeRawBufferPointer {
-        let first = engine.lastWritten &+ 1
-        let sync = durability.syncsEachCommit
+        let first = engine.marks.written &+ 1
+        let sync = engine.policy.syncsEachCommit
         for payload in payloads {
             if !engine.fitsInActive(payloadLength: payload.count) {
                 // Synced like any batch of this mode: if the roll then fails (the next segment
@@ -98,13 +100,12 @@ public final class LogWriter {
             _ = engine.stage(payload, payloadChecksum: CRC32C.checksum(payload))
         }
         try commit(sync: sync)
-        return first..<(engine.lastWritten &+ 1)
+        return first..<(engine.marks.written &+ 1)
     }
 
     private func commit(sync: Bool) throws(LogError) {
-        let batch = engine.beginCommit()
-        let failure = engine.write(batch, sync: sync)
-        try engine.completeCommit(batch, synced: sync, failure: failure)
+        try engine.commitNow(engine.beginCommit(synced: sync))
+        engine.publishReadable()
     }
 
     /// Makes every appended record durable (`fdatasync`). A failure poisons the log.
@@ -132,7 +133,7 @@ public final class LogWriter {
 /// only modes that sync every commit: a `.deferred` log writes through the page cache.
 func resolveStorage(_ options: LogOptions, durability: Durability = .sync,
                     uringAvailable: @autoclosure () -> Bool = URing.isAvailable) throws(LogError) -> PosixStorage {
-    let uring: PosixStorage.WritePath = options.directIO && durability.syncsEachCommit ? .uringDirect : .uring
+    let uring: PosixStorage.WritePath = options.directIO && durability != .deferred ? .uringDirect : .uring
     switch options.backend {
     case .posix: return PosixStorage(writePath: .posix)
     case .uring:

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Frames staged for one commit: records, then the commit frame, in a block-aligned buffer
 /// that starts at the block holding the segment's current end (its already-written prefix is
 /// carried over so an aligned write rewrites it unchanged).
@@ -43,6 +47,27 @@ final class BatchBuffer {
         recordChecksums.removeAll(keepingCapacity: true)
         frameOffsets.removeAll(keepingCapacity: true)
         isFinished = false
+    }
+
+    /// The buffer's size (it grows for large records).
+    var capacity: Int { storage.capacity }
+
+    /// Moves the staged frames to start at the next block boundary, dropping the carried
+    /// prefix: the batch is begun while the previous one is still in flight, and two writes in
+    /// flight never share a block (the bytes skipped stay zero: padding the scan crosses).
+    /// Frames do not encode their offset, so only the index entries move.
+    func moveToFreshBlock() {
+        precondition(!isFinished)
+        guard carried > 0 else { return }
+        let staged = used - carried
+        let base = storage.mutableBytes.baseAddress!
+        if staged > 0 { memmove(base, base + carried, staged) }
+        storage.zero(staged..<used)
+        let shift = UInt32(SegmentLayout.blockSize - carried)
+        for i in frameOffsets.indices { frameOffsets[i] += shift }
+        fileOffset += SegmentLayout.blockSize
+        carried = 0
+        used = staged
     }
 
     /// The bytes of the last partial block after this batch (the next batch's carried prefix).

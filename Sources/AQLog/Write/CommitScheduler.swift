@@ -1,0 +1,108 @@
+/// What `Log`'s committer does next: a pure function of what it sees, so every rule is a row
+/// tested without threads or files (`CommitSchedulerTests`).
+///
+/// Rules, first match wins:
+/// 1. a producer is writing its own `.deferred` batch: wait for it;
+/// 2. poisoned: reap what is in flight, fail what is pending, then close or sleep;
+/// 3. a flush whose records are all durable is served without I/O; one whose records are
+///    written, with nothing in flight, syncs;
+/// 4. records staged: commit them if another commit may begin (``canBeginCommit``) and the
+///    timing rule agrees (below), else reap;
+/// 5. records wait for a roll: reap what is in flight, sync what is written (`.deferred`),
+///    then roll;
+/// 6. anything in flight: reap; a pending flush with nothing staged syncs;
+/// 7. closing: close;
+/// 8. idle with the last batch unvouched: vouch once the log stayed idle for the delay;
+/// 9. sleep.
+///
+/// Timing (rule 4). With nothing in flight a batch commits at once, except that `.group`
+/// waits up to its window for more producers: until the batch holds as many appends as the
+/// last one (its producers are all back) or the window's bytes. With a commit in flight, a
+/// further one begins only once the oldest has been in flight for ``earlyCommitAge`` (by
+/// then the producers it will acknowledge soonest are not coming back before it completes);
+/// the committer reaps with that timeout meanwhile, so it wakes in time.
+struct CommitScheduler: Equatable {
+    /// How long `.group` may wait for more producers (nil: `.sync` and `.deferred`).
+    var gatherDelay: Duration?
+    var gatherBytes: Int = 0
+    /// Idle time before the last batch is vouched for (nil: never).
+    var idleVouchDelay: Duration?
+
+    struct State: Equatable {
+        var writingInline = false
+        var failed = false
+        var closing = false
+        var stagedRecords = 0
+        var stagedBytes = 0
+        var appendsStaged = 0
+        var appendsInLastBatch = 0
+        /// How long the oldest staged record has waited.
+        var stagedFor: Duration = .zero
+        var overflow = false
+        /// Written records are not all durable (`.deferred`): a roll syncs first.
+        var unsyncedWrites = false
+        var flushPending = false
+        var flushTargetWritten = false
+        var flushTargetDurable = false
+        var inFlight = 0
+        /// Another commit may begin beside those in flight (depth and byte bound).
+        var canBeginCommit = true
+        /// How long the oldest commit in flight has been.
+        var oldestInFlightFor: Duration = .zero
+        /// When a further commit may begin beside one in flight.
+        var earlyCommitAge: Duration = .zero
+        var needsVouching = false
+        var idleFor: Duration = .zero
+    }
+
+    enum Action: Equatable {
+        case commit
+        /// Wait for a completion, at most this long (nil: until one arrives).
+        case reap(timeout: Duration?)
+        case roll
+        case sync
+        case serveFlush
+        case vouch
+        case failPending
+        case close
+        /// Sleep until signalled, at most this long (nil: until signalled).
+        case wait(Duration?)
+    }
+
+    func next(_ s: State) -> Action {
+        if s.writingInline { return .wait(nil) }
+        let work = s.stagedRecords > 0 || s.overflow || s.flushPending
+        if s.failed {
+            if s.inFlight > 0 { return .reap(timeout: nil) }
+            if work { return .failPending }
+            return s.closing ? .close : .wait(nil)
+        }
+        if s.flushPending && s.flushTargetDurable { return .serveFlush }
+        if s.flushPending && s.flushTargetWritten && s.inFlight == 0 { return .sync }
+        if s.stagedRecords > 0 {
+            if s.inFlight == 0 {
+                if let wait = gatherWait(s) { return .wait(wait) }
+                return .commit
+            }
+            guard s.canBeginCommit else { return .reap(timeout: nil) }
+            if s.oldestInFlightFor >= s.earlyCommitAge { return .commit }
+            return .reap(timeout: s.earlyCommitAge - s.oldestInFlightFor)
+        }
+        if s.overflow { return s.inFlight > 0 ? .reap(timeout: nil) : s.unsyncedWrites ? .sync : .roll }
+        if s.inFlight > 0 { return .reap(timeout: nil) }
+        if s.flushPending { return .sync }
+        if s.closing { return .close }
+        if s.needsVouching, let delay = idleVouchDelay {
+            return s.idleFor >= delay ? .vouch : .wait(delay - s.idleFor)
+        }
+        return .wait(nil)
+    }
+
+    /// `.group`'s wait for more producers, or nil to commit now.
+    private func gatherWait(_ s: State) -> Duration? {
+        guard let window = gatherDelay, !s.overflow, !s.flushPending, !s.closing, s.stagedBytes < gatherBytes,
+              s.appendsInLastBatch == 0 || s.appendsStaged < s.appendsInLastBatch else { return nil }
+        let remaining = window - s.stagedFor
+        return remaining > .zero ? remaining : nil
+    }
+}

@@ -1,0 +1,233 @@
+/// The committer thread: asks ``CommitScheduler`` what to do, does it.
+extension Committer {
+    func run() {
+        lock.lock()
+        while true {
+            let action = scheduler.next(state())
+            if case .wait = action {} else { idleSince = nil }
+            switch action {
+            case .wait(let limit):
+                if let limit { lock.wait(nanoseconds: max(limit.nanoseconds, 1_000)) } else { lock.wait() }
+            case .commit: commit()
+            case .reap(let timeout): reap(timeout: timeout)
+            case .roll: rollAndStageOverflow()
+            case .sync: syncForFlush()
+            case .serveFlush: serveFlush()
+            case .vouch: vouch()
+            case .failPending: failAll()
+            case .close:
+                finishClose()
+                return
+            }
+        }
+    }
+
+    /// What the scheduler decides from (lock held).
+    private func state() -> CommitScheduler.State {
+        let now = ContinuousClock.now
+        let marks = engine.marks
+        let target = waiters.flushTarget
+        var s = CommitScheduler.State()
+        s.writingInline = ioBusy
+        s.failed = failure != nil
+        s.closing = closing
+        s.stagedRecords = engine.stagedRecords
+        s.stagedBytes = engine.stagedBytes
+        s.appendsStaged = appendsStaged
+        s.appendsInLastBatch = appendsInLastBatch
+        s.stagedFor = firstStaged.map { now - $0 } ?? .zero
+        s.overflow = !overflow.isEmpty
+        s.flushPending = waiters.hasFlushers
+        s.flushTargetWritten = marks.written >= target
+        s.flushTargetDurable = marks.durable >= target && policy.syncsEachCommit
+        s.inFlight = engine.inFlight.count
+        s.canBeginCommit = engine.canBeginCommit
+        s.oldestInFlightFor = engine.inFlight.first.map { now - $0.began } ?? .zero
+        s.earlyCommitAge = commitLatency / 2
+        s.unsyncedWrites = marks.durable < marks.written
+        s.needsVouching = engine.needsVouching
+        if s.needsVouching && idleSince == nil { idleSince = now }
+        s.idleFor = idleSince.map { now - $0 } ?? .zero
+        return s
+    }
+
+    /// Begins a commit of what is staged and submits it (lock released for the submission).
+    /// A blocking backend completes it inside the submission: it is completed at once.
+    private func commit() {
+        let commit = beginCommit()
+        ioBusy = true
+        lock.unlock()
+        let done = engine.submit(commit)
+        lock.lock()
+        ioBusy = false
+        if let done { completeAndResume(done) }
+    }
+
+    /// Waits (lock released) for a completion, at most `timeout`, and completes it. When the
+    /// scheduler then wants another commit, it is submitted before the completed batch's
+    /// producers are resumed, so the disk works while they wake.
+    private func reap(timeout: Duration?) {
+        ioBusy = true
+        lock.unlock()
+        let completion = engine.awaitCompletion(timeout: timeout)
+        lock.lock()
+        ioBusy = false
+        guard let completion else { return }
+        var r = Resumptions()
+        complete(completion, into: &r)
+        if scheduler.next(state()) == .commit { commit() }
+        resume(r)
+    }
+
+    func completeAndResume(_ completion: WriteCompletion) {
+        var r = Resumptions()
+        complete(completion, into: &r)
+        resume(r)
+    }
+
+    /// Runs `r` with the lock released.
+    func resume(_ r: Resumptions) {
+        guard !r.isEmpty else { return }
+        lock.unlock()
+        r.run()
+        lock.lock()
+    }
+
+    /// Under the lock: records a completion; when batches completed in order, publishes them
+    /// to readers and takes their producers into `r`. A failure poisons the log: everything
+    /// pending fails (the scheduler reaps what is still in flight first).
+    func complete(_ completion: WriteCompletion, into r: inout Resumptions) {
+        let began = engine.inFlight.first { $0.tag == completion.tag }?.began
+        do throws(LogError) {
+            guard try engine.complete(completion) else { return }
+        } catch {
+            if failure == nil { failure = error }
+            waiters.failAll(with: failure!, into: &r)
+            return
+        }
+        if let began { commitLatency = (commitLatency * 7 + (.now - began)) / 8 }
+        acknowledge(into: &r)
+    }
+
+    /// Under the lock: publishes the acknowledged point and takes the producers it covers.
+    func acknowledge(into r: inout Resumptions) {
+        engine.publishReadable()
+        waiters.acknowledge(through: engine.marks.acknowledged(unsynced: policy.acknowledgesUnsynced), into: &r)
+    }
+
+    /// Seals the full segment, rolls, and stages the records that waited for room. The lock
+    /// is released for the roll's I/O (milliseconds): producers keep staging, into `overflow`.
+    /// Everything written is durable first (the scheduler syncs a `.deferred` log before).
+    private func rollAndStageOverflow() {
+        let nextBase = engine.marks.written &+ 1
+        rolling = true
+        ioBusy = true
+        lock.unlock()
+        let rolled = Result { () throws(LogError) in try engine.sealAndActivate(nextBase: nextBase) }
+        lock.lock()
+        rolling = false
+        ioBusy = false
+        var r = Resumptions()
+        do throws(LogError) {
+            try rolled.get()
+        } catch {
+            if case .poisoned = error {
+                failure = error
+                failAll()
+                return
+            }
+            // The next segment could not be prepared (e.g. ENOSPC): fail the waiting records
+            // cleanly, give their sequences back, keep the log usable. Tickets, not sequences,
+            // name the victims: the sequences are given back and reused.
+            let failed = overflow.tickets
+            overflow.removeAll()
+            engine.releaseReservedSequences()
+            waiters.lowerFlushTarget(to: engine.marks.assigned)
+            waiters.fail(tickets: failed, with: error, into: &r)
+            waiters.releaseSpace(into: &r)
+            resume(r)
+            return
+        }
+        engine.finishRoll()
+        acknowledge(into: &r)
+        while let next = overflow.records.first, engine.fitsInActive(payloadLength: next.payload.count) {
+            _ = overflow.removeFirst()
+            next.payload.withUnsafeBytes { engine.stage($0, payloadChecksum: next.checksum, sequence: next.sequence) }
+        }
+        if firstStaged == nil, engine.stagedRecords > 0 { firstStaged = .now }
+        resume(r)
+    }
+
+    /// Syncs with the lock released (producers keep staging meanwhile), for a flush or before
+    /// a `.deferred` roll, then marks the flush unless a batch is already staged to carry the
+    /// claim, and serves the flushes waiting.
+    private func syncForFlush() {
+        let before = engine.marks.durable
+        let (written, vouched) = (engine.marks.written, engine.marks.vouched)
+        ioBusy = true
+        lock.unlock()
+        let synced = Result { () throws(LogError) in try engine.syncFile() }
+        lock.lock()
+        ioBusy = false
+        var r = Resumptions()
+        do throws(LogError) {
+            try synced.get()
+            engine.markSynced(written: written, vouched: vouched)
+            try engine.markFlushed(since: before)
+            acknowledge(into: &r)
+            waiters.takeFlushers(failing: nil, into: &r)
+            resume(r)
+        } catch {
+            failure = error
+            failAll()
+        }
+    }
+
+    /// Serves the pending flushes whose records a synced commit already made durable.
+    private func serveFlush() {
+        var r = Resumptions()
+        acknowledge(into: &r)
+        waiters.takeFlushers(failing: nil, into: &r)
+        resume(r)
+    }
+
+    /// Writes and syncs the frame vouching for an idle log's last batch, with the lock
+    /// released, as a commit: producers arriving meanwhile stage into the next batch.
+    private func vouch() {
+        idleSince = nil
+        guard let marker = engine.beginVouch() else { return }
+        ioBusy = true
+        lock.unlock()
+        let done = engine.submit(marker) ?? engine.awaitCompletion()!
+        lock.lock()
+        ioBusy = false
+        completeAndResume(done)
+        if failure == nil { vouches += 1 }
+    }
+
+    /// Fails every waiting producer and flusher with `failure`, drops what is staged and
+    /// queued (lock held on entry and exit).
+    func failAll() {
+        let error = failure ?? .closed
+        var r = Resumptions()
+        waiters.failAll(with: error, into: &r)
+        overflow.removeAll()
+        if engine.stagedRecords > 0 { engine.discardStaged() }
+        appendsStaged = 0
+        resume(r)
+    }
+
+    /// Closes the engine and answers every closer, waiter and later caller (lock held; the
+    /// thread ends after this).
+    private func finishClose() {
+        let closed: Result<Void, LogError> = Result { () throws(LogError) in try engine.close() }
+        let result: Result<Void, LogError> = if let failure, failure != .closed { .failure(failure) } else { closed }
+        closeResult = result
+        if failure == nil { failure = .closed }
+        var r = Resumptions()
+        waiters.takeClosers(result, into: &r)
+        waiters.failAll(with: .closed, into: &r)
+        lock.unlock()
+        r.run()
+    }
+}

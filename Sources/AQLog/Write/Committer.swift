@@ -1,0 +1,147 @@
+import CURing
+import Foundation
+
+/// The committer behind ``Log``: one dedicated thread that turns what producers staged into
+/// commits, keeps up to the commit depth of them in flight, and resumes each producer once
+/// its batch and every earlier one are durable. ``CommitScheduler`` decides what it does
+/// next; ``LogEngine`` does it. Under `.deferred` a lone producer writes its own batch
+/// (``beginInlineCommit()``).
+///
+/// Invariants (checked by the tests that instrument the storage):
+/// - a producer is resumed only after the commit containing its record, and every earlier
+///   one, completed (and was synced, unless `.deferred`), and after readers were told;
+/// - sequences are handed out under the lock in staging order, so they are dense and a batch
+///   append gets consecutive ones;
+/// - after a failed write or sync every waiting and later producer gets the poisoning error.
+///
+/// Locking: everything here and every engine state change is guarded by `lock`. The log's I/O
+/// runs with the lock released by the one thread holding ``ioBusy`` (the committer, or a
+/// producer committing inline), on engine state producers leave alone meanwhile: the batches
+/// in flight, the file, and, while ``rolling``, the active segment (producers then only
+/// reserve sequences and queue records in `overflow`). `ioBusy` is set only under the lock
+/// after seeing it clear.
+final class Committer: @unchecked Sendable {
+    let engine: LogEngine
+    let policy: DurabilityPolicy
+    let scheduler: CommitScheduler
+    let lock = ConditionLock()
+    var waiters = Waiters()
+    var overflow = Overflow()
+    var failure: LogError?
+    var closing = false
+    var rolling = false
+    var ioBusy = false
+    var nextTicket: UInt64 = 0
+    /// Appends with records in the filling batch, and in the batch committed last: a lone
+    /// producer's appends may commit inline, and a `.group` batch as large as the last one
+    /// commits without waiting out the window.
+    var appendsStaged = 0
+    var appendsInLastBatch = 0
+    var firstStaged: ContinuousClock.Instant?
+    var idleSince: ContinuousClock.Instant?
+    var closeResult: Result<Void, LogError>?
+    /// A moving average of how long a commit takes (begin to completion): the early-commit
+    /// rule begins another commit beside one in flight for half of it.
+    var commitLatency: Duration = .microseconds(200)
+    /// Vouching frames written (tests).
+    var vouches = 0
+
+    /// The committer thread's name (in `ps -T`, `perf`, debuggers).
+    static let threadName = "aqlog-committer"
+
+    init(engine: LogEngine) {
+        self.engine = engine
+        policy = engine.policy
+        scheduler = CommitScheduler(gatherDelay: policy.gatherDelay, gatherBytes: policy.gatherBytes, idleVouchDelay: policy.idleVouchDelay)
+        // Named from inside, with pthread: Foundation on Linux ignores a name set before
+        // `start()`, and applies one set inside only if `start()` already returned.
+        Thread { [self] in
+            _ = curing_name_thread(Self.threadName)
+            run()
+        }.start()
+    }
+
+    var acknowledgedThrough: UInt64 { lock.withLock { engine.marks.acknowledged(unsynced: policy.acknowledgesUnsynced) } }
+    var durableThrough: UInt64 { lock.withLock { engine.marks.durable } }
+    /// The last sequence handed to a producer (staged, queued or written).
+    var reservedThrough: UInt64 { lock.withLock { engine.marks.assigned } }
+    /// The last sequence a written commit frame vouches for (tests).
+    var vouchedThrough: UInt64 { lock.withLock { engine.marks.vouched } }
+    /// Vouching frames written so far (tests).
+    var vouchesWritten: Int { lock.withLock { vouches } }
+    /// `close()` was called (tests).
+    var closeRequested: Bool { lock.withLock { closing } }
+    /// `flush()` calls not yet served (tests).
+    var flushesPending: Int { lock.withLock { waiters.flushers.count } }
+
+    // MARK: - Producers
+
+    func append<C: Collection>(_ payloads: C) async throws(LogError) -> Range<UInt64> where C.Element == [UInt8] {
+        let checksums = payloads.map { CRC32C.checksum($0) }
+        while true {
+            switch lock.withLock({ stageOrCommitInline(payloads, checksums) }) {
+            case .staged(let range, let ticket):
+                guard !range.isEmpty else { return range }
+                try await waitForAck(range.upperBound - 1, ticket: ticket)
+                return range
+            case .inline(let range, let commit):
+                try commitInline(commit)
+                return range
+            case .failed(let error): throw error
+            case .full:
+                await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+                    lock.withLock {
+                        if pendingBytes >= policy.maxPendingBytes && failure == nil && !closing { waiters.addForSpace(c) } else { c.resume() }
+                    }
+                }
+            }
+        }
+    }
+
+    private func waitForAck(_ sequence: UInt64, ticket: UInt64) async throws(LogError) {
+        do {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
+                lock.withLock {
+                    if let error = waiters.takeFailure(ticket: ticket) {
+                        c.resume(throwing: error)
+                    } else if engine.marks.acknowledged(unsynced: policy.acknowledgesUnsynced) >= sequence {
+                        c.resume()
+                    } else if let failure {
+                        c.resume(throwing: failure)
+                    } else {
+                        waiters.addProducer(.init(sequence: sequence, ticket: ticket, continuation: c))
+                    }
+                }
+            }
+        } catch { throw error as! LogError }
+    }
+
+    func flush() async throws(LogError) {
+        do {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
+                lock.withLock {
+                    if let failure { c.resume(throwing: failure) } else if closing { c.resume(throwing: LogError.closed) } else {
+                        waiters.addFlusher(c, target: engine.marks.assigned)
+                        lock.signal()
+                    }
+                }
+            }
+        } catch { throw error as! LogError }
+    }
+
+    func close() async throws(LogError) {
+        do {
+            try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
+                lock.withLock {
+                    if let closeResult { c.resume(with: closeResult.mapError { $0 as any Error }) } else {
+                        closing = true
+                        waiters.addCloser(c)
+                        lock.signal()
+                    }
+                }
+            }
+        } catch { throw error as! LogError }
+    }
+
+    var pendingBytes: Int { (rolling ? 0 : engine.stagedBytes) + overflow.bytes }
+}

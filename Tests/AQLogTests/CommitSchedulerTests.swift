@@ -1,0 +1,57 @@
+import Testing
+@testable import AQLog
+
+/// ``CommitScheduler``'s rules as a table: each row is a state and the one action it must give.
+@Suite struct CommitSchedulerTests {
+    typealias S = CommitScheduler.State
+    static let sync = CommitScheduler(gatherDelay: nil, idleVouchDelay: .milliseconds(50))
+    static let group = CommitScheduler(gatherDelay: .milliseconds(2), gatherBytes: 1 << 20, idleVouchDelay: .milliseconds(50))
+
+    static func state(_ edit: (inout S) -> Void) -> S {
+        var s = S()
+        edit(&s)
+        return s
+    }
+
+    static let rows: [(String, CommitScheduler, S, CommitScheduler.Action)] = [
+        ("idle: sleep", sync, state { _ in }, .wait(nil)),
+        ("a producer writes inline: wait for it", sync, state { $0.writingInline = true; $0.stagedRecords = 3 }, .wait(nil)),
+        ("poisoned with writes in flight: reap them first", sync, state { $0.failed = true; $0.inFlight = 2; $0.stagedRecords = 1 }, .reap(timeout: nil)),
+        ("poisoned with work: fail it", sync, state { $0.failed = true; $0.stagedRecords = 1 }, .failPending),
+        ("poisoned and closing: close", sync, state { $0.failed = true; $0.closing = true }, .close),
+        ("poisoned, nothing to do: sleep", sync, state { $0.failed = true }, .wait(nil)),
+        ("flush already durable: serve it", sync, state { $0.flushPending = true; $0.flushTargetDurable = true; $0.inFlight = 1 }, .serveFlush),
+        ("flush written, nothing in flight: sync", sync, state { $0.flushPending = true; $0.flushTargetWritten = true; $0.stagedRecords = 4 }, .sync),
+        ("staged, nothing in flight: commit", sync, state { $0.stagedRecords = 1 }, .commit),
+        ("staged beside a young commit: reap until it is old enough", sync,
+         state { $0.stagedRecords = 1; $0.inFlight = 1; $0.oldestInFlightFor = .microseconds(30); $0.earlyCommitAge = .microseconds(100) },
+         .reap(timeout: .microseconds(70))),
+        ("staged beside an old commit: commit another", sync,
+         state { $0.stagedRecords = 1; $0.inFlight = 1; $0.oldestInFlightFor = .microseconds(100); $0.earlyCommitAge = .microseconds(100) }, .commit),
+        ("staged, depth reached: reap", sync,
+         state { $0.stagedRecords = 1; $0.inFlight = 2; $0.canBeginCommit = false; $0.oldestInFlightFor = .seconds(1) }, .reap(timeout: nil)),
+        ("group, batch smaller than the last: wait out the window", group,
+         state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = 8; $0.stagedFor = .microseconds(500) }, .wait(.microseconds(1500))),
+        ("group, as many appends as the last batch: commit", group,
+         state { $0.stagedRecords = 8; $0.appendsStaged = 8; $0.appendsInLastBatch = 8 }, .commit),
+        ("group, window elapsed: commit", group,
+         state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = 8; $0.stagedFor = .milliseconds(3) }, .commit),
+        ("group, closing: commit without waiting", group,
+         state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = 8; $0.closing = true }, .commit),
+        ("records wait for a roll, writes in flight: reap", sync, state { $0.overflow = true; $0.inFlight = 1 }, .reap(timeout: nil)),
+        ("records wait for a roll: roll", sync, state { $0.overflow = true }, .roll),
+        ("records wait for a roll, written records unsynced: sync first", sync, state { $0.overflow = true; $0.unsyncedWrites = true }, .sync),
+        ("writes in flight, nothing staged: reap", sync, state { $0.inFlight = 1 }, .reap(timeout: nil)),
+        ("flush with nothing staged or in flight: sync", sync, state { $0.flushPending = true }, .sync),
+        ("closing, nothing pending: close", sync, state { $0.closing = true }, .close),
+        ("idle, unvouched, delay not elapsed: wait the rest", sync, state { $0.needsVouching = true; $0.idleFor = .milliseconds(20) }, .wait(.milliseconds(30))),
+        ("idle, unvouched, delay elapsed: vouch", sync, state { $0.needsVouching = true; $0.idleFor = .milliseconds(50) }, .vouch),
+        ("unvouched but vouching off: sleep", CommitScheduler(gatherDelay: nil, idleVouchDelay: nil), state { $0.needsVouching = true }, .wait(nil)),
+    ]
+
+    @Test(arguments: rows.indices)
+    func eachRowGivesItsAction(_ i: Int) {
+        let (name, scheduler, state, action) = Self.rows[i]
+        #expect(scheduler.next(state) == action, "\(name)")
+    }
+}
