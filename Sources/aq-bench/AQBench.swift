@@ -17,14 +17,27 @@ struct AQBench: AsyncParsableCommand {
     @Option(help: "Seconds per append run (default 0.4, 0.3 with --full, 0.05 with --quick).") var seconds: Double?
     @Flag(help: "Skip the recovery scenarios.") var skipRecovery = false
     @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
-    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\").") var filter: String?
+    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"; \"depth model\": the model alone).") var filter: String?
+    @Flag(help: "Skip the commits-in-flight model (C, depths 1-4, closed and open loop; about 25 s by default).") var skipDepthModel = false
+    @Option(help: "Depths the commits-in-flight model runs, comma-separated, 1 among them (default 1,2,3,4).") var depthModelDepths: String?
 
     mutating func validate() throws {
         if quick && full { throw ValidationError("--quick and --full exclude each other") }
+        if let depthModelDepths {
+            let depths = depthModelDepths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !depths.isEmpty, depths.allSatisfy({ $0 != nil && (1...4).contains($0!) }), depths.contains(1) else {
+                throw ValidationError("--depth-model-depths: depths 1 to 4, comma-separated, 1 among them")
+            }
+        }
     }
 
     mutating func run() async throws {
-        let plan = Plan(quick: quick, full: full, seconds: seconds)
+        var plan = Plan(quick: quick, full: full, seconds: seconds)
+        if let depthModelDepths {
+            plan.depthModel.depths = Array(Set(depthModelDepths.split(separator: ",").compactMap {
+                Int($0.trimmingCharacters(in: .whitespaces))
+            })).sorted()
+        }
         let root: String
         let removeRoot: Bool
         if let dir {
@@ -99,10 +112,20 @@ struct AQBench: AsyncParsableCommand {
                 threadedBaseline: threaded, ratioToThreadedBaseline: threaded.map { log.recordsPerSecond / $0.recordsPerSecond },
                 rollingSegmentSize: spec.rollingSegmentSize))
         }
+        // 3. The commits-in-flight model (C), on the baseline file.
+        if !skipAppends && !skipDepthModel {
+            for producers in plan.depthModel.producers {
+                let name = DepthModelPlan.name(recordSize: plan.depthModel.recordSize, producers: producers)
+                guard filter == nil || name.contains(filter!) else { continue }
+                progress.step(name)
+                report.depthModel.append(try runDepthModel(file: baselineFile, plan: plan.depthModel, producers: producers,
+                                                           duration: plan.appendSeconds))
+            }
+        }
         try? FileManager.default.removeItem(atPath: root + "/log-uring")
         try? FileManager.default.removeItem(atPath: root + "/log-posix")
 
-        // 3. Recovery: open time vs sealed bytes and vs open-tail bytes, warm and cold; verify.
+        // 4. Recovery: open time vs sealed bytes and vs open-tail bytes, warm and cold; verify.
         if !skipRecovery {
             let bench = RecoveryBench(directory: root + "/recovery", segmentSize: plan.recoverySegmentSize)
             let first = plan.sealedSegments[0]

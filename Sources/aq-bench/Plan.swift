@@ -11,13 +11,15 @@ struct Plan {
     /// Sealed segment counts the recovery log is grown to (first one also gets the tail series).
     var sealedSegments = [4, 16]
     var tails: [(String, Int)] = [("empty", 0), ("16 MiB", 16 << 20), ("full segment", (64 << 20) - (2 << 20))]
+    /// The commits-in-flight model, run after the append scenarios.
+    var depthModel = DepthModelPlan()
 
-    var steps: Int { 1 + appends.count + 1 + tails.count + sealedSegments.count - 1 + 1 }
+    var steps: Int { 1 + appends.count + depthModel.producers.count + 1 + tails.count + sealedSegments.count - 1 + 1 }
 
     var settings: [String: String] {
         ["appendSeconds": "\(appendSeconds)", "segmentSize": "\(segmentSize)", "recoverySegmentSize": "\(recoverySegmentSize)",
          "baselineFileSize": "\(baselineFileSize)", "groupDurability": "maxDelay 500 us, maxBytes 1 MiB",
-         "recoveryRecordSize": "4064 B payload, 1 MiB batches, deferred"]
+         "recoveryRecordSize": "4064 B payload, 1 MiB batches, deferred", "depthModel": depthModel.settings]
     }
 
     init(quick: Bool, full: Bool, seconds: Double?) {
@@ -29,6 +31,7 @@ struct Plan {
             baselineFileSize = 8 << 20
             crcSizes = [256, 4096, 1 << 20]
             crcSeconds = 0.005
+            depthModel.repetitions = 1
             recoverySegmentSize = 1 << 20
             sealedSegments = [2, 4]
             tails = [("empty", 0), ("256 KiB", 256 << 10), ("full segment", (1 << 20) - (256 << 10))]

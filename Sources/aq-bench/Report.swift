@@ -23,6 +23,8 @@ struct BenchReport: Codable, Sendable {
     /// CRC32C.checksum (dispatching) over ISA-L, per size.
     var crcDispatchOverIsal: [String: Double] = [:]
     var append: [AppendResult] = []
+    /// The commits-in-flight model (`cbase_pipelined_commit`), per producer count.
+    var depthModel: [DepthModelResult] = []
     var recovery: [RecoveryResult] = []
     var verify: [VerifyResult] = []
     var follow: FollowResult?
@@ -162,6 +164,7 @@ struct BenchReport: Codable, Sendable {
             }
             out += "\n"
         }
+        out += depthModelTable()
 
         out += "CPU charged to this process (user + system, all its threads) over each run: cores kept busy (of \(machine.cpus)) and per record\n"
         out += pad("scenario", 40) + lpad("cores", 7) + lpad("us/rec", 8) + lpad("base cores", 11) + lpad("base us/rec", 12)

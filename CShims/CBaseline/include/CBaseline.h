@@ -32,6 +32,36 @@ int cbase_segmented_write(const char *dir, const void *buf, size_t batch_bytes, 
 int cbase_group_commit(int direct_fd, uint64_t file_size, size_t record_bytes, size_t producers, double seconds,
                        size_t batch_capacity, uint64_t *records, uint64_t *commits,
                        uint64_t *latency_ns, size_t latency_per_producer);
+/// What `cbase_pipelined_commit` measured.
+struct cbase_pipeline_result {
+    uint64_t records;        // records acknowledged
+    uint64_t batches;        // batch writes completed
+    uint64_t bytes_written;  // bytes handed to the device (whole blocks; tail blocks rewritten)
+    uint64_t padding_bytes;  // zeros left between a batch's end and the next batch's fresh block
+    uint64_t max_in_flight;  // most batch writes in flight at once
+    uint64_t latency_samples;
+    double seconds;          // closed loop: start -> stop; open loop: start -> last acknowledgement
+    double p50_us, p99_us, p999_us, mean_us, max_us;  // per record (see cbase_pipelined_commit)
+};
+/// The log's write path with up to `depth` (1...4) commits in flight, one io_uring ring: a
+/// committer thread starts the next batch (at most `batch_capacity` bytes of `record_bytes`
+/// records) as soon as records are staged and fewer than `depth` writes are in flight, reaps
+/// completions in any order and acknowledges batches strictly in order (a batch's records only
+/// once it and every earlier batch completed). Each batch is one O_DIRECT write of whole
+/// 4096-byte blocks flagged RWF_DSYNC; a batch started while no write is in flight rewrites
+/// the previous batch's partial tail block (as the log does today), one started while another
+/// write is in flight begins on a fresh block (the rest of the previous block stays zero:
+/// `padding_bytes`). `file_size` must hold 2 * (depth + 1) batches; writes wrap to offset 0.
+/// `offered_rate` 0, closed loop: `producers` threads each append one record and wait for its
+/// acknowledgement, for `seconds`; latency = append -> the producer sees its acknowledgement.
+/// `offered_rate` > 0, open loop: one scheduler thread issues record k at start + k /
+/// `offered_rate` for `seconds` without waiting (waking at most every 20 µs, staging every
+/// record due), then every record is drained; latency = scheduled time -> release of the
+/// record's acknowledgement, so a late record counts from when it should have been issued.
+/// Latencies go to a log-linear histogram (64 sub-buckets per power of two, ~1.6%).
+int cbase_pipelined_commit(int direct_fd, uint64_t file_size, size_t record_bytes, size_t producers, unsigned depth,
+                           double offered_rate, double seconds, size_t batch_capacity,
+                           struct cbase_pipeline_result *result);
 /// Extends the file to `size` bytes of written zeros and syncs it (like the log's segments).
 int cbase_zero_fill(int fd, uint64_t size);
 /// posix_fadvise(POSIX_FADV_DONTNEED) over the whole file (drops clean cached pages).
