@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 # tails and readers following a live writer, LOCK contention, and the crash cycles through `Log`.
 SUITES=(
   ConcurrentLogTests          # many producers through Log: group commit, rolls, flush, close
+  CommitDepthTests            # several commits in flight through Log, maximum-size records at depths 1-4
   CommitterLockTests          # the committer's lock vs. rolls and flush syncs
   InlineDeferredCommitTests   # a lone .deferred producer writing its own batch; ioBusy
   OverlappedWriteTests        # writes kept in flight: submission, completion by tag

@@ -3,20 +3,26 @@ import SystemPackage
 
 /// An open file of a ``SimulatedStorage``: a handle on an inode, valid until closed or until
 /// the simulated machine crashes (then every call fails with `EIO`, as for a dead process).
+/// With the storage's `writesInFlight` above 1 it keeps synced writes in flight
+/// (``InFlightWrite``).
 final class SimulatedFile: StorageFile, @unchecked Sendable {
     // Immutable except `closed`, which only the single owner touches (like PosixFile's fd).
     private let storage: SimulatedStorage
     private let inode: Int
     private let generation: Int
+    /// Tells this handle's writes in flight from other handles'.
+    private let serial: Int
     private var closed = false
     let path: String
     var requiresAlignedWrites: Bool { false }
+    var writesInFlightLimit: Int { storage.writesInFlight }
 
-    init(storage: SimulatedStorage, inode: Int, path: String, generation: Int) {
+    init(storage: SimulatedStorage, inode: Int, path: String, generation: Int, serial: Int) {
         self.storage = storage
         self.inode = inode
         self.path = path
         self.generation = generation
+        self.serial = serial
     }
 
     private func open(_ operation: String) throws(IOFailure) {
@@ -25,7 +31,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     func size() throws(IOFailure) -> Int {
         try open("fstat")
-        return try storage.withInode(inode, generation: generation, operation: "fstat", path: path) { $0.current.count }
+        return try storage.withVisibleBytes(inode, generation: generation, operation: "fstat", path: path) { $0.count }
     }
 
     func preallocateZeroed(size: Int) throws(IOFailure) {
@@ -48,6 +54,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     /// Like `PosixFile`: skips the already-written prefix, continues short writes, then syncs.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         try open("pwrite")
+        precondition(!storage.hasWritesInFlight(file: serial, generation: generation), "a blocking write while writes are in flight")
         let skip = max(0, min(newBytesFrom - offset, bytes.count))
         var done = skip
         while done < bytes.count {
@@ -57,17 +64,37 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
         if sync { try storage.sync(inode, generation: generation, path: path) }
     }
 
+    /// Like the io_uring backend: a synced write is kept in flight when the storage allows
+    /// more than one (the bytes not written before, like ``write(_:at:newBytesFrom:sync:)``);
+    /// anything else is written at once.
+    func submitWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool, tag: UInt64) -> WriteCompletion? {
+        guard sync, writesInFlightLimit > 1, !closed else {
+            do throws(IOFailure) {
+                try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
+                return WriteCompletion(tag: tag, failure: nil)
+            } catch { return WriteCompletion(tag: tag, failure: error) }
+        }
+        let skip = max(0, min(newBytesFrom - offset, bytes.count))
+        return storage.submit(file: serial, inode: inode, generation: generation, path: path,
+                              UnsafeRawBufferPointer(rebasing: bytes[skip...]), at: offset + skip, tag: tag)
+    }
+
+    func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion? {
+        storage.awaitCompletion(file: serial, generation: generation, timeout: timeout)
+    }
+
     func syncData() throws(IOFailure) {
         try open("fdatasync")
+        precondition(!storage.hasWritesInFlight(file: serial, generation: generation), "a sync while writes are in flight")
         try storage.sync(inode, generation: generation, path: path)
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
         try open("pread")
-        return try storage.withInode(inode, generation: generation, operation: "pread", path: path) { node in
-            let available = max(0, min(buffer.count, node.current.count - offset))
+        return try storage.withVisibleBytes(inode, generation: generation, operation: "pread", path: path) { current in
+            let available = max(0, min(buffer.count, current.count - offset))
             guard available > 0 else { return 0 }
-            node.current.withUnsafeBytes { src in
+            current.withUnsafeBytes { src in
                 buffer.baseAddress!.copyMemory(from: src.baseAddress! + offset, byteCount: available)
             }
             return available
@@ -77,11 +104,11 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     /// A region over a private copy of the current bytes (later writes do not show through).
     func mapReadOnly() throws(IOFailure) -> MappedRegion {
         try open("mmap")
-        return try storage.withInode(inode, generation: generation, operation: "mmap", path: path) { node in
-            let count = node.current.count
+        return try storage.withVisibleBytes(inode, generation: generation, operation: "mmap", path: path) { current in
+            let count = current.count
             guard count > 0 else { return MappedRegion(bytes: UnsafeRawBufferPointer(start: nil, count: 0), release: { _ in }) }
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 4096)
-            node.current.withUnsafeBytes { copy.copyMemory(from: $0) }
+            current.withUnsafeBytes { copy.copyMemory(from: $0) }
             return MappedRegion(bytes: UnsafeRawBufferPointer(copy)) { $0.deallocate() }
         }
     }

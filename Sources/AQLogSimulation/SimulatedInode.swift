@@ -27,6 +27,22 @@ final class SimulatedInode {
         pending.append(.write(offset: offset, bytes: copy))
     }
 
+    /// A write that completed durably on its own (`RWF_DSYNC`): its bytes are visible and
+    /// durable at once, and older unsynced writes lose the range it covers (a later sync must
+    /// not lay their stale bytes over it). Other unsynced changes stay unsynced.
+    func writeDurably(_ bytes: [UInt8], at offset: Int) {
+        let end = offset + bytes.count
+        pending = pending.flatMap { change -> [Change] in
+            guard case .write(let o, let b) = change, o < end, offset < o + b.count else { return [change] }
+            var pieces: [Change] = []
+            if o < offset { pieces.append(.write(offset: o, bytes: Array(b[0..<(offset - o)]))) }
+            if o + b.count > end { pieces.append(.write(offset: end, bytes: Array(b[(end - o)...]))) }
+            return pieces
+        }
+        Self.apply(.write(offset: offset, bytes: bytes), to: &current)
+        Self.apply(.write(offset: offset, bytes: bytes), to: &durable)
+    }
+
     /// Sets the size (zero-extending or cutting); unsynced.
     func resize(to size: Int) {
         Self.apply(.resize(size), to: &current)

@@ -7,8 +7,9 @@ import SystemPackage
 /// Modelled on TigerBeetle's testing storage and on LazyFS: every file keeps its durable
 /// bytes and its unsynced writes separately, so ``crash(_:)`` can decide, per ``CrashMode``,
 /// which unsynced bytes survive (none, all, a random subset of 512-byte sectors, or a torn
-/// prefix of the last writes). Directory entries (creation, rename, removal) become durable
-/// only on ``syncDirectory(_:)``, like ext4 without a journal (SPEC §11). Directories
+/// prefix of the last writes), and tears every write still in flight (``InFlightWrite``).
+/// Directory entries (creation, rename, removal) become durable
+/// only on ``syncDirectory(_:)``, like ext4 without a journal. Directories
 /// themselves are durable as soon as they are created (a simplification: the log never
 /// syncs its parent directory).
 ///
@@ -30,31 +31,69 @@ import SystemPackage
 /// Thread-safe (one lock around all state), so the concurrent log may use it too.
 public final class SimulatedStorage: Storage, @unchecked Sendable {
     private let lock = NSLock()
-    private var random: SimulationRandom
-    private var inodes: [Int: SimulatedInode] = [:]
-    private var nextInode = 1
+    var random: SimulationRandom
+    var inodes: [Int: SimulatedInode] = [:]
+    var nextInode = 1
     /// Directory entries as the running system sees them: path → inode.
-    private var live: [String: Int] = [:]
+    var live: [String: Int] = [:]
     /// Directory entries that survive a crash.
-    private var durable: [String: Int] = [:]
+    var durable: [String: Int] = [:]
     private var directories: Set<String> = ["/"]
-    private var held: Set<String> = []
+    var held: Set<String> = []
     /// What each held lock published (``StorageLock/publish(_:)``).
-    private var published: [String: WriterProgress] = [:]
-    private var triggers: [FaultTrigger] = []
-    private var statistics = SimulationStatistics()
+    var published: [String: WriterProgress] = [:]
+    var triggers: [FaultTrigger] = []
+    var statistics = SimulationStatistics()
     /// Incremented by every crash; handles of an older generation belong to a dead process.
-    private(set) var generation = 0
+    var generation = 0
+    /// How many synced writes each file keeps in flight (``StorageFile/writesInFlightLimit``).
+    public let writesInFlight: Int
+    /// Synced writes submitted and not yet completed, in submission order (``InFlightWrite``).
+    var inFlight: [InFlightWrite] = []
+    /// Identifies open handles (their writes in flight).
+    var nextFileSerial = 1
+    /// With ``haltsAfterCrash``: a crash happened and ``resume()`` was not called yet.
+    var halted = false
+
+    /// After a crash, every operation fails with `EIO` until ``resume()``: the crashed
+    /// process's threads (a `Log`'s committer finishing a roll, its close) cannot reach the
+    /// disk through names, only the next process can. Off by default: a handle opened after the
+    /// crash then works, which is what single-threaded harnesses that reopen rely on.
+    public var haltsAfterCrash: Bool {
+        get { locked { halts } }
+        set { locked { halts = newValue } }
+    }
+    var halts = false
+
+    /// Ends the halt after a crash (``haltsAfterCrash``): the next process starts.
+    public func resume() { locked { halted = false } }
+
+    /// Throws `EIO` while halted after a crash.
+    func checkAlive(_ operation: String, path: String) throws(IOFailure) {
+        if halted { throw IOFailure(operation, path: path, errno: .ioError) }
+    }
 
     /// Probabilities of random faults per operation.
     public var faultRates: FaultRates {
         get { locked { rates } }
         set { locked { rates = newValue } }
     }
-    private var rates = FaultRates()
+    var rates = FaultRates()
 
     /// A fresh, empty file system whose random choices all derive from `seed`.
-    public init(seed: UInt64) { random = SimulationRandom(seed: seed) }
+    ///
+    /// `writesInFlight` is each file's ``StorageFile/writesInFlightLimit``. 1 (the default):
+    /// every write completes inside the call that starts it, as over the posix backend. Above
+    /// 1 the files behave like the io_uring backend writing `O_DIRECT` + `RWF_DSYNC`: a synced
+    /// write ``StorageFile/submitWrite(_:at:newBytesFrom:sync:tag:)`` starts stays pending
+    /// until ``StorageFile/awaitWriteCompletion(timeout:)`` completes it, in an order the
+    /// seeded random source picks (see ``InFlightWrite``); unsynced writes still complete at
+    /// once. The log then keeps up to its commit depth of batches in flight.
+    public init(seed: UInt64, writesInFlight: Int = 1) {
+        precondition(writesInFlight >= 1)
+        random = SimulationRandom(seed: seed)
+        self.writesInFlight = writesInFlight
+    }
 
     /// What has been done and injected so far.
     public var stats: SimulationStatistics { locked { statistics } }
@@ -63,7 +102,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     /// Receives one line per mutating operation, fault and crash (debugging a failing seed).
     public func trace(_ sink: (@Sendable (String) -> Void)?) { locked { tracer = sink } }
-    private var tracer: (@Sendable (String) -> Void)?
+    var tracer: (@Sendable (String) -> Void)?
 
     /// Arms a fault that fires on a future operation (see ``FaultTrigger``).
     public func schedule(_ trigger: FaultTrigger) { locked { triggers.append(trigger) } }
@@ -100,7 +139,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     // MARK: - Inspection (tests)
 
     /// The bytes a read of `path` returns now, or nil when it does not exist.
-    public func contents(of path: String) -> [UInt8]? { locked { live[path].map { inodes[$0]!.current } } }
+    public func contents(of path: String) -> [UInt8]? { locked { live[path].map { visibleBytes($0) } } }
 
     /// The bytes of `path` that would survive a crash that drops all unsynced writes, or nil
     /// when its directory entry would not survive.
@@ -125,6 +164,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     public func createDirectory(_ path: String) throws(IOFailure) {
         try lockedThrowing { () throws(IOFailure) in
+            try checkAlive("mkdir", path: path)
             guard directories.contains(Self.parent(path)) else { throw IOFailure("mkdir", path: path, errno: .noSuchFileOrDirectory) }
             directories.insert(Self.normalize(path))
         }
@@ -142,17 +182,19 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     public func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         try lockedThrowing { () throws(IOFailure) in
-            if let id = live[path] { return SimulatedFile(storage: self, inode: id, path: path, generation: generation) }
+            try checkAlive("open", path: path)
+            if let id = live[path] { return newFile(inode: id, path: path) }
             guard create, directories.contains(Self.parent(path)) else { throw IOFailure("open", path: path, errno: .noSuchFileOrDirectory) }
             try fault(.create, path: path)
             let id = newInode()
             live[path] = id
-            return SimulatedFile(storage: self, inode: id, path: path, generation: generation)
+            return newFile(inode: id, path: path)
         }
     }
 
     public func rename(_ from: String, to: String) throws(IOFailure) {
         try lockedThrowing { () throws(IOFailure) in
+            try checkAlive("rename", path: from)
             guard let id = live[from] else { throw IOFailure("rename", path: from, errno: .noSuchFileOrDirectory) }
             try fault(.rename, path: to)
             live[from] = nil
@@ -162,6 +204,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     public func removeFile(_ path: String) throws(IOFailure) {
         try lockedThrowing { () throws(IOFailure) in
+            try checkAlive("unlink", path: path)
             guard live[path] != nil else { throw IOFailure("unlink", path: path, errno: .noSuchFileOrDirectory) }
             try fault(.remove, path: path)
             live[path] = nil
@@ -170,6 +213,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     public func syncDirectory(_ path: String) throws(IOFailure) {
         try lockedThrowing { () throws(IOFailure) in
+            try checkAlive("fsync", path: path)
             let dir = Self.normalize(path)
             try fault(.syncDirectory, path: dir)
             for key in durable.keys where Self.parent(key) == dir { durable[key] = nil }
@@ -179,6 +223,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock {
         try lockedThrowing { () throws(IOFailure) in
+            try checkAlive("fcntl(F_OFD_SETLK)", path: path)
             if live[path] == nil {
                 guard directories.contains(Self.parent(path)) else { throw IOFailure("open", path: path, errno: .noSuchFileOrDirectory) }
                 live[path] = newInode()
@@ -193,192 +238,28 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         locked { held.contains(path) ? published[path] ?? .nothing : nil }
     }
 
-    // MARK: - File operations (called by SimulatedFile)
-
-    /// Runs `body` on a live handle's inode, or fails with `EIO` when the handle's process died.
-    func withInode<T>(_ id: Int, generation: Int, operation: String, path: String,
-                      _ body: (SimulatedInode) throws(IOFailure) -> T) throws(IOFailure) -> T {
-        try lockedThrowing { () throws(IOFailure) in
-            guard generation == self.generation, let inode = inodes[id] else {
-                throw IOFailure(operation, path: path, errno: .ioError)
-            }
-            return try body(inode)
-        }
-    }
-
-    /// One `pwrite` of at most `bytes.count` bytes; returns how many were stored.
-    func pwrite(_ id: Int, generation: Int, path: String, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
-        try lockedThrowing { () throws(IOFailure) -> Int in
-            guard generation == self.generation, let inode = inodes[id] else { throw IOFailure("pwrite", path: path, errno: .ioError, offset: offset) }
-            var action = triggered(.write, path: path)
-            if action == nil {
-                if random.chance(rates.writeIOError) { action = .fail(.ioError) }
-                else if random.chance(rates.writeNoSpace) { action = .fail(.noSpace) }
-                else if random.chance(rates.shortWrite) { action = .shortWrite }
-            }
-            tracer?("   @\(offset) +\(bytes.count) \(action.map { "\($0)" } ?? "ok")")
-            guard let action else {
-                inode.write(bytes, at: offset)
-                return bytes.count
-            }
-            // Faulted writes store a random sector-aligned prefix first (possibly nothing).
-            let spans = SimulatedInode.sectorSpans(offset: offset, count: bytes.count)
-            switch action {
-            case .shortWrite:
-                guard spans.count > 1 else { inode.write(bytes, at: offset); return bytes.count }
-                statistics.shortWrites += 1
-                let n = spans[random.int(in: 0..<(spans.count - 1))].upperBound - offset
-                inode.write(UnsafeRawBufferPointer(rebasing: bytes[0..<n]), at: offset)
-                return n
-            case .fail(let errno):
-                if errno == .noSpace { statistics.writeNoSpace += 1 } else if errno == .ioError { statistics.writeIOErrors += 1 } else { statistics.otherFailures += 1 }
-                let n = spans[random.int(in: 0..<spans.count)].lowerBound - offset
-                if n > 0 { inode.write(UnsafeRawBufferPointer(rebasing: bytes[0..<n]), at: offset) }
-                throw IOFailure("pwrite", path: path, errno: errno, offset: offset + n)
-            case .crash(let mode):
-                let n = spans[random.int(in: 0..<spans.count)].upperBound - offset
-                inode.write(UnsafeRawBufferPointer(rebasing: bytes[0..<n]), at: offset)
-                crashLocked(mode)
-                throw IOFailure("pwrite", path: path, errno: .ioError, offset: offset + n)
-            }
-        }
-    }
-
-    func dropCleanPages(_ id: Int, generation: Int) {
-        locked {
-            guard generation == self.generation else { return }
-            inodes[id]?.dropCleanPages()
-        }
-    }
-
-    /// `fdatasync`: pending changes become durable, or (on an injected failure) are forgotten.
-    func sync(_ id: Int, generation: Int, path: String) throws(IOFailure) {
-        try lockedThrowing { () throws(IOFailure) in
-            guard generation == self.generation, let inode = inodes[id] else { throw IOFailure("fdatasync", path: path, errno: .ioError) }
-            var action = triggered(.sync, path: path)
-            if action == nil, random.chance(rates.syncIOError) { action = .fail(.ioError) }
-            switch action {
-            case nil: inode.sync()
-            case .shortWrite?: inode.sync()
-            case .fail(let errno)?:
-                if errno == .ioError { statistics.syncIOErrors += 1 } else { statistics.otherFailures += 1 }
-                inode.forgetPending()
-                throw IOFailure("fdatasync", path: path, errno: errno)
-            case .crash(let mode)?:
-                crashLocked(mode)
-                throw IOFailure("fdatasync", path: path, errno: .ioError)
-            }
-        }
-    }
-
-    /// Zero-fills to `size` and syncs, or fails (`ENOSPC`) leaving the file as it was.
-    func preallocate(_ id: Int, generation: Int, path: String, size: Int, synced: Bool) throws(IOFailure) {
-        try lockedThrowing { () throws(IOFailure) in
-            guard generation == self.generation, let inode = inodes[id] else { throw IOFailure("fallocate", path: path, errno: .ioError) }
-            var action = triggered(.preallocate, path: path)
-            if action == nil, random.chance(rates.preallocateNoSpace) { action = .fail(.noSpace) }
-            switch action {
-            case nil, .shortWrite?:
-                if size > inode.current.count { inode.resize(to: size) }
-                if synced { inode.sync() }
-            case .fail(let errno)?:
-                if errno == .noSpace { statistics.preallocateNoSpace += 1 } else { statistics.otherFailures += 1 }
-                throw IOFailure("fallocate", path: path, errno: errno)
-            case .crash(let mode)?:
-                crashLocked(mode)
-                throw IOFailure("fallocate", path: path, errno: .ioError)
-            }
-        }
-    }
-
-    /// `ftruncate` (unsynced until the next sync).
-    func truncate(_ id: Int, generation: Int, path: String, size: Int) throws(IOFailure) {
-        try lockedThrowing { () throws(IOFailure) in
-            guard generation == self.generation, let inode = inodes[id] else { throw IOFailure("ftruncate", path: path, errno: .ioError) }
-            try fault(.truncate, path: path)
-            inode.resize(to: size)
-        }
-    }
-
-    func release(lock path: String, generation: Int) {
-        locked {
-            guard generation == self.generation else { return }
-            held.remove(path)  // the record stays, as in a real LOCK file
-        }
-    }
-
-    /// What the lock file at `path` holds, held or not (as a `pread` of a real `LOCK` sees it).
-    func lastPublished(lock path: String) -> WriterProgress {
-        locked { published[path] ?? .nothing }
-    }
-
-    func publish(lock path: String, generation: Int, _ progress: WriterProgress) -> Bool {
-        locked {
-            guard generation == self.generation else { return false }
-            published[path] = progress
-            return true
-        }
-    }
-
     // MARK: - Internals (lock held)
 
-    private func newInode() -> Int {
+    func newFile(inode id: Int, path: String) -> SimulatedFile {
+        nextFileSerial += 1
+        return SimulatedFile(storage: self, inode: id, path: path, generation: generation, serial: nextFileSerial)
+    }
+
+    func newInode() -> Int {
         let id = nextInode
         nextInode += 1
         inodes[id] = SimulatedInode()
         return id
     }
 
-    private func crashLocked(_ mode: CrashMode) {
-        tracer?("crash \(mode)")
-        statistics.crashes[mode, default: 0] += 1
-        for id in inodes.keys.sorted() { statistics.sectorsLost += inodes[id]!.crash(mode, random: &random) }
-        // A process crash keeps the page cache and the directory entries in it, unsynced (a
-        // later power loss still reverts them); a power loss reverts to what was synced.
-        if mode != .keepUnsynced { live = durable }
-        let referenced = Set(durable.values).union(live.values)
-        for id in inodes.keys where !referenced.contains(id) { inodes[id] = nil }
-        held.removeAll()
-        // `LOCK` is rewritten in place and never synced: a process crash leaves its record in
-        // the page cache; after a power loss write-back may or may not have reached it.
-        if mode != .keepUnsynced, Bool.random(using: &random) { published.removeAll() }
-        generation += 1
-    }
 
-    /// Counts the operation and returns the action of the first trigger that fires on it.
-    private func triggered(_ operation: StorageOperation, path: String) -> FaultAction? {
-        statistics.operations += 1
-        tracer?("#\(statistics.operations) \(operation) \(path)")
-        for i in triggers.indices {
-            let t = triggers[i]
-            guard t.operation == nil || t.operation == operation, t.pathContains.map({ path.contains($0) }) ?? true else { continue }
-            if t.skip > 0 { triggers[i].skip -= 1; continue }
-            if !t.persistent { triggers.remove(at: i) }
-            return t.action
-        }
-        return nil
-    }
-
-    /// For operations whose only faults are failures and crashes.
-    private func fault(_ operation: StorageOperation, path: String) throws(IOFailure) {
-        switch triggered(operation, path: path) {
-        case nil, .shortWrite?: return
-        case .fail(let errno)?:
-            statistics.otherFailures += 1
-            throw IOFailure(operation.rawValue, path: path, errno: errno)
-        case .crash(let mode)?:
-            crashLocked(mode)
-            throw IOFailure(operation.rawValue, path: path, errno: .ioError)
-        }
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
+    func locked<T>(_ body: () -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
         return body()
     }
 
-    private func lockedThrowing<T>(_ body: () throws(IOFailure) -> T) throws(IOFailure) -> T {
+    func lockedThrowing<T>(_ body: () throws(IOFailure) -> T) throws(IOFailure) -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -399,43 +280,4 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         guard let slash = p.lastIndex(of: "/") else { return p }
         return String(p[p.index(after: slash)...])
     }
-}
-
-/// A lock of ``SimulatedStorage``: in memory, dropped by a crash.
-final class SimulatedLock: StorageLock, @unchecked Sendable {
-    private let storage: SimulatedStorage
-    private let path: String
-    private let generation: Int
-    private var released = false
-    private var publishing = false
-    private let guardLock = NSLock()
-
-    init(storage: SimulatedStorage, path: String, generation: Int) {
-        self.storage = storage
-        self.path = path
-        self.generation = generation
-    }
-
-    func release() {
-        guardLock.lock()
-        let first = !released
-        released = true
-        guardLock.unlock()
-        if first { storage.release(lock: path, generation: generation) }
-    }
-
-    func startPublishing() throws(IOFailure) -> WriterProgress {
-        guardLock.withLock { publishing = true }
-        let previous = storage.lastPublished(lock: path)
-        _ = storage.publish(lock: path, generation: generation,
-                            WriterProgress(readableThrough: 0, durableThrough: previous.durableThrough))
-        return previous
-    }
-
-    @discardableResult func publish(_ progress: WriterProgress) -> Bool {
-        guard guardLock.withLock({ publishing && !released }) else { return false }
-        return storage.publish(lock: path, generation: generation, progress)
-    }
-
-    deinit { release() }
 }

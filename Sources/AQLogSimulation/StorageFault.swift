@@ -2,9 +2,11 @@ import SystemPackage
 
 /// The mutating operations of ``SimulatedStorage`` that faults can target.
 public enum StorageOperation: String, Sendable, CaseIterable, CustomStringConvertible {
-    /// One `pwrite` call of a file write (a write may take several after short writes).
+    /// One `pwrite` call of a file write (a write may take several after short writes), or
+    /// the completion of a write kept in flight (its write part).
     case write
-    /// `fdatasync` of a file (also the one inside `write(…, sync: true)`).
+    /// `fdatasync` of a file (also the one inside `write(…, sync: true)`), or the sync part of
+    /// a write kept in flight (`RWF_DSYNC`), checked at its completion after its write part.
     case sync
     /// Zero-filling a file to its segment size (`fallocate` + zero writes + `fdatasync`).
     case preallocate
@@ -112,6 +114,14 @@ public struct SimulationStatistics: Sendable, Equatable {
     public var bitFlips = 0
     /// Unsynced 512-byte sectors lost in crashes.
     public var sectorsLost = 0
+    /// Synced writes kept in flight (submitted, completed later; `writesInFlight` above 1).
+    public var writesKeptInFlight = 0
+    /// The most writes one file had in flight at once.
+    public var mostWritesInFlight = 0
+    /// Completions handed out before that of an earlier-submitted write still in flight.
+    public var completionsOutOfOrder = 0
+    /// Writes in flight when a crash stopped them (each torn to a random subset of sectors).
+    public var inFlightWritesAtCrash = 0
 
     public init() {}
 
@@ -127,5 +137,9 @@ public struct SimulationStatistics: Sendable, Equatable {
         for (k, v) in o.crashes { crashes[k, default: 0] += v }
         bitFlips += o.bitFlips
         sectorsLost += o.sectorsLost
+        writesKeptInFlight += o.writesKeptInFlight
+        mostWritesInFlight = max(mostWritesInFlight, o.mostWritesInFlight)
+        completionsOutOfOrder += o.completionsOutOfOrder
+        inFlightWritesAtCrash += o.inFlightWritesAtCrash
     }
 }

@@ -18,6 +18,7 @@ struct AQBench: AsyncParsableCommand {
     @Flag(help: "Skip the recovery scenarios.") var skipRecovery = false
     @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
     @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"; \"depth model\": the model alone).") var filter: String?
+    @Option(help: "Most commits the log keeps in flight (LogOptions.maxCommitsInFlight, 1-4; default: the library's).") var commitDepth: Int?
     @Flag(help: "Skip the commits-in-flight model (C, depths 1-4, closed and open loop; about 25 s by default).") var skipDepthModel = false
     @Option(help: "Depths the commits-in-flight model runs, comma-separated, 1 among them (default 1,2,3,4).") var depthModelDepths: String?
 
@@ -67,7 +68,8 @@ struct AQBench: AsyncParsableCommand {
         let appends = skipAppends ? [] : plan.appends.filter { filter == nil || $0.name.contains(filter!) }
         for spec in appends {
             progress.step(spec.name)
-            let logDir = root + (spec.rollingSegmentSize == nil ? "/log-\(spec.backend.rawValue)" : "/log-rolling")
+            // A segment keeps the depth it was created with: one directory per depth.
+            let logDir = root + (spec.rollingSegmentSize == nil ? "/log-\(spec.backend.rawValue)" : "/log-rolling") + "-d\(commitDepth ?? 0)"
             if spec.mode == .deferred { try? FileManager.default.removeItem(atPath: logDir) }
             var logRuns: [RunFigures] = []
             var baseRuns: [RunFigures] = []
@@ -75,7 +77,7 @@ struct AQBench: AsyncParsableCommand {
             var threadedRuns: [RunFigures] = []
             var batchBytes = 0
             for _ in 0..<spec.repetitions {
-                let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds)
+                let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds, commitDepth: commitDepth)
                 logRuns.append(f)
                 let batches = spec.mode == .deferred ? max(f.writes, 1) : max(f.syncs, 1)
                 batchBytes = max(f.bytesWritten / batches, 1)

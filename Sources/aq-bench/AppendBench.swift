@@ -96,60 +96,6 @@ struct Latency: Codable, Sendable {
     }
 }
 
-/// One measured run (the log's or the baseline's).
-struct RunFigures: Codable, Sendable {
-    var seconds: Double
-    var records: Int
-    var recordsPerSecond: Double
-    var megabytesPerSecond: Double
-    var syncs: Int
-    var syncsPerSecond: Double
-    var writes: Int
-    var recordsPerSync: Double
-    var bytesWritten: Int
-    /// Per call: append->durable (`sync`, `group`), append->acknowledged (`deferred`); for the
-    /// baseline, per batch: write->durable.
-    var latencyMicros: Latency
-    /// Segments the log rolled to during the run (log runs only).
-    var rolls: Int? = nil
-    /// CPU time charged to this process (user + system) over the run divided by its duration:
-    /// cores kept busy, out of the machine's CPUs.
-    var cpuCores: Double? = nil
-    /// CPU time charged to this process over the run per record, in microseconds.
-    var cpuMicrosPerRecord: Double? = nil
-}
-
-struct AppendResult: Codable, Sendable {
-    var name: String
-    var recordSize: Int
-    var producers: Int
-    var durability: String
-    var backend: String
-    var api: String
-    var recordsPerCall: Int
-    var log: RunFigures
-    var logRuns: [RunFigures]
-    var baselineKind: String
-    var baseline: RunFigures
-    var baselineRuns: [RunFigures]
-    var baselineBatchBytes: Int
-    /// log records/s over baseline records/s (the same records per batch).
-    var ratioToBaseline: Double
-    /// A second baseline for some scenarios: the same operation the log submits (`uring-direct`:
-    /// one `RWF_DSYNC` write per batch) or the same contract (`deferred`: buffered writes into
-    /// fresh `fallocate`d segment files, one fdatasync per full file).
-    var secondBaselineKind: String? = nil
-    var secondBaseline: RunFigures? = nil
-    var ratioToSecondBaseline: Double? = nil
-    /// `uring-direct` sync rows: the log's architecture in C with threads instead of tasks
-    /// (`cbase_group_commit`: one thread per producer, a committer thread, double buffer,
-    /// one RWF_DSYNC O_DIRECT write per batch), run for the same time right after the log.
-    var threadedBaseline: RunFigures? = nil
-    var ratioToThreadedBaseline: Double? = nil
-    /// Set on rows that roll (``AppendSpec/rollingSegmentSize``); `log.rolls` counts the rolls.
-    var rollingSegmentSize: Int? = nil
-}
-
 private func seconds(_ d: Duration) -> Double {
     let (s, a) = d.components
     return Double(s) + Double(a) / 1e18
@@ -165,11 +111,12 @@ func newHistogram() -> Histogram<UInt64> {
 }
 
 /// Runs the log side of `spec` for `duration` in `directory` (reused across runs of one backend).
-func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: Double) async throws -> RunFigures {
+func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: Double, commitDepth: Int?) async throws -> RunFigures {
     let counters = IOCounters()
     let base = PosixStorage(writePath: spec.backend.writePath)
     let storage = CountingStorage(base, counters: counters)
-    let options = LogOptions(segmentSize: spec.rollingSegmentSize ?? segmentSize)
+    var options = LogOptions(segmentSize: spec.rollingSegmentSize ?? segmentSize)
+    if let commitDepth { options.maxCommitsInFlight = commitDepth }
     let payload = [UInt8](repeating: 0x5A, count: spec.recordSize)
     let batch = [[UInt8]](repeating: payload, count: spec.batch)
     let clock = ContinuousClock()
@@ -251,6 +198,8 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
     var f = figures(records: records, recordSize: spec.recordSize, elapsed: elapsed, io: io, latency: histogram)
     f.setCPU(seconds: cpu)
     f.rolls = segmentCount(directory) - segmentsBefore
+    f.commitDepth = options.maxCommitsInFlight
+    f.paddingBytesPerRecord = Double(io.paddingBytes) / Double(max(records, 1))
     return f
 }
 

@@ -7,17 +7,21 @@ final class IOCounters: Sendable {
     let writes = Atomic<Int>(0)
     let syncs = Atomic<Int>(0)
     let newBytes = Atomic<Int>(0)
+    /// Bytes a write skipped past the previous write's end in the same file: the padding of a
+    /// batch begun on a fresh block beside another in flight.
+    let paddingBytes = Atomic<Int>(0)
 
     struct Snapshot: Sendable {
-        var writes = 0, syncs = 0, newBytes = 0
+        var writes = 0, syncs = 0, newBytes = 0, paddingBytes = 0
         static func - (a: Snapshot, b: Snapshot) -> Snapshot {
-            Snapshot(writes: a.writes - b.writes, syncs: a.syncs - b.syncs, newBytes: a.newBytes - b.newBytes)
+            Snapshot(writes: a.writes - b.writes, syncs: a.syncs - b.syncs, newBytes: a.newBytes - b.newBytes,
+                     paddingBytes: a.paddingBytes - b.paddingBytes)
         }
     }
 
     func snapshot() -> Snapshot {
         Snapshot(writes: writes.load(ordering: .relaxed), syncs: syncs.load(ordering: .relaxed),
-                 newBytes: newBytes.load(ordering: .relaxed))
+                 newBytes: newBytes.load(ordering: .relaxed), paddingBytes: paddingBytes.load(ordering: .relaxed))
     }
 }
 
@@ -46,6 +50,8 @@ final class CountingStorage: Storage {
 final class CountingFile: StorageFile {
     let inner: any StorageFile
     let counters: IOCounters
+    /// End of the last record write submitted (the log's I/O thread only).
+    private let lastEnd = Atomic<Int>(0)
 
     init(inner: any StorageFile, counters: IOCounters) {
         self.inner = inner
@@ -70,6 +76,10 @@ final class CountingFile: StorageFile {
     }
     func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion? { inner.awaitWriteCompletion(timeout: timeout) }
     private func count(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) {
+        // Padding is less than a block (a fresh block starts at the previous end rounded up);
+        // a seal's index lands further on, and is no padding.
+        let gap = newBytesFrom - lastEnd.exchange(offset + bytes.count, ordering: .relaxed)
+        if gap > 0 && gap < 4096 { counters.paddingBytes.add(gap, ordering: .relaxed) }
         counters.writes.add(1, ordering: .relaxed)
         counters.newBytes.add(max(0, offset + bytes.count - max(offset, newBytesFrom)), ordering: .relaxed)
         if sync { counters.syncs.add(1, ordering: .relaxed) }

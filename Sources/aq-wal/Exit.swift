@@ -2,7 +2,7 @@ import AQLog
 import ArgumentParser
 import Foundation
 
-/// The `aq-wal` exit codes (SPEC §9).
+/// The `aq-wal` exit codes (docs/OPERATIONS.md).
 enum Exit {
     static let healthy: Int32 = 0
     static let tornTail: Int32 = 1

@@ -17,13 +17,32 @@ import AQLogSimulation
 /// - sequences are dense from 1;
 /// - a bit flip below a commit point is refused as corruption with the file untouched (or is
 ///   provably harmless: an identical dump), never taken for a torn tail.
+///
+/// ``init(seed:durability:depth:)`` picks the durability mode (`.sync`, `.group`, `.deferred`)
+/// and `LogOptions.maxCommitsInFlight` (1-4), over a storage that keeps up to 4 synced writes
+/// in flight and completes them in a seeded random order (``SimulatedStorage/init(seed:writesInFlight:)``).
+/// At depth 1 the epochs run through `LogWriter` (one write in flight, deterministic). Above 1
+/// they run through `Log` (its committer thread keeps up to *depth* batches in flight), appending
+/// in waves of 1-8 concurrent single or batch appends; each record of a wave may land on any
+/// sequence of the wave's range, so each is a candidate for all of them (plus appends that
+/// failed earlier in the epoch). The workload and the storage's choices replay from the seed;
+/// the thread interleaving may not. `.deferred` caps the depth at 1 (it syncs no commit), so its
+/// depth-2-4 cycles are `Log` cycles at depth 1 (inline commits by a lone producer included).
+/// ``init(seed:marksIdle:)`` is the original cycle (`.sync` or `.deferred` by the seed's parity,
+/// `LogWriter`, every write completed inside its call), kept for the regression seeds.
 struct CrashCycle {
     let seed: UInt64
     var random: SimulationRandom
     let disk: SimulatedStorage
     let directory = "/log"
-    let options: LogOptions
+    var options: LogOptions
     let durability: Durability
+    /// `LogOptions.maxCommitsInFlight`.
+    let depth: Int
+    /// The epochs run through `Log` (depth above 1), else `LogWriter`.
+    let usesLog: Bool
+    /// Payloads of appends that failed in this epoch: they may still sit at any later sequence.
+    var unresolved: [[UInt8]] = []
     /// Payloads by sequence - 1: what is known on disk, then what this epoch attempted.
     var candidates: [[[UInt8]]] = []
     /// Highest sequence that must survive any crash.
@@ -54,34 +73,90 @@ struct CrashCycle {
     }
 
     init(seed: UInt64, marksIdle: Bool = true) {
+        self.init(seed: seed, marksIdle: marksIdle, durability: seed & 1 == 0 ? .sync : .deferred, depth: 1, writesInFlight: 1)
+    }
+
+    /// A cycle in `durability` at commit depth `depth` (1-4), writes kept in flight.
+    init(seed: UInt64, durability: Durability, depth: Int) {
+        self.init(seed: seed, marksIdle: true, durability: durability, depth: depth, writesInFlight: 4)
+    }
+
+    /// The durability mode and depth of cycle `seed` in a run: the 12 combinations in turn.
+    static func configuration(_ seed: UInt64) -> (Durability, Int) {
+        let modes: [Durability] = [.sync, .group(maxDelay: .microseconds(200), maxBytes: 1 << 16), .deferred]
+        return (modes[Int(seed % 3)], 1 + Int(seed / 3 % 4))
+    }
+
+    private init(seed: UInt64, marksIdle: Bool, durability: Durability, depth: Int, writesInFlight: Int) {
         self.seed = seed
         self.marksIdle = marksIdle
         random = SimulationRandom(seed: seed)
-        disk = SimulatedStorage(seed: random.next())
+        disk = SimulatedStorage(seed: random.next(), writesInFlight: writesInFlight)
         options = LogOptions(segmentSize: 64 * 1024, recoveryPolicy: .truncateTornTail, backend: .posix)
-        durability = seed & 1 == 0 ? .sync : .deferred
+        options.maxCommitsInFlight = depth
+        self.durability = durability
+        self.depth = depth
+        usesLog = depth > 1
+        // The crashed process's threads stop reaching the disk (not the legacy cycles' choice).
+        disk.haltsAfterCrash = writesInFlight > 1
+        if usesLog && random.chance(0.5) { options.idleVouchDelay = .zero }
         if ProcessInfo.processInfo.environment["AQ_SIM_TRACE"] != nil { disk.trace { print("sim: \($0)") } }
     }
 
-    func fail(_ message: String) -> String { "seed \(seed) (\(durability)): \(message)" }
+    func fail(_ message: String) -> String { "seed \(seed) (\(durability), depth \(depth)): \(message)" }
+
+    /// The log being driven.
+    enum Handle {
+        case writer(LogWriter)
+        case log(Log)
+
+        var recoveryReport: RecoveryReport {
+            switch self { case .writer(let w): w.recoveryReport; case .log(let l): l.recoveryReport }
+        }
+        var lastSequence: UInt64 {
+            switch self { case .writer(let w): w.lastSequence; case .log(let l): l.lastSequence }
+        }
+        func close() async throws {
+            switch self { case .writer(let w): try w.close(); case .log(let l): try await l.close() }
+        }
+    }
+
+    func openHandle() throws -> Handle {
+        usesLog ? .log(try openLog()) : .writer(try open())
+    }
+
+    func openLog() throws -> Log {
+        try Log(directory: directory, options: options, durability: durability, storage: disk, backgroundPreparation: false)
+    }
 
     /// Runs the cycle; returns the invariant violations (empty when it passed).
-    mutating func run() -> [String] {
-        var writer: LogWriter
-        do { writer = try open() } catch { return [fail("first open failed: \(error)")] }
+    mutating func run() async -> [String] {
+        var writer: Handle
+        do { writer = try openHandle() } catch { return [fail("first open failed: \(error)")] }
         for _ in 0..<random.int(in: 1...3) {
             report.epochs += 1
             let mode = CrashMode.allCases.randomElement(using: &random)!
             // The writer stays referenced until after the crash: a deinit close must not run first.
             // Always end with a crash: a crash fired inside a swallowed failure (the next segment's
             // preparation) can let the workload reopen and continue in the new generation.
-            _ = epoch(&writer, crashMode: mode)
+            switch writer {
+            case .writer(var w):
+                _ = epoch(&w, crashMode: mode)
+                writer = .writer(w)
+            case .log(var l):
+                _ = await logEpoch(&l, crashMode: mode)
+                writer = .log(l)
+            }
             disk.crash(mode)
             disk.clearFaults()
+            // The crashed log's committer thread stops (its handles are dead: nothing reaches the disk).
+            if case .log(let l) = writer { try? await l.close() }
+            disk.resume()
+            unresolved = []
             if mode == .keepUnsynced && !sawSyncFailure { mustSurvive = max(mustSurvive, returned) }
             flipAtRestAndExpectCorruption()
             guard failures.isEmpty else { return failures }
-            do { writer = try open() } catch LogError.corruption(let diagnosis)
+            do { writer = try openHandle() } catch LogError.corruption(let diagnosis)
                 where durability == .deferred && (mode == .randomSubset || mode == .tornTail) {
                 // Deferred mode leaves many batches unsynced; a power loss that writes back a later
                 // batch but not an earlier one leaves damage followed by a committed batch, which
@@ -96,7 +171,7 @@ struct CrashCycle {
                 do {
                     let repaired = try LogRepair.repair(directory: directory, policy: .discardUnsynced, storage: disk)
                     report.unsyncedRecordsDiscarded += repaired.tornTail?.unsyncedCommittedRecords ?? 0
-                    writer = try open()
+                    writer = try openHandle()
                 } catch {
                     return failures + [fail("refused (\(diagnosis)); repair --discard-unsynced then failed: \(error)")]
                 }
@@ -106,7 +181,7 @@ struct CrashCycle {
             check(writer)
             guard failures.isEmpty else { return failures }
         }
-        do { try writer.close() } catch { failures.append(fail("final close failed: \(error)")) }
+        do { try await writer.close() } catch { failures.append(fail("final close failed: \(error)")) }
         return failures
     }
 
@@ -141,7 +216,7 @@ struct CrashCycle {
                 } else if roll < 96 {
                     try writer.flush()
                     mustSurvive = max(mustSurvive, returned)
-                    if marksIdle, case .sync = durability {
+                    if marksIdle, durability != .deferred {
                         let operations = disk.stats.operations
                         try writer.markIdle()
                         if disk.stats.operations > operations { report.idleFrames += 1 }
@@ -160,12 +235,99 @@ struct CrashCycle {
                 failures.append(fail("unexpected error \(error)"))
                 break
             }
-            if case .sync = durability { mustSurvive = max(mustSurvive, returned) }
+            if durability != .deferred { mustSurvive = max(mustSurvive, returned) }
             mustSurvive = max(mustSurvive, min(writer.durableSequence, returned))
         }
         let crashed = disk.stats.crashes.values.reduce(0, +) > crashes
         if crashed { report.injectedMidOperationCrashes += 1 }
         return crashed
+    }
+
+    /// ``epoch(_:crashMode:)`` through `Log`: waves of concurrent appends, flushes, reopens.
+    mutating func logEpoch(_ log: inout Log, crashMode: CrashMode) async -> Bool {
+        sawSyncFailure = false
+        let syncFailuresBefore = disk.stats.syncIOErrors
+        let crashes = disk.stats.crashes.values.reduce(0, +)
+        disk.schedule(FaultTrigger(skip: random.int(in: 0...120), action: .crash(crashMode)))
+        if random.chance(0.25) {
+            disk.faultRates = FaultRates(writeIOError: 0.01, writeNoSpace: 0.005, shortWrite: 0.05,
+                                         syncIOError: 0.01, preallocateNoSpace: 0.1)
+        }
+        for _ in 0..<random.int(in: 5...60) {
+            let roll = random.int(in: 0..<100)
+            if tracing { print("sim: op \(roll) last \(log.lastSequence) mustSurvive \(mustSurvive)") }
+            do {
+                if roll < 90 {
+                    try await appendWave(log, batches: roll >= 65)
+                } else if roll < 96 {
+                    try await log.flush()
+                    mustSurvive = max(mustSurvive, returned)
+                } else {
+                    try await log.close()
+                    mustSurvive = max(mustSurvive, returned)
+                    log = try openLog()
+                }
+            } catch let error as LogError {
+                if tracing { print("sim: error \(error)") }
+                if case .io(let failure) = error, failure.errno == .noSpace { continue }
+                if case .poisoned(let cause) = error, cause.operation.contains("sync") || cause.operation.contains("DSYNC") { sawSyncFailure = true }
+                break
+            } catch {
+                failures.append(fail("unexpected error \(error)"))
+                break
+            }
+            if durability != .deferred { mustSurvive = max(mustSurvive, returned) }
+            mustSurvive = max(mustSurvive, min(log.durableSequence, returned))
+        }
+        if disk.stats.syncIOErrors > syncFailuresBefore { sawSyncFailure = true }
+        let crashed = disk.stats.crashes.values.reduce(0, +) > crashes
+        if crashed { report.injectedMidOperationCrashes += 1 }
+        return crashed
+    }
+
+    /// 1-8 concurrent appends (single records, or with `batches` some of 1-12 records). Each
+    /// payload is a candidate for every sequence the wave may take; throws the first error
+    /// once all returned.
+    mutating func appendWave(_ log: Log, batches: Bool) async throws {
+        var wave: [[[UInt8]]] = []
+        for _ in 0..<random.int(in: 1...8) {
+            if batches && random.chance(0.5) {
+                var batch: [[UInt8]] = []
+                for _ in 0..<random.int(in: 1...12) { batch.append(payload(maxSize: random.chance(0.2) ? log.maxRecordSize : 300)) }
+                wave.append(batch)
+            } else {
+                wave.append([payload(maxSize: log.maxRecordSize)])
+            }
+        }
+        let next = log.lastSequence + 1
+        let all = wave.flatMap { $0 } + unresolved
+        for i in 0..<all.count {
+            let index = Int(next) - 1 + i
+            while candidates.count <= index { candidates.append([]) }
+            candidates[index] += all
+        }
+        let results = await withTaskGroup(of: (Int, Result<Range<UInt64>, LogError>).self) { group in
+            for (i, payloads) in wave.enumerated() {
+                group.addTask {
+                    do throws(LogError) { return (i, .success(try await log.append(contentsOf: payloads))) } catch { return (i, .failure(error)) }
+                }
+            }
+            var out: [(Int, Result<Range<UInt64>, LogError>)] = []
+            for await r in group { out.append(r) }
+            return out.sorted { $0.0 < $1.0 }
+        }
+        var firstError: LogError?
+        for (i, result) in results {
+            switch result {
+            case .success(let range):
+                if range.count != wave[i].count { failures.append(fail("wave append returned \(range) for \(wave[i].count) records")) }
+                for (j, seq) in range.enumerated() where j < wave[i].count { acknowledge(seq, wave[i][j]) }
+            case .failure(let error):
+                unresolved += wave[i]
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
     }
 
     mutating func payload(maxSize: Int) -> [UInt8] {
@@ -217,7 +379,7 @@ struct CrashCycle {
     }
 
     /// Checks the recovered log against the model, then makes the recovered state the model.
-    mutating func check(_ writer: LogWriter) {
+    mutating func check(_ writer: Handle) {
         if writer.recoveryReport.tornTail != nil { report.tornTails += 1 }
         let reader: LogReader
         do { reader = try LogReader(directory: directory, storage: disk) } catch {
@@ -236,7 +398,9 @@ struct CrashCycle {
                 let got = Array(bytes)
                 let index = Int(seq) - 1
                 let options = index < candidates.count ? candidates[index] : []
-                if seq <= mustSurvive, options.count != 1 || options[0] != got {
+                // An acknowledged record has one candidate, unless an append of its wave threw
+                // after part of it was written (outcome unknown): then it is one of them (below).
+                if seq <= mustSurvive, options.isEmpty || (options.count == 1 && options[0] != got) {
                     failures.append(fail("acknowledged record \(seq) has different bytes (\(got.count) bytes)"))
                     return false
                 }
@@ -310,6 +474,7 @@ struct CrashCycle {
                 failures.append(fail("flip at \(path) bit \(bit) was not refused (torn: \(String(describing: torn)))"))
             }
             disk.crash(.keepUnsynced)   // drop this writer without a close marker
+            disk.resume()
         } catch LogError.corruption {
             report.flipsDetected += 1
             if disk.contents(of: path) != flipped { failures.append(fail("refused log was modified after flip at bit \(bit)")) }
@@ -328,23 +493,32 @@ struct CrashCycle {
         return out
     }
 
-    /// A payload or header byte of a frame followed by a complete committed batch in the open segment.
+    /// A payload or header byte of a frame in the open segment that a later intact commit
+    /// frame vouches for (claims durable): a record at or below that claim, or the commit
+    /// frame of such a record's batch. Being followed by a committed batch is not enough: a
+    /// batch written beside another in flight claims nothing about it.
     mutating func vouchedFrameByte() -> (String, Int)? {
         guard let reader = try? LogReader(directory: directory, storage: disk),
               let open = reader.segments.last, !open.isSealed,
               let bytes = disk.contents(of: open.path) else { return nil }
-        var frames: [(offset: Int, size: Int, commit: Bool)] = []
+        var frames: [(offset: Int, size: Int, sequence: UInt64, claim: UInt64?)] = []
         bytes.withUnsafeBytes { b in
             var pos = SegmentLayout.dataStart
             while pos + FrameHeader.size <= open.dataEnd {
+                if b[pos..<(pos + FrameHeader.size)].allSatisfy({ $0 == 0 }) {  // a pipelined writer's padding
+                    pos = (pos / SegmentLayout.blockSize + 1) * SegmentLayout.blockSize
+                    continue
+                }
                 let h = FrameHeader(b, at: pos)
-                frames.append((pos, FrameHeader.size + Int(h.length), h.isCommit))
+                let claim = h.isCommit ? CommitPayload(b, at: pos + FrameHeader.size).durableThrough : nil
+                frames.append((pos, FrameHeader.size + Int(h.length), h.sequence, claim))
                 pos += h.frameSize
             }
         }
-        let commits = frames.indices.filter { frames[$0].commit }
-        guard commits.count >= 2 else { return nil }
-        let frame = frames[random.int(in: 0...commits[commits.count - 2])]
+        guard let best = frames.indices.filter({ frames[$0].claim != nil }).max(by: { frames[$0].claim! < frames[$1].claim! }) else { return nil }
+        let claim = frames[best].claim!
+        let eligible = frames[..<best].filter { $0.sequence <= claim && $0.sequence >= open.baseSequence }
+        guard let frame = eligible.randomElement(using: &random) else { return nil }
         return (open.path, frame.offset + random.int(in: 0..<frame.size))
     }
 }

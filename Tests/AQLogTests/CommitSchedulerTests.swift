@@ -23,11 +23,18 @@ import Testing
         ("flush already durable: serve it", sync, state { $0.flushPending = true; $0.flushTargetDurable = true; $0.inFlight = 1 }, .serveFlush),
         ("flush written, nothing in flight: sync", sync, state { $0.flushPending = true; $0.flushTargetWritten = true; $0.stagedRecords = 4 }, .sync),
         ("staged, nothing in flight: commit", sync, state { $0.stagedRecords = 1 }, .commit),
-        ("staged beside a young commit: reap until it is old enough", sync,
-         state { $0.stagedRecords = 1; $0.inFlight = 1; $0.oldestInFlightFor = .microseconds(30); $0.earlyCommitAge = .microseconds(100) },
+        ("staged beside a young commit: reap until it is half done", sync,
+         state { $0.stagedRecords = 1; $0.appendsStaged = 1; $0.inFlight = 1; $0.oldestInFlightFor = .microseconds(30); $0.earlyCommitAge = .microseconds(100) },
          .reap(timeout: .microseconds(70))),
-        ("staged beside an old commit: commit another", sync,
-         state { $0.stagedRecords = 1; $0.inFlight = 1; $0.oldestInFlightFor = .microseconds(100); $0.earlyCommitAge = .microseconds(100) }, .commit),
+        ("a full batch beside a half-done commit: commit another", sync,
+         state { $0.stagedRecords = 4; $0.appendsStaged = 4; $0.appendsInLastBatch = 4; $0.inFlight = 1
+                 $0.oldestInFlightFor = .microseconds(100); $0.earlyCommitAge = .microseconds(100) }, .commit),
+        ("a smaller batch beside a half-done commit: reap until the commit is slow", sync,
+         state { $0.stagedRecords = 2; $0.appendsStaged = 2; $0.appendsInLastBatch = 4; $0.inFlight = 1
+                 $0.oldestInFlightFor = .microseconds(150); $0.earlyCommitAge = .microseconds(100) }, .reap(timeout: .microseconds(250))),
+        ("a smaller batch beside a slow commit: commit another", sync,
+         state { $0.stagedRecords = 2; $0.appendsStaged = 2; $0.appendsInLastBatch = 4; $0.inFlight = 1
+                 $0.oldestInFlightFor = .microseconds(400); $0.earlyCommitAge = .microseconds(100) }, .commit),
         ("staged, depth reached: reap", sync,
          state { $0.stagedRecords = 1; $0.inFlight = 2; $0.canBeginCommit = false; $0.oldestInFlightFor = .seconds(1) }, .reap(timeout: nil)),
         ("group, batch smaller than the last: wait out the window", group,

@@ -36,7 +36,7 @@ public protocol StorageFile: AnyObject, Sendable {
     /// The current file size in bytes.
     func size() throws(IOFailure) -> Int
     /// Extends the file to `size` bytes of written zeros (not sparse, not unwritten extents)
-    /// and syncs them, so later writes into it never allocate (SPEC §11: syncs are 2× cheaper).
+    /// and syncs them, so later writes into it never allocate (syncs into written extents measured 2× cheaper, docs/BENCHMARKS.md).
     func preallocateZeroed(size: Int) throws(IOFailure)
     /// Writes all of `bytes` at `offset` (short writes are continued), then, when `sync` is
     /// true, makes them durable with `fdatasync`. `bytes` and `offset` are block-aligned when
@@ -87,7 +87,7 @@ public protocol StorageFile: AnyObject, Sendable {
 /// A held lock; released by ``release()`` or when the process exits.
 ///
 /// The writer's lock also carries its ``WriterProgress``, so that readers in any process see a
-/// record only once the writer acknowledged it (SPEC §5) and checkpoints stay at or below
+/// record only once the writer acknowledged it and checkpoints stay at or below
 /// what is durable.
 public protocol StorageLock: AnyObject, Sendable {
     /// Releases the lock; later calls do nothing.

@@ -13,7 +13,7 @@ import SystemPackage
 ///
 /// With `direct`, commits are written through a second descriptor opened `O_DIRECT`: whole
 /// 4 KiB blocks from block-aligned buffers, rewriting the partial tail block each commit,
-/// which skips the page cache and ext4's kernel write-back workers (SPEC §11). Everything
+/// which skips the page cache and ext4's kernel write-back workers (docs/BENCHMARKS.md). Everything
 /// else (zero-fill, reads, mapping) uses the buffered descriptor; direct writes invalidate
 /// the cached pages they cover, so readers stay coherent.
 ///

@@ -18,9 +18,12 @@
 /// Timing (rule 4). With nothing in flight a batch commits at once, except that `.group`
 /// waits up to its window for more producers: until the batch holds as many appends as the
 /// last one (its producers are all back) or the window's bytes. With a commit in flight, a
-/// further one begins only once the oldest has been in flight for ``earlyCommitAge`` (by
-/// then the producers it will acknowledge soonest are not coming back before it completes);
-/// the committer reaps with that timeout meanwhile, so it wakes in time.
+/// further one begins once the oldest has been in flight for `earlyCommitAge` (half a typical
+/// commit) if the staged batch already holds as many appends as the last one (waiting would
+/// not make it larger), or once the oldest has taken four times that (a slow sync: overlap
+/// it). Otherwise the committer reaps with a timeout that wakes it at the next of those
+/// points. With closed-loop producers this keeps batches as large as at depth 1 where the
+/// device gains nothing from overlapping syncs (docs/BENCHMARKS.md).
 struct CommitScheduler: Equatable {
     /// How long `.group` may wait for more producers (nil: `.sync` and `.deferred`).
     var gatherDelay: Duration?
@@ -85,8 +88,14 @@ struct CommitScheduler: Equatable {
                 return .commit
             }
             guard s.canBeginCommit else { return .reap(timeout: nil) }
-            if s.oldestInFlightFor >= s.earlyCommitAge { return .commit }
-            return .reap(timeout: s.earlyCommitAge - s.oldestInFlightFor)
+            // Beside a commit in flight, begin another only when waiting cannot make it larger
+            // (as many appends as the last batch: its producers are back) once the oldest is
+            // half done, or when the oldest is slow (twice a typical commit).
+            let full = s.appendsStaged >= max(s.appendsInLastBatch, 1)
+            let age = s.oldestInFlightFor
+            let slow = s.earlyCommitAge * 4
+            if (full && age >= s.earlyCommitAge) || age >= slow { return .commit }
+            return .reap(timeout: (age < s.earlyCommitAge ? s.earlyCommitAge : slow) - age)
         }
         if s.overflow { return s.inFlight > 0 ? .reap(timeout: nil) : s.unsyncedWrites ? .sync : .roll }
         if s.inFlight > 0 { return .reap(timeout: nil) }

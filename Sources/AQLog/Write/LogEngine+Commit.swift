@@ -18,12 +18,16 @@ extension LogEngine {
     var inFlightRecords: Int { inFlight.reduce(0) { $0 + $1.batch.recordCount } }
 
     /// Whether another batch may be begun now: fewer than ``commitDepth`` in flight, and,
-    /// beside others, the bytes past the oldest one's end within the header's bound.
+    /// beside others, the batch still fits the segment on a fresh block and the bytes past the
+    /// oldest one's end stay within the header's bound.
     var canBeginCommit: Bool {
         guard let oldest = inFlight.first else { return true }
         guard inFlight.count < commitDepth else { return false }
+        let padding = filling.carried > 0 ? SegmentLayout.blockSize - filling.carried : 0
+        let end = filling.fileEnd + padding + 2 * BatchBuffer.commitCost
         let bound = active.descriptor.header.inFlightBlocks * SegmentLayout.blockSize
-        return filling.fileEnd + SegmentLayout.blockSize + BatchBuffer.commitCost - oldest.batch.fileEnd <= bound
+        return end - oldest.batch.fileEnd <= bound
+            && active.fits(end: end, additionalRecords: inFlightRecords + filling.recordCount)
     }
 
     /// Finishes the filling batch with its commit frame and hands it to the caller to

@@ -169,13 +169,13 @@ final class LogEngine {
     // MARK: - Staging
 
     /// Whether a record of `payloadLength` bytes fits in the active segment after what is
-    /// staged and in flight, leaving room for the batch's commit frame, one marker (a flush,
+    /// staged and in flight, leaving room for the batch's commit frame and one marker (a flush,
     /// a deferred roll or a close writes one after the last batch: a segment sealed without
-    /// it would leave its last batch unvouched), and a fresh block's padding when the batch
-    /// may start beside another in flight.
+    /// it would leave its last batch unvouched). A fresh block's padding is not reserved here:
+    /// a batch that would not fit after it waits for the pipeline to drain
+    /// (``canBeginCommit``), so a record of the maximum size still fits an empty segment.
     func fitsInActive(payloadLength: Int) -> Bool {
-        let padding = commitDepth > 1 ? SegmentLayout.blockSize : 0
-        let end = filling.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + 2 * BatchBuffer.commitCost + padding
+        let end = filling.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + 2 * BatchBuffer.commitCost
         return active.fits(end: end, additionalRecords: inFlightRecords + filling.recordCount + 1)
     }
 
