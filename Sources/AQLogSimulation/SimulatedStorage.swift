@@ -48,6 +48,8 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
     var generation = 0
     /// How many synced writes each file keeps in flight (``StorageFile/writesInFlightLimit``).
     public let writesInFlight: Int
+    /// A log over it may keep several commits in flight when its files can (``writesInFlight`` above 1).
+    public var keepsWritesInFlight: Bool { writesInFlight > 1 }
     /// Synced writes submitted and not yet completed, in submission order (``InFlightWrite``).
     var inFlight: [InFlightWrite] = []
     /// Identifies open handles (their writes in flight).

@@ -38,7 +38,7 @@ struct AppendSpec: Sendable {
     /// Log/baseline pairs run back to back (A B A B ...).
     var repetitions = 1
     /// When set, the log runs with segments this small and background preparation (as users
-    /// get it), so the run crosses several rolls: append latency across rolls (issue 3 item 6).
+    /// get it), so the run crosses several rolls: append latency across rolls.
     var rollingSegmentSize: Int? = nil
 
     var name: String {

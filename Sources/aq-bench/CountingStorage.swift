@@ -37,6 +37,7 @@ final class CountingStorage: Storage {
     func createDirectory(_ path: String) throws(IOFailure) { try inner.createDirectory(path) }
     func listDirectory(_ path: String) throws(IOFailure) -> [String] { try inner.listDirectory(path) }
     func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
+    var keepsWritesInFlight: Bool { inner.keepsWritesInFlight }
     func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         CountingFile(inner: try inner.openFile(path, create: create), counters: counters)
     }

@@ -71,6 +71,8 @@ struct Plan {
         }
         // The x64 row again, rolling every 4 MiB (~0.1 s here): latency across rolls.
         appends.append(S(recordSize: 256, producers: 64, mode: .sync, backend: .uringDirect, rollingSegmentSize: 4 << 20))
+        // `.group` beside `.sync` at the same producers (never slower is the contract).
+        appends.append(S(recordSize: 256, producers: 8, mode: .group, backend: .uringDirect))
         for backend in [S.BackendName.uringDirect, .posix] {
             appends.append(S(recordSize: 256, producers: 64, mode: .group, backend: backend))
             appends.append(S(recordSize: 4096, producers: 8, mode: .sync, backend: backend))

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A target from issue 7, measured in this run.
+/// A performance target the project holds itself to, measured in this run.
 struct TargetCheck: Codable, Sendable {
     var name: String
     var value: Double

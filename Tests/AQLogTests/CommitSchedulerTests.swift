@@ -38,7 +38,14 @@ import Testing
         ("staged, depth reached: reap", sync,
          state { $0.stagedRecords = 1; $0.inFlight = 2; $0.canBeginCommit = false; $0.oldestInFlightFor = .seconds(1) }, .reap(timeout: nil)),
         ("group, batch smaller than the last: wait out the window", group,
-         state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = 8; $0.stagedFor = .microseconds(500) }, .wait(.microseconds(1500))),
+         state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = 8; $0.stagedFor = .microseconds(500)
+                 $0.earlyCommitAge = .milliseconds(10) }, .wait(.microseconds(1500))),
+        ("group, batch smaller than the last: wait at most a quarter commit after the last completion", group,
+         state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = 8; $0.stagedFor = .microseconds(500)
+                 $0.earlyCommitAge = .microseconds(100); $0.idleDeviceFor = .microseconds(40) }, .wait(.microseconds(10))),
+        ("group, the disk idle a quarter commit: commit", group,
+         state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = 8
+                 $0.earlyCommitAge = .microseconds(100); $0.idleDeviceFor = .microseconds(50) }, .commit),
         ("group, as many appends as the last batch: commit", group,
          state { $0.stagedRecords = 8; $0.appendsStaged = 8; $0.appendsInLastBatch = 8 }, .commit),
         ("group, window elapsed: commit", group,

@@ -8,6 +8,7 @@ import SystemPackage
 final class RecordingStorage: Storage, @unchecked Sendable {
     let inner: PosixStorage
     init(inner: PosixStorage = PosixStorage()) { self.inner = inner }
+    var keepsWritesInFlight: Bool { inner.keepsWritesInFlight }
     struct State {
         var syncedThrough: UInt64 = 0
         var syncs = 0

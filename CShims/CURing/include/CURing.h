@@ -38,6 +38,9 @@ int curing_fallocate(int fd, int mode, off_t offset, off_t len);
 /// sync_file_range(SYNC_FILE_RANGE_WRITE): start write-back of a range, without waiting.
 int curing_start_writeback(int fd, off_t offset, off_t len);
 int curing_open(const char *path, int flags, mode_t mode);
+/// statx(STATX_DIOALIGN): the memory and file-offset alignment O_DIRECT needs on `fd`'s file
+/// system (offset 0: no O_DIRECT there). -EOPNOTSUPP where the kernel does not report it.
+int curing_dio_alignment(int fd, uint32_t *mem_align, uint32_t *offset_align);
 int curing_errno(void);
 /// pthread_setname_np on the calling thread (ERANGE for names over 15 bytes).
 int curing_name_thread(const char *name);

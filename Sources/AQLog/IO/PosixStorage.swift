@@ -22,6 +22,9 @@ public final class PosixStorage: Storage {
     /// How `uringDirect` makes a synced commit durable (tests force the fallback form).
     let directCommitSync: URingFile.DirectCommitSync
 
+    /// `O_DIRECT` writes flagged `RWF_DSYNC` through io_uring complete one by one, each durable.
+    public var keepsWritesInFlight: Bool { writePath == .uringDirect && directCommitSync == .dataSyncedWrite }
+
     public convenience init(writePath: WritePath = .posix) { self.init(writePath: writePath, directCommitSync: .dataSyncedWrite) }
 
     init(writePath: WritePath, directCommitSync: URingFile.DirectCommitSync) {

@@ -5,6 +5,10 @@
 /// in `AQLogSimulation`. The log's code is identical over all three, so the simulator's crash
 /// and fault tests exercise the production write, roll and recovery paths.
 public protocol Storage: AnyObject, Sendable {
+    /// Whether this storage's files can keep several synced writes in flight
+    /// (``StorageFile/writesInFlightLimit`` above 1 where the file system allows): a concurrent
+    /// log over it may then have several commits in flight. Default false.
+    var keepsWritesInFlight: Bool { get }
     /// Creates `path` (and no parents). Succeeds when it already exists as a directory.
     func createDirectory(_ path: String) throws(IOFailure)
     /// Names of the entries in `path` (no `.`/`..`), in no particular order.
@@ -103,6 +107,10 @@ public protocol StorageLock: AnyObject, Sendable {
     /// held (one small `pwrite` for ``PosixStorage``). Returns false when that failed (readers
     /// then stay behind the writer, never ahead; the writer publishes again later).
     @discardableResult func publish(_ progress: WriterProgress) -> Bool
+}
+
+extension Storage {
+    public var keepsWritesInFlight: Bool { false }
 }
 
 /// The outcome of a write started with ``StorageFile/submitWrite(_:at:newBytesFrom:sync:tag:)``.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CURing
+import Logging
 import SystemPackage
 
 /// A file whose synced commits go through an io_uring ring: one submission carries the write
@@ -55,14 +56,35 @@ final class URingFile: StorageFile, @unchecked Sendable {
     private func ring() throws(IOFailure) -> URing {
         if let ringStorage { return ringStorage }
         let r = try URing(entries: 8, path: path)
-        if direct {
+        if direct, let why = Self.directIORefusal(fd: fd) {
+            Self.logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "\(why)"])
+        } else if direct {
             do throws(IOFailure) { directFD = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | CURING_O_DIRECT) } catch {
-                // File systems without O_DIRECT (tmpfs) refuse it with EINVAL: stay buffered.
+                // File systems without O_DIRECT (tmpfs, some overlays) refuse it with EINVAL:
+                // stay buffered rather than fail a commit.
                 guard error.errno == .invalidArgument else { throw error }
+                Self.logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "O_DIRECT refused (EINVAL)"])
             }
         }
         ringStorage = r
         return r
+    }
+
+    private static let logger = Logger(label: "aqlog")
+
+    /// Why commits to `fd`'s file cannot be whole 4096-byte blocks written `O_DIRECT`, as the
+    /// file system reports it (`statx` `STATX_DIOALIGN`): no direct I/O at all, or an alignment
+    /// above a block (a device with larger logical sectors). Nil when they can, or when the
+    /// kernel does not say (opening `O_DIRECT` then decides).
+    static func directIORefusal(fd: Int32) -> String? {
+        var memory: UInt32 = 0, offset: UInt32 = 0
+        guard curing_dio_alignment(fd, &memory, &offset) == 0 else { return nil }
+        if offset == 0 { return "the file system does not support O_DIRECT (statx)" }
+        let block = UInt32(SegmentLayout.blockSize)
+        if offset > block || memory > block || block % offset != 0 || block % memory != 0 {
+            return "O_DIRECT needs \(offset)-byte offsets and \(memory)-byte buffers, not \(block) (statx)"
+        }
+        return nil
     }
 
     func size() throws(IOFailure) -> Int { try Syscalls.fileSize(fd, path: path) }

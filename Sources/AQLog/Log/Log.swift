@@ -37,7 +37,7 @@ public final class Log: Sendable {
     /// Opens the log over an explicit ``Storage``.
     public init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
                 storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
-        let policy = DurabilityPolicy(durability: durability, options: options)
+        let policy = DurabilityPolicy(durability: durability, options: options, overlappingWrites: storage.keepsWritesInFlight)
         let engine = try LogEngine(directory: directory, options: options, policy: policy, storage: storage,
                                    backgroundPreparation: backgroundPreparation)
         committer = Committer(engine: engine)

@@ -17,7 +17,8 @@
 ///
 /// Timing (rule 4). With nothing in flight a batch commits at once, except that `.group`
 /// waits up to its window for more producers: until the batch holds as many appends as the
-/// last one (its producers are all back) or the window's bytes. With a commit in flight, a
+/// last one (its producers are all back) or the window's bytes, and never for more than a
+/// quarter of a typical commit after the last completion (the disk idles meanwhile). With a commit in flight, a
 /// further one begins once the oldest has been in flight for `earlyCommitAge` (half a typical
 /// commit) if the staged batch already holds as many appends as the last one (waiting would
 /// not make it larger), or once the oldest has taken four times that (a slow sync: overlap
@@ -41,6 +42,8 @@ struct CommitScheduler: Equatable {
         var appendsInLastBatch = 0
         /// How long the oldest staged record has waited.
         var stagedFor: Duration = .zero
+        /// How long nothing has been in flight (since the last completion).
+        var idleDeviceFor: Duration = .zero
         var overflow = false
         /// Written records are not all durable (`.deferred`): a roll syncs first.
         var unsyncedWrites = false
@@ -107,11 +110,14 @@ struct CommitScheduler: Equatable {
         return .wait(nil)
     }
 
-    /// `.group`'s wait for more producers, or nil to commit now.
+    /// `.group`'s wait for more producers, or nil to commit now. Never longer than a quarter of
+    /// a typical commit after the last completion: the disk idles while the committer waits,
+    /// and producers that come back slower than that are better served by the next commit (so
+    /// `.group` batches more without falling behind `.sync`; docs/BENCHMARKS.md).
     private func gatherWait(_ s: State) -> Duration? {
         guard let window = gatherDelay, !s.overflow, !s.flushPending, !s.closing, s.stagedBytes < gatherBytes,
               s.appendsInLastBatch == 0 || s.appendsStaged < s.appendsInLastBatch else { return nil }
-        let remaining = window - s.stagedFor
+        let remaining = min(window - s.stagedFor, s.earlyCommitAge / 2 - s.idleDeviceFor)
         return remaining > .zero ? remaining : nil
     }
 }

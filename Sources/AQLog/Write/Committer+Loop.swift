@@ -36,6 +36,7 @@ extension Committer {
         s.appendsStaged = appendsStaged
         s.appendsInLastBatch = appendsInLastBatch
         s.stagedFor = firstStaged.map { now - $0 } ?? .zero
+        s.idleDeviceFor = lastCompletion.map { now - $0 } ?? .seconds(1)
         s.overflow = !overflow.isEmpty
         s.flushPending = waiters.hasFlushers
         s.flushTargetWritten = marks.written >= target
@@ -105,7 +106,8 @@ extension Committer {
             waiters.failAll(with: failure!, into: &r)
             return
         }
-        if let began { commitLatency = (commitLatency * 7 + (.now - began)) / 8 }
+        lastCompletion = .now
+        if let began { commitLatency = (commitLatency * 7 + (lastCompletion! - began)) / 8 }
         acknowledge(into: &r)
     }
 

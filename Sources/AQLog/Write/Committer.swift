@@ -43,6 +43,8 @@ final class Committer: @unchecked Sendable {
     /// A moving average of how long a commit takes (begin to completion): the early-commit
     /// rule begins another commit beside one in flight for half of it.
     var commitLatency: Duration = .microseconds(200)
+    /// When the last commit completed (`.group` waits for producers only briefly after it).
+    var lastCompletion: ContinuousClock.Instant?
     /// Vouching frames written (tests).
     var vouches = 0
 

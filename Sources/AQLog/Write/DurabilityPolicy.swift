@@ -30,7 +30,7 @@ struct DurabilityPolicy: Sendable, Equatable {
 
     /// `overlappingWrites`: the storage can keep several synced writes in flight (the
     /// io_uring backend writing `O_DIRECT` + `RWF_DSYNC`); elsewhere the depth is 1.
-    init(durability: Durability, options: LogOptions, overlappingWrites: Bool = true) {
+    init(durability: Durability, options: LogOptions, overlappingWrites: Bool) {
         syncsEachCommit = durability != .deferred
         if case .group(let delay, let bytes) = durability {
             gatherDelay = delay
