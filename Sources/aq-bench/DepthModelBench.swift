@@ -217,7 +217,7 @@ extension BenchReport {
                 ? "depth \(m.bestDepth) pays here\n"
                 : "depth does not pay here (needs a best depth above 1 at >= \(f2(DepthModelPlan.paysThreshold))x)\n"
             if let log = find("sync", m.recordSize, m.producers, "uring-direct") {
-                out += "  (the log, one commit in flight, same run: \(si(log.log.recordsPerSecond)) records/s, p50 \(f1(log.log.latencyMicros.p50)) us)\n"
+                out += "  (the log at its default depth, same run: \(si(log.log.recordsPerSecond)) records/s, p50 \(f1(log.log.latencyMicros.p50)) us)\n"
             }
         }
         return out + "\n"
