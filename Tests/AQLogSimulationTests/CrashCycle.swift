@@ -192,6 +192,18 @@ struct CrashCycle {
         try LogWriter(directory: directory, options: options, durability: durability, storage: disk, backgroundPreparation: false)
     }
 
+    /// Arms an epoch: its crash, and one epoch in four background fault rates. Returns the
+    /// crashes counted so far.
+    mutating func armEpoch(_ crashMode: CrashMode) -> Int {
+        let crashes = disk.stats.crashes.values.reduce(0, +)
+        disk.schedule(FaultTrigger(skip: random.int(in: 0...120), action: .crash(crashMode)))
+        if random.chance(0.25) {
+            disk.faultRates = FaultRates(writeIOError: 0.01, writeNoSpace: 0.005, shortWrite: 0.05,
+                                         syncIOError: 0.01, preallocateNoSpace: 0.1)
+        }
+        return crashes
+    }
+
     /// Runs a workload until the armed crash fires or the budget ends; true when it crashed.
     mutating func epoch(_ writer: inout LogWriter, crashMode: CrashMode) -> Bool {
         sawSyncFailure = false
@@ -199,12 +211,7 @@ struct CrashCycle {
         // A failed fdatasync anywhere (even the best-effort one while poisoning) may drop page-cache
         // data: records acknowledged only to the page cache are then not promised to survive.
         defer { if disk.stats.syncIOErrors > syncFailuresBefore { sawSyncFailure = true } }
-        let crashes = disk.stats.crashes.values.reduce(0, +)
-        disk.schedule(FaultTrigger(skip: random.int(in: 0...120), action: .crash(crashMode)))
-        if random.chance(0.25) {
-            disk.faultRates = FaultRates(writeIOError: 0.01, writeNoSpace: 0.005, shortWrite: 0.05,
-                                         syncIOError: 0.01, preallocateNoSpace: 0.1)
-        }
+        let crashes = armEpoch(crashMode)
         for _ in 0..<random.int(in: 5...60) {
             let roll = random.int(in: 0..<100)
             if tracing { print("sim: op \(roll) next \(writer.nextSequence) mustSurvive \(mustSurvive)") }
@@ -247,12 +254,7 @@ struct CrashCycle {
     mutating func logEpoch(_ log: inout Log, crashMode: CrashMode) async -> Bool {
         sawSyncFailure = false
         let syncFailuresBefore = disk.stats.syncIOErrors
-        let crashes = disk.stats.crashes.values.reduce(0, +)
-        disk.schedule(FaultTrigger(skip: random.int(in: 0...120), action: .crash(crashMode)))
-        if random.chance(0.25) {
-            disk.faultRates = FaultRates(writeIOError: 0.01, writeNoSpace: 0.005, shortWrite: 0.05,
-                                         syncIOError: 0.01, preallocateNoSpace: 0.1)
-        }
+        let crashes = armEpoch(crashMode)
         for _ in 0..<random.int(in: 5...60) {
             let roll = random.int(in: 0..<100)
             if tracing { print("sim: op \(roll) last \(log.lastSequence) mustSurvive \(mustSurvive)") }
