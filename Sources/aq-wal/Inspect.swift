@@ -26,7 +26,8 @@ struct Inspect: ParsableCommand {
             let list: [JSONValue] = segments.map { d in
                 .object([("file", .string(d.fileName)), ("first_sequence", .uint(d.baseSequence)), ("last_sequence", .uint(d.lastSequence)),
                          ("records", .int(d.recordCount)), ("size", .int(d.segmentSize)), ("data_end", .int(d.dataEnd)),
-                         ("sealed", .bool(d.isSealed))])
+                         ("sealed", .bool(d.isSealed)), ("format_version", .int(Int(d.header.version))),
+                         ("commit_depth", .int(d.header.commitDepth)), ("required_features", .int(Int(d.header.requiredFeatures.rawValue)))])
             }
             emit(JSONValue.object([
                 ("directory", .string(directory)), ("first_sequence", .uint(reader.firstSequence)),
@@ -40,7 +41,7 @@ struct Inspect: ParsableCommand {
         emit("records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
         emit("checkpoint: \(checkpoint)")
         for d in segments {
-            emit("  \(d.fileName)  \(d.baseSequence)...\(d.lastSequence)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")")
+            emit("  \(d.fileName)  \(d.baseSequence)...\(d.lastSequence)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")  v\(d.header.version) depth \(d.header.commitDepth)")
         }
         if let torn = reader.report.tornTail { emit("torn tail: \(torn) (run aq-wal repair)") }
     }
