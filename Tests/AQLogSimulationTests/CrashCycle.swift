@@ -507,10 +507,14 @@ struct CrashCycle {
         bytes.withUnsafeBytes { b in
             var pos = SegmentLayout.dataStart
             while pos + FrameHeader.size <= open.dataEnd {
-                if b[pos..<(pos + FrameHeader.size)].allSatisfy({ $0 == 0 }) {  // a pipelined writer's padding
-                    pos = (pos / SegmentLayout.blockSize + 1) * SegmentLayout.blockSize
+                // A pipelined writer's padding: zeros to the next block (as little as 8 bytes).
+                let boundary = (pos / SegmentLayout.blockSize + 1) * SegmentLayout.blockSize
+                if pos % SegmentLayout.blockSize != 0, boundary + FrameHeader.size <= open.dataEnd,
+                   b[pos..<boundary].allSatisfy({ $0 == 0 }), frames.last?.claim != nil {
+                    pos = boundary
                     continue
                 }
+                if b[pos..<(pos + FrameHeader.size)].allSatisfy({ $0 == 0 }) { break }
                 let h = FrameHeader(b, at: pos)
                 let claim = h.isCommit ? CommitPayload(b, at: pos + FrameHeader.size).durableThrough : nil
                 frames.append((pos, FrameHeader.size + Int(h.length), h.sequence, claim))

@@ -63,6 +63,7 @@ private final class Flag: Sendable {
     func noProducerIsResumedBeforeTheSyncCoveringItsRecord(_ backend: Backend) async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let storage = RecordingStorage(inner: backend.storage())
+        storage.minimumLatency.withLock { $0 = .milliseconds(1) }  // a slow disk: commits overlap
         let log = try Log(directory: dir, options: smallSegments, storage: storage)
         let early = Collector<UInt64>()
         try await appendConcurrently(log, producers: 16, each: 100) { seq in
@@ -254,12 +255,13 @@ private final class Flag: Sendable {
 
     @Test(arguments: backends)
     func aFailedSyncAmongChainedCommitsAcknowledgesOnlySyncedRecords(_ backend: Backend) async throws {
-        // 16 producers keep the next batch staged, so commits chain (the finished batch is
-        // acknowledged during the next write); the 20th sync fails. No append may return before
+        // 16 producers keep the next batch staged and completions are slow, so commits overlap
+        // where the backend keeps writes in flight; the 20th sync fails. No append may return before
         // a completed sync covered it, every producer ends on the poisoning error, and reopen
         // finds every acknowledged record.
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let storage = RecordingStorage(inner: backend.storage())
+        storage.minimumLatency.withLock { $0 = .milliseconds(1) }  // a slow disk: commits overlap
         let log = try Log(directory: dir, options: smallSegments, storage: storage)
         storage.state.withLock { $0.failSyncAfter = 20 }
         let acked = Collector<UInt64>(), early = Collector<UInt64>(), poisoned = Collector<Int>()

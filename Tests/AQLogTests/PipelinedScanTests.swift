@@ -32,7 +32,7 @@ import Testing
     /// An open segment of `batches` batches of three 100-byte records, each after the first
     /// starting on a fresh block (as a writer with another batch in flight begins it), written
     /// with `depth` commits in flight. Returns the image and each batch's file offset.
-    func image(depth: Int, batches: Int) -> (bytes: [UInt8], starts: [Int]) {
+    func image(depth: Int, batches: Int, payloadSize: Int = 100) -> (bytes: [UInt8], starts: [Int]) {
         let size = 1 << 20
         var bytes = [UInt8](repeating: 0, count: size)
         let header = SegmentHeader(maxRecordSize: 4096, logID: LogID(high: 1, low: 2), baseSequence: 1,
@@ -47,7 +47,7 @@ import Testing
             batch.reset(at: end, prefix: UnsafeRawBufferPointer(start: nil, count: 0))
             starts.append(end)
             for _ in 0..<3 {
-                let payload = [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: 100)
+                let payload = [UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: payloadSize)
                 payload.withUnsafeBytes { batch.stage($0, sequence: sequence, payloadChecksum: CRC32C.checksum($0)) }
                 sequence += 1
             }
@@ -79,6 +79,20 @@ import Testing
         #expect(r1.offsets.count == 3)
         guard case .unsyncedAfterDamage(let torn, _) = r1.verdict else { Issue.record("\(r1.verdict)"); return }
         #expect(torn.unsyncedCommittedRecords == 6)
+    }
+
+    /// Frames end on 8-byte boundaries, so padding can be 8 bytes: less than a frame header.
+    /// Three records of 1,336 bytes and a commit frame end the first batch at 8184, 8 bytes
+    /// before the block the next batch starts on.
+    @Test func paddingOfEightBytesIsCrossedToo() {
+        let (bytes, starts) = image(depth: 2, batches: 3, payloadSize: 1336)
+        #expect(starts[1] == 8192)
+        let result = scan(bytes)
+        #expect(result.verdict == .clean, "\(result.verdict)")
+        #expect(result.offsets.count == 9)
+        // A later frame claiming the whole of it durable must not turn the padding into damage.
+        let (vouched, _) = image(depth: 2, batches: 2, payloadSize: 1336)
+        #expect(scan(vouched).offsets.count == 6)
     }
 
     @Test func aDamagedBatchFollowedByBatchesThatWereInFlightIsATornTail() {

@@ -51,6 +51,9 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     let afterUnsyncedWrite = Mutex<(@Sendable () -> Void)?>(nil)
     /// Runs before each `syncData()` and each directory sync (on the calling thread).
     let beforeSyncData = Mutex<(@Sendable () -> Void)?>(nil)
+    /// When set, a write kept in flight completes no sooner than this after its submission (a
+    /// slow disk: the committer then begins further commits beside it).
+    let minimumLatency = Mutex<Duration?>(nil)
     let beforeDirectorySync = Mutex<(@Sendable () -> Void)?>(nil)
 
     var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
@@ -148,13 +151,30 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
         let highest = Self.highestRecord(in: bytes, at: offset, newBytesFrom: newBytesFrom)
         do throws(IOFailure) { try owner.beforeSync(path) } catch { return WriteCompletion(tag: tag, failure: error) }
         owner.state.withLock { $0.inFlight[tag] = highest }
+        submitted[tag] = .now
         guard let done = inner.submitWrite(bytes, at: offset, newBytesFrom: newBytesFrom, sync: true, tag: tag) else { return nil }
         completed(done)
         return done
     }
 
+    /// A completion held back by ``RecordingStorage/minimumLatency`` (the I/O thread only).
+    private var held: WriteCompletion?
+    private var submitted: [UInt64: ContinuousClock.Instant] = [:]
+
     func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion? {
-        guard let done = inner.awaitWriteCompletion(timeout: timeout) else { return nil }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        guard let done = held ?? inner.awaitWriteCompletion(timeout: timeout) else { return nil }
+        held = nil
+        if let hold = owner.minimumLatency.withLock({ $0 }), let since = submitted[done.tag] {
+            let ready = since + hold
+            if let deadline, deadline < ready {
+                held = done
+                Thread.sleep(forTimeInterval: max(0, Double((deadline - .now).components.attoseconds) / 1e18))
+                return nil
+            }
+            Thread.sleep(forTimeInterval: max(0, Double((ready - .now).components.attoseconds) / 1e18))
+        }
+        submitted[done.tag] = nil
         completed(done)
         return done
     }

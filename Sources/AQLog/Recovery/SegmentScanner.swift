@@ -104,11 +104,11 @@ struct SegmentScanner {
         var stopReason: CorruptionReason? = nil
 
         scanning: while true {
+            if pending.isEmpty, let next = paddingEnd(from: pos) {
+                pos = next
+                continue
+            }
             if pos + FrameHeader.size <= limit, bytes.isZero(pos..<(pos + FrameHeader.size)) {
-                if pending.isEmpty, let next = paddingEnd(from: pos) {
-                    pos = next
-                    continue
-                }
                 stopReason = pending.isEmpty ? nil : .incompleteHeader
                 break
             }
@@ -149,15 +149,19 @@ struct SegmentScanner {
         return (result, pos, stopReason, pending.count)
     }
 
-    /// Where the next batch starts when the zeros at `pos` (just after a commit frame) are the
+    /// Where the next batch starts when the bytes at `pos` (just after a commit frame) are the
     /// padding of a pipelined writer: the next block boundary, if the bytes up to it are zero
-    /// and a frame header starts there. Nil otherwise (and always in a segment without
+    /// and a frame header starts there. Padding can be as short as 8 bytes (frames end on
+    /// 8-byte boundaries), less than a frame header, so it is recognised by the zeros up to the
+    /// boundary, not by a zero header; 8 zero bytes are padding only when they do not begin a
+    /// valid frame. Nil otherwise (and always in a segment without
     /// ``SegmentFeatures/pipelinedCommits``).
     private func paddingEnd(from pos: Int) -> Int? {
         guard header.requiredFeatures.contains(.pipelinedCommits), pos % SegmentLayout.blockSize != 0 else { return nil }
         let next = alignUp(pos, SegmentLayout.blockSize)
         guard next + FrameHeader.size <= limit, bytes.isZero(pos..<next),
               !bytes.isZero(next..<(next + FrameHeader.size)) else { return nil }
+        if next - pos < FrameHeader.size, case .success = frame(at: pos) { return nil }
         return next
     }
 

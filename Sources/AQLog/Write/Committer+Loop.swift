@@ -152,10 +152,13 @@ extension Committer {
         }
         engine.finishRoll()
         acknowledge(into: &r)
+        var appends = Set<UInt64>()
         while let next = overflow.records.first, engine.fitsInActive(payloadLength: next.payload.count) {
             _ = overflow.removeFirst()
             next.payload.withUnsafeBytes { engine.stage($0, payloadChecksum: next.checksum, sequence: next.sequence) }
+            appends.insert(next.ticket)
         }
+        appendsStaged += appends.count  // the scheduler weighs a batch by its appends
         if firstStaged == nil, engine.stagedRecords > 0 { firstStaged = .now }
         resume(r)
     }

@@ -12,7 +12,7 @@ struct DurabilityPolicy: Sendable, Equatable {
     /// Most batches written but not yet synced at once, for new segments (1...4); the
     /// active segment's header caps it (``SegmentHeader/commitDepth``).
     let commitDepth: Int
-    /// Most bytes in flight past the start of the oldest batch in flight, when beginning
+    /// Most bytes in flight past the end of the oldest batch in flight, when beginning
     /// another beside it (recorded in new headers, rounded up to blocks).
     let inFlightBytes: Int
     /// After this long idle, `Log`'s committer vouches for its last batch; nil: never.
