@@ -90,3 +90,31 @@ import Foundation
         }
     }
 }
+
+/// The O_DIRECT probe (`statx` `STATX_DIOALIGN`) and the buffered fallback it leads to.
+@Suite struct DirectIOProbeTests {
+    @Test func theTestFileSystemTakesWholeBlocksDirect() throws {
+        let tmp = TemporaryDirectory()
+        let file = try Backend(writePath: .uringDirect).storage().openFile(tmp.sub("f"), create: true)
+        defer { file.close() }
+        let fd = try #require((file as? URingFile)?.fd)
+        #expect(URingFile.directIORefusal(fd: fd) == nil, "ext4 takes 4096-byte O_DIRECT writes")
+    }
+
+    /// Wherever O_DIRECT is refused (by the probe or by `open`), commits stay buffered and land.
+    @Test func aFileSystemWithoutDirectIOStillTakesCommits() throws {
+        let path = "/dev/shm/aq-direct-probe-\(getpid())"
+        defer { unlink(path) }
+        guard let file = try? Backend(writePath: .uringDirect).storage().openFile(path, create: true) else { return }
+        defer { file.close() }
+        try file.preallocateZeroed(size: 16384)
+        let buffer = AlignedBuffer(capacity: 4096)
+        for i in 0..<4096 { buffer.mutableBytes[i] = UInt8(truncatingIfNeeded: i) }
+        let done = file.submitWrite(buffer.bytes(0..<4096), at: 4096, newBytesFrom: 4096, sync: true, tag: 1)
+            ?? file.awaitWriteCompletion(timeout: nil)
+        #expect(done == WriteCompletion(tag: 1, failure: nil))
+        var back = [UInt8](repeating: 0, count: 4096)
+        #expect(try back.withUnsafeMutableBytes { try file.read(into: $0, at: 4096) } == 4096)
+        #expect(back == Array(buffer.bytes(0..<4096)))
+    }
+}

@@ -40,7 +40,7 @@ public protocol StorageFile: AnyObject, Sendable {
     /// The current file size in bytes.
     func size() throws(IOFailure) -> Int
     /// Extends the file to `size` bytes of written zeros (not sparse, not unwritten extents)
-    /// and syncs them, so later writes into it never allocate (syncs into written extents measured 2× cheaper, docs/BENCHMARKS.md).
+    /// and syncs them, so later writes into it never allocate (a synced write into written extents is cheaper than into unwritten ones).
     func preallocateZeroed(size: Int) throws(IOFailure)
     /// Writes all of `bytes` at `offset` (short writes are continued), then, when `sync` is
     /// true, makes them durable with `fdatasync`. `bytes` and `offset` are block-aligned when

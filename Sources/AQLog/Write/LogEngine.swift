@@ -151,8 +151,8 @@ final class LogEngine {
     /// acknowledges, before the producers it acknowledges are resumed.
     func publishReadable() {
         let progress = marks.progress(unsynced: policy.acknowledgesUnsynced)
-        publisher.publish(progress)
-        if progress != marks.published { advance { $0.published = progress } }
+        guard progress != marks.published, publisher.publish(progress, after: marks.published) else { return }
+        advance { $0.published = progress }
     }
 
     // MARK: - Checks

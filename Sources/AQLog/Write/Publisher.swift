@@ -9,25 +9,20 @@
 final class Publisher {
     private let lock: any StorageLock
     private let channel: DurabilityNotifier.Channel
-    /// What `LOCK` holds (nil: nothing this writer published yet, or the last write failed).
-    private var written: WriterProgress?
 
     init(lock: any StorageLock, channel: DurabilityNotifier.Channel) {
         self.lock = lock
         self.channel = channel
     }
 
-    /// Publishes `progress` if it is new: `LOCK` first, then this process's tails, woken at
-    /// once (a resumed tail runs on its own executor, never inside the caller's lock).
-    func publish(_ progress: WriterProgress) {
-        guard progress != written else { return }
-        guard lock.publish(progress) else {
-            written = nil  // retried next time
-            return
-        }
-        let previous = written?.readableThrough ?? 0
-        written = progress
-        if progress.readableThrough > previous { channel.published(progress.readableThrough) }
+    /// Publishes `progress`, new since `previous` (what readers were last told, kept in the
+    /// writer's ``Watermarks``): `LOCK` first, then this process's tails, woken at once (a
+    /// resumed tail runs on its own executor, never inside the caller's lock). Returns false
+    /// when the `LOCK` write failed: readers were told nothing, and the next publication retries.
+    func publish(_ progress: WriterProgress, after previous: WriterProgress?) -> Bool {
+        guard lock.publish(progress) else { return false }
+        if progress.readableThrough > previous?.readableThrough ?? 0 { channel.published(progress.readableThrough) }
+        return true
     }
 
     func release() { lock.release() }

@@ -20,7 +20,8 @@ struct Watermarks: Equatable, Sendable {
     /// The part of ``vouched`` a sync or a seal has made durable (an unsynced flush marker
     /// moves ``vouched`` alone): a close has nothing to add from here.
     var durablyVouched: UInt64
-    /// What readers were last told (``Publisher``): nil before the first publication.
+    /// What readers were last told (``Publisher``): nil before the first publication; a
+    /// publication whose `LOCK` write failed leaves it as it was, so the next one retries.
     var published: WriterProgress?
 
     /// Everything at `through`: a writer that opened a recovered log.
