@@ -18,7 +18,7 @@ SUITES=(
   CommitDepthTests            # several commits in flight through Log, maximum-size records at depths 1-4
   CommitterLockTests          # the committer's lock vs. rolls and flush syncs
   InlineDeferredCommitTests   # a lone .deferred producer writing its own batch; ioBusy
-  OverlappedWriteTests        # writes kept in flight: submission, completion by tag; the O_DIRECT probe
+  OverlappedWriteTests        # writes kept in flight: submission, completion by tag
   IdleVouchTests              # the committer's idle marker
   ReadableLimitTests          # readers beside a Log / LogWriter blocked inside a sync
   LogTailTests                # LogTail following a writer, DurabilityNotifier wake-ups
