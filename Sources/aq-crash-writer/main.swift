@@ -1,10 +1,15 @@
 // aq-crash-writer DIR sync|deferred posix|uring SEGMENT_SIZE [MAX_RECORDS]
+// aq-crash-writer DIR log-sync|log-group posix|uring SEGMENT_SIZE [MAX_RECORDS] [DEPTH]
 //
-// Appends records whose payloads are derived from their sequences (the same function as
-// `DeterministicPayload` in AQLogSimulation, repeated here so this tool depends on AQLog only)
-// and prints each sequence on its own line (one unbuffered write per append call) once it is acknowledged: after
-// the sync (sync mode) or after the write reached the page cache (deferred mode, flushed every
-// 64 records). The SIGKILL tests kill it at random moments and check every printed sequence.
+// With `LogWriter` (sync, deferred): appends records whose payloads are derived from their
+// sequences (the same function as `DeterministicPayload` in AQLogSimulation, repeated here so
+// this tool depends on AQLog only) and prints each sequence on its own line (one unbuffered
+// write per append call) once it is acknowledged: after the sync (sync mode) or after the
+// write reached the page cache (deferred mode, flushed every 64 records).
+//
+// With `Log` (log-sync, log-group): eight concurrent producers, up to DEPTH commits in flight
+// (default 4); see `LogMode.swift` for what each line says. The SIGKILL tests kill it at random
+// moments and check every printed line.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,14 +47,21 @@ let args = CommandLine.arguments
 guard args.count >= 5, let segmentSize = Int(args[4]) else {
     fail("usage: aq-crash-writer DIR sync|deferred posix|uring SEGMENT_SIZE [MAX_RECORDS]", 64)
 }
+guard let backend = Backend(rawValue: args[3]), backend != .auto else { fail("backend must be posix or uring", 64) }
+let maxRecords = args.count > 5 ? UInt64(args[5]) ?? 1_000_000 : 1_000_000
 let durability: Durability
 switch args[2] {
 case "sync": durability = .sync
 case "deferred": durability = .deferred
-default: fail("durability must be sync or deferred", 64)
+case "log-sync", "log-group":
+    let depth = args.count > 6 ? Int(args[6]) ?? 4 : 4
+    var options = LogOptions(segmentSize: segmentSize, backend: backend)
+    options.maxCommitsInFlight = depth
+    await runLog(directory: args[1], options: options, durability: args[2] == "log-sync" ? .sync : .group(maxDelay: .microseconds(200), maxBytes: 256 << 10),
+                 maxRecords: maxRecords)
+    exit(0)
+default: fail("durability must be sync, deferred, log-sync or log-group", 64)
 }
-guard let backend = Backend(rawValue: args[3]), backend != .auto else { fail("backend must be posix or uring", 64) }
-let maxRecords = args.count > 5 ? UInt64(args[5]) ?? 1_000_000 : 1_000_000
 
 do {
     let writer = try LogWriter.open(directory: args[1], options: LogOptions(segmentSize: segmentSize, backend: backend),
