@@ -28,11 +28,13 @@ int curing_queue_write(curing_ring *r, int fd, const void *buf, unsigned nbytes,
     return 0;
 }
 
-int curing_queue_write_dsync(curing_ring *r, int fd, const void *buf, unsigned nbytes, uint64_t offset, uint64_t tag) {
+int curing_queue_write_dsync(curing_ring *r, int fd, const void *buf, unsigned nbytes, uint64_t offset, uint64_t tag,
+                             int refused) {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
     if (!sqe) return -EBUSY;
     io_uring_prep_write(sqe, fd, buf, nbytes, offset);
-    sqe->rw_flags = RWF_DSYNC;
+    /* A flag bit no kernel knows makes the kernel answer EOPNOTSUPP, as one without RWF_DSYNC does. */
+    sqe->rw_flags = RWF_DSYNC | (refused ? (int)0x40000000 : 0);
     io_uring_sqe_set_data64(sqe, tag);
     return 0;
 }

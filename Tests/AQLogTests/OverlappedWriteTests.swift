@@ -78,6 +78,48 @@ import Foundation
         #expect(done == WriteCompletion(tag: 1, failure: nil))
     }
 
+    /// A kernel that refuses `RWF_DSYNC` on io_uring (`EOPNOTSUPP`) while several writes are in
+    /// flight: every write is still reported once, successful, with its bytes on disk (written
+    /// again linked to an `fdatasync`), and later writes go one at a time.
+    @Test func writesRefusedInFlightAreWrittenAgainNotFailed() throws {
+        let tmp = TemporaryDirectory()
+        let path = tmp.sub("f")
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        try #require(fd >= 0)
+        let file = try URingFile(fd: fd, path: path, direct: true, simulatesDataSyncRefusal: true)
+        defer { file.close() }
+        try file.preallocateZeroed(size: 64 * 1024)
+        try #require(file.writesInFlightLimit > 1)
+        let buffers = (0..<3).map { w -> AlignedBuffer in
+            let b = AlignedBuffer(capacity: 4096)
+            for i in 0..<4096 { b.mutableBytes[i] = UInt8(truncatingIfNeeded: i * 3 + w + 1) }
+            return b
+        }
+        var pending = 0
+        for (w, b) in buffers.enumerated() {
+            let done = file.submitWrite(b.bytes(0..<4096), at: 4096 * (w + 1), newBytesFrom: 4096 * (w + 1), sync: true, tag: UInt64(w + 1))
+            #expect(done == nil, "write \(w) is kept in flight")
+            pending += 1
+        }
+        var reported: [WriteCompletion] = []
+        while pending > 0, let done = file.awaitWriteCompletion(timeout: .milliseconds(1)) {
+            reported.append(done)
+            pending -= 1
+        }
+        #expect(reported.map(\.tag).sorted() == [1, 2, 3])
+        #expect(reported.allSatisfy { $0.failure == nil }, "\(reported)")
+        #expect(file.writesInFlightLimit == 1)
+        for (w, b) in buffers.enumerated() {
+            var back = [UInt8](repeating: 0, count: 4096)
+            #expect(try back.withUnsafeMutableBytes { try file.read(into: $0, at: 4096 * (w + 1)) } == 4096)
+            let landed = back == Array(b.bytes(0..<4096))
+            #expect(landed, "write \(w)")
+        }
+        // Later synced writes complete inside the submission, linked to an fdatasync.
+        let later = file.submitWrite(buffers[0].bytes(0..<4096), at: 4096 * 5, newBytesFrom: 4096 * 5, sync: true, tag: 9)
+        #expect(later == WriteCompletion(tag: 9, failure: nil))
+    }
+
     /// A file of `backend`'s kind on a descriptor that refuses writes on any file system: a
     /// directory, opened read-only.
     private func unwritable(_ backend: Backend, _ directory: String) throws -> any StorageFile {

@@ -22,7 +22,10 @@ void curing_ring_destroy(curing_ring *ring);
 int curing_queue_write(curing_ring *ring, int fd, const void *buf, unsigned nbytes, uint64_t offset, uint64_t tag, int link);
 /// io_uring_prep_write with RWF_DSYNC (completes once the range is durable, like a write
 /// followed by fdatasync of that range). -EBUSY when the SQ is full.
-int curing_queue_write_dsync(curing_ring *ring, int fd, const void *buf, unsigned nbytes, uint64_t offset, uint64_t tag);
+/// `refused` (tests only) adds a flag bit the kernel does not know, so it answers EOPNOTSUPP
+/// as a kernel without RWF_DSYNC on io_uring does.
+int curing_queue_write_dsync(curing_ring *ring, int fd, const void *buf, unsigned nbytes, uint64_t offset, uint64_t tag,
+                             int refused);
 /// io_uring_prep_fsync(IORING_FSYNC_DATASYNC) on a fresh SQE. -EBUSY when the SQ is full.
 int curing_queue_fdatasync(curing_ring *ring, int fd, uint64_t tag, int link);
 /// io_uring_submit_and_wait.

@@ -34,9 +34,11 @@ final class URing: @unchecked Sendable {
         try check(curing_queue_write(ring, fd, bytes.baseAddress, UInt32(bytes.count), UInt64(offset), tag, link ? 1 : 0), path)
     }
 
-    /// Queues a write flagged `RWF_DSYNC` (durable when it completes) tagged `tag`.
-    func queueDataSyncedWrite(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, tag: UInt64, path: String) throws(IOFailure) {
-        try check(curing_queue_write_dsync(ring, fd, bytes.baseAddress, UInt32(bytes.count), UInt64(offset), tag), path)
+    /// Queues a write flagged `RWF_DSYNC` (durable when it completes) tagged `tag`. With
+    /// `refused` (tests), the kernel answers `EOPNOTSUPP` as one without `RWF_DSYNC` on io_uring does.
+    func queueDataSyncedWrite(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, tag: UInt64, refused: Bool = false,
+                              path: String) throws(IOFailure) {
+        try check(curing_queue_write_dsync(ring, fd, bytes.baseAddress, UInt32(bytes.count), UInt64(offset), tag, refused ? 1 : 0), path)
     }
 
     /// Queues an `fdatasync` tagged `tag`.

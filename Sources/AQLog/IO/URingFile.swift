@@ -44,13 +44,17 @@ final class URingFile: StorageFile, @unchecked Sendable {
         case linkedFdatasync
     }
     private var directCommitSync: DirectCommitSync
+    /// Tests: the kernel is made to refuse `RWF_DSYNC` writes, as an old one does.
+    private let simulatesDataSyncRefusal: Bool
     var requiresAlignedWrites: Bool { direct }
 
-    init(fd: Int32, path: String, direct: Bool = false, directCommitSync: DirectCommitSync = .dataSyncedWrite) throws(IOFailure) {
+    init(fd: Int32, path: String, direct: Bool = false, directCommitSync: DirectCommitSync = .dataSyncedWrite,
+         simulatesDataSyncRefusal: Bool = false) throws(IOFailure) {
         self.fd = fd
         self.path = path
         self.direct = direct
         self.directCommitSync = directCommitSync
+        self.simulatesDataSyncRefusal = simulatesDataSyncRefusal
     }
 
     private func ring() throws(IOFailure) -> URing {
@@ -136,7 +140,7 @@ final class URingFile: StorageFile, @unchecked Sendable {
         while true {
             let written: Int
             if directFD != nil && sync && directCommitSync == .dataSyncedWrite {
-                try ring.queueDataSyncedWrite(fd: target, rest, at: position, tag: 1, path: path)
+                try ring.queueDataSyncedWrite(fd: target, rest, at: position, tag: 1, refused: simulatesDataSyncRefusal, path: path)
                 try ring.submit(wait: 1, path: path)
                 let result = try ring.reap(path: path)!.result
                 if result == -EOPNOTSUPP {
@@ -206,21 +210,34 @@ final class URingFile: StorageFile, @unchecked Sendable {
             let ring = try ring()
             guard directFD != nil, directCommitSync == .dataSyncedWrite else { return now() }
             let (rest, position, target) = span(bytes, at: offset, newBytesFrom: newBytesFrom)
-            try ring.queueDataSyncedWrite(fd: target, rest, at: position, tag: tag, path: path)
+            try ring.queueDataSyncedWrite(fd: target, rest, at: position, tag: tag, refused: simulatesDataSyncRefusal, path: path)
             try ring.submit(wait: 0, path: path)
             pending[tag] = (rest, position)
             return nil
         } catch { return WriteCompletion(tag: tag, failure: error) }
     }
 
+    /// Writes the kernel refused `RWF_DSYNC` for, waiting for those still in flight to
+    /// complete; then written again the linked way, in tag order, into `ready`.
+    private var refused: [(tag: UInt64, rest: UnsafeRawBufferPointer, position: Int)] = []
+    /// Completions found but not yet reported.
+    private var ready: [WriteCompletion] = []
+
     func awaitWriteCompletion(timeout: Duration?) -> WriteCompletion? {
+        if !ready.isEmpty { return ready.removeFirst() }
         precondition(!pending.isEmpty, "no write in flight")
         let ring = ringStorage!
         while true {
             let reaped: (tag: UInt64, result: Int32)?
-            do throws(IOFailure) { reaped = try ring.reap(timeout: timeout, path: path) } catch {
+            // Once a write was refused, wait for every other one: the refused ones are written
+            // again one at a time, with nothing else in flight.
+            do throws(IOFailure) { reaped = try ring.reap(timeout: refused.isEmpty ? timeout : nil, path: path) } catch {
                 // The ring itself failed: every pending write's outcome is unknown, so the
                 // first one reported fails the log (the caller poisons and drains the rest).
+                // Writes whose completions are lost this way may land after the zeros the
+                // engine then writes over the failed batches. That is harmless: they are direct
+                // writes (no cached page a later writer could mistake for durable), none of
+                // their records was acknowledged, and recovery reads whatever landed as such.
                 let tag = pending.keys.min()!
                 pending[tag] = nil
                 return WriteCompletion(tag: tag, failure: error)
@@ -228,26 +245,45 @@ final class URingFile: StorageFile, @unchecked Sendable {
             guard let (tag, result) = reaped else { return nil }
             guard let (rest, position) = pending.removeValue(forKey: tag) else { continue }
             if result == -EOPNOTSUPP {
-                // This kernel refuses RWF_DSYNC through the ring: later commits link an
-                // fdatasync, one at a time; this one is written that way now.
+                // This kernel refuses RWF_DSYNC through the ring (nothing was written): later
+                // commits link an fdatasync, one at a time (``writesInFlightLimit`` is 1 now);
+                // this one and any other refused are written that way once nothing is in flight.
                 directCommitSync = .linkedFdatasync
-                if pending.isEmpty {
-                    do throws(IOFailure) { try write(rest, at: position, newBytesFrom: position, sync: true) } catch {
-                        return WriteCompletion(tag: tag, failure: error)
-                    }
-                    return WriteCompletion(tag: tag, failure: nil)
-                }
-                return WriteCompletion(tag: tag, failure: IOFailure("io_uring write (RWF_DSYNC)", path: path, errno: .notSupported, offset: position))
+                refused.append((tag, rest, position))
+                if pending.isEmpty { return rewriteRefused() }
+                continue
             }
             do throws(IOFailure) {
                 let n = try Self.written(result, of: rest.count, op: "io_uring write (RWF_DSYNC)", path: path, offset: position)
-                if n == rest.count { return WriteCompletion(tag: tag, failure: nil) }
+                if n == rest.count {
+                    if refused.isEmpty { return WriteCompletion(tag: tag, failure: nil) }
+                    ready.append(WriteCompletion(tag: tag, failure: nil))
+                    if pending.isEmpty { return rewriteRefused() }
+                    continue
+                }
                 // Short: the rest goes in again under the same tag; the write completes with it.
                 let more = UnsafeRawBufferPointer(rebasing: rest[n...])
-                try ring.queueDataSyncedWrite(fd: directFD!, more, at: position + n, tag: tag, path: path)
+                try ring.queueDataSyncedWrite(fd: directFD!, more, at: position + n, tag: tag, refused: simulatesDataSyncRefusal, path: path)
                 try ring.submit(wait: 0, path: path)
                 pending[tag] = (more, position + n)
-            } catch { return WriteCompletion(tag: tag, failure: error) }
+            } catch {
+                if refused.isEmpty { return WriteCompletion(tag: tag, failure: error) }
+                ready.append(WriteCompletion(tag: tag, failure: error))
+                if pending.isEmpty { return rewriteRefused() }
+            }
         }
+    }
+
+    /// Writes the refused writes again, linked to an `fdatasync`, in tag order (nothing in
+    /// flight), and reports the first completion found.
+    private func rewriteRefused() -> WriteCompletion {
+        for (tag, rest, position) in refused.sorted(by: { $0.tag < $1.tag }) {
+            do throws(IOFailure) {
+                try write(rest, at: position, newBytesFrom: position, sync: true)
+                ready.append(WriteCompletion(tag: tag, failure: nil))
+            } catch { ready.append(WriteCompletion(tag: tag, failure: error)) }
+        }
+        refused.removeAll()
+        return ready.removeFirst()
     }
 }

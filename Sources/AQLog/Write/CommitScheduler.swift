@@ -10,7 +10,8 @@
 ///    timing rule agrees (below), else reap;
 /// 5. records wait for a roll: reap what is in flight, sync what is written (`.deferred`),
 ///    then roll;
-/// 6. anything in flight: reap; a pending flush with nothing staged syncs;
+/// 6. anything in flight: reap (looking again when the oldest turns slow, where another
+///    commit could begin); a pending flush with nothing staged syncs;
 /// 7. closing: close;
 /// 8. idle with the last batch unvouched: vouch once the log stayed idle for the delay;
 /// 9. sleep.
@@ -101,13 +102,23 @@ struct CommitScheduler: Equatable {
             return .reap(timeout: (age < s.earlyCommitAge ? s.earlyCommitAge : slow) - age)
         }
         if s.overflow { return s.inFlight > 0 ? .reap(timeout: nil) : s.unsyncedWrites ? .sync : .roll }
-        if s.inFlight > 0 { return .reap(timeout: nil) }
+        if s.inFlight > 0 { return .reap(timeout: idleReapTimeout(s)) }
         if s.flushPending { return .sync }
         if s.closing { return .close }
         if s.needsVouching, let delay = idleVouchDelay {
             return s.idleFor >= delay ? .vouch : .wait(delay - s.idleFor)
         }
         return .wait(nil)
+    }
+
+    /// How long to wait for a completion with nothing staged. Staging does not interrupt the
+    /// wait, so where another commit could begin the committer looks again when the oldest
+    /// turns slow, and then every half commit: a record staged meanwhile is overlapped with the
+    /// slow commit instead of waiting for it. Without room for another commit it waits.
+    private func idleReapTimeout(_ s: State) -> Duration? {
+        guard s.canBeginCommit, s.earlyCommitAge > .zero else { return nil }
+        let slow = s.earlyCommitAge * 4
+        return s.oldestInFlightFor < slow ? slow - s.oldestInFlightFor : s.earlyCommitAge
     }
 
     /// `.group`'s wait for more producers, or nil to commit now. Never longer than a quarter of
