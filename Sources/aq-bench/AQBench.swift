@@ -124,10 +124,24 @@ struct AQBench: AsyncParsableCommand {
                                                            duration: plan.appendSeconds))
             }
         }
+        // 4. The log itself at fixed offered rates, depth 1 against the default depth.
+        if !skipAppends && !skipDepthModel {
+            let peaks = report.append.filter { r in
+                r.durability == "sync" && r.backend == "uring-direct" && r.recordSize == 256 && r.rollingSegmentSize == nil
+                    && r.api == AppendSpec.API.single.rawValue && plan.depthModel.producers.contains(r.producers)
+                    && (filter == nil || r.name.contains(filter!))
+            }
+            if !peaks.isEmpty {
+                progress.step("log open loop")
+                report.openLoop = try await runOpenLoop(peaks: peaks, root: root, fractions: plan.depthModel.openFractions,
+                                                        defaultDepth: commitDepth ?? LogOptions().maxCommitsInFlight,
+                                                        repetitions: plan.depthModel.repetitions, duration: plan.appendSeconds)
+            }
+        }
         try? FileManager.default.removeItem(atPath: root + "/log-uring")
         try? FileManager.default.removeItem(atPath: root + "/log-posix")
 
-        // 4. Recovery: open time vs sealed bytes and vs open-tail bytes, warm and cold; verify.
+        // 5. Recovery: open time vs sealed bytes and vs open-tail bytes, warm and cold; verify.
         if !skipRecovery {
             let bench = RecoveryBench(directory: root + "/recovery", segmentSize: plan.recoverySegmentSize)
             let first = plan.sealedSegments[0]

@@ -14,7 +14,7 @@ struct Plan {
     /// The commits-in-flight model, run after the append scenarios.
     var depthModel = DepthModelPlan()
 
-    var steps: Int { 1 + appends.count + depthModel.producers.count + 1 + tails.count + sealedSegments.count - 1 + 1 }
+    var steps: Int { 1 + appends.count + depthModel.producers.count + 2 + tails.count + sealedSegments.count - 1 + 1 }
 
     var settings: [String: String] {
         ["appendSeconds": "\(appendSeconds)", "segmentSize": "\(segmentSize)", "recoverySegmentSize": "\(recoverySegmentSize)",

@@ -25,6 +25,7 @@ struct BenchReport: Codable, Sendable {
     var append: [AppendResult] = []
     /// The commits-in-flight model (`cbase_pipelined_commit`), per producer count.
     var depthModel: [DepthModelResult] = []
+    var openLoop: [OpenLoopResult] = []
     var recovery: [RecoveryResult] = []
     var verify: [VerifyResult] = []
     var follow: FollowResult?
@@ -165,6 +166,7 @@ struct BenchReport: Codable, Sendable {
             out += "\n"
         }
         out += depthModelTable()
+        out += openLoopTable()
 
         out += "CPU charged to this process (user + system, all its threads) over each run: cores kept busy (of \(machine.cpus)) and per record\n"
         out += pad("scenario", 40) + lpad("cores", 7) + lpad("us/rec", 8) + lpad("base cores", 11) + lpad("base us/rec", 12)
