@@ -13,11 +13,15 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     /// Tells this handle's writes in flight from other handles'.
     private let serial: Int
     private var closed = false
+    /// Opened for reading only: anything that writes fails with `EBADF`, as on an `O_RDONLY`
+    /// descriptor (so the simulator catches a reader that writes).
+    private let readOnly: Bool
     let path: String
     var requiresAlignedWrites: Bool { false }
     var writesInFlightLimit: Int { storage.writesInFlight }
 
-    init(storage: SimulatedStorage, inode: Int, path: String, generation: Int, serial: Int) {
+    init(storage: SimulatedStorage, inode: Int, path: String, generation: Int, serial: Int, readOnly: Bool = false) {
+        self.readOnly = readOnly
         self.storage = storage
         self.inode = inode
         self.path = path
@@ -29,19 +33,24 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
         if closed { throw IOFailure(operation, path: path, errno: .badFileDescriptor) }
     }
 
+    private func writable(_ operation: String) throws(IOFailure) {
+        try open(operation)
+        if readOnly { throw IOFailure(operation, path: path, errno: .badFileDescriptor) }
+    }
+
     func size() throws(IOFailure) -> Int {
         try open("fstat")
         return try storage.withVisibleBytes(inode, generation: generation, operation: "fstat", path: path) { $0.count }
     }
 
     func preallocateZeroed(size: Int) throws(IOFailure) {
-        try open("fallocate")
+        try writable("fallocate")
         try storage.preallocate(inode, generation: generation, path: path, size: size, synced: true)
     }
 
     /// Like `fallocate` without a sync: the size is durable only after the next sync.
     func reserve(size: Int) throws(IOFailure) {
-        try open("fallocate")
+        try writable("fallocate")
         try storage.preallocate(inode, generation: generation, path: path, size: size, synced: false)
     }
 
@@ -53,7 +62,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     /// Like `PosixFile`: skips the already-written prefix, continues short writes, then syncs.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
-        try open("pwrite")
+        try writable("pwrite")
         precondition(!storage.hasWritesInFlight(file: serial, generation: generation), "a blocking write while writes are in flight")
         let skip = max(0, min(newBytesFrom - offset, bytes.count))
         var done = skip
@@ -68,7 +77,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     /// more than one (the bytes not written before, like ``write(_:at:newBytesFrom:sync:)``);
     /// anything else is written at once.
     func submitWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool, tag: UInt64) -> WriteCompletion? {
-        guard sync, writesInFlightLimit > 1, !closed else {
+        guard sync, writesInFlightLimit > 1, !closed, !readOnly else {
             do throws(IOFailure) {
                 try write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
                 return WriteCompletion(tag: tag, failure: nil)
@@ -114,7 +123,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
     }
 
     func truncate(to size: Int) throws(IOFailure) {
-        try open("ftruncate")
+        try writable("ftruncate")
         try storage.truncate(inode, generation: generation, path: path, size: size)
     }
 

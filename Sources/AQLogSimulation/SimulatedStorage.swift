@@ -194,6 +194,14 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         }
     }
 
+    public func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile {
+        try lockedThrowing { () throws(IOFailure) in
+            try checkAlive("open", path: path)
+            guard let id = live[path] else { throw IOFailure("open", path: path, errno: .noSuchFileOrDirectory) }
+            return newFile(inode: id, path: path, readOnly: true)
+        }
+    }
+
     public func rename(_ from: String, to: String) throws(IOFailure) {
         try lockedThrowing { () throws(IOFailure) in
             try checkAlive("rename", path: from)
@@ -242,9 +250,9 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
 
     // MARK: - Internals (lock held)
 
-    func newFile(inode id: Int, path: String) -> SimulatedFile {
+    func newFile(inode id: Int, path: String, readOnly: Bool = false) -> SimulatedFile {
         nextFileSerial += 1
-        return SimulatedFile(storage: self, inode: id, path: path, generation: generation, serial: nextFileSerial)
+        return SimulatedFile(storage: self, inode: id, path: path, generation: generation, serial: nextFileSerial, readOnly: readOnly)
     }
 
     func newInode() -> Int {

@@ -41,6 +41,9 @@ final class CountingStorage: Storage {
     func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         CountingFile(inner: try inner.openFile(path, create: create), counters: counters)
     }
+    func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile {
+        CountingFile(inner: try inner.openFileForReading(path), counters: counters)
+    }
     func rename(_ from: String, to: String) throws(IOFailure) { try inner.rename(from, to: to) }
     func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }
     func syncDirectory(_ path: String) throws(IOFailure) { try inner.syncDirectory(path) }

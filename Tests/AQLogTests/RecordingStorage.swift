@@ -97,6 +97,9 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         RecordingFile(inner: try inner.openFile(path, create: create), owner: self)
     }
+    func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile {
+        RecordingFile(inner: try inner.openFileForReading(path), owner: self)
+    }
 
     /// True when the next sync is scheduled to fail.
     var syncFailureScheduled: Bool { state.withLock { $0.failSyncAfter == 1 } }

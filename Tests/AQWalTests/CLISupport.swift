@@ -29,15 +29,28 @@ struct CLIResult {
     }
 }
 
-/// Runs `aq-wal` with `arguments` as a real process, feeding `stdin`.
-func aqWal(_ arguments: [String], stdin: String = "") throws -> CLIResult {
+/// Another user to run `aq-wal` as (`nobody`), through `setpriv`; nil (with the reason) where
+/// that is impossible: not root, or no `setpriv`.
+let unprivilegedRunner: (path: String, arguments: [String])? = {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return nil }
+    return ("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups"])
+}()
+
+/// Runs `aq-wal` with `arguments` as a real process, feeding `stdin`; as `nobody` when
+/// `unprivileged` (the caller checks ``unprivilegedRunner`` first).
+func aqWal(_ arguments: [String], stdin: String = "", unprivileged: Bool = false) throws -> CLIResult {
     let tmp = TemporaryDirectory()
     let outPath = tmp.sub("out"), errPath = tmp.sub("err")
     _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: aqWalPath)
-    process.arguments = arguments
+    if unprivileged, let runner = unprivilegedRunner {
+        process.executableURL = URL(fileURLWithPath: runner.path)
+        process.arguments = runner.arguments + [aqWalPath] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = arguments
+    }
     let input = Pipe()
     process.standardInput = input
     process.standardOutput = FileHandle(forWritingAtPath: outPath)

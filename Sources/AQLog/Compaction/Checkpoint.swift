@@ -60,7 +60,7 @@ public enum Checkpoint {
         let names = try io { () throws(IOFailure) in try storage.listDirectory(directory) }
         guard names.contains(LogDirectoryLayout.checkpointFile) else { return .absent }
         let file: any StorageFile
-        do { file = try storage.openFile(path, create: false) } catch {
+        do { file = try storage.openFileForReading(path) } catch {
             if error.errno == .noSuchFileOrDirectory { return .absent }
             throw .io(error)
         }

@@ -76,6 +76,12 @@ public final class PosixStorage: Storage {
         }
     }
 
+    /// `O_RDONLY`: a reader needs read permission only. Plain `pread`/`mmap` whatever the
+    /// write path (a reader writes nothing, so it needs no ring).
+    public func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile {
+        PosixFile(fd: try Syscalls.open(path, flags: O_RDONLY | O_CLOEXEC), path: path)
+    }
+
     public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try PosixLock(path: path) }
 
     public func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try PosixLock.progress(path: path) }

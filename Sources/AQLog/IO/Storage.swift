@@ -17,6 +17,9 @@ public protocol Storage: AnyObject, Sendable {
     func isDirectory(_ path: String) -> Bool
     /// Opens an existing file, or creates an empty one when `create` is true.
     func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile
+    /// Opens an existing file for reading only (`read`, `size`, `mapReadOnly`): what readers,
+    /// `verify` and recovery without repair use, so they need read permission alone.
+    func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile
     /// Atomically renames `from` to `to`, replacing `to`.
     func rename(_ from: String, to: String) throws(IOFailure)
     /// Removes a file.
@@ -111,6 +114,8 @@ public protocol StorageLock: AnyObject, Sendable {
 
 extension Storage {
     public var keepsWritesInFlight: Bool { false }
+    /// A storage without read-only handles opens the file as ``openFile(_:create:)`` does.
+    public func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile { try openFile(path, create: false) }
 }
 
 /// The outcome of a write started with ``StorageFile/submitWrite(_:at:newBytesFrom:sync:tag:)``.

@@ -22,7 +22,7 @@ extension Storage {
 
     /// The whole content of `path`; fails with `EFBIG` when it exceeds `limit` bytes.
     public func readWholeFile(_ path: String, limit: Int) throws(IOFailure) -> [UInt8] {
-        let file = try openFile(path, create: false)
+        let file = try openFileForReading(path)
         defer { file.close() }
         let size = try file.size()
         guard size <= limit else { throw IOFailure("read", path: path, errno: .fileTooLarge) }

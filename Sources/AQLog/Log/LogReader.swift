@@ -108,7 +108,7 @@ public final class LogReader {
     private func view(_ i: Int) throws(LogError) -> SegmentView {
         if let v = views[i] { return v }
         let d = descriptors[i]
-        let file = try io { () throws(IOFailure) in try storage.openFile(d.path, create: false) }
+        let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
         let region = try io { () throws(IOFailure) in try file.mapReadOnly() }
         let v = SegmentView(descriptor: d, region: region, scannedOffsets: d.isSealed ? nil : openScan, lastSequence: d.lastSequence)

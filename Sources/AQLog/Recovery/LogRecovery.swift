@@ -75,7 +75,9 @@ struct LogRecovery {
         for (i, (base, name)) in segments.enumerated() {
             let path = LogDirectoryLayout.join(directory, name)
             let file: any StorageFile
-            do { file = try storage.openFile(path, create: false) } catch { throw .io(error) }
+            // Only a repairing open (the writer's) may write; everything else reads, with read
+            // permission alone.
+            do { file = try repair ? storage.openFile(path, create: false) : storage.openFileForReading(path) } catch { throw .io(error) }
             let isLast = i == segments.count - 1
             var keepOpen = false
             defer { if !keepOpen { file.close() } }

@@ -88,7 +88,7 @@ public struct LogVerifier {
     }
 
     private func verifySealed(_ d: SegmentDescriptor) throws(LogError) -> CorruptionDiagnosis? {
-        let file = try io { () throws(IOFailure) in try storage.openFile(d.path, create: false) }
+        let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
         let region = try io { () throws(IOFailure) in try file.mapReadOnly() }
         let bytes = region.bytes
