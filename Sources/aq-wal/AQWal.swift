@@ -22,6 +22,8 @@ struct AQWal: ParsableCommand {
     /// Silences the library's swift-log output so stderr carries only the one-line error the
     /// contract promises; `AQ_WAL_LOG=debug|info|notice|warning|error` turns it on.
     static func main() {
+        // A closed stdout is the end of the output (``Output``), not a reason to die.
+        signal(SIGPIPE, SIG_IGN)
         let level = ProcessInfo.processInfo.environment["AQ_WAL_LOG"].flatMap { Logger.Level(rawValue: $0) }
         LoggingSystem.bootstrap { label in
             guard let level else { return SwiftLogNoOpLogHandler() }

@@ -50,7 +50,7 @@ struct Append: ParsableCommand {
         let writer = try Exit.guarding(creating: creating) {
             try LogWriter.open(directory: directory, options: options, durability: durabilityMode(for: durability))
         }
-        var pending = [UInt8]()
+        var lines = LineSplitter(maxLineLength: writer.maxRecordSize)
         let input = FileHandle.standardInput
         while true {
             if let delay = options.idleVouchDelay, !inputArrives(within: delay) {
@@ -58,15 +58,20 @@ struct Append: ParsableCommand {
             }
             let chunk = input.availableData
             if chunk.isEmpty { break }
-            pending += chunk
-            guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
-            var lines = pending[..<lastNewline].split(separator: 0x0A, omittingEmptySubsequences: false).map { Array($0) }
-            if lines.isEmpty { lines = [[]] }
-            pending.removeSubrange(...lastNewline)
-            try commit(lines, to: writer)
+            let tooLong = chunk.withUnsafeBytes { lines.feed($0) }
+            // The lines completed before a line too long are committed and acknowledged first.
+            if !lines.complete.isEmpty { try commit(lines.takeComplete(), to: writer) }
+            if let line = tooLong { try refuse(line: line, limit: writer.maxRecordSize, writer: writer) }
         }
-        if !pending.isEmpty { try commit([pending], to: writer) }
+        if let last = lines.finish() { try commit([last], to: writer) }
         try Exit.guarding { try writer.close() }
+    }
+
+    /// A line longer than the log's largest record: nothing after it is appended (exit 64).
+    private func refuse(line: Int, limit: Int, writer: LogWriter) throws -> Never {
+        try Exit.guarding { try writer.close() }
+        Exit.report("line \(line) is longer than the log's maximum record size (\(limit) bytes): not appended, nor anything after it")
+        throw ExitCode(Exit.usage)
     }
 
     /// Whether stdin becomes readable (or reaches its end) within `delay`.

@@ -24,20 +24,28 @@ struct Dump: ParsableCommand {
 
     func run() throws {
         let reader = try Exit.guarding { try LogReader.open(directory: directory) }
-        var out = ""
+        let (first, last) = (reader.firstSequence, reader.lastSequence)
+        if let from, from > last {
+            Exit.report("--from \(from) is past the last record (\(last)): nothing to print")
+        } else if let from, from < first {
+            Exit.report("--from \(from) is below the first retained record (\(first), earlier ones were compacted): printing from \(first)")
+        }
+        // Every line is built as bytes (no String per record) and written in 64 KiB blocks;
+        // what was gathered is written before an error is reported (salvage: the records
+        // before a damaged one are printed).
+        var out = OutputBuffer()
+        defer { out.flush() }
         try Exit.guarding {
             try reader.forEach(from: from ?? 1, through: to) { sequence, bytes in
-                let line: JSONValue = .object([("sequence", .uint(sequence)), ("size", .int(bytes.count)),
-                                               ("payload", .string(Data(bytes).base64EncodedString()))])
-                out += line.rendered
-                out += "\n"
-                if out.utf8.count >= 1 << 16 {
-                    FileHandle.standardOutput.write(Data(out.utf8))
-                    out = ""
-                }
-                return true
+                out.append("{\"sequence\":")
+                out.append(decimal: sequence)
+                out.append(",\"size\":")
+                out.append(decimal: bytes.count)
+                out.append(",\"payload\":\"")
+                out.append(base64: bytes)
+                out.append("\"}\n")
+                return out.flushIfFull()
             }
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

@@ -46,7 +46,9 @@ enum Exit {
     }
 }
 
-/// Writes a line to stdout and flushes it (scripts read our output as it comes).
-func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+/// Writes a line to stdout at once (scripts read our output as it comes); false once stdout's
+/// reader went away (``Output``).
+@discardableResult
+func emit(_ line: String) -> Bool {
+    Output.write(Array((line + "\n").utf8))
 }

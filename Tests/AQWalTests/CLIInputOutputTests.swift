@@ -1,0 +1,106 @@
+import Testing
+import Foundation
+import AQLog
+import AQTestSupport
+
+/// `append`'s input (lines of any length, read in linear time; one too long refused as soon as
+/// it is known to be) and every command's output into a pipe whose reader went away.
+@Suite struct CLIInputOutputTests {
+    /// 64 KiB segments: the largest record is a little under 64 KiB.
+    static func maxRecord() throws -> Int {
+        let tmp = TemporaryDirectory()
+        let w = try LogWriter.open(directory: tmp.sub("probe"), options: LogOptions(segmentSize: 65536, backend: .posix))
+        defer { try? w.close() }
+        return w.maxRecordSize
+    }
+
+    @Test func aLineLongerThanTheLargestRecordIsRefusedAfterTheLinesBeforeIt() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let limit = try Self.maxRecord()
+        let fits = String(repeating: "y", count: limit)
+        let input = "a\n\(fits)\n" + String(repeating: "x", count: limit + 1) + "\nc\n"
+        let r = try aqWal(["append", dir, "--segment-size", "65536", "--backend", "posix"], stdin: input)
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stdout == "1\n2\n", "the lines before it are acknowledged")
+        #expect(r.stderr.contains("line 3") && r.stderr.contains("\(limit) bytes"), "\(r.stderr)")
+        let reader = try LogReader.open(directory: dir)
+        #expect(reader.lastSequence == 2, "nothing after the long line is appended")
+        #expect(try reader.record(2) == Array(fits.utf8))
+    }
+
+    /// The refusal does not wait for the end of the line (or of the input): the writer of
+    /// stdin keeps the pipe open, and `append` still exits.
+    @Test func aLineTooLongIsRefusedBeforeItEnds() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let limit = try Self.maxRecord()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = ["append", dir, "--segment-size", "65536", "--backend", "posix"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        input.fileHandleForWriting.write(Data(("ok\n" + String(repeating: "z", count: limit + 4096)).utf8))
+        let exited = await eventually(timeout: .seconds(30)) { !process.isRunning }
+        #expect(exited, "append waited for the end of a line it must refuse")
+        if !exited { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 64)
+        try input.fileHandleForWriting.close()
+        #expect(try LogReader.open(directory: dir).lastSequence == 1)
+    }
+
+    /// `aq-wal dump | head -1`: the reader goes away; dump ends quietly with 0 (not SIGPIPE).
+    @Test func aClosedStdoutEndsTheOutputNotTheProcess() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 3000)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = ["dump", dir]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let first = out.fileHandleForReading.readData(ofLength: 64)
+        #expect(!first.isEmpty)
+        try out.fileHandleForReading.close()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "killed by a signal")
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func dumpSaysWhyItPrintsNothingOrStartsLater() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 600)
+        let past = try aqWal(["dump", dir, "--from", "601"])
+        #expect(past.status == 0 && past.stdout.isEmpty)
+        #expect(past.stderr.contains("past the last record (600)"), "\(past.stderr)")
+        _ = try aqWal(["checkpoint", dir, "400"])
+        _ = try aqWal(["compact", dir])
+        let first = try LogReader.open(directory: dir).firstSequence
+        try #require(first > 1, "compaction removed a segment")
+        let below = try aqWal(["dump", dir, "--from", "1", "--to", "\(first)"])
+        #expect(below.status == 0)
+        #expect(below.jsonLines.count == 1)
+        #expect(below.stderr.contains("below the first retained record (\(first)"), "\(below.stderr)")
+    }
+
+    /// The payload encoding agrees with Foundation's base64 for every length mod 3.
+    @Test func dumpEncodesPayloadsAsStandardBase64() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let payloads: [[UInt8]] = [[], [0], [0xFF, 0xFE], [1, 2, 3], Array(0...255), [0x3E, 0x3F, 0xFB, 0xFF]]
+        let w = try LogWriter.open(directory: dir, options: testOptions)
+        try w.append(contentsOf: payloads)
+        try w.close()
+        let dump = try aqWal(["dump", dir])
+        #expect(dump.status == 0)
+        let lines = dump.jsonLines
+        try #require(lines.count == payloads.count)
+        for (line, payload) in zip(lines, payloads) {
+            #expect(line["payload"] as? String == Data(payload).base64EncodedString())
+            #expect(line["size"] as? Int == payload.count)
+        }
+    }
+}
