@@ -1,7 +1,10 @@
 /// Reads a log without the writer's lock: from any sequence, forward, zero-copy.
 ///
 /// Opening costs what recovery costs without repair (two small reads per sealed segment and a
-/// scan of the open one); segments are mapped when first read. Payloads are handed out as
+/// scan of the open one); segments are mapped when first read, and at most
+/// ``mappedSegmentLimit`` stay mapped (the most recently read: the one under the cursor and
+/// those just before it), so a reader's memory does not grow with the log it walks through,
+/// and a compacted segment stays pinned only while it is among them. Payloads are handed out as
 /// views into the mapping that are valid only inside the closure, and each record's CRC-32C
 /// is checked as it is read. A reader sees the records committed when it was opened (see
 /// ``refresh()`` and ``LogTail`` to follow a live writer) and, while a writer holds the log,
@@ -20,7 +23,13 @@ public final class LogReader {
     private var openScanPoint: LogRecovery.ScanPoint?
     /// The open segment's last sequence as this reader last exposed it.
     private var exposed: (path: String, last: UInt64)?
-    private var views: [Int: SegmentView] = [:]
+    /// Mapped segments by index into ``segments``, the most recently read last.
+    private var views: [(index: Int, view: SegmentView)] = []
+    /// The most segments a reader keeps mapped at once: the one under the cursor and the one
+    /// read before it.
+    public static let mappedSegmentLimit = 2
+    /// Segments mapped now.
+    var mappedSegmentCount: Int { views.count }
     /// Check each record's checksum as it is read (default true).
     public var verifyChecksums = true
     /// What opening found (a torn tail is reported, not repaired: readers never write).
@@ -78,11 +87,11 @@ public final class LogReader {
             openScanPoint = open.scanPoint
             open.file.close()
         }
-        var kept: [Int: SegmentView] = [:]
-        for (i, d) in all.enumerated() where d.isSealed {
-            if let old = views.values.first(where: { $0.descriptor == d }) { kept[i] = old }
+        // Mappings of sealed segments still listed are kept (under their new index), in order.
+        views = views.compactMap { old in
+            guard old.view.descriptor.isSealed, let i = all.firstIndex(of: old.view.descriptor) else { return nil }
+            return (i, old.view)
         }
-        views = kept
         descriptors = all
         report = outcome.report
     }
@@ -106,13 +115,19 @@ public final class LogReader {
     }
 
     private func view(_ i: Int) throws(LogError) -> SegmentView {
-        if let v = views[i] { return v }
+        if let k = views.firstIndex(where: { $0.index == i }) {
+            if k != views.count - 1 { views.append(views.remove(at: k)) }
+            return views[views.count - 1].view
+        }
         let d = descriptors[i]
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
         let region = try io { () throws(IOFailure) in try file.mapReadOnly() }
         let v = SegmentView(descriptor: d, region: region, scannedOffsets: d.isSealed ? nil : openScan, lastSequence: d.lastSequence)
-        views[i] = v
+        views.append((i, v))
+        // The least recently read is unmapped once nothing holds it (a caller still iterating
+        // it keeps its own reference).
+        if views.count > Self.mappedSegmentLimit { views.removeFirst() }
         return v
     }
 
