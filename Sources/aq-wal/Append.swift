@@ -45,7 +45,9 @@ struct Append: ParsableCommand {
     @Option(help: "Segment size in bytes for a new log (a multiple of 4096).") var segmentSize: Int = SegmentLayout.defaultSegmentSize
 
     func run() throws {
-        let creating = !FileManager.default.fileExists(atPath: directory)
+        var isDirectory: ObjCBool = false
+        // Anything but an existing directory is to be created: a file in the way fails with 73.
+        let creating = !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
         let options = LogOptions(segmentSize: segmentSize, backend: backend)
         let writer = try Exit.guarding(creating: creating) {
             try LogWriter.open(directory: directory, options: options, durability: durabilityMode(for: durability))

@@ -12,7 +12,7 @@ struct CheckpointCommand: ParsableCommand {
 
             Examples:
               aq-wal checkpoint /var/lib/app/wal 120000
-              aq-wal checkpoint /var/lib/app/wal "$(cat snapshot.seq)" && aq-wal compact /var/lib/app/wal
+              aq-wal checkpoint /srv/wal "$(cat snapshot.seq)" && aq-wal compact /srv/wal
             """)
 
     @Argument(help: "The log directory.") var directory: String

@@ -15,14 +15,14 @@ struct Compact: ParsableCommand {
             Examples:
               aq-wal compact /var/lib/app/wal --dry-run
               aq-wal compact /var/lib/app/wal --json
-              */5 * * * * aq-wal compact /var/lib/app/wal --keep-segments 4 --json >> /var/log/aq-compact.log
+              */5 * * * * aq-wal compact /srv/wal --keep-segments 4 --json >> /var/log/aq
             """)
 
     @Argument(help: "The log directory.") var directory: String
     @Flag(help: "Only report what would be removed.") var dryRun = false
     @Flag(help: "Print one JSON object.") var json = false
-    @Option(help: "Keep at least this many of the newest segments.") var keepSegments: Int?
-    @Option(help: "Keep at least this many bytes of the newest segments.") var keepBytes: Int?
+    @Option(parsing: .unconditional, help: "Keep at least this many of the newest segments.") var keepSegments: Int?
+    @Option(parsing: .unconditional, help: "Keep at least this many bytes of the newest segments.") var keepBytes: Int?
 
     func validate() throws {
         if let keepSegments, keepSegments < 0 { throw ValidationError("--keep-segments must be at least 0") }

@@ -11,7 +11,7 @@ struct Dump: ParsableCommand {
 
             Examples:
               aq-wal dump /var/lib/app/wal
-              aq-wal dump /var/lib/app/wal --from 1000 --to 1010 | jq -r .payload | base64 -d
+              aq-wal dump /srv/wal --from 1000 --to 1010 | jq -r .payload | base64 -d
             """)
 
     @Argument(help: "The log directory.") var directory: String

@@ -18,8 +18,8 @@ enum Exit {
         case .logLocked: return locked
         case .corruption: return corruption
         case .tornTail: return tornTail
-        case .invalidOptions, .recordTooLarge, .sequenceViolation: return usage
-        case .notFound, .io: return creating ? cannotCreate : ioError
+        case .invalidOptions, .invalidArgument, .recordTooLarge, .sequenceViolation: return usage
+        case .notFound, .notADirectory, .io: return creating ? cannotCreate : ioError
         case .poisoned, .closed: return ioError
         }
     }

@@ -1,5 +1,7 @@
+import AQLog
 import ArgumentParser
 import ActionQueue
+import Foundation
 
 struct ImportV5: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,33 +26,48 @@ struct ImportV5: ParsableCommand {
 }
 
 /// Imports `file` into the log in `directory`: exit 0 clean, 1 when a torn tail was skipped
-/// (reported on stderr), 2 when corruption mid-file is refused, 74 on I/O errors.
+/// (reported on stderr), 2 when corruption mid-file is refused, 74 on I/O errors. The file is
+/// read and checked before the log is touched; when the import created the log and then
+/// fails, the log is removed again, so a failure leaves nothing new at `directory`.
 func importV5(file: String, directory: String) throws {
-    let log = try Exit.guarding(creating: true) { try AQLogEventLog.open(directory: directory) }
-    defer { try? log.writer.close() }
-    let report: V5Importer.Report
-    do { report = try V5Importer.importV5(file: file, into: log) } catch {
-        Exit.report("\(file): \(error.line)")
-        throw ExitCode(error.exitStatus)
+    let bytes: [UInt8]
+    do { bytes = try PosixStorage().readWholeFile(file, limit: Int.max) } catch {
+        Exit.report("\(error)")  // names the file
+        throw ExitCode(Exit.ioError)
     }
-    try Exit.guarding { try log.writer.close() }
+    let creating = !FileManager.default.fileExists(atPath: directory)
+    let report: V5Importer.Report
+    do {
+        let log = try Exit.guarding(creating: creating) { try AQLogEventLog.open(directory: directory) }
+        defer { try? log.writer.close() }
+        do { report = try V5Importer.importV5(bytes: bytes, into: log) } catch {
+            Exit.report(error.line(file: file))
+            throw ExitCode(error.exitStatus)
+        }
+        try Exit.guarding { try log.writer.close() }
+    } catch {
+        if creating { try? FileManager.default.removeItem(atPath: directory) }
+        throw error
+    }
     let range = report.firstLogSequence.map { "\($0)...\(report.lastLogSequence ?? $0)" } ?? "none"
-    print("imported \(report.recordsImported) records (log sequences \(range))\(report.renumbered ? ", renumbered densely" : "")")
+    emit("imported \(report.recordsImported) records (log sequences \(range))\(report.renumbered ? ", renumbered densely" : "")")
     if let torn = report.tornTail {
+        // Nothing imported from a file that is all torn tail: a failure, so no new log either.
+        if creating && report.recordsImported == 0 { try? FileManager.default.removeItem(atPath: directory) }
         Exit.report("\(file): torn tail skipped: \(torn) (\(report.tornTailBytes) bytes)")
         throw ExitCode(report.exitStatus)
     }
 }
 
 extension V5Importer.Failure {
-    /// One line naming the offset and reason.
-    var line: String {
+    /// One line naming the file (once), the offset and the reason.
+    func line(file: String) -> String {
         switch self {
-        case .io(let e): return "\(e)"
-        case .corruption(let c, let next): return "\(c.description), valid records follow at offset \(next)"
+        case .io(let e): return "\(e)"  // an I/O failure names its own file
+        case .corruption(let c, let next): return "\(file): \(c.description), valid records follow at offset \(next)"
         case .sequenceRegression(let offset, let previous, let found):
-            return "offset \(offset): sequence \(found) does not follow \(previous)"
-        case .replayRejected(let offset, let e): return "offset \(offset): event rejected by replay: \(e)"
+            return "\(file): offset \(offset): sequence \(found) does not follow \(previous)"
+        case .replayRejected(let offset, let e): return "\(file): offset \(offset): event rejected by replay: \(e)"
         case .append(let e): return "append failed: \(e)"
         }
     }

@@ -19,7 +19,8 @@ struct Repair: ParsableCommand {
             Examples:
               aq-wal repair /var/lib/app/wal
               aq-wal repair /var/lib/app/wal --json | jq .backup
-              aq-wal repair /var/lib/app/wal --discard-unsynced   # a deferred log after a power loss
+              # a deferred log after a power loss:
+              aq-wal repair /var/lib/app/wal --discard-unsynced
             """)
 
     @Argument(help: "The log directory.") var directory: String

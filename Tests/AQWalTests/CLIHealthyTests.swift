@@ -145,7 +145,16 @@ import AQLog
         let corrupt = try aqWal(["import-v5", tmp.sub("corrupt.v5"), tmp.sub("log3")])
         #expect(corrupt.status == 2)
         #expect(corrupt.stderrLines.count == 1)
-        #expect(try aqWal(["import-v5", tmp.sub("absent.v5"), tmp.sub("log4")]).status == 74)
+        // A failed import leaves nothing new at the destination.
+        #expect(!tmp.exists("log3"), "a refused import left a log behind")
+        let absent = try aqWal(["import-v5", tmp.sub("absent.v5"), tmp.sub("log4")])
+        #expect(absent.status == 74)
+        #expect(!tmp.exists("log4"), "an import of a missing file left a log behind")
+        #expect(absent.stderr.components(separatedBy: tmp.sub("absent.v5")).count == 2, "the path once: \(absent.stderr)")
+        writeFile(tmp.sub("garbage.v5"), [UInt8](repeating: 0xA5, count: 100))
+        let garbage = try aqWal(["import-v5", tmp.sub("garbage.v5"), tmp.sub("log5")])
+        #expect(garbage.status == 1)
+        #expect(!tmp.exists("log5"), "nothing imported, yet a log was left behind")
     }
 
     @Test func usageErrorsExit64AndEveryCommandHasHelpWithExamples() throws {
@@ -157,6 +166,11 @@ import AQLog
             let help = try aqWal([command, "--help"])
             #expect(help.status == 0)
             #expect(help.stdout.contains("Example"), "\(command) --help shows examples")
+            // Every example is one line that copies and pastes (none wrapped to the next line).
+            let examples = help.stdout.components(separatedBy: "Example").last!.components(separatedBy: "USAGE:").first!
+            for line in examples.split(separator: "\n").dropFirst() where !line.isEmpty {
+                #expect(line.hasPrefix("  "), "\(command) --help: an example wrapped mid-command: \(line)")
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ public enum Checkpoint {
 
     /// Records `sequence` as the log's checkpoint (atomically, durably).
     ///
-    /// Refuses (``LogError/invalidOptions(_:)``, nothing written) a sequence above the log's
+    /// Refuses (``LogError/invalidArgument(_:)``, nothing written) a sequence above the log's
     /// last durable sequence: the one a live writer published in its lock, else the last one
     /// a read-only recovery pass finds (flush a `.deferred` log first); throws the recovery's
     /// error when the log is corrupt, and ``LogError/notFound(path:)`` without a log directory.
@@ -30,7 +30,7 @@ public enum Checkpoint {
 
     /// ``write(directory:sequence:)`` over an explicit ``Storage``.
     public static func write(directory: String, sequence: UInt64, storage: any Storage) throws(LogError) {
-        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        try storage.requireDirectory(directory)
         // A live writer knows better than the files: a `.deferred` one has written (and
         // acknowledged) records that a power loss could still take, with the checkpoint above
         // them. One that has published nothing yet is opening: its recovery is about to sync
@@ -42,7 +42,7 @@ public enum Checkpoint {
             .recoverBesideWriter(writerBefore: writer != nil).report.lastSequence
         let last = if let writer, writer != .nothing { min(recovered, writer.durableThrough) } else { recovered }
         guard sequence <= last else {
-            throw .invalidOptions("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
+            throw .invalidArgument("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
         }
         let bytes = CheckpointFormat.encode(sequence: sequence)
         let temporary = LogDirectoryLayout.join(directory, temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16))
@@ -55,7 +55,7 @@ public enum Checkpoint {
     /// with file, offset and reason, and to be treated as absent). Throws only when the
     /// directory is missing or the file cannot be read.
     public static func read(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> CheckpointStatus {
-        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        try storage.requireDirectory(directory)
         let path = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
         let names = try io { () throws(IOFailure) in try storage.listDirectory(directory) }
         guard names.contains(LogDirectoryLayout.checkpointFile) else { return .absent }

@@ -46,7 +46,7 @@ public struct Compactor: Sendable {
     public func run(dryRun: Bool = false) throws(LogError) -> CompactionReport {
         let clock = ContinuousClock()
         let start = clock.now
-        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        try storage.requireDirectory(directory)
         var held: (any StorageLock)?
         if !dryRun {
             let lockPath = LogDirectoryLayout.join(directory, Self.lockFile)
@@ -86,7 +86,7 @@ public struct Compactor: Sendable {
 
     /// What a run would remove, oldest first, from a read-only recovery pass; changes nothing.
     public func plan() throws(LogError) -> CompactionReport {
-        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        try storage.requireDirectory(directory)
         var report = CompactionReport()
         report.retention = retention
         report.checkpoint = try Checkpoint.read(directory: directory, storage: storage)

@@ -9,8 +9,11 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Another process (or handle) holds the directory's writer lock (still held after a
     /// 200 ms retry window).
     case logLocked(path: String)
-    /// The directory does not exist and creation was not requested, or is not a directory.
+    /// The directory does not exist and creation was not requested.
     case notFound(path: String)
+    /// Something other than a directory (a regular file, say) is where the log's directory
+    /// should be.
+    case notADirectory(path: String)
     /// A system call failed (`ENOSPC`, `EIO`, `EACCES`, …).
     case io(IOFailure)
     /// An earlier `fdatasync` (or unrecoverable write) failed: the log refuses all further
@@ -26,6 +29,9 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     case tornTail(TornTail)
     /// The options are inconsistent (e.g. a maximum record size larger than a segment holds).
     case invalidOptions(String)
+    /// An argument is out of range for this log (e.g. a checkpoint above its durable point);
+    /// nothing was changed.
+    case invalidArgument(String)
 
     public var description: String {
         switch self {
@@ -33,12 +39,14 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .recordTooLarge(size, limit): return "record too large: \(size) bytes exceeds the limit of \(limit)"
         case let .logLocked(path): return "\(path): log is locked by another writer"
         case let .notFound(path): return "\(path): no such log directory"
+        case let .notADirectory(path): return "\(path): not a directory"
         case let .io(failure): return failure.description
         case let .poisoned(cause): return "log poisoned by an earlier failure (\(cause)); reopen to recover"
         case .closed: return "log is closed"
         case let .corruption(d): return d.description
         case let .tornTail(t): return t.description
         case let .invalidOptions(why): return "invalid options: \(why)"
+        case let .invalidArgument(why): return why
         }
     }
 }

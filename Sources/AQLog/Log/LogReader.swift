@@ -44,7 +44,7 @@ public final class LogReader {
     public init(directory: String, storage: any Storage) throws(LogError) {
         self.storage = storage
         self.directory = directory
-        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        try storage.requireDirectory(directory)
         try refresh()
     }
 

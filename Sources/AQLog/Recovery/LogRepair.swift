@@ -28,7 +28,7 @@ public enum LogRepair {
     public static func repair(directory: String, policy: RecoveryPolicy = .truncateTornTail,
                               storage: any Storage = PosixStorage()) throws(LogError) -> RepairReport {
         precondition(policy != .strict, "strict repairs nothing")
-        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        try storage.requireDirectory(directory)
         let logger = Logger(label: "aqlog")
         var report = RepairReport()
         do {

@@ -46,7 +46,7 @@ public struct LogVerifier {
         let clock = ContinuousClock()
         let start = clock.now
         var report = Report()
-        guard storage.isDirectory(directory) else { throw .notFound(path: directory) }
+        try storage.requireDirectory(directory)
         let outcome: LogRecovery.Outcome
         do {
             outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()

@@ -52,12 +52,14 @@ final class LogEngine {
         self.policy = policy
         metrics = LogMetrics(directory: directory)
         if !storage.isDirectory(directory) {
-            guard options.createIfMissing else { throw .notFound(path: directory) }
+            guard options.createIfMissing else { throw storage.whyNotADirectory(directory) }
             // The new directory's entry is durable only once its parent is synced.
-            try io { () throws(IOFailure) in
+            do throws(IOFailure) {
                 try storage.createDirectory(directory)
                 try storage.syncDirectory(parentDirectory(of: directory))
-            }
+            } catch where error.errno == .fileExists {
+                throw .notADirectory(path: directory)  // a file (or a dangling link) is there
+            } catch { throw .io(error) }
         }
         let opening = try LogOpening.begin(storage: storage, directory: directory)
         publisher = Publisher(lock: opening.lock, channel: notifier.channel(for: directory))
