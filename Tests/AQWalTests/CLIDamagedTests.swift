@@ -79,6 +79,26 @@ import AQLog
         #expect(segmentFiles(dir).map { readFile(dir + "/" + $0) } == files, "refused: nothing changed")
     }
 
+    /// A stray copy of a segment under a later name: the stray is blamed, not the healthy
+    /// segments before it, and verify says what it proved before reaching it.
+    @Test func aStraySegmentAfterTheLastIsTheFileBlamed() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 600)
+        let names = segmentFiles(dir)
+        try #require(names.count >= 3)
+        let stray = dir + "/00000000000000099999.seg"
+        try FileManager.default.copyItem(atPath: dir + "/" + names[0], toPath: stray)
+        for command in ["verify", "inspect", "dump"] {
+            let r = try aqWal([command, dir])
+            #expect(r.status == 2, "\(command): \(r.stderr)")
+            #expect(r.stderr.contains(stray), "\(command) blames \(r.stderr)")
+        }
+        let verify = try aqWal(["verify", dir, "--json"])
+        #expect((verify.json["records_verified"] as? Int ?? 0) > 0, "\(verify.stdout)")
+        let text = try aqWal(["verify", dir])
+        #expect(text.stdout.hasPrefix("corruption: \(names.count - 1) segments"), "\(text.stdout)")
+    }
+
     @Test func corruptSealedRecordFoundByVerifyAndDump() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let bad = try Fixture.corruptSealedRecord(dir)

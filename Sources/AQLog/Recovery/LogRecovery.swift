@@ -81,7 +81,8 @@ struct LogRecovery {
             let isLast = i == segments.count - 1
             var keepOpen = false
             defer { if !keepOpen { file.close() } }
-            let (descriptor, needsScan) = try readEnds(file: file, path: path, nameBase: base, isLast: isLast, report: &report)
+            let (descriptor, needsScan) = try readEnds(file: file, path: path, nameBase: base,
+                                                       next: isLast ? nil : segments[i + 1], report: &report)
             if let prev = previous { try checkContinuity(prev, descriptor, first: sealed.first ?? prev) }
             if needsScan {
                 let point = following.flatMap { $0.descriptor.path == path && $0.descriptor.headerChecksum == descriptor.headerChecksum
@@ -113,7 +114,9 @@ struct LogRecovery {
     }
 
     /// Reads header and trailer (two 64-byte reads); decides whether the segment must be scanned.
-    private func readEnds(file: any StorageFile, path: String, nameBase: UInt64, isLast: Bool,
+    /// Reads a segment's header and trailer. `next`: the segment listed after it (nil for the
+    /// last), consulted when this one is unsealed to tell which of the two is wrong.
+    private func readEnds(file: any StorageFile, path: String, nameBase: UInt64, next: (UInt64, String)?,
                           report: inout RecoveryReport) throws(LogError) -> (SegmentDescriptor, Bool) {
         let size: Int
         do { size = try file.size() } catch { throw .io(error) }
@@ -154,10 +157,47 @@ struct LogRecovery {
             descriptor.dataEnd = Int(trailer.dataEnd)
             return (descriptor, false)
         }
-        guard isLast else {
-            throw .corruption(.init(file: path, offset: size - SegmentLayout.trailerSize, reason: .badFooter("segment before the last is not sealed")))
-        }
+        if let next { throw unsealed(descriptor, size: size, before: next, report: &report) }
         return (descriptor, true)
+    }
+
+    /// The sealed segments listed before `file`, their ends read as recovery reads them
+    /// (nothing scanned), up to the first that is not: what `verify` can still check before
+    /// the damage it reports in `file`.
+    func sealedSegments(before file: String) -> [SegmentDescriptor] {
+        guard let segments = try? Self.listSegments(storage, directory) else { return [] }
+        var sealed: [SegmentDescriptor] = []
+        var report = RecoveryReport()
+        for (base, name) in segments {
+            let path = LogDirectoryLayout.join(directory, name)
+            guard path != file, let handle = try? storage.openFileForReading(path) else { break }
+            defer { handle.close() }
+            guard let (d, needsScan) = try? readEnds(file: handle, path: path, nameBase: base, next: nil, report: &report),
+                  !needsScan else { break }
+            sealed.append(d)
+        }
+        return sealed
+    }
+
+    /// An unsealed segment with another listed after it: either it should have been sealed, or
+    /// the file after it does not belong there (a stray copy, another log's segment). The one
+    /// blamed is the file after it when that file is not a segment of this log continuing it.
+    private func unsealed(_ descriptor: SegmentDescriptor, size: Int, before next: (UInt64, String),
+                          report: inout RecoveryReport) -> LogError {
+        let nextPath = LogDirectoryLayout.join(directory, next.1)
+        do throws(LogError) {
+            let file: any StorageFile
+            do { file = try storage.openFileForReading(nextPath) } catch { throw .io(error) }
+            defer { file.close() }
+            let (following, _) = try readEnds(file: file, path: nextPath, nameBase: next.0, next: nil, report: &report)
+            if following.header.logID != descriptor.header.logID {
+                return .corruption(.init(file: nextPath, offset: 16, reason: .foreignSegment))
+            }
+        } catch {
+            if case .corruption = error { return error }  // the file after it is the wrong one
+        }
+        return .corruption(.init(file: descriptor.path, offset: size - SegmentLayout.trailerSize,
+                                 reason: .badFooter("segment before the last is not sealed")))
     }
 
     private func checkContinuity(_ prev: SegmentDescriptor, _ next: SegmentDescriptor, first: SegmentDescriptor) throws(LogError) {

@@ -54,6 +54,10 @@ public struct LogVerifier {
             switch error {
             case .corruption(let d):
                 report.corruption = d
+                // What can still be proven: the sealed segments before the damaged file.
+                for sealed in LogRecovery(storage: storage, directory: directory).sealedSegments(before: d.file) {
+                    try verify(sealed: sealed, into: &report)
+                }
                 let lenient = try? LogRecovery(storage: storage, directory: directory).recover(policy: .discardUnsynced, repair: false)
                 lenient?.open?.file.close()
                 if let torn = lenient?.report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
@@ -63,18 +67,7 @@ public struct LogVerifier {
             return report
         }
         report.tornTail = outcome.report.tornTail
-        for d in outcome.sealed {
-            var result = SegmentResult(file: d.path, baseSequence: d.baseSequence, lastSequence: d.lastSequence,
-                                       sealed: true, records: d.recordCount, problem: nil)
-            if let diagnosis = try verifySealed(d) {
-                result.problem = .corruption(diagnosis)
-                if report.corruption == nil { report.corruption = diagnosis }
-            } else {
-                report.recordsVerified += d.recordCount
-            }
-            report.bytesVerified += d.segmentSize
-            report.segments.append(result)
-        }
+        for d in outcome.sealed { try verify(sealed: d, into: &report) }
         if let open = outcome.open {
             let d = open.descriptor
             open.file.close()
@@ -85,6 +78,19 @@ public struct LogVerifier {
         }
         report.duration = clock.now - start
         return report
+    }
+
+    private func verify(sealed d: SegmentDescriptor, into report: inout Report) throws(LogError) {
+        var result = SegmentResult(file: d.path, baseSequence: d.baseSequence, lastSequence: d.lastSequence,
+                                   sealed: true, records: d.recordCount, problem: nil)
+        if let diagnosis = try verifySealed(d) {
+            result.problem = .corruption(diagnosis)
+            if report.corruption == nil { report.corruption = diagnosis }
+        } else {
+            report.recordsVerified += d.recordCount
+        }
+        report.bytesVerified += d.segmentSize
+        report.segments.append(result)
     }
 
     private func verifySealed(_ d: SegmentDescriptor) throws(LogError) -> CorruptionDiagnosis? {
