@@ -23,7 +23,9 @@ struct Dump: ParsableCommand {
     }
 
     func run() throws {
-        let reader = try Exit.guarding { try LogReader.open(directory: directory) }
+        // Salvage: a damaged log still prints every record before the damage, then the damage
+        // is reported (exit 2).
+        let reader = try Exit.guarding { try LogReader.salvaging(directory: directory) }
         let (first, last) = (reader.firstSequence, reader.lastSequence)
         if let from, from > last {
             Exit.report("--from \(from) is past the last record (\(last)): nothing to print")
@@ -46,6 +48,10 @@ struct Dump: ParsableCommand {
                 out.append("\"}\n")
                 return out.flushIfFull()
             }
+        }
+        if let damage = reader.damage, to.map({ $0 > reader.lastSequence }) ?? true {
+            out.flush()
+            throw Exit.fail(.corruption(damage))
         }
     }
 }

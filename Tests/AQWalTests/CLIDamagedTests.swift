@@ -99,6 +99,29 @@ import AQLog
         #expect(text.stdout.hasPrefix("corruption: \(names.count - 1) segments"), "\(text.stdout)")
     }
 
+    /// Salvage from a damaged open segment: dump prints every record committed before the
+    /// damage, then reports it (exit 2); `--to` below the damage prints those records, exit 0.
+    @Test func dumpSalvagesTheRecordsBeforeDamageInTheOpenSegment() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: testOptions)
+        let first = (0..<10).map { record($0) }, second = (10..<20).map { record($0) }
+        try w.append(contentsOf: first)
+        try w.append(contentsOf: second)
+        try w.close()
+        let segment = dir + "/" + segmentFiles(dir).last!
+        let at = try #require(offset(of: second[3], in: readFile(segment)))
+        patch(segment, at: at + 7, [readFile(segment)[at + 7] ^ 0x01])
+        let dump = try aqWal(["dump", dir])
+        #expect(dump.status == 2)
+        #expect(dump.jsonLines.count == 10, "the first batch, committed before the damage")
+        #expect(dump.stderrLines.count == 1 && dump.stderr.contains(segment), "\(dump.stderr)")
+        let upTo = try aqWal(["dump", dir, "--to", "1"])
+        #expect(upTo.status == 0 && upTo.jsonLines.count == 1, "\(upTo.stderr)")
+        let verify = try aqWal(["verify", dir])
+        #expect(verify.status == 2)
+        #expect(verify.stdout.hasPrefix("corruption: 1 segments, 10 records"), "\(verify.stdout)")
+    }
+
     @Test func corruptSealedRecordFoundByVerifyAndDump() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let bad = try Fixture.corruptSealedRecord(dir)

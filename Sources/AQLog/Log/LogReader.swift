@@ -35,15 +35,35 @@ public final class LogReader {
     /// What opening found (a torn tail is reported, not repaired: readers never write).
     public private(set) var report = RecoveryReport()
 
+    /// Where the records a salvaging reader (``salvaging(directory:storage:)``) can read end:
+    /// the damage that made the log unreadable as a whole. Nil for a reader opened with
+    /// ``open(directory:)`` (which throws instead) and for a log found whole.
+    public private(set) var damage: CorruptionDiagnosis?
+    private let salvages: Bool
+
     /// Opens the log in `directory` for reading.
     public static func open(directory: String) throws(LogError) -> LogReader {
         try LogReader(directory: directory, storage: PosixStorage())
     }
 
+    /// Opens a log for salvage: where ``open(directory:)`` refuses a damaged log, this reader
+    /// exposes every record before the damage (the segments before the damaged file and, for
+    /// damage in the open segment, the records committed before it) and reports the damage in
+    /// ``damage``. Reads only. Damage inside a sealed segment's records is still found as
+    /// they are read (the read throws ``LogError/corruption(_:)`` at the damaged record).
+    public static func salvaging(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> LogReader {
+        try LogReader(directory: directory, storage: storage, salvages: true)
+    }
+
     /// Opens the log over an explicit ``Storage``.
-    public init(directory: String, storage: any Storage) throws(LogError) {
+    public convenience init(directory: String, storage: any Storage) throws(LogError) {
+        try self.init(directory: directory, storage: storage, salvages: false)
+    }
+
+    private init(directory: String, storage: any Storage, salvages: Bool) throws(LogError) {
         self.storage = storage
         self.directory = directory
+        self.salvages = salvages
         try storage.requireDirectory(directory)
         try refresh()
     }
@@ -61,8 +81,16 @@ public final class LogReader {
     public func refresh() throws(LogError) {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let limitBefore = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath)?.readableThrough }
-        let outcome = try LogRecovery(storage: storage, directory: directory)
-            .recoverBesideWriter(following: openScanPoint, writerBefore: limitBefore != nil)
+        let recovery = LogRecovery(storage: storage, directory: directory)
+        let outcome: LogRecovery.Outcome
+        do {
+            outcome = try recovery.recoverBesideWriter(following: openScanPoint, writerBefore: limitBefore != nil)
+            damage = nil
+        } catch {
+            guard salvages, case .corruption(let diagnosis) = error else { throw error }
+            outcome = recovery.salvage(diagnosis)
+            damage = diagnosis
+        }
         // A live writer's published point hides the batch it is still syncing. Asked again
         // after the scan, which may have seen newer batches; a writer that left meanwhile
         // leaves the point read before (its last batch may be one whose sync failed).

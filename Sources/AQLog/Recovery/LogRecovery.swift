@@ -164,8 +164,7 @@ struct LogRecovery {
     /// The sealed segments listed before `file`, their ends read as recovery reads them
     /// (nothing scanned), up to the first that is not: what `verify` can still check before
     /// the damage it reports in `file`.
-    func sealedSegments(before file: String) -> [SegmentDescriptor] {
-        guard let segments = try? Self.listSegments(storage, directory) else { return [] }
+    func sealedSegments(before file: String, of segments: [(UInt64, String)]) -> [SegmentDescriptor] {
         var sealed: [SegmentDescriptor] = []
         var report = RecoveryReport()
         for (base, name) in segments {

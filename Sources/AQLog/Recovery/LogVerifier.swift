@@ -54,9 +54,17 @@ public struct LogVerifier {
             switch error {
             case .corruption(let d):
                 report.corruption = d
-                // What can still be proven: the sealed segments before the damaged file.
-                for sealed in LogRecovery(storage: storage, directory: directory).sealedSegments(before: d.file) {
-                    try verify(sealed: sealed, into: &report)
+                // What can still be proven: the sealed segments before the damaged file, and
+                // the open segment's records committed before damage inside it.
+                let salvage = LogRecovery(storage: storage, directory: directory).salvage(d)
+                for sealed in salvage.sealed { try verify(sealed: sealed, into: &report) }
+                if let open = salvage.open {
+                    open.file.close()
+                    let o = open.descriptor
+                    report.segments.append(SegmentResult(file: o.path, baseSequence: o.baseSequence, lastSequence: o.lastSequence,
+                                                         sealed: false, records: o.recordCount, problem: .corruption(d)))
+                    report.recordsVerified += o.recordCount
+                    report.bytesVerified += o.dataEnd
                 }
                 let lenient = try? LogRecovery(storage: storage, directory: directory).recover(policy: .discardUnsynced, repair: false)
                 lenient?.open?.file.close()
