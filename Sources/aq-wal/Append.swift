@@ -52,6 +52,11 @@ struct Append: ParsableCommand {
         let writer = try Exit.guarding(creating: creating) {
             try LogWriter.open(directory: directory, options: options, durability: durabilityMode(for: durability))
         }
+        if let torn = writer.recoveryReport.tornTail {
+            // Not an error (exit 0 stands), but an operator should know bytes were set aside.
+            Exit.report("opening repaired a torn tail: \(torn.file) at offset \(torn.offset), \(torn.length) bytes never acknowledged"
+                        + (writer.recoveryReport.tornTailBackup.map { ", kept in \($0)" } ?? ""))
+        }
         var lines = LineSplitter(maxLineLength: writer.maxRecordSize)
         let input = FileHandle.standardInput
         while true {

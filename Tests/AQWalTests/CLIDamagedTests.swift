@@ -58,6 +58,9 @@ import AQLog
         #expect(try aqWal(["compact", dir, "--json"]).status == 0)
         let append = try aqWal(["append", dir], stdin: "after-crash\n")
         #expect(append.status == 0 && append.stdout == "106\n", "append repairs the torn tail on open")
+        // ...and says so, keeping the bytes it removed.
+        #expect(append.stderrLines.count == 1 && append.stderr.contains("repaired a torn tail"), "\(append.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.contains(".torn-") && $0.hasSuffix(".bak") })
     }
 
     @Test func corruptHeaderEveryCommandExitsTwoWithOneLine() throws {

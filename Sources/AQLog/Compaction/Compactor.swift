@@ -118,8 +118,17 @@ public struct Compactor: Sendable {
         }
     }
 
-    /// One durable step: unlink, then sync the directory before anything else is removed.
+    /// One durable step: unlink the segment's torn-tail backups (``TornTailBackup``: they go
+    /// with their segment, first, so a crash leaves none orphaned), then the segment, then sync
+    /// the directory before anything else is removed.
     private func remove(_ segment: CompactionReport.RemovedSegment) throws(LogError) {
+        let name = LogDirectoryLayout.name(of: segment.path)
+        let names = try io { () throws(IOFailure) in try storage.listDirectory(directory) }
+        for backup in names where TornTailBackup.isBackup(backup, of: name) {
+            do { try storage.removeFile(LogDirectoryLayout.join(directory, backup)) } catch {
+                if error.errno != .noSuchFileOrDirectory { throw .io(error) }
+            }
+        }
         do { try storage.removeFile(segment.path) } catch {
             // Already gone (e.g. an earlier run removed it but died before reporting): fine.
             if error.errno != .noSuchFileOrDirectory { throw .io(error) }

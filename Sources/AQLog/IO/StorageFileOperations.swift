@@ -7,9 +7,8 @@ extension Storage {
     public func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String, directory: String) throws(IOFailure) {
         let file = try openFile(temporary, create: true)
         do throws(IOFailure) {
-            try file.truncate(to: 0)
             var written = Result<Void, IOFailure>.success(())
-            bytes.withUnsafeBytes { b in written = Result { () throws(IOFailure) in try file.write(b, at: 0, newBytesFrom: 0, sync: true) } }
+            bytes.withUnsafeBytes { b in written = Result { () throws(IOFailure) in try file.writeWhole(b) } }
             file.close()
             try written.get()
             try rename(temporary, to: path)
@@ -31,5 +30,18 @@ extension Storage {
         bytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.read(into: b, at: 0) } }
         bytes.removeSubrange(try read.get()...)
         return bytes
+    }
+}
+
+extension StorageFile {
+    /// Makes the file hold exactly `bytes`, durably: written from block-aligned memory at 0
+    /// (a file writing `O_DIRECT` writes whole blocks), cut to size, synced.
+    func writeWhole(_ bytes: UnsafeRawBufferPointer) throws(IOFailure) {
+        let buffer = AlignedBuffer(capacity: max(alignUp(bytes.count, SegmentLayout.blockSize), SegmentLayout.blockSize))
+        if bytes.count > 0 { buffer.mutableBytes.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        try truncate(to: 0)
+        try write(buffer.bytes(0..<bytes.count), at: 0, newBytesFrom: 0, sync: true)
+        try truncate(to: bytes.count)
+        try syncData()
     }
 }

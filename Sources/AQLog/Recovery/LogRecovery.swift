@@ -245,6 +245,12 @@ struct LogRecovery {
             zeroRange = torn.offset..<(torn.offset + torn.length)
         }
         if repair, let range = zeroRange {
+            // Records, possibly never acknowledged but someone's data, are about to go: keep
+            // them first (an interrupted seal's footer bytes hold none).
+            if let torn = report.tornTail {
+                report.tornTailBackup = try TornTailBackup.write(torn.offset..<(torn.offset + torn.length), of: file,
+                                                                 path: descriptor.path, directory: directory, storage: storage)
+            }
             try zero(file: file, range: range, path: descriptor.path)
             report.bytesRepaired += range.count
         }

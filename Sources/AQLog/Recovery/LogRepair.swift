@@ -21,7 +21,7 @@ import Logging
 /// ```
 public enum LogRepair {
     /// Suffix of backup files: `<segment>.torn-<offset>.bak`.
-    public static let backupSuffix = ".bak"
+    public static let backupSuffix = TornTailBackup.suffix
 
     /// Repairs the log in `directory` (see the type's documentation). `policy` is
     /// ``RecoveryPolicy/truncateTornTail`` (default) or ``RecoveryPolicy/discardUnsynced``.
@@ -38,12 +38,13 @@ public enum LogRepair {
             defer { opening.lock.release() }
             let outcome = try opening.recover(storage: storage, directory: directory, policy: policy, repair: false)
             defer { outcome.open?.file.close() }
-            guard let torn = outcome.report.tornTail, let open = outcome.open else { return report }
+            guard let torn = outcome.report.tornTail, outcome.open != nil else { return report }
             report.tornTail = torn
-            report.backupPath = try backup(torn, from: open.file, directory: directory, storage: storage)
-            // Still locked: nothing wrote since the first pass, so this finds the same tail.
+            // Still locked: nothing wrote since the first pass, so this finds the same tail,
+            // backs it up (``TornTailBackup``) and zeroes it.
             let repaired = try opening.recover(storage: storage, directory: directory, policy: policy, repair: true)
             repaired.open?.file.close()
+            report.backupPath = repaired.report.tornTailBackup
             report.bytesRepaired = repaired.report.bytesRepaired
         }
         let metrics = RepairMetrics(directory: directory)
@@ -53,28 +54,6 @@ public enum LogRepair {
             "file": "\(report.tornTail?.file ?? "")", "offset": "\(report.tornTail?.offset ?? 0)",
             "bytes": "\(report.bytesRepaired)", "backup": "\(report.backupPath ?? "")"])
         return report
-    }
-
-    /// Copies the torn region to its backup file; returns the backup's path.
-    private static func backup(_ torn: TornTail, from file: any StorageFile, directory: String, storage: any Storage) throws(LogError) -> String {
-        let name = String(torn.file.split(separator: "/").last ?? "segment") + ".torn-\(torn.offset)" + backupSuffix
-        let path = LogDirectoryLayout.join(directory, name)
-        var bytes = [UInt8](repeating: 0, count: torn.length)
-        try io { () throws(IOFailure) in
-            var read = Result<Int, IOFailure>.success(0)
-            bytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.read(into: b, at: torn.offset) } }
-            let n = try read.get()
-            let out = try storage.openFile(path, create: true)
-            defer { out.close() }
-            try out.truncate(to: 0)
-            var written = Result<Void, IOFailure>.success(())
-            bytes.withUnsafeBytes { b in
-                written = Result { () throws(IOFailure) in try out.write(UnsafeRawBufferPointer(rebasing: b[0..<n]), at: 0, newBytesFrom: 0, sync: true) }
-            }
-            try written.get()
-            try storage.syncDirectory(directory)
-        }
-        return path
     }
 }
 

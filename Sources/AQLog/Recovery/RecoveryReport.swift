@@ -15,6 +15,9 @@ public struct RecoveryReport: Sendable, Equatable {
     public var bytesRepaired = 0
     /// The torn tail found (and zeroed unless the policy was strict or the open was read-only).
     public var tornTail: TornTail?
+    /// Where the torn tail's bytes were copied before they were zeroed
+    /// (`DIR/<segment>.torn-<offset>.bak`, synced first); nil when nothing was zeroed.
+    public var tornTailBackup: String?
     /// True when an interrupted seal's footer bytes were found and cleared.
     public var footerArtefactCleared = false
     /// Wall time of recovery.

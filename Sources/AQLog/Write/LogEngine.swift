@@ -107,7 +107,8 @@ final class LogEngine {
         publishReadable()
         metrics.recovered(recoveryReport)
         if let torn = recoveryReport.tornTail {
-            logger.warning("repaired torn tail on open", metadata: ["tail": "\(torn)", "bytes": "\(recoveryReport.bytesRepaired)"])
+            logger.warning("repaired torn tail on open", metadata: ["tail": "\(torn)", "bytes": "\(recoveryReport.bytesRepaired)",
+                                                                  "backup": "\(recoveryReport.tornTailBackup ?? "")"])
         }
         logger.debug("opened log", metadata: [
             "directory": "\(directory)", "segments": "\(recoveryReport.segments)",
