@@ -33,6 +33,24 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// nothing was changed.
     case invalidArgument(String)
 
+    /// The case's name in snake case (`record_too_large`, `poisoned`, …): a metric dimension.
+    public var kind: String {
+        switch self {
+        case .sequenceViolation: return "sequence_violation"
+        case .recordTooLarge: return "record_too_large"
+        case .logLocked: return "log_locked"
+        case .notFound: return "not_found"
+        case .notADirectory: return "not_a_directory"
+        case .io: return "io"
+        case .poisoned: return "poisoned"
+        case .closed: return "closed"
+        case .corruption: return "corruption"
+        case .tornTail: return "torn_tail"
+        case .invalidOptions: return "invalid_options"
+        case .invalidArgument: return "invalid_argument"
+        }
+    }
+
     public var description: String {
         switch self {
         case let .sequenceViolation(expected, provided): return "sequence violation: expected \(expected), provided \(provided)"

@@ -11,9 +11,11 @@ struct LogMetrics: Sendable {
     let poisonings: Counter
     let recoveryDuration: Timer
     let repairedBytes: Counter
+    private let dimensions: [(String, String)]
 
     init(directory: String) {
         let dims = [("directory", directory)]
+        dimensions = dims
         appends = Counter(label: "aqlog_appended_records_total", dimensions: dims)
         appendedBytes = Counter(label: "aqlog_appended_bytes_total", dimensions: dims)
         batchRecords = Recorder(label: "aqlog_batch_records", dimensions: dims)
@@ -38,6 +40,12 @@ struct LogMetrics: Sendable {
     }
 
     func poisoned() { poisonings.increment() }
+
+    /// An append call that failed (`aqlog_append_failures_total`, with the error's kind as
+    /// dimension `error`): every record of the call, none acknowledged.
+    func appendFailed(_ error: LogError) {
+        Counter(label: "aqlog_append_failures_total", dimensions: dimensions + [("error", error.kind)]).increment()
+    }
 
     func recovered(_ report: RecoveryReport) {
         recoveryDuration.recordNanoseconds(report.duration.nanoseconds)

@@ -49,9 +49,19 @@ public final class LogWriter {
     /// Appends one record; returns its sequence once durable (per ``durability``).
     @discardableResult
     public func append(_ payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
-        try engine.checkWritable()
-        try engine.checkSize(payload.count)
-        return try appendChecked(CollectionOfOne(payload)).lowerBound
+        try counted { () throws(LogError) in
+            try engine.checkWritable()
+            try engine.checkSize(payload.count)
+            return try appendChecked(CollectionOfOne(payload)).lowerBound
+        }
+    }
+
+    /// Runs an append, counting its failure (``LogMetrics/appendFailed(_:)``).
+    private func counted<T>(_ body: () throws(LogError) -> T) throws(LogError) -> T {
+        do { return try body() } catch {
+            engine.metrics.appendFailed(error)
+            throw error
+        }
     }
 
     /// Appends one record; returns its sequence once durable (per ``durability``).
@@ -68,7 +78,9 @@ public final class LogWriter {
     public func append(_ payload: [UInt8], expectedSequence: UInt64) throws(LogError) -> UInt64 {
         try engine.checkWritable()
         guard expectedSequence == nextSequence else {
-            throw .sequenceViolation(expected: nextSequence, provided: expectedSequence)
+            let error = LogError.sequenceViolation(expected: nextSequence, provided: expectedSequence)
+            engine.metrics.appendFailed(error)
+            throw error
         }
         return try append(payload)
     }
@@ -78,12 +90,14 @@ public final class LogWriter {
     /// before anything is written.
     @discardableResult
     public func append(contentsOf payloads: [[UInt8]]) throws(LogError) -> Range<UInt64> {
-        try engine.checkWritable()
-        for p in payloads { try engine.checkSize(p.count) }
-        guard !payloads.isEmpty else { return nextSequence..<nextSequence }
-        // Pin every payload's bytes for the duration of the batch without copying them.
-        let pointers = payloads.map { p in p.withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) } }
-        return try withExtendedLifetime(payloads) { () throws(LogError) in try appendChecked(pointers) }
+        try counted { () throws(LogError) in
+            try engine.checkWritable()
+            for p in payloads { try engine.checkSize(p.count) }
+            guard !payloads.isEmpty else { return nextSequence..<nextSequence }
+            // Pin every payload's bytes for the duration of the batch without copying them.
+            let pointers = payloads.map { p in p.withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) } }
+            return try withExtendedLifetime(payloads) { () throws(LogError) in try appendChecked(pointers) }
+        }
     }
 
     private func appendChecked<C: Collection>(_ payloads: C) throws(LogError) -> Range<UInt64> where C.Element == UnsafeRawBufferPointer {

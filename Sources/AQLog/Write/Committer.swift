@@ -78,7 +78,16 @@ final class Committer: @unchecked Sendable {
 
     // MARK: - Producers
 
+    /// Stages `payloads` and returns their sequences once acknowledged; a failure is counted
+    /// (``LogMetrics/appendFailed(_:)``) and thrown.
     func append<C: Collection>(_ payloads: C) async throws(LogError) -> Range<UInt64> where C.Element == [UInt8] {
+        do { return try await stageAndWait(payloads) } catch {
+            engine.metrics.appendFailed(error)
+            throw error
+        }
+    }
+
+    private func stageAndWait<C: Collection>(_ payloads: C) async throws(LogError) -> Range<UInt64> where C.Element == [UInt8] {
         let checksums = payloads.map { CRC32C.checksum($0) }
         while true {
             switch lock.withLock({ stageOrCommitInline(payloads, checksums) }) {
