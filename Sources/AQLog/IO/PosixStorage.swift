@@ -128,7 +128,7 @@ final class PosixFile: StorageFile, @unchecked Sendable {
 /// no `fallocate` (`EOPNOTSUPP`: ramfs, ext4 without extents) it only sets the size, and the
 /// writes allocate the blocks. No sync: the size change leaves the inode dirty for `fdatasync`, so the
 /// synced header write that activates the segment persists it. A sync here would wait behind
-/// a deferred log's write-back of the active segment (measured 30-170 ms per roll).
+/// a deferred log's write-back of the whole active segment at every roll.
 func reserveBlocks(fd: Int32, path: String, size: Int) throws(IOFailure) {
     try fallocateUnlessUnsupported(fd: fd, path: path, size: size)
     if try Syscalls.fileSize(fd, path: path) < size { try Syscalls.ftruncate(fd, size, path: path) }

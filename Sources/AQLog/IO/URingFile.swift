@@ -22,8 +22,8 @@ import SystemPackage
 /// `fdatasync`: the same guarantee (the kernel flushes the range and the device cache before
 /// completing it), but a linked `fsync` always runs on an io-wq worker thread, one more
 /// cross-thread wake-up per commit, which costs most when the committer was itself just
-/// woken by a producer (a one-record `Log` went from 0.56-0.64× to 0.80-0.87× of the raw
-/// linked loop; docs/BENCHMARKS.md). Kernels without `RWF_DSYNC` on io_uring (`EOPNOTSUPP`)
+/// woken by a producer (docs/BENCHMARKS.md, "What limits each number", has the measurement).
+/// Kernels without `RWF_DSYNC` on io_uring (`EOPNOTSUPP`)
 /// fall back to the linked form (``DirectCommitSync/linkedFdatasync``).
 ///
 /// The ring and the direct descriptor are created on the first write or sync, so files that

@@ -217,8 +217,8 @@ struct SegmentScanner {
         var first = -1
         var p = start
         // The usual case is tens of MiB of zeros after the last commit: OR eight words per
-        // 64-byte block and branch once per block, so the loads overlap (about 2x faster than
-        // `isZero` per block, which branches per word; the open-tail scan is bound by this loop).
+        // 64-byte block and branch once per block, so the loads overlap instead of waiting on a
+        // branch per word (the open-tail scan is bound by this loop).
         if let base = bytes.baseAddress {
             while p + 64 <= bytes.count {
                 let q = base + p

@@ -7,7 +7,7 @@ import Dispatch
 /// A failure (e.g. `ENOSPC`) is kept and reported to the roll that needs the file; the roll
 /// then fails cleanly with the active segment untouched, and the next roll tries again.
 ///
-/// A `next.prealloc` left by an earlier session (a crash, or a close before its roll) is
+/// A `next.prealloc` left by an earlier writer (a crash, or a close before its roll) is
 /// adopted when it has the segment size: before its rename a prepared file only ever receives
 /// the zero-fill and the header block, and activation rewrites the whole header block, so
 /// its data area reads as zeros (an interrupted zero-fill leaves unwritten extents, which

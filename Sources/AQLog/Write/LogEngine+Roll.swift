@@ -81,7 +81,7 @@ extension LogEngine {
             if hasRoomForMarker {
                 // A synced close marker: vouches for the last batch (see BatchBuffer.finish),
                 // unless a synced frame already does (an idle marker, ``vouchIfNeeded()``, the
-                // marker of an earlier close found at open). Also after a session that appended
+                // marker of an earlier close found at open). Also after an open that appended
                 // nothing: a batch a crash left unvouched is vouched for now (open synced it),
                 // and a log reopened and closed again writes nothing.
                 do throws(LogError) { try commitNow(beginMarker(synced: true)) } catch { failure = error }
