@@ -40,10 +40,13 @@ public final class LogReader {
     /// ``open(directory:)`` (which throws instead) and for a log found whole.
     public private(set) var damage: CorruptionDiagnosis?
     private let salvages: Bool
+    /// How segments are read: mapped (default) or copied with `pread` (``SegmentAccess``).
+    public let access: SegmentAccess
 
-    /// Opens the log in `directory` for reading.
-    public static func open(directory: String) throws(LogError) -> LogReader {
-        try LogReader(directory: directory, storage: PosixStorage())
+    /// Opens the log in `directory` for reading; `access` chooses mapping (default, zero copy)
+    /// or `pread` (a copy; I/O errors thrown instead of `SIGBUS`).
+    public static func open(directory: String, access: SegmentAccess = .mapped) throws(LogError) -> LogReader {
+        try LogReader(directory: directory, storage: PosixStorage(), salvages: false, access: access)
     }
 
     /// Opens a log for salvage: where ``open(directory:)`` refuses a damaged log, this reader
@@ -51,19 +54,21 @@ public final class LogReader {
     /// damage in the open segment, the records committed before it) and reports the damage in
     /// ``damage``. Reads only. Damage inside a sealed segment's records is still found as
     /// they are read (the read throws ``LogError/corruption(_:)`` at the damaged record).
-    public static func salvaging(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> LogReader {
-        try LogReader(directory: directory, storage: storage, salvages: true)
+    public static func salvaging(directory: String, storage: any Storage = PosixStorage(),
+                                 access: SegmentAccess = .mapped) throws(LogError) -> LogReader {
+        try LogReader(directory: directory, storage: storage, salvages: true, access: access)
     }
 
     /// Opens the log over an explicit ``Storage``.
-    public convenience init(directory: String, storage: any Storage) throws(LogError) {
-        try self.init(directory: directory, storage: storage, salvages: false)
+    public convenience init(directory: String, storage: any Storage, access: SegmentAccess = .mapped) throws(LogError) {
+        try self.init(directory: directory, storage: storage, salvages: false, access: access)
     }
 
-    private init(directory: String, storage: any Storage, salvages: Bool) throws(LogError) {
+    private init(directory: String, storage: any Storage, salvages: Bool, access: SegmentAccess) throws(LogError) {
         self.storage = storage
         self.directory = directory
         self.salvages = salvages
+        self.access = access
         try storage.requireDirectory(directory)
         try refresh()
     }
@@ -81,7 +86,7 @@ public final class LogReader {
     public func refresh() throws(LogError) {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let limitBefore = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath)?.readableThrough }
-        let recovery = LogRecovery(storage: storage, directory: directory)
+        let recovery = LogRecovery(storage: storage, directory: directory, access: access)
         let outcome: LogRecovery.Outcome
         do {
             outcome = try recovery.recoverBesideWriter(following: openScanPoint, writerBefore: limitBefore != nil)
@@ -150,7 +155,15 @@ public final class LogReader {
         let d = descriptors[i]
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
-        let region = try io { () throws(IOFailure) in try file.mapReadOnly() }
+        // A copied open segment needs only its readable bytes.
+        let region = try io { () throws(IOFailure) in try file.region(access, length: d.isSealed ? nil : d.dataEnd) }
+        // A file cut short since recovery read its ends (by something other than this
+        // library) must not be indexed past its end.
+        let needed = d.isSealed ? d.segmentSize : d.dataEnd
+        guard region.bytes.count >= needed else {
+            throw .corruption(.init(file: d.path, offset: region.bytes.count,
+                                    reason: .badFooter("the file is \(region.bytes.count) bytes, the segment \(needed)")))
+        }
         let v = SegmentView(descriptor: d, region: region, scannedOffsets: d.isSealed ? nil : openScan, lastSequence: d.lastSequence)
         views.append((i, v))
         // The least recently read is unmapped once nothing holds it (a caller still iterating

@@ -28,6 +28,8 @@ public struct LogTail: AsyncSequence, Sendable {
     public var maximumPollInterval: Duration = .milliseconds(50)
     /// Records read per refill of the iterator's buffer.
     public var batchSize = 256
+    /// How its reader gets at segment bytes (``SegmentAccess``; default mapped).
+    public var access: SegmentAccess = .mapped
     let storage: any Storage
     let notifier: DurabilityNotifier
 
@@ -81,7 +83,7 @@ public struct LogTail: AsyncSequence, Sendable {
         private mutating func refill() throws {
             buffer.removeAll(keepingCapacity: true)
             index = 0
-            let reader = try self.reader ?? LogReader(directory: tail.directory, storage: tail.storage)
+            let reader = try self.reader ?? LogReader(directory: tail.directory, storage: tail.storage, access: tail.access)
             self.reader = reader
             for attempt in 0..<3 {
                 guard position <= reader.lastSequence else { return }

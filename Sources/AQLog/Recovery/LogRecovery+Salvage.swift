@@ -34,7 +34,7 @@ extension LogRecovery {
               case .success(let (header, headerCRC)) = headerBytes.withUnsafeBytes({ SegmentHeader.decode($0) }),
               header.baseSequence == nameBase, Int(header.segmentSize) == size else { return nil }
         if let previous, header.baseSequence != previous.lastSequence &+ 1 || header.logID != previous.header.logID { return nil }
-        guard let region = try? file.mapReadOnly() else { return nil }
+        guard let region = try? file.region(access) else { return nil }
         let scan = SegmentScanner(bytes: region.bytes, file: file.path, header: header).scan()
         report.bytesScanned += scan.bytesScanned
         let descriptor = SegmentDescriptor(path: file.path, header: header, headerChecksum: headerCRC, trailer: nil,

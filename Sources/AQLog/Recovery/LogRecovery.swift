@@ -8,6 +8,8 @@
 struct LogRecovery {
     let storage: any Storage
     let directory: String
+    /// How the open segment's bytes are read for its scan.
+    var access: SegmentAccess = .mapped
 
     /// The open segment as recovery left it.
     struct OpenSegment {
@@ -219,7 +221,7 @@ struct LogRecovery {
     private func scanOpen(file: any StorageFile, descriptor: SegmentDescriptor, policy: RecoveryPolicy, repair: Bool,
                           durableFloor: UInt64, report: inout RecoveryReport) throws(LogError) -> OpenSegment {
         let region: MappedRegion
-        do { region = try file.mapReadOnly() } catch { throw .io(error) }
+        do { region = try file.region(access) } catch { throw .io(error) }
         let result = SegmentScanner(bytes: region.bytes, file: descriptor.path, header: descriptor.header).scan()
         report.bytesScanned += result.bytesScanned
         if durableFloor > result.lastSequence {
@@ -261,7 +263,7 @@ struct LogRecovery {
     /// below `point` changed since (the caller scans the whole segment instead).
     private func followOpen(file: any StorageFile, from point: ScanPoint, report: inout RecoveryReport) throws(LogError) -> OpenSegment? {
         let region: MappedRegion
-        do { region = try file.mapReadOnly() } catch { throw .io(error) }
+        do { region = try file.region(access) } catch { throw .io(error) }
         let scanner = SegmentScanner(bytes: region.bytes, file: point.descriptor.path, header: point.descriptor.header)
         guard region.bytes.count == point.descriptor.segmentSize, scanner.stillHolds(point.scan) else { return nil }
         let result = scanner.follow(point.scan)

@@ -2,7 +2,8 @@
 ///
 /// Recovery trusts a sealed segment's footer; `verify` proves it: every frame is re-read and
 /// checksummed, the scanned offsets must equal the dense index, and the index checksum,
-/// segment digest and data end must match the trailer.
+/// segment digest and data end must match the trailer. Segments are read with `pread`
+/// (``SegmentAccess/read``): an I/O error is reported, never a `SIGBUS`.
 public struct LogVerifier {
     let storage: any Storage
     let directory: String
@@ -49,14 +50,14 @@ public struct LogVerifier {
         try storage.requireDirectory(directory)
         let outcome: LogRecovery.Outcome
         do {
-            outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
+            outcome = try LogRecovery(storage: storage, directory: directory, access: .read).recoverBesideWriter()
         } catch {
             switch error {
             case .corruption(let d):
                 report.corruption = d
                 // What can still be proven: the sealed segments before the damaged file, and
                 // the open segment's records committed before damage inside it.
-                let salvage = LogRecovery(storage: storage, directory: directory).salvage(d)
+                let salvage = LogRecovery(storage: storage, directory: directory, access: .read).salvage(d)
                 for sealed in salvage.sealed { try verify(sealed: sealed, into: &report) }
                 if let open = salvage.open {
                     open.file.close()
@@ -66,7 +67,7 @@ public struct LogVerifier {
                     report.recordsVerified += o.recordCount
                     report.bytesVerified += o.dataEnd
                 }
-                let lenient = try? LogRecovery(storage: storage, directory: directory).recover(policy: .discardUnsynced, repair: false)
+                let lenient = try? LogRecovery(storage: storage, directory: directory, access: .read).recover(policy: .discardUnsynced, repair: false)
                 lenient?.open?.file.close()
                 if let torn = lenient?.report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
             default: throw error
@@ -104,7 +105,7 @@ public struct LogVerifier {
     private func verifySealed(_ d: SegmentDescriptor) throws(LogError) -> CorruptionDiagnosis? {
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
-        let region = try io { () throws(IOFailure) in try file.mapReadOnly() }
+        let region = try io { () throws(IOFailure) in try file.region(.read) }
         let bytes = region.bytes
         let trailer = d.trailer!
         let scan = SegmentScanner(bytes: bytes, file: d.path, header: d.header).scan()
