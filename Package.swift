@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "CURing", path: "CShims/CURing", linkerSettings: [.linkedLibrary("uring")]),
         .target(name: "CCRC", path: "CShims/CCRC", linkerSettings: [.linkedLibrary("isal"), .linkedLibrary("z")]),
         // aq-bench's raw baseline loops (liburing and plain pwrite + fdatasync).
-        .target(name: "CBaseline", path: "CShims/CBaseline", linkerSettings: [.linkedLibrary("uring")]),
+        .target(name: "CBaseline", path: "CShims/CBaseline", linkerSettings: [.linkedLibrary("uring"), .linkedLibrary("isal")]),
 
         .target(
             name: "AQLog",

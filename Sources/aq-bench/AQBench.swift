@@ -141,7 +141,13 @@ struct AQBench: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: root + "/log-uring")
         try? FileManager.default.removeItem(atPath: root + "/log-posix")
 
-        // 5. Recovery: open time vs sealed bytes and vs open-tail bytes, warm and cold; verify.
+        // 5. `.deferred` at the disk's streaming bandwidth.
+        if !skipAppends && filter == nil {
+            progress.step("streaming: \(formatSize(plan.streamingBytes)) deferred, log and C")
+            report.streaming = try runStreaming(root: root, bytes: plan.streamingBytes, segmentSize: plan.segmentSize)
+        }
+
+        // 6. Recovery: open time vs sealed bytes and vs open-tail bytes, warm and cold; verify.
         if !skipRecovery {
             let bench = RecoveryBench(directory: root + "/recovery", segmentSize: plan.recoverySegmentSize)
             let first = plan.sealedSegments[0]

@@ -1,4 +1,5 @@
 import AQLog
+import CBaseline
 import CCRC
 import Foundation
 
@@ -11,6 +12,7 @@ struct CRCResult: Codable, Sendable {
 
 enum CRCEngineName: String, CaseIterable {
     case slicingBy8 = "crc32c slicing-by-8"
+    case slicingBy8C = "crc32c slicing-by-8 (C)"
     case isal = "crc32c isa-l"
     case dispatch = "crc32c CRC32C.checksum"
     case zlib = "crc32 zlib (IEEE)"
@@ -58,6 +60,8 @@ func runCRC(sizes: [Int], minSeconds: Double) -> [CRCResult] {
             let rate: Double
             switch engine {
             case .slicingBy8: rate = bestRate(bytesPerCall: size, minSeconds: seconds, trials: trials) { CRC32C.portable(bytes) }
+            case .slicingBy8C:
+                rate = bestRate(bytesPerCall: size, minSeconds: seconds, trials: trials) { cbase_crc32c_slicing_by_8(0, bytes.baseAddress, size) }
             case .isal: rate = bestRate(bytesPerCall: size, minSeconds: seconds, trials: trials) { ccrc_crc32c_isal(0, bytes.baseAddress, size) }
             case .dispatch: rate = bestRate(bytesPerCall: size, minSeconds: seconds, trials: trials) { CRC32C.checksum(bytes) }
             case .zlib: rate = bestRate(bytesPerCall: size, minSeconds: seconds, trials: trials) { ccrc_crc32_zlib(0, bytes.baseAddress, size) }

@@ -13,13 +13,17 @@ struct Plan {
     var tails: [(String, Int)] = [("empty", 0), ("16 MiB", 16 << 20), ("full segment", (64 << 20) - (2 << 20))]
     /// The commits-in-flight model, run after the append scenarios.
     var depthModel = DepthModelPlan()
+    /// Bytes the streaming comparison writes, log and C each (enough that the page cache cannot
+    /// hide the disk).
+    var streamingBytes = 2 << 30
 
-    var steps: Int { 1 + appends.count + depthModel.producers.count + 2 + tails.count + sealedSegments.count - 1 + 1 }
+    var steps: Int { 1 + appends.count + depthModel.producers.count + 3 + tails.count + sealedSegments.count - 1 + 1 }
 
     var settings: [String: String] {
         ["appendSeconds": "\(appendSeconds)", "segmentSize": "\(segmentSize)", "recoverySegmentSize": "\(recoverySegmentSize)",
          "baselineFileSize": "\(baselineFileSize)", "groupDurability": "maxDelay 500 us, maxBytes 1 MiB",
-         "recoveryRecordSize": "4064 B payload, 1 MiB batches, deferred", "depthModel": depthModel.settings]
+         "recoveryRecordSize": "4064 B payload, 1 MiB batches, deferred", "depthModel": depthModel.settings,
+         "streamingBytes": "\(streamingBytes)"]
     }
 
     init(quick: Bool, full: Bool, seconds: Double?) {
@@ -32,6 +36,7 @@ struct Plan {
             crcSizes = [256, 4096, 1 << 20]
             crcSeconds = 0.005
             depthModel.repetitions = 1
+            streamingBytes = 32 << 20
             recoverySegmentSize = 1 << 20
             sealedSegments = [2, 4]
             tails = [("empty", 0), ("256 KiB", 256 << 10), ("full segment", (1 << 20) - (256 << 10))]

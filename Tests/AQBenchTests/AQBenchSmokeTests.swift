@@ -28,7 +28,7 @@ import Testing
 
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         for key in ["tool", "mode", "machine", "settings", "durationSeconds", "crc", "crcDispatchOverIsal", "append",
-                    "recovery", "follow", "verify", "verifyOverCRC", "tailScanOverCRC", "targets", "schemaVersion", "startedAt"] {
+                    "recovery", "follow", "verify", "streaming", "targets", "schemaVersion", "startedAt"] {
             #expect(doc[key] != nil, "missing \(key)")
         }
         let machine = try #require(doc["machine"] as? [String: Any])

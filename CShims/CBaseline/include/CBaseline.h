@@ -66,4 +66,14 @@ int cbase_pipelined_commit(int direct_fd, uint64_t file_size, size_t record_byte
 int cbase_zero_fill(int fd, uint64_t size);
 /// posix_fadvise(POSIX_FADV_DONTNEED) over the whole file (drops clean cached pages).
 int cbase_drop_cache(int fd);
+/// Reads each of `paths` whole and checksums the bytes with ISA-L's CRC-32C (the log's
+/// engine): `pread` in 1 MiB chunks, or, with `use_mmap`, one read-only mapping per file.
+/// `bytes_out`: bytes read; `crc_out`: the CRC of their concatenation; `nanos_out`: elapsed.
+int cbase_read_checksum(const char *const *paths, size_t count, int use_mmap, uint64_t *bytes_out, uint32_t *crc_out,
+                        uint64_t *nanos_out);
+/// Drops the cached pages of each of `paths` (`POSIX_FADV_DONTNEED`): the next read is cold.
+int cbase_drop_files(const char *const *paths, size_t count);
+/// CRC-32C by slicing-by-8 in portable C (8 tables of 256 entries, 8 bytes a step).
+uint32_t cbase_crc32c_slicing_by_8(uint32_t crc, const void *buf, size_t len);
+
 #endif
