@@ -6,9 +6,9 @@ import AQLog
 /// zeros after the commit point; what a repair would zero (a torn tail, or never-synced
 /// batches after damage) starts exactly at the commit point, so no record the scan committed
 /// is ever removed. Shared by the property test and the `aq-fuzz` harness.
-public enum ScanInvariants {
+package enum ScanInvariants {
     /// A description of the first violated invariant, or nil when the summary is consistent.
-    public static func violation(in s: SegmentImage.Summary, of bytes: UnsafeRawBufferPointer) -> String? {
+    package static func violation(in s: SegmentImage.Summary, of bytes: UnsafeRawBufferPointer) -> String? {
         guard let header = s.header else { return s.recordOffsets.isEmpty ? nil : "records without a header" }
         guard s.committedEnd >= SegmentLayout.dataStart, s.committedEnd <= bytes.count - SegmentLayout.trailerSize else {
             return "committed end \(s.committedEnd) out of bounds"

@@ -10,7 +10,7 @@ public enum CRC32C {
     /// The reflected Castagnoli polynomial.
     public static let polynomial: UInt32 = 0x82F6_3B78
     /// Slicing-by-8 tables for CRC-32C.
-    public static let table = CRCTable(reflectedPolynomial: polynomial)
+    package static let table = CRCTable(reflectedPolynomial: polynomial)
 
     /// Which engine ``checksum(_:continuing:)`` dispatches to.
     public enum Engine: String, Sendable { case slicingBy8 = "slicing-by-8", isal = "isa-l crc32_iscsi" }
@@ -22,7 +22,6 @@ public enum CRC32C {
     }()
 
     /// CRC-32C of `bytes`, continuing from `crc` (0 to start).
-    @inlinable
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         switch engine {
         case .isal: return hardware(bytes, continuing: crc)
@@ -31,7 +30,6 @@ public enum CRC32C {
     }
 
     /// The portable slicing-by-8 engine, regardless of the CPU.
-    @inlinable
     public static func portable(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         table.update(crc, bytes)
     }

@@ -6,10 +6,9 @@ public enum CRC32IEEE {
     /// The reflected IEEE 802.3 polynomial.
     public static let polynomial: UInt32 = 0xEDB8_8320
     /// Slicing-by-8 tables for CRC-32/IEEE.
-    public static let table = CRCTable(reflectedPolynomial: polynomial)
+    package static let table = CRCTable(reflectedPolynomial: polynomial)
 
     /// CRC-32/IEEE of `bytes`, continuing from `crc` (0 to start).
-    @inlinable
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         table.update(crc, bytes)
     }

@@ -2,13 +2,13 @@
 ///
 /// `tables[k * 256 + b]` is the CRC of byte `b` followed by `k` zero bytes, so eight
 /// input bytes fold into the state with eight independent lookups per step.
-public struct CRCTable: Sendable {
+package struct CRCTable: Sendable {
     /// The reflected polynomial the tables were built for.
-    public let reflectedPolynomial: UInt32
+    package let reflectedPolynomial: UInt32
     @usableFromInline let tables: [UInt32]
 
     /// Builds the 8 × 256 tables for `reflectedPolynomial` (e.g. `0x82F63B78` for CRC-32C).
-    public init(reflectedPolynomial: UInt32) {
+    package init(reflectedPolynomial: UInt32) {
         self.reflectedPolynomial = reflectedPolynomial
         var t = [UInt32](repeating: 0, count: 8 * 256)
         for b in 0..<256 {
@@ -28,7 +28,7 @@ public struct CRCTable: Sendable {
     /// Continues a CRC over `bytes`. `crc` is the finalised value of the bytes so far
     /// (0 for none), so `update(update(0, a), b) == update(0, a + b)`.
     @inlinable
-    public func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
         return tables.withUnsafeBufferPointer { t in
             var state = ~crc

@@ -9,16 +9,16 @@
 /// The checksum covers the payload first so producers can checksum their payload before
 /// the sequence is assigned and finish with the 12 header bytes (see `FrameEncoder`).
 /// An all-zero header means "never written": no valid frame has length 0, flag 0 and sequence 0.
-public struct FrameHeader: Equatable, Sendable {
-    public static let size = 16
-    public static let commitFlag: UInt32 = 1 << 31
+package struct FrameHeader: Equatable, Sendable {
+    package static let size = 16
+    package static let commitFlag: UInt32 = 1 << 31
     /// Largest length the 31-bit field can carry.
-    public static let maxEncodableLength = Int(commitFlag - 1)
+    package static let maxEncodableLength = Int(commitFlag - 1)
 
-    public var checksum: UInt32
-    public var length: UInt32
-    public var isCommit: Bool
-    public var sequence: UInt64
+    package var checksum: UInt32
+    package var length: UInt32
+    package var isCommit: Bool
+    package var sequence: UInt64
 
     /// Bytes the frame occupies on disk, header and padding included.
     @inlinable public var frameSize: Int { FrameHeader.frameSize(payloadLength: Int(length)) }
@@ -53,7 +53,7 @@ public struct FrameHeader: Equatable, Sendable {
 
     /// Writes a complete frame header at `offset` for a payload whose CRC-32C is `payloadChecksum`.
     @inlinable @discardableResult
-    public static func write(into out: UnsafeMutableRawBufferPointer, at offset: Int, payloadLength: Int,
+    package static func write(into out: UnsafeMutableRawBufferPointer, at offset: Int, payloadLength: Int,
                              isCommit: Bool, sequence: UInt64, payloadChecksum: UInt32) -> UInt32 {
         let word = UInt32(payloadLength) | (isCommit ? commitFlag : 0)
         let crc = expectedChecksum(payloadChecksum: payloadChecksum, word: word, sequence: sequence)
@@ -74,19 +74,19 @@ public struct FrameHeader: Equatable, Sendable {
 /// Recovery accepts a batch only when its commit frame is intact and matches the records
 /// before it; a commit frame whose durable-through exceeds the last intact batch proves the
 /// damage lies below an acknowledged point (corruption, never a torn tail).
-public struct CommitPayload: Equatable, Sendable {
-    public static let size = 16
-    public var recordCount: UInt32
-    public var batchDigest: UInt32
-    public var durableThrough: UInt64
+package struct CommitPayload: Equatable, Sendable {
+    package static let size = 16
+    package var recordCount: UInt32
+    package var batchDigest: UInt32
+    package var durableThrough: UInt64
 
-    public init(recordCount: UInt32, batchDigest: UInt32, durableThrough: UInt64) {
+    package init(recordCount: UInt32, batchDigest: UInt32, durableThrough: UInt64) {
         self.recordCount = recordCount
         self.batchDigest = batchDigest
         self.durableThrough = durableThrough
     }
 
-    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+    package init(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
         recordCount = bytes.u32(at: offset)
         batchDigest = bytes.u32(at: offset + 4)
         durableThrough = bytes.u64(at: offset + 8)

@@ -15,30 +15,30 @@
 ///          synced beyond its oldest batch in flight; 0 when the depth is 1
 /// 60  u32  CRC-32C of bytes 0..<60
 /// ```
-public struct SegmentHeader: Equatable, Sendable {
-    public static let magic: UInt64 = 0x4745_5347_4F4C_5141  // bytes "AQLOGSEG"
-    public static let currentVersion: UInt32 = 2
+package struct SegmentHeader: Equatable, Sendable {
+    package static let magic: UInt64 = 0x4745_5347_4F4C_5141  // bytes "AQLOGSEG"
+    package static let currentVersion: UInt32 = 2
     /// The oldest version this one reads (its bytes 52..<60 are zero).
-    public static let oldestReadableVersion: UInt32 = 1
+    package static let oldestReadableVersion: UInt32 = 1
     /// The deepest commit pipeline a header may declare.
-    public static let maximumCommitDepth = 4
+    package static let maximumCommitDepth = 4
 
-    public var version: UInt32 = SegmentHeader.currentVersion
-    public var maxRecordSize: UInt32
-    public var logID: LogID
-    public var baseSequence: UInt64
-    public var segmentSize: UInt64
-    public var previousDigest: UInt32
+    package var version: UInt32 = SegmentHeader.currentVersion
+    package var maxRecordSize: UInt32
+    package var logID: LogID
+    package var baseSequence: UInt64
+    package var segmentSize: UInt64
+    package var previousDigest: UInt32
     /// Features these bytes use (``SegmentFeatures``).
-    public var requiredFeatures: SegmentFeatures
+    package var requiredFeatures: SegmentFeatures
     /// Most batches the segment's writer had written but not yet synced at once (1...4).
     /// Recovery takes it from here, never from the opener's options.
-    public var commitDepth: Int
+    package var commitDepth: Int
     /// Most bytes, in 4096-byte blocks, the writer had in flight past the start of its oldest
     /// batch in flight, that batch's own bytes aside (0 at depth 1).
-    public var inFlightBlocks: Int
+    package var inFlightBlocks: Int
 
-    public init(maxRecordSize: UInt32, logID: LogID, baseSequence: UInt64, segmentSize: UInt64, previousDigest: UInt32,
+    package init(maxRecordSize: UInt32, logID: LogID, baseSequence: UInt64, segmentSize: UInt64, previousDigest: UInt32,
                 commitDepth: Int = 1, inFlightBlocks: Int = 0) {
         precondition((1...Self.maximumCommitDepth).contains(commitDepth) && (0...Int(UInt16.max)).contains(inFlightBlocks))
         self.maxRecordSize = maxRecordSize
@@ -53,7 +53,7 @@ public struct SegmentHeader: Equatable, Sendable {
 
     /// Writes the header (with its checksum) into the first 64 bytes of `out`; returns the checksum.
     @discardableResult
-    public func encode(into out: UnsafeMutableRawBufferPointer) -> UInt32 {
+    package func encode(into out: UnsafeMutableRawBufferPointer) -> UInt32 {
         precondition(out.count >= SegmentLayout.headerSize)
         out.setU64(Self.magic, at: 0)
         out.setU32(version, at: 8)
@@ -77,7 +77,7 @@ public struct SegmentHeader: Equatable, Sendable {
     }
 
     /// Why a header could not be decoded.
-    public enum DecodeError: Error, Equatable, Sendable {
+    package enum DecodeError: Error, Equatable, Sendable {
         case badMagic, checksumMismatch, unsupportedVersion(UInt32)
         /// Feature bits this version does not know (``SegmentFeatures/known``).
         case unsupportedFeatures(UInt32)
@@ -86,7 +86,7 @@ public struct SegmentHeader: Equatable, Sendable {
     }
 
     /// Decodes and verifies the header at the start of `bytes`; returns it with its checksum.
-    public static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<(SegmentHeader, UInt32), DecodeError> {
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> Result<(SegmentHeader, UInt32), DecodeError> {
         guard bytes.count >= SegmentLayout.headerSize, bytes.u64(at: 0) == magic else { return .failure(.badMagic) }
         let crc = bytes.u32(at: 60)
         guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<60])) == crc else { return .failure(.checksumMismatch) }

@@ -7,23 +7,23 @@
 /// [indexOffset, size - 64)      sealed only: dense index, one u32 frame offset per record
 /// [size - 64, size)             sealed only: SegmentTrailer
 /// ```
-public enum SegmentLayout {
+package enum SegmentLayout {
     /// Write and alignment unit: every write covers whole blocks (O_DIRECT-ready).
-    public static let blockSize = 4096
+    package static let blockSize = 4096
     /// Frames start here, after the header block.
-    public static let dataStart = 4096
+    package static let dataStart = 4096
     /// Bytes of a SegmentHeader.
-    public static let headerSize = 64
+    package static let headerSize = 64
     /// Bytes of a SegmentTrailer, at the very end of the file.
-    public static let trailerSize = 64
+    package static let trailerSize = 64
     /// Bytes of one dense index entry.
-    public static let indexEntrySize = 4
+    package static let indexEntrySize = 4
     /// Smallest segment size accepted (header block, one data block, footer block).
-    public static let minimumSegmentSize = 64 * 1024
+    package static let minimumSegmentSize = 64 * 1024
     /// Largest segment size accepted (frame offsets are u32).
-    public static let maximumSegmentSize = 1 << 32 - blockSize
+    package static let maximumSegmentSize = 1 << 32 - blockSize
     /// Default segment size: 64 MiB.
-    public static let defaultSegmentSize = 64 << 20
+    package static let defaultSegmentSize = 64 << 20
 
     /// Where the index of a sealed segment with `recordCount` records starts.
     @inlinable public static func indexOffset(segmentSize: Int, recordCount: Int) -> Int {
@@ -36,7 +36,7 @@ public enum SegmentLayout {
     }
 
     /// The largest payload a segment of `segmentSize` can hold as a single-record batch.
-    public static func largestRecord(segmentSize: Int) -> Int {
+    package static func largestRecord(segmentSize: Int) -> Int {
         // One record frame + one commit frame + the footer block must fit after the header block.
         let room = segmentSize - dataStart - blockSize - FrameHeader.size * 2 - CommitPayload.size - blockSize
         return max(0, alignDown(room, 8))

@@ -13,19 +13,19 @@
 /// 56  u32  the header's checksum (ties the trailer to this file's header)
 /// 60  u32  CRC-32C of bytes 0..<60 (the segment's identity in the next header's chain)
 /// ```
-public struct SegmentTrailer: Equatable, Sendable {
-    public static let magic: UInt64 = 0x4445_4C41_4553_5141  // bytes "AQSEALED"
+package struct SegmentTrailer: Equatable, Sendable {
+    package static let magic: UInt64 = 0x4445_4C41_4553_5141  // bytes "AQSEALED"
 
-    public var recordCount: UInt32
-    public var firstSequence: UInt64
-    public var lastSequence: UInt64
-    public var dataEnd: UInt64
-    public var indexOffset: UInt64
-    public var indexChecksum: UInt32
-    public var segmentDigest: UInt32
-    public var headerChecksum: UInt32
+    package var recordCount: UInt32
+    package var firstSequence: UInt64
+    package var lastSequence: UInt64
+    package var dataEnd: UInt64
+    package var indexOffset: UInt64
+    package var indexChecksum: UInt32
+    package var segmentDigest: UInt32
+    package var headerChecksum: UInt32
 
-    public init(recordCount: UInt32, firstSequence: UInt64, lastSequence: UInt64, dataEnd: UInt64,
+    package init(recordCount: UInt32, firstSequence: UInt64, lastSequence: UInt64, dataEnd: UInt64,
                 indexOffset: UInt64, indexChecksum: UInt32, segmentDigest: UInt32, headerChecksum: UInt32) {
         self.recordCount = recordCount
         self.firstSequence = firstSequence
@@ -39,7 +39,7 @@ public struct SegmentTrailer: Equatable, Sendable {
 
     /// Writes the trailer into the first 64 bytes of `out`; returns its checksum.
     @discardableResult
-    public func encode(into out: UnsafeMutableRawBufferPointer) -> UInt32 {
+    package func encode(into out: UnsafeMutableRawBufferPointer) -> UInt32 {
         out.setU64(Self.magic, at: 0)
         out.setU32(SegmentHeader.currentVersion, at: 8)
         out.setU32(recordCount, at: 12)
@@ -57,7 +57,7 @@ public struct SegmentTrailer: Equatable, Sendable {
 
     /// Decodes and verifies a trailer; nil when it is absent, torn or inconsistent.
     /// Returns the trailer with its checksum.
-    public static func decode(_ bytes: UnsafeRawBufferPointer) -> (SegmentTrailer, UInt32)? {
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> (SegmentTrailer, UInt32)? {
         guard bytes.count >= SegmentLayout.trailerSize, bytes.u64(at: 0) == magic,
               (SegmentHeader.oldestReadableVersion...SegmentHeader.currentVersion).contains(bytes.u32(at: 8)) else { return nil }
         let crc = bytes.u32(at: 60)

@@ -90,7 +90,7 @@ public final class DurabilityNotifier: Sendable {
 
     /// Records that everything through `durableThrough` in `directory` is readable and wakes
     /// the waiters it satisfies.
-    public func published(directory: String, durableThrough: UInt64) {
+    package func published(directory: String, durableThrough: UInt64) {
         channel(for: directory).published(durableThrough)
     }
 

@@ -34,9 +34,17 @@ public final class Log: Sendable {
         try Log(directory: directory, options: options, durability: durability, storage: try resolveStorage(options, durability: durability))
     }
 
-    /// Opens the log over an explicit ``Storage``.
-    public init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
-                storage: any Storage, backgroundPreparation: Bool = true) throws(LogError) {
+    /// Opens the log over an explicit ``Storage`` (`PosixStorage` with a chosen write path,
+    /// or the crash simulator of `AQLogSimulation` in tests).
+    public convenience init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
+                            storage: any Storage) throws(LogError) {
+        try self.init(directory: directory, options: options, durability: durability, storage: storage, backgroundPreparation: true)
+    }
+
+    /// `backgroundPreparation` false prepares the next segment on the committer's thread
+    /// (benchmarks and tests that want no zero-fill beside their runs).
+    package init(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
+                 storage: any Storage, backgroundPreparation: Bool) throws(LogError) {
         let policy = DurabilityPolicy(durability: durability, options: options, overlappingWrites: storage.keepsWritesInFlight)
         let engine = try LogEngine(directory: directory, options: options, policy: policy, storage: storage,
                                    backgroundPreparation: backgroundPreparation)

@@ -1,8 +1,10 @@
 /// How a log is opened and written.
 public struct LogOptions: Sendable, Equatable {
+    /// The segment size of a new log unless the options say otherwise: 64 MiB.
+    public static let defaultSegmentSize = SegmentLayout.defaultSegmentSize
     /// Segment file size for new segments (default 64 MiB). An existing log keeps the size
     /// recorded in each segment's header.
-    public var segmentSize: Int = SegmentLayout.defaultSegmentSize
+    public var segmentSize: Int = LogOptions.defaultSegmentSize
     /// Largest payload accepted; recorded in each new segment header and enforced on read.
     /// Default: 16 MiB, or what fits in one segment if that is less.
     public var maxRecordSize: Int?
@@ -41,7 +43,7 @@ public struct LogOptions: Sendable, Equatable {
     /// oldest (recovery's look-ahead bound, recorded in each new segment's header). Default 1 MiB.
     public var maxInFlightBytes: Int = 1 << 20
 
-    public init(segmentSize: Int = SegmentLayout.defaultSegmentSize, maxRecordSize: Int? = nil,
+    public init(segmentSize: Int = LogOptions.defaultSegmentSize, maxRecordSize: Int? = nil,
                 recoveryPolicy: RecoveryPolicy = .truncateTornTail, createIfMissing: Bool = true, backend: Backend = .auto) {
         self.segmentSize = segmentSize
         self.maxRecordSize = maxRecordSize

@@ -44,3 +44,30 @@ extension StorageFile {
         }
     }
 }
+
+/// Memory for reading segments one after another with `pread` (``SegmentAccess/read``): one
+/// allocation grown to the largest segment and reused, so a pass over many segments pays the
+/// page faults of fresh memory once, not per segment.
+final class SegmentReadBuffer {
+    private var memory: UnsafeMutableRawBufferPointer?
+
+    deinit { memory?.deallocate() }
+
+    /// The whole of `file`, read into this buffer: valid until the next read.
+    func read(_ file: any StorageFile) throws(IOFailure) -> UnsafeRawBufferPointer {
+        let count = try file.size()
+        if (memory?.count ?? -1) < count {
+            memory?.deallocate()
+            memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: SegmentLayout.blockSize)
+        }
+        let m = memory!
+        var done = 0
+        while done < count {
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: m[done..<count]), at: done)
+            guard n > 0 else { throw IOFailure("pread", path: file.path, errno: .ioError, offset: done) }  // shrunk meanwhile
+            done += n
+        }
+        return UnsafeRawBufferPointer(rebasing: m[0..<count])
+    }
+}
+

@@ -47,6 +47,7 @@ public struct LogVerifier {
         let clock = ContinuousClock()
         let start = clock.now
         var report = Report()
+        let buffer = SegmentReadBuffer()
         try storage.requireDirectory(directory)
         let outcome: LogRecovery.Outcome
         do {
@@ -58,7 +59,7 @@ public struct LogVerifier {
                 // What can still be proven: the sealed segments before the damaged file, and
                 // the open segment's records committed before damage inside it.
                 let salvage = LogRecovery(storage: storage, directory: directory, access: .read).salvage(d)
-                for sealed in salvage.sealed { try verify(sealed: sealed, into: &report) }
+                for sealed in salvage.sealed { try verify(sealed: sealed, into: &report, buffer: buffer) }
                 if let open = salvage.open {
                     open.file.close()
                     let o = open.descriptor
@@ -76,7 +77,7 @@ public struct LogVerifier {
             return report
         }
         report.tornTail = outcome.report.tornTail
-        for d in outcome.sealed { try verify(sealed: d, into: &report) }
+        for d in outcome.sealed { try verify(sealed: d, into: &report, buffer: buffer) }
         if let open = outcome.open {
             let d = open.descriptor
             open.file.close()
@@ -89,10 +90,10 @@ public struct LogVerifier {
         return report
     }
 
-    private func verify(sealed d: SegmentDescriptor, into report: inout Report) throws(LogError) {
+    private func verify(sealed d: SegmentDescriptor, into report: inout Report, buffer: SegmentReadBuffer) throws(LogError) {
         var result = SegmentResult(file: d.path, baseSequence: d.baseSequence, lastSequence: d.lastSequence,
                                    sealed: true, records: d.recordCount, problem: nil)
-        if let diagnosis = try verifySealed(d) {
+        if let diagnosis = try verifySealed(d, buffer: buffer) {
             result.problem = .corruption(diagnosis)
             if report.corruption == nil { report.corruption = diagnosis }
         } else {
@@ -102,11 +103,13 @@ public struct LogVerifier {
         report.segments.append(result)
     }
 
-    private func verifySealed(_ d: SegmentDescriptor) throws(LogError) -> CorruptionDiagnosis? {
+    private func verifySealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> CorruptionDiagnosis? {
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
-        let region = try io { () throws(IOFailure) in try file.region(.read) }
-        let bytes = region.bytes
+        let bytes = try io { () throws(IOFailure) in try buffer.read(file) }
+        guard bytes.count == d.segmentSize else {
+            return .init(file: d.path, offset: bytes.count, reason: .badFooter("the file is \(bytes.count) bytes, the segment \(d.segmentSize)"))
+        }
         let trailer = d.trailer!
         let scan = SegmentScanner(bytes: bytes, file: d.path, header: d.header).scan()
         let indexOffset = Int(trailer.indexOffset)

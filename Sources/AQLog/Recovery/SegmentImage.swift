@@ -4,9 +4,9 @@
 /// It runs exactly the code recovery runs on a segment: the header decoder and its checks,
 /// the trailer decoder and footer consistency check, and the ``SegmentScanner`` frame scan
 /// with its torn-tail/corruption decision table. It never writes and never traps on any input.
-public enum SegmentImage {
+package enum SegmentImage {
     /// What the bytes hold.
-    public enum Verdict: Equatable, Sendable {
+    package enum Verdict: Equatable, Sendable {
         /// The header is missing, damaged, of another version, or disagrees with the image size.
         case badHeader(CorruptionReason)
         /// A valid trailer whose fields contradict the header or the geometry.
@@ -25,20 +25,20 @@ public enum SegmentImage {
     }
 
     /// The result of ``scan(_:)``.
-    public struct Summary: Equatable, Sendable {
-        public var verdict: Verdict
+    package struct Summary: Equatable, Sendable {
+        package var verdict: Verdict
         /// The decoded header, when it is valid.
-        public var header: SegmentHeader?
+        package var header: SegmentHeader?
         /// The decoded trailer, when one is present and intact.
-        public var trailer: SegmentTrailer?
+        package var trailer: SegmentTrailer?
         /// Frame offset of each committed record found by the scan (record i has sequence base + i).
-        public var recordOffsets: [Int] = []
+        package var recordOffsets: [Int] = []
         /// Offset just past the last intact commit frame.
-        public var committedEnd = SegmentLayout.dataStart
+        package var committedEnd = SegmentLayout.dataStart
     }
 
     /// Judges `bytes` as a whole segment file.
-    public static func scan(_ bytes: UnsafeRawBufferPointer) -> Summary {
+    package static func scan(_ bytes: UnsafeRawBufferPointer) -> Summary {
         guard bytes.count >= SegmentLayout.minimumSegmentSize else {
             return Summary(verdict: .badHeader(bytes.count < SegmentLayout.headerSize ? .incompleteHeader : .badSegmentHeader))
         }

@@ -2,13 +2,13 @@
 public struct SegmentDescriptor: Sendable, Equatable {
     /// Full path of the segment file.
     public var path: String
-    public var header: SegmentHeader
+    package var header: SegmentHeader
     /// Checksum of the header (chained into the trailer).
-    public var headerChecksum: UInt32
+    package var headerChecksum: UInt32
     /// The trailer when the segment is sealed.
-    public var trailer: SegmentTrailer?
+    package var trailer: SegmentTrailer?
     /// Checksum of the trailer (the next segment's `previousDigest`), when sealed.
-    public var trailerChecksum: UInt32?
+    package var trailerChecksum: UInt32?
     /// Last record's sequence (`baseSequence - 1` when the segment holds none).
     public var lastSequence: UInt64
     /// Offset just past the last committed frame.
@@ -19,4 +19,8 @@ public struct SegmentDescriptor: Sendable, Equatable {
     public var segmentSize: Int { Int(header.segmentSize) }
     public var recordCount: Int { Int(lastSequence &- header.baseSequence &+ 1) }
     public var fileName: String { LogDirectoryLayout.name(of: path) }
+    /// The on-disk format version the segment was written in (docs/FORMAT.md).
+    public var formatVersion: Int { Int(header.version) }
+    /// The most commits its writer kept in flight (1 for a writer that kept one).
+    public var commitDepth: Int { header.commitDepth }
 }
