@@ -19,6 +19,16 @@ import Foundation
             return true
         }
         #expect(n == written.count)
+        // The span forms read the same bytes.
+        let fifth = try copied.withRecordSpan(5) { span in span.withUnsafeBytes { Array($0) } }
+        #expect(fifth == written[4])
+        var spans = 0
+        try mapped.forEachSpan(from: 990) { sequence, span in
+            #expect(span.byteCount == written[Int(sequence) - 1].count)
+            spans += 1
+            return true
+        }
+        #expect(spans == 11)
     }
 
     @Test func aSegmentShrunkBeneathACopyingReaderIsAnError() throws {

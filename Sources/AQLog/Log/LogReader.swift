@@ -172,7 +172,14 @@ public final class LogReader {
         return v
     }
 
-    /// Calls `body` with the payload of `sequence` (a view valid only inside `body`).
+    /// Calls `body` with a zero-copy view of the payload of `sequence` that the compiler keeps
+    /// from escaping `body`. The primary way to read one record without copying it.
+    public func withRecordSpan<R>(_ sequence: UInt64, _ body: (RawSpan) throws -> R) throws -> R {
+        try withRecord(sequence) { bytes in try body(RawSpan(_unsafeBytes: bytes)) }
+    }
+
+    /// ``withRecordSpan(_:_:)`` with an `UnsafeRawBufferPointer` view, for callers that cannot
+    /// take a `RawSpan` (the pointer must not be used after `body` returns).
     public func withRecord<R>(_ sequence: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let i = segmentIndex(of: sequence) else { throw LogReadError.sequenceOutOfRange(sequence, first: firstSequence, last: lastSequence) }
         return try body(try view(i).payload(of: sequence, verify: verifyChecksums))
@@ -181,8 +188,9 @@ public final class LogReader {
     /// A copy of the payload of `sequence`.
     public func record(_ sequence: UInt64) throws -> [UInt8] { try withRecord(sequence) { Array($0) } }
 
-    /// Calls `body` for each record from `start` through `end` (default: the last), in order,
-    /// with a payload view valid only inside the call. Returning `false` stops early.
+    /// ``forEachSpan(from:through:_:)`` with an `UnsafeRawBufferPointer` view, for callers
+    /// that cannot take a `RawSpan`: the same iteration, but nothing stops the pointer from
+    /// escaping the call (using it afterwards is undefined).
     public func forEach(from start: UInt64 = 1, through end: UInt64? = nil,
                         _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
         let last = min(end ?? lastSequence, lastSequence)
@@ -200,7 +208,16 @@ public final class LogReader {
         }
     }
 
-    /// The same iteration with a `RawSpan` view that the compiler keeps from escaping.
+    /// Calls `body` for each record from `start` through `end` (default: the last), in order,
+    /// with a zero-copy view of its payload that the compiler keeps from escaping the call.
+    /// Returning `false` stops early. The primary way to read many records.
+    ///
+    /// ```swift
+    /// try reader.forEachSpan(from: 1) { sequence, payload in
+    ///     total += payload.byteCount
+    ///     return true
+    /// }
+    /// ```
     public func forEachSpan(from start: UInt64 = 1, through end: UInt64? = nil,
                             _ body: (UInt64, RawSpan) throws -> Bool) throws {
         try forEach(from: start, through: end) { sequence, bytes in
