@@ -17,7 +17,7 @@ struct AQBench: AsyncParsableCommand {
     @Option(help: "Seconds per append run (default 0.4, 0.3 with --full, 0.05 with --quick).") var seconds: Double?
     @Flag(help: "Skip the recovery scenarios.") var skipRecovery = false
     @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
-    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"; \"depth model\": the model alone).") var filter: String?
+    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"; \"depth model\": the model alone; \"streaming\": the streaming comparison alone).") var filter: String?
     @Option(help: "Most commits the log keeps in flight (LogOptions.maxCommitsInFlight, 1-4; default: the library's).") var commitDepth: Int?
     @Flag(help: "Skip the commits-in-flight model (C, depths 1-4, closed and open loop; about 25 s by default).") var skipDepthModel = false
     @Option(help: "Depths the commits-in-flight model runs, comma-separated, 1 among them (default 1,2,3,4).") var depthModelDepths: String?
@@ -142,7 +142,7 @@ struct AQBench: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: root + "/log-posix")
 
         // 5. `.deferred` at the disk's streaming bandwidth.
-        if !skipAppends && filter == nil {
+        if !skipAppends && (filter == nil || "streaming".contains(filter!)) {
             progress.step("streaming: \(formatSize(plan.streamingBytes)) deferred, log and C")
             report.streaming = try runStreaming(root: root, bytes: plan.streamingBytes, segmentSize: plan.segmentSize)
         }

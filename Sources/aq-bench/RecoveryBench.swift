@@ -45,8 +45,6 @@ struct VerifyResult: Codable, Sendable {
     var gigabytesPerSecond: Double
     /// The raw work: the same segment files read and checksummed in C, same cache state.
     var raw: [RawReadResult] = []
-    /// Verify over the faster raw loop.
-    var overRaw: Double? { raw.map(\.gigabytesPerSecond).max().map { gigabytesPerSecond / $0 } }
 }
 
 private func millis(_ d: Duration) -> Double {

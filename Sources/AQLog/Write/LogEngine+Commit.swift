@@ -135,12 +135,16 @@ extension LogEngine {
     /// roll, flush or close finds little left to write (instead of a whole segment).
     static let writebackChunk = 8 << 20
 
+    /// Write-back stops short of the block the next batch continues in: a write into a page
+    /// under write-back waits for that I/O to finish (stable pages), which would stall every
+    /// later append for a disk write.
     private func startWritebackIfDue(upTo end: Int) {
         if end < writebackFrom { writebackFrom = SegmentLayout.dataStart }  // a new segment
-        guard end - writebackFrom >= Self.writebackChunk else { return }
+        let stop = alignDown(end, SegmentLayout.blockSize)
+        guard stop - writebackFrom >= Self.writebackChunk else { return }
         let start = alignDown(writebackFrom, SegmentLayout.blockSize)
-        active.file.startWriteback(from: start, length: end - start)
-        writebackFrom = end
+        active.file.startWriteback(from: start, length: stop - start)
+        writebackFrom = stop
     }
 
     /// Fails the log closed: the kernel may have dropped the dirty pages, so nothing later may
