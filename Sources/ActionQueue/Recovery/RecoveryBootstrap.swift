@@ -12,8 +12,8 @@ import Logging
 ///    there, so a gap or a compacted head is an error, never a silent skip.
 ///
 /// ```swift
-/// let result = try RecoveryBootstrap.recover(log: log, snapshots: SnapshotStore(directory:
-/// snapshotDirectory))
+/// let store = SnapshotStore(directory: "/var/lib/app/snapshots")
+/// let result = try RecoveryBootstrap.recover(log: log, snapshots: store)
 /// let authority = try MutationAuthority(projection: result.projection, log: log)
 /// ```
 public enum RecoveryBootstrap {
