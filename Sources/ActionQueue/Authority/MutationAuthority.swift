@@ -6,13 +6,35 @@
 /// the log and projection apart (the reference's `Apply`/`PartialDurability` wedge); reopen
 /// with ``RecoveryBootstrap`` to continue.
 ///
-/// Not thread-safe: one owner, like the log writer it drives.
+/// Not thread-safe: one owner, like the log writer it drives. The authority must be the
+/// log's only writer; a record appended behind its back fences it
+/// (``AuthorityFence/logDiverged(projectionSequence:logLastSequence:)``).
+///
+/// ```swift
+/// let authority = try MutationAuthority(projection: recovered.projection, log: log)
+/// let outcome = try authority.submit(MutationCommand(
+///     sequence: authority.projection.latestSequence + 1,
+///     event: .enginePaused(timestamp: 1_700_000_000)))
+/// ```
 public final class MutationAuthority<Log: EventLog> {
+    /// The state of the log: every record through `projection.latestSequence` applied.
+    ///
+    /// It moves only when a command is accepted, after its record was appended (and, under
+    /// ``DurabilityPolicy/immediate``, flushed).
     public private(set) var projection: ReplayReducer
+    /// The event log the authority appends to.
     public let log: Log
     /// Set once a post-append failure happened.
     public private(set) var fence: AuthorityFence?
 
+    /// Creates an authority over a projection that is exactly the state of `log`.
+    ///
+    /// - Parameters:
+    ///   - projection: The state rebuilt from `log`, usually ``RecoveryResult/projection``.
+    ///   - log: The log to append to.
+    /// - Throws: ``MutationAuthorityError/projectionLogMismatch(projectionSequence:logLastSequence:)``
+    ///   when `projection.latestSequence` differs from `log.lastSequence` (for example after a
+    ///   recovery that flagged ``RecoveryResult/logEmptyBehindSnapshot``).
     public init(projection: ReplayReducer, log: Log) throws(MutationAuthorityError) {
         guard projection.latestSequence == log.lastSequence else {
             throw .projectionLogMismatch(projectionSequence: projection.latestSequence, logLastSequence: log.lastSequence)
@@ -22,6 +44,14 @@ public final class MutationAuthority<Log: EventLog> {
     }
 
     /// Validates a command without side effects.
+    ///
+    /// Checks, in order: the command's sequence is exactly `projection.latestSequence + 1`;
+    /// the command-level rules (the reserved `budgetExhausted` event, an empty dependency
+    /// list, a budget event for a budget never allocated, a subscription created twice,
+    /// triggered or canceled while unknown, or canceled twice); then
+    /// ``ReplayReducer/plan(_:)``, the check replay makes.
+    ///
+    /// - Throws: The first ``MutationValidationError`` found.
     public func validate(_ command: MutationCommand) throws(MutationValidationError) {
         let (expected, overflow) = projection.latestSequence.addingReportingOverflow(1)
         guard !overflow else { throw .sequenceOverflow }
@@ -33,6 +63,17 @@ public final class MutationAuthority<Log: EventLog> {
     }
 
     /// Submits a command; see the type's documentation for the steps.
+    ///
+    /// - Parameters:
+    ///   - command: The event to record and the sequence it must receive.
+    ///   - durability: ``DurabilityPolicy/immediate`` flushes the log before the command is
+    ///     applied; ``DurabilityPolicy/deferred`` only appends, and a later flush makes the
+    ///     record durable.
+    /// - Returns: The record's sequence and whether it was flushed.
+    /// - Throws: ``MutationAuthorityError/validation(_:)`` or
+    ///   ``MutationAuthorityError/append(_:)`` when nothing changed (the authority stays
+    ///   usable); ``MutationAuthorityError/fenced(_:)`` when the authority is, or now
+    ///   becomes, fenced.
     @discardableResult
     public func submit(_ command: MutationCommand, durability: DurabilityPolicy = .immediate) throws(MutationAuthorityError) -> MutationOutcome {
         if let fence { throw .fenced(fence) }

@@ -4,8 +4,11 @@
 /// Commands are expressed as the event they record; the authority maps each command to
 /// exactly one log record. The reserved `budgetExhausted` is refused.
 public struct MutationCommand: Sendable, Hashable {
+    /// The log sequence the record must receive: `projection.latestSequence + 1`.
     public var sequence: UInt64
+    /// The event to record.
     public var event: WalEventType
+    /// Creates a command recording `event` at `sequence`.
     public init(sequence: UInt64, event: WalEventType) {
         self.sequence = sequence
         self.event = event

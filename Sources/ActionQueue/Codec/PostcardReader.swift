@@ -5,6 +5,7 @@
 /// sequence's element count is bounded by the remaining bytes (every element takes at
 /// least one byte), so hostile lengths cannot cause large allocations.
 public struct PostcardReader: Sendable {
+    /// The whole input; reads start at ``offset``.
     public let bytes: [UInt8]
     /// Offset of the next unread byte.
     public private(set) var offset: Int

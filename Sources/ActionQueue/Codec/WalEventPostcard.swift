@@ -2,11 +2,13 @@
 // fields in declaration order. Byte-identical to actionqueue-storage 0.1.2's v5 payload.
 
 extension WalEvent: PostcardCodable {
+    /// Writes `sequence` as a `u64` varint, then ``event``.
     public func encode(to writer: inout PostcardWriter) {
         writer.writeU64(sequence)
         event.encode(to: &writer)
     }
 
+    /// Reads the sequence, then the event; throws ``CodecError`` on malformed input.
     public init(from reader: inout PostcardReader) throws(CodecError) {
         sequence = try reader.readU64()
         event = try WalEventType(from: &reader)
@@ -20,6 +22,7 @@ extension WalEvent: PostcardCodable {
 }
 
 extension WalEventType: PostcardCodable {
+    /// Writes ``discriminant`` as a `u32` varint, then the variant's fields in declaration order.
     public func encode(to w: inout PostcardWriter) {
         w.writeU32(discriminant)
         switch self {
@@ -82,6 +85,9 @@ extension WalEventType: PostcardCodable {
         }
     }
 
+    /// Reads a variant; a discriminant of ``variantCount`` or more throws
+    /// ``CodecError/invalidDiscriminant(offset:type:value:)``, malformed fields another
+    /// ``CodecError``.
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     public init(from r: inout PostcardReader) throws(CodecError) {
         let index = try r.readDiscriminant(count: Self.variantCount, type: "WalEventType")

@@ -40,6 +40,7 @@ extension UUIDIdentifier {
     /// Lower-case hyphenated form.
     public var description: String { uuid.uuidString.lowercased() }
 
+    /// Orders identifiers by their 16 RFC-order bytes, compared lexicographically.
     public static func < (lhs: Self, rhs: Self) -> Bool {
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }

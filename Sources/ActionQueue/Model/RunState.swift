@@ -11,14 +11,23 @@
 /// Completed, Failed, Canceled: terminal
 /// ```
 public enum RunState: UInt32, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Created and waiting for its scheduled time. Every run starts here.
     case scheduled = 0
+    /// Due, and waiting to be leased by an executor.
     case ready = 1
+    /// Leased to an executor that has not started it yet.
     case leased = 2
+    /// Executing; attempts start and finish only in this state.
     case running = 3
+    /// Failed an attempt, and waiting before a retry.
     case retryWait = 4
+    /// Preempted while running (by budget exhaustion, say), and waiting to be resumed.
     case suspended = 5
+    /// Finished successfully (terminal).
     case completed = 6
+    /// Failed with no retry left (terminal).
     case failed = 7
+    /// Canceled (terminal).
     case canceled = 8
 
     /// True for Completed, Failed and Canceled.
@@ -43,6 +52,7 @@ public enum RunState: UInt32, Sendable, Hashable, CaseIterable, CustomStringConv
     /// Whether a lease may exist while a run is in this state (Ready, Leased, Running).
     public var admitsLease: Bool { self == .ready || self == .leased || self == .running }
 
+    /// The state's name in upper camel case: `Scheduled`, `RetryWait`, ….
     public var description: String {
         switch self {
         case .scheduled: "Scheduled"

@@ -1,6 +1,9 @@
 /// Folds log records into a projection.
 public enum LogReplayer {
     /// Decodes one log payload and checks that its embedded sequence is the log's.
+    ///
+    /// - Throws: ``RecoveryError/undecodableRecord(sequence:_:)`` or
+    ///   ``RecoveryError/sequenceMismatch(logSequence:payloadSequence:)``.
     public static func decode(_ payload: UnsafeRawBufferPointer, logSequence: UInt64) throws(RecoveryError) -> WalEvent {
         let event: WalEvent
         do { event = try WalEvent(postcard: Array(payload)) } catch {
@@ -14,6 +17,12 @@ public enum LogReplayer {
 
     /// Applies every record from `start` on to `projection`; returns how many were applied.
     /// Stops at the first error (the projection keeps everything applied before it).
+    ///
+    /// The log must hold every record from `start` through its last sequence, without a gap.
+    ///
+    /// - Throws: ``RecoveryError/logHeadMissing(expected:found:)`` when a record is missing
+    ///   (`found` is 0 when the log ended early), ``RecoveryError/logRead(_:)``, or the errors of
+    ///   ``decode(_:logSequence:)`` and ``RecoveryError/replayRejected(_:)``.
     @discardableResult
     public static func replay(_ log: some EventLog, from start: UInt64,
                               into projection: inout ReplayReducer) throws(RecoveryError) -> UInt64 {

@@ -10,7 +10,28 @@ import Logging
 ///    an empty log it is accepted and flagged.
 /// 3. Replay the log from `snapshot.walSequence + 1` (or 1); the tail must start exactly
 ///    there, so a gap or a compacted head is an error, never a silent skip.
+///
+/// ```swift
+/// let store = SnapshotStore(directory: "/var/lib/app/snapshots")
+/// let result = try RecoveryBootstrap.recover(log: log, snapshots: store)
+/// let authority = try MutationAuthority(projection: result.projection, log: log)
+/// ```
 public enum RecoveryBootstrap {
+    /// Rebuilds the projection of `log`, starting from the newest usable snapshot.
+    ///
+    /// - Parameters:
+    ///   - log: The event log to replay.
+    ///   - snapshots: The snapshot store to start from; `nil`, or a store whose directory does
+    ///     not exist, replays the whole log.
+    ///   - logger: Receives a warning for each snapshot skipped and for a snapshot over an
+    ///     empty log.
+    /// - Returns: The projection and how it was rebuilt.
+    /// - Throws: ``RecoveryError/snapshotAheadOfLog(snapshotSequence:logLastSequence:)``, or
+    ///   the first replay failure: ``RecoveryError/logRead(_:)``,
+    ///   ``RecoveryError/logHeadMissing(expected:found:)``,
+    ///   ``RecoveryError/undecodableRecord(sequence:_:)``,
+    ///   ``RecoveryError/sequenceMismatch(logSequence:payloadSequence:)`` or
+    ///   ``RecoveryError/replayRejected(_:)``.
     public static func recover(log: some EventLog, snapshots: SnapshotStore?,
                                logger: Logger = Logger(label: "actionqueue.recovery")) throws(RecoveryError) -> RecoveryResult {
         var skipped: [SkippedSnapshot] = []

@@ -1,5 +1,6 @@
 /// What recovery rebuilt and how.
 public struct RecoveryResult: Sendable, Hashable {
+    /// The rebuilt state: the snapshot's, with every later log record applied.
     public var projection: ReplayReducer
     /// Sequence of the snapshot used (nil: the whole log was replayed).
     public var snapshotSequence: UInt64?
@@ -15,6 +16,8 @@ public struct RecoveryResult: Sendable, Hashable {
 
 /// A snapshot recovery could not use.
 public struct SkippedSnapshot: Sendable, Hashable {
+    /// The snapshot's sequence; 0 when the snapshot directory itself could not be listed.
     public var sequence: UInt64
+    /// Why it could not be used.
     public var reason: SnapshotStore.Failure
 }

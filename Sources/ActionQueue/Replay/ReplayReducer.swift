@@ -17,18 +17,30 @@
 public struct ReplayReducer: Sendable, Hashable {
     /// Sequence of the last applied event (0 when nothing was applied).
     public internal(set) var latestSequence: UInt64 = 0
+    /// Every task created, by id.
     public internal(set) var tasks: [TaskId: TaskRecord] = [:]
+    /// Every run created, by id, with its history, attempts and lease.
     public internal(set) var runs: [RunId: RunRecord] = [:]
+    /// Whether the engine is paused, and since when.
     public internal(set) var engine = EngineControl()
+    /// Declared prerequisites, by dependent task.
     public internal(set) var dependencies: [TaskId: DependencyRecord] = [:]
+    /// Budgets, one per task and dimension.
     public internal(set) var budgets: [BudgetKey: BudgetRecord] = [:]
+    /// Subscriptions, by id (canceled ones included).
     public internal(set) var subscriptions: [SubscriptionId: SubscriptionRecord] = [:]
+    /// Registered actors, by id (deregistered ones included).
     public internal(set) var actors: [ActorId: ActorRecord] = [:]
+    /// Tenants, by id.
     public internal(set) var tenants: [TenantId: TenantRecord] = [:]
+    /// Each actor's role within each tenant.
     public internal(set) var roleAssignments: [RoleAssignmentKey: RoleAssignmentRecord] = [:]
+    /// Capability grants (revoked ones included).
     public internal(set) var capabilityGrants: [CapabilityGrantKey: CapabilityGrantRecord] = [:]
+    /// Ledger entries, in append order.
     public internal(set) var ledger: [LedgerEntry] = []
 
+    /// The empty projection: nothing applied, ``latestSequence`` 0.
     public init() {}
 
     // MARK: Queries
@@ -45,6 +57,8 @@ public struct ReplayReducer: Sendable, Hashable {
     // MARK: Apply
 
     /// Validates `event` and applies it, or throws and leaves the projection unchanged.
+    ///
+    /// - Throws: The ``ReplayError`` ``plan(_:)`` throws.
     public mutating func apply(_ event: WalEvent) throws(ReplayError) {
         let change = try plan(event)
         commit(change, sequence: event.sequence)
@@ -70,6 +84,11 @@ public struct ReplayReducer: Sendable, Hashable {
     }
 
     /// Checks `event` against the projection and returns the change it would make.
+    ///
+    /// The event's sequence must be above ``latestSequence`` (gaps are allowed); each
+    /// ``WalEventType`` case documents its own rule.
+    ///
+    /// - Throws: A ``ReplayError`` naming the event's sequence and the rule it breaks.
     public func plan(_ event: WalEvent) throws(ReplayError) -> ProjectionChange {
         let seq = event.sequence
         guard seq > latestSequence else {

@@ -15,25 +15,40 @@ import AQLog
 /// ```
 /// The file is exactly `48 + N` bytes; anything else is refused.
 public enum SnapshotFileFormat {
+    /// The file's first 8 bytes, `AQSNAP\r\n`.
     public static let magic: [UInt8] = Array("AQSNAP\r\n".utf8)
+    /// The file layout version this build writes and reads.
     public static let formatVersion: UInt32 = 1
+    /// Bytes before the payload.
     public static let headerLength = 48
+    /// The largest payload accepted, 1 GiB.
     public static let maxPayloadLength: UInt64 = 1 << 30
 
     /// Why snapshot bytes were refused (before or after decoding).
     public enum Failure: Error, Sendable, Hashable {
+        /// Fewer bytes than a header.
         case tooShort(length: Int)
+        /// The first 8 bytes are not ``SnapshotFileFormat/magic``.
         case badMagic
+        /// The header's CRC (bytes 44..<48, `expected`) does not match bytes 0..<44 (`actual`).
         case headerChecksumMismatch(expected: UInt32, actual: UInt32)
+        /// A format version other than ``SnapshotFileFormat/formatVersion``.
         case unsupportedFormatVersion(found: UInt32)
+        /// A declared payload length above ``SnapshotFileFormat/maxPayloadLength``.
         case payloadTooLarge(length: UInt64)
+        /// The bytes after the header are not exactly the declared payload length.
         case lengthMismatch(declared: UInt64, actual: Int)
+        /// The payload's CRC (stored, `expected`) does not match its bytes (`actual`).
         case payloadChecksumMismatch(expected: UInt32, actual: UInt32)
+        /// The payload is not a valid snapshot body (trailing bytes included).
         case decode(CodecError)
+        /// The snapshot breaks a projection invariant (checked on encode and on decode).
         case validation(SnapshotValidationError)
     }
 
     /// Encodes a snapshot (after validating it).
+    ///
+    /// - Throws: ``Failure/validation(_:)`` when the snapshot breaks an invariant.
     public static func encode(_ snapshot: Snapshot) throws(Failure) -> [UInt8] {
         do { try SnapshotValidator.validate(snapshot) } catch { throw .validation(error) }
         var body = PostcardWriter(capacity: 4096)
@@ -52,6 +67,11 @@ public enum SnapshotFileFormat {
     }
 
     /// Decodes and validates snapshot bytes.
+    ///
+    /// Checks, in order: length, magic, header CRC, format version, payload length limit, file
+    /// length, payload CRC, decoding (no trailing bytes), validation.
+    ///
+    /// - Throws: The ``Failure`` of the first check that fails.
     public static func decode(_ bytes: [UInt8]) throws(Failure) -> Snapshot {
         guard bytes.count >= headerLength else { throw .tooShort(length: bytes.count) }
         guard Array(bytes[0..<8]) == magic else { throw .badMagic }

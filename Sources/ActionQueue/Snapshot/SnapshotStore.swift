@@ -4,8 +4,14 @@ import AQLog
 ///
 /// Writes are atomic (temp file, fsync, rename, directory fsync) and validated first;
 /// loads verify the frame, checksums and invariants. The newest snapshot is the one with
-/// the highest sequence. All I/O goes through AQLog's ``Storage``.
+/// the highest sequence. All I/O goes through AQLog's `Storage`.
+///
+/// ```swift
+/// let store = SnapshotStore(directory: "/var/lib/app/snapshots")   // the directory must exist
+/// let newest = try store.sequences().first.map { try store.load(sequence: $0) }
+/// ```
 public struct SnapshotStore: Sendable {
+    /// The snapshot directory (never created by the store).
     public let directory: String
     let storage: any Storage
 
@@ -13,10 +19,15 @@ public struct SnapshotStore: Sendable {
     public enum Failure: Error, Sendable, Hashable {
         /// The directory does not exist (the store never creates it).
         case directoryMissing(String)
+        /// A system call failed (reading, writing, listing or syncing).
         case io(IOFailure)
+        /// The snapshot at `path` was refused: it could not be encoded (on write) or is not a
+        /// valid snapshot file (on load).
         case format(path: String, SnapshotFileFormat.Failure)
     }
 
+    /// A store over `directory`; `storage` is AQLog's POSIX storage unless a test supplies
+    /// another.
     public init(directory: String, storage: any Storage = PosixStorage()) {
         self.directory = directory
         self.storage = storage
@@ -29,6 +40,12 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Validates, encodes and atomically writes `snapshot`; returns its path.
+    ///
+    /// An existing snapshot of the same sequence is replaced. A failed write leaves the
+    /// previous files as they were.
+    ///
+    /// - Throws: ``Failure/format(path:_:)`` for an invalid snapshot,
+    ///   ``Failure/directoryMissing(_:)``, or ``Failure/io(_:)``.
     @discardableResult
     public func write(_ snapshot: Snapshot) throws(Failure) -> String {
         let bytes: [UInt8]
@@ -42,6 +59,8 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Sequences of the snapshot files present, newest first (temp files ignored).
+    ///
+    /// - Throws: ``Failure/directoryMissing(_:)`` or ``Failure/io(_:)``.
     public func sequences() throws(Failure) -> [UInt64] {
         let names: [String]
         do { names = try storage.listDirectory(directory) } catch {
@@ -54,6 +73,9 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Loads and validates the snapshot for `sequence`; its sequence must match the name.
+    ///
+    /// - Throws: ``Failure/io(_:)`` when the file cannot be read (or is larger than a valid
+    ///   snapshot), ``Failure/format(path:_:)`` when its bytes are refused.
     public func load(sequence: UInt64) throws(Failure) -> Snapshot {
         let file = path(forSequence: sequence)
         let bytes: [UInt8]
@@ -65,7 +87,11 @@ public struct SnapshotStore: Sendable {
         return snapshot
     }
 
-    /// Removes all but the newest `count` snapshots (and stray temp files).
+    /// Removes all but the newest `count` snapshots (at least one is kept), then syncs the
+    /// directory.
+    ///
+    /// - Throws: ``Failure/directoryMissing(_:)`` or ``Failure/io(_:)`` from listing or
+    ///   syncing; a file that cannot be removed is left in place.
     public func prune(keeping count: Int) throws(Failure) {
         let all = try sequences()
         for sequence in all.dropFirst(max(count, 1)) { try? storage.removeFile(path(forSequence: sequence)) }

@@ -11,6 +11,9 @@
 /// constructor rule for runs created Ready, and replay legitimately reaches Ready for a
 /// run scheduled after its creation.
 public enum SnapshotValidator {
+    /// Checks every rule above, in that order.
+    ///
+    /// - Throws: The first ``SnapshotValidationError`` found.
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     public static func validate(_ s: Snapshot) throws(SnapshotValidationError) {
         guard s.schemaVersion == Snapshot.currentSchemaVersion else {

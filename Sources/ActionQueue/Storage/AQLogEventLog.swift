@@ -4,8 +4,17 @@ import AQLog
 /// directory lock), reads through a fresh `LogReader` per iteration, and records the
 /// compaction checkpoint through `writeCheckpoint` (by default AQLog's
 /// `Checkpoint.write(directory:sequence:)`).
+///
+/// The writer belongs to the caller: close it (`writer.close()`) when done.
+///
+/// ```swift
+/// let log = try AQLogEventLog.open(directory: "/var/lib/app/events")
+/// defer { try? log.writer.close() }
+/// ```
 public final class AQLogEventLog: EventLog {
+    /// The log directory.
     public let directory: String
+    /// The writer every append and flush goes through; it holds the directory's writer lock.
     public let writer: LogWriter
     private let checkpointWriter: (UInt64) throws -> Void
 
@@ -18,6 +27,11 @@ public final class AQLogEventLog: EventLog {
 
     /// Opens (or creates) the log in `directory` with AQLog's default options; checkpoints go
     /// to AQLog's checkpoint file unless `writeCheckpoint` says otherwise.
+    ///
+    /// The writer is opened with `.sync` durability: an append is durable when it returns.
+    ///
+    /// - Throws: AQLog's `LogError` from `LogWriter.open(directory:options:durability:)`, for
+    ///   example `logLocked` while another writer holds the directory, or `corruption`.
     public static func open(directory: String, options: LogOptions = .init(),
                             writeCheckpoint: ((UInt64) throws -> Void)? = nil) throws(LogError) -> AQLogEventLog {
         let checkpoint = writeCheckpoint ?? { sequence in try Checkpoint.write(directory: directory, sequence: sequence) }
@@ -25,14 +39,26 @@ public final class AQLogEventLog: EventLog {
                              writeCheckpoint: checkpoint)
     }
 
+    /// The writer's last appended sequence (0 for an empty log); survives compaction.
     public var lastSequence: UInt64 { writer.lastSequence }
 
+    /// Appends through `LogWriter.append(_:expectedSequence:)`; returns the record's sequence.
+    ///
+    /// - Throws: AQLog's `LogError`: `sequenceViolation` (nothing appended) when
+    ///   `expectedSequence` is not the next sequence, `recordTooLarge`, `poisoned`, `io`, ….
     public func append(_ payload: [UInt8], expectedSequence: UInt64) throws -> UInt64 {
         try writer.append(payload, expectedSequence: expectedSequence)
     }
 
+    /// Syncs the writer (`LogWriter.flush()`). A failed sync poisons the writer: reopen the log.
     public func flush() throws { try writer.flush() }
 
+    /// Opens a fresh `LogReader` and calls `body` for every record from `sequence` through the
+    /// last one it sees, in order; the payload view is valid only inside `body`.
+    ///
+    /// When `sequence` was compacted away the walk starts at the first record the log still
+    /// holds; ``LogReplayer`` reports that gap as
+    /// ``RecoveryError/logHeadMissing(expected:found:)``.
     public func forEach(from sequence: UInt64, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
         let reader = try LogReader.open(directory: directory)
         try reader.forEach(from: sequence) { seq, payload in
@@ -41,5 +67,8 @@ public final class AQLogEventLog: EventLog {
         }
     }
 
+    /// Calls the checkpoint closure given at creation; the default, AQLog's
+    /// `Checkpoint.write(directory:sequence:)`, refuses a sequence above the log's last durable
+    /// one.
     public func writeCheckpoint(sequence: UInt64) throws { try checkpointWriter(sequence) }
 }

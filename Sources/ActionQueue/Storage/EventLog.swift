@@ -19,7 +19,10 @@ public protocol EventLog: AnyObject {
 
 /// A storage failure reported through ``EventLog``, kept as text so errors stay `Equatable`.
 public struct EventLogFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The failure's text.
     public var description: String
+    /// Keeps the text of `error` (`String(describing:)`).
     public init(_ error: any Error) { description = String(describing: error) }
+    /// A failure with the given text.
     public init(description: String) { self.description = description }
 }

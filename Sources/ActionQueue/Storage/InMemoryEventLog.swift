@@ -16,8 +16,11 @@ public final class InMemoryEventLog: EventLog {
 
     /// Errors of the in-memory log.
     public enum Failure: Error, Sendable, Hashable {
+        /// A fault from ``InMemoryEventLog/pendingFaults`` fired.
         case injected(Fault)
+        /// An append named a sequence other than `lastSequence + 1`; nothing was stored.
         case sequenceViolation(expected: UInt64, provided: UInt64)
+        /// A read started below the first record compaction kept.
         case compactedAway(requested: UInt64, firstAvailable: UInt64)
     }
 
@@ -33,8 +36,11 @@ public final class InMemoryEventLog: EventLog {
     /// Number of successful flushes.
     public private(set) var flushCount = 0
 
+    /// An empty log: no records, no checkpoint, no pending fault.
     public init() {}
 
+    /// Sequence of the last record held (0 when empty). Survives ``compact()``; ``crash()``
+    /// moves it back to the last flushed record.
     public var lastSequence: UInt64 { firstSequence + UInt64(records.count) - 1 }
 
     private func take(_ fault: Fault) -> Bool {
@@ -43,6 +49,11 @@ public final class InMemoryEventLog: EventLog {
         return true
     }
 
+    /// Stores `payload` as record `expectedSequence` and returns that sequence.
+    ///
+    /// - Throws: ``Failure/sequenceViolation(expected:provided:)`` when `expectedSequence` is not
+    ///   `lastSequence + 1`; ``Failure/injected(_:)`` when an append fault is pending (consumed),
+    ///   after storing the record for ``Fault/appendFailsAfterWrite``.
     public func append(_ payload: [UInt8], expectedSequence: UInt64) throws -> UInt64 {
         guard expectedSequence == lastSequence + 1 else {
             throw Failure.sequenceViolation(expected: lastSequence + 1, provided: expectedSequence)
@@ -53,12 +64,19 @@ public final class InMemoryEventLog: EventLog {
         return lastSequence
     }
 
+    /// Makes every record durable (``durableSequence`` becomes ``lastSequence``) and counts the
+    /// flush, or throws ``Failure/injected(_:)`` when a ``Fault/flushFails`` fault is pending.
     public func flush() throws {
         if take(.flushFails) { throw Failure.injected(.flushFails) }
         durableSequence = lastSequence
         flushCount += 1
     }
 
+    /// Calls `body` with each record from `sequence` (at least 1) on, in order.
+    ///
+    /// - Throws: ``Failure/injected(_:)`` when a ``Fault/readFails`` fault is pending;
+    ///   ``Failure/compactedAway(requested:firstAvailable:)`` when `sequence` is below
+    ///   ``firstSequence`` and records remain; whatever `body` throws.
     public func forEach(from sequence: UInt64, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
         if take(.readFails) { throw Failure.injected(.readFails) }
         let start = max(sequence, 1)
@@ -72,6 +90,7 @@ public final class InMemoryEventLog: EventLog {
         }
     }
 
+    /// Records `sequence` in ``checkpoint`` (never fails); ``compact()`` acts on it.
     public func writeCheckpoint(sequence: UInt64) throws { checkpoint = sequence }
 
     /// Simulates power loss: records appended after the last flush are lost.

@@ -10,11 +10,15 @@
 public enum V5FileScanner {
     /// The result of a scan.
     public struct Scan: Sendable, Hashable {
+        /// The well-formed records before the first bad one, in file order.
         public var records: [V5RecordParser.Record]
+        /// How the file ends.
         public var outcome: Outcome
     }
 
+    /// How a scanned file ends.
     public enum Outcome: Sendable, Hashable {
+        /// Every byte belongs to a well-formed record.
         case clean
         /// The damaged tail: where it starts, why, and how many bytes it spans.
         case tornTail(V5Corruption, bytes: UInt64)
@@ -22,6 +26,8 @@ public enum V5FileScanner {
         case corruption(V5Corruption, nextValidOffset: UInt64)
     }
 
+    /// Parses `bytes` record by record and classifies the first bad record, if any. Never
+    /// throws and never traps, whatever the input.
     public static func scan(_ bytes: [UInt8]) -> Scan {
         var records: [V5RecordParser.Record] = []
         var offset = 0

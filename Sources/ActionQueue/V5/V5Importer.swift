@@ -11,14 +11,17 @@ import AQLog
 public enum V5Importer {
     /// The outcome of a successful import.
     public struct Report: Sendable, Hashable {
+        /// Records appended to the log.
         public var recordsImported: Int
         /// Log sequences assigned (nil range when nothing was imported).
         public var firstLogSequence: UInt64?
+        /// The log sequence of the last imported record (nil when nothing was imported).
         public var lastLogSequence: UInt64?
         /// True when some v5 sequence differed from the log sequence it got.
         public var renumbered: Bool
         /// The skipped torn tail, if any.
         public var tornTail: V5Corruption?
+        /// Bytes from the torn tail's offset to the end of the file (0 when none).
         public var tornTailBytes: UInt64
         /// Imported records per variant name.
         public var variantCounts: [String: Int]
@@ -30,12 +33,20 @@ public enum V5Importer {
     /// Why an import was refused (exit status 2 for corruption or refused content, 74 for I/O:
     /// reading the file, or the destination log failing to take or flush the records).
     public enum Failure: Error, Sendable, Hashable {
+        /// The file could not be read.
         case io(IOFailure)
+        /// Damage followed by a well-formed record at `nextValidOffset`; nothing was imported.
         case corruption(V5Corruption, nextValidOffset: UInt64)
+        /// The record at `offset` does not carry a sequence above the previous record's;
+        /// nothing was imported.
         case sequenceRegression(offset: UInt64, previous: UInt64, found: UInt64)
+        /// Replay (into an empty log) would reject the record at `offset`; nothing was imported.
         case replayRejected(offset: UInt64, ReplayError)
+        /// The log failed to take or flush the records; the records appended before the
+        /// failure stay in the log.
         case append(EventLogFailure)
 
+        /// Exit status for `aq-wal import-v5`: 74 for ``io(_:)`` and ``append(_:)``, 2 otherwise.
         public var exitStatus: Int32 {
             switch self {
             case .io, .append: return 74
@@ -45,6 +56,9 @@ public enum V5Importer {
     }
 
     /// Reads `file` and imports it into `log`.
+    ///
+    /// - Throws: ``Failure/io(_:)`` when the file cannot be read, then as
+    ///   ``importV5(bytes:into:)``.
     public static func importV5(file: String, into log: some EventLog) throws(Failure) -> Report {
         let bytes: [UInt8]
         do { bytes = try PosixStorage().readWholeFile(file, limit: Int.max) } catch { throw .io(error) }
@@ -52,6 +66,15 @@ public enum V5Importer {
     }
 
     /// Imports v5 file contents already in memory.
+    ///
+    /// The dry run replays the records only when `log` is empty (a non-empty log's state is
+    /// not known here); the sequence checks and the scan always run first.
+    ///
+    /// - Returns: What was imported, and any torn tail skipped.
+    /// - Throws: ``Failure/corruption(_:nextValidOffset:)``,
+    ///   ``Failure/sequenceRegression(offset:previous:found:)`` or
+    ///   ``Failure/replayRejected(offset:_:)`` before anything is appended;
+    ///   ``Failure/append(_:)`` when the log fails.
     public static func importV5(bytes: [UInt8], into log: some EventLog) throws(Failure) -> Report {
         let scan = V5FileScanner.scan(bytes)
         var torn: V5Corruption?

@@ -7,7 +7,9 @@
 /// ```
 /// Records are back-to-back; there is no file header, magic, padding or trailer.
 public enum V5RecordFormat {
+    /// The version word every v5 record starts with.
     public static let version: UInt32 = 5
+    /// Bytes before the payload: version, length, CRC.
     public static let headerLength = 12
     /// The reference readers' cap on a declared payload length.
     public static let maxPayloadLength: UInt32 = 256 * 1024 * 1024

@@ -2,9 +2,11 @@
 public enum V5RecordParser {
     /// One well-formed record.
     public struct Record: Sendable, Hashable {
+        /// Byte offset of the record's header in the file.
         public var offset: UInt64
         /// Header + payload bytes.
         public var length: Int
+        /// The decoded payload, with the sequence the v5 writer gave it.
         public var event: WalEvent
     }
 
