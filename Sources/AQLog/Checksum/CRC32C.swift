@@ -2,8 +2,8 @@ import CCRC
 
 /// CRC-32C (Castagnoli), the checksum of every frame, header and footer in the segment format.
 ///
-/// Two engines compute it: the portable slicing-by-8 tables (``CRCTable``) and, when the CPU
-/// has SSE4.2, Intel ISA-L's `crc32_iscsi`. ``checksum(_:continuing:)`` picks the hardware
+/// Two engines compute it: the portable slicing-by-8 tables (`CRCTable`) and, when the CPU
+/// has SSE4.2, Intel ISA-L's `crc32_iscsi`. ``checksum(_:continuing:)-(UnsafeRawBufferPointer,_)`` picks the hardware
 /// engine at start-up; tests cross-check both on random inputs. Set `AQLOG_CRC=portable` in
 /// the environment to force the slicing-by-8 path.
 public enum CRC32C {
@@ -12,7 +12,7 @@ public enum CRC32C {
     /// Slicing-by-8 tables for CRC-32C.
     package static let table = CRCTable(reflectedPolynomial: polynomial)
 
-    /// Which engine ``checksum(_:continuing:)`` dispatches to.
+    /// Which engine ``checksum(_:continuing:)-(UnsafeRawBufferPointer,_)`` dispatches to.
     public enum Engine: String, Sendable { case slicingBy8 = "slicing-by-8", isal = "isa-l crc32_iscsi" }
 
     /// The engine chosen at start-up by CPU feature detection.

@@ -4,7 +4,7 @@ import Logging
 /// because a snapshot covers them). ``Compactor`` removes only sealed segments entirely at or
 /// below it.
 ///
-/// The `CHECKPOINT` file (layout in ``CheckpointFormat``) is replaced atomically: the new value
+/// The `CHECKPOINT` file (layout in `CheckpointFormat`) is replaced atomically: the new value
 /// is written to a uniquely named temporary file, `fdatasync`ed, renamed over `CHECKPOINT`,
 /// and the directory is synced. A crash leaves either the old or the new value (plus, at
 /// worst, an ignored `CHECKPOINT.tmp.*` file). A torn or corrupt file reads as

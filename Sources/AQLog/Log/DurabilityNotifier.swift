@@ -3,7 +3,7 @@
 /// waiting for their next poll.
 ///
 /// Keyed by directory path as spelled by the writer and the reader (a trailing `/` is
-/// ignored; use the same spelling on both sides). A writer takes its directory's ``Channel``
+/// ignored; use the same spelling on both sides). A writer takes its directory's `Channel`
 /// once, when it opens, and publishes to it after each acknowledging commit; ``LogTail``
 /// waits with ``wait(directory:beyond:timeout:)`` and still polls, so a notification that is
 /// missed (or a writer in another process) costs at most one poll interval.

@@ -2,7 +2,7 @@
 /// property tests and fuzzers (`aq-fuzz`).
 ///
 /// It runs exactly the code recovery runs on a segment: the header decoder and its checks,
-/// the trailer decoder and footer consistency check, and the ``SegmentScanner`` frame scan
+/// the trailer decoder and footer consistency check, and the `SegmentScanner` frame scan
 /// with its torn-tail/corruption decision table. It never writes and never traps on any input.
 package enum SegmentImage {
     /// What the bytes hold.
