@@ -7,7 +7,7 @@ struct AQBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aq-bench",
         abstract: "Append throughput, append->durable latency, recovery time and CRC speed of AQLog, beside raw baselines.",
-        discussion: "The default run takes about a minute on 2 cores; --quick is a few-second smoke run; --full runs the whole matrix.")
+        discussion: "The default run takes about two minutes on 2 cores (it writes 4 GiB for the streaming comparison); --quick is a few-second smoke run; --full runs the whole matrix.")
 
     @Flag(help: "A few-second smoke run (tiny sizes; figures are not meaningful).") var quick = false
     @Flag(help: "The whole matrix: every record size, producer count, durability mode and backend; 4 GiB recovery.") var full = false
