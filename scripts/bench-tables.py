@@ -85,18 +85,27 @@ def main(path):
             p(f"| {a['name']} | " + " | ".join(cells) + " |")
 
     p("\n### Recovery (open), following, verify\n")
-    p("| sealed | tail | cache | open ms | segments | sealed | sealedBytesRead | bytesScanned | scan GB/s |")
-    p("|---|---|---|---|---|---|---|---|---|")
+    p("| sealed | tail | cache | open ms | segments | sealed | sealedBytesRead | bytesScanned | scan GB/s | C mmap+CRC GB/s |")
+    p("|---|---|---|---|---|---|---|---|---|---|")
     for r in d["recovery"]:
+        raw = r.get("rawScanGigabytesPerSecond")
         p(f"| {size(r['sealedBytes'])} | {r['tail']} | {r['cache']} | {r['openMillis']:.1f} | {r['segments']} | "
-          f"{r['sealedSegments']} | {r['sealedBytesRead']} | {r['bytesScanned']:,} | {r['tailScanGigabytesPerSecond']:.2f} |")
+          f"{r['sealedSegments']} | {r['sealedBytesRead']} | {r['bytesScanned']:,} | {r['tailScanGigabytesPerSecond']:.2f} | "
+          f"{f'{raw:.2f}' if raw else '–'} |")
     f = d["follow"]
     p(f"\nA reader following the writer (`LogTail`'s loop, 16 sealed segments + the open one): open "
       f"{f['openMillis']:.2f} ms ({f['openBytesScanned']:,} bytes scanned); `refresh()` after a one-record commit "
       f"{f['refreshMillis']:.3f} ms median over {f['commits']} commits ({f['refreshBytesScanned']:,} bytes scanned).\n")
     for v in d["verify"]:
-        p(f"verify ({v['cache']}): {v['bytesVerified'] >> 20} MiB in {v['seconds']:.3f} s = {v['gigabytesPerSecond']:.2f} GB/s")
-    p(f"(verify warm / in-memory CRC {d['verifyOverCRC']:.2f}×, tail scan warm / in-memory CRC {d['tailScanOverCRC']:.2f}×.)\n")
+        raw = ", ".join(f"{r['method']} {r['gigabytesPerSecond']:.2f} GB/s" for r in v.get("raw", []))
+        p(f"verify ({v['cache']}, pread): {v['bytesVerified'] >> 20} MiB in {v['seconds']:.3f} s = {v['gigabytesPerSecond']:.2f} GB/s; "
+          f"C read+CRC of the same files: {raw}")
+    s = d.get("streaming")
+    if s:
+        p(f"\nStreaming, `.deferred` ({s['bytes'] >> 20} MiB of {s['recordSize'] >> 10} KiB records, batches of 16, `LogWriter` + close): "
+          f"{s['logMegabytesPerSecond']:.0f} MB/s; the same contract in C: {s['rawMegabytesPerSecond']:.0f} MB/s "
+          f"({s['logMegabytesPerSecond'] / s['rawMegabytesPerSecond']:.2f}×).")
+    p("")
 
     p("### Targets (this run)\n")
     p("| target | value | wanted | |")
