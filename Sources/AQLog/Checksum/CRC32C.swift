@@ -13,7 +13,15 @@ public enum CRC32C {
     package static let table = CRCTable(reflectedPolynomial: polynomial)
 
     /// Which engine ``checksum(_:continuing:)-(UnsafeRawBufferPointer,_)`` dispatches to.
-    public enum Engine: String, Sendable { case slicingBy8 = "slicing-by-8", isal = "isa-l crc32_iscsi" }
+    ///
+    /// The raw value is the engine's name as reports print it.
+    public enum Engine: String, Sendable {
+        /// The portable table-driven engine (``CRC32C/portable(_:continuing:)``), eight bytes per
+        /// step: used when the CPU lacks SSE4.2 or `AQLOG_CRC=portable` is set.
+        case slicingBy8 = "slicing-by-8"
+        /// Intel ISA-L's `crc32_iscsi` (``CRC32C/hardware(_:continuing:)``): used when the CPU has SSE4.2.
+        case isal = "isa-l crc32_iscsi"
+    }
 
     /// The engine chosen at start-up by CPU feature detection.
     public static let engine: Engine = {

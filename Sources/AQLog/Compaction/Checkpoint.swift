@@ -106,6 +106,7 @@ public enum CheckpointStatus: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `no checkpoint`, `checkpoint at sequence N`, or the damage's own one-line description.
     public var description: String {
         switch self {
         case .absent: return "no checkpoint"
@@ -124,5 +125,7 @@ public struct CheckpointDamage: Error, Sendable, Equatable, CustomStringConverti
     /// What is wrong there.
     public var reason: String
 
+    /// `<file>: damaged checkpoint at offset <offset>: <reason>`, ending with what compaction
+    /// does about it (treats it as no checkpoint).
     public var description: String { "\(file): damaged checkpoint at offset \(offset): \(reason) (treated as no checkpoint)" }
 }

@@ -4,7 +4,9 @@ public struct CompactionReport: Sendable, Equatable {
     public struct RemovedSegment: Sendable, Equatable {
         /// Full path of the (former) segment file.
         public var path: String
+        /// The segment's base sequence (its first record's).
         public var firstSequence: UInt64
+        /// Its last record's sequence; at or below the checkpoint when one bounded the run.
         public var lastSequence: UInt64
         /// File size, freed by the removal.
         public var bytes: Int

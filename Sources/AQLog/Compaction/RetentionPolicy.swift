@@ -13,6 +13,8 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Keep at least this many bytes of the newest segments (nil: no floor).
     public var keepBytes: Int?
 
+    /// Floors of `keepSegments` segments and `keepBytes` bytes; nil (the default) sets no
+    /// floor, so `RetentionPolicy()` keeps nothing beyond what the checkpoint requires.
     public init(keepSegments: Int? = nil, keepBytes: Int? = nil) {
         self.keepSegments = keepSegments
         self.keepBytes = keepBytes

@@ -5,7 +5,9 @@
 /// so an older binary never misreads, repairs or compacts a log written with a newer
 /// feature: it stops at the header, with the file named.
 public struct SegmentFeatures: OptionSet, Sendable, Hashable {
+    /// The bits as stored in the header's required-features field (offset 52).
     public let rawValue: UInt32
+    /// The set with exactly these bits, known or not (``known`` holds those this version reads).
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// The writer may have had more than one commit in flight (the header's commit depth is

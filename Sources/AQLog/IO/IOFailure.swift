@@ -11,6 +11,8 @@ public struct IOFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// The file offset involved, when there is one.
     public var offset: Int?
 
+    /// A failure of `operation` (the system call's name) on `path` with `errno`, at `offset`
+    /// when the call had one.
     public init(_ operation: String, path: String, errno: Errno, offset: Int? = nil) {
         self.operation = operation
         self.path = path
@@ -18,6 +20,7 @@ public struct IOFailure: Error, Hashable, Sendable, CustomStringConvertible {
         self.offset = offset
     }
 
+    /// `<path>[ at offset N]: <operation> failed: <error> (errno N)`, on one line.
     public var description: String {
         let at = offset.map { " at offset \($0)" } ?? ""
         return "\(path)\(at): \(operation) failed: \(errno) (errno \(errno.rawValue))"

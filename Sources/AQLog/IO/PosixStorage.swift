@@ -25,6 +25,9 @@ public final class PosixStorage: Storage {
     /// `O_DIRECT` writes flagged `RWF_DSYNC` through io_uring complete one by one, each durable.
     public var keepsWritesInFlight: Bool { writePath == .uringDirect && directCommitSync == .dataSyncedWrite }
 
+    /// A storage whose writable files use `writePath` (default `.posix`). Nothing is checked
+    /// here: with `.uring` or `.uringDirect` a file sets up its ring at first use, and that
+    /// call fails where the kernel refuses one (``Backend/auto`` checks before choosing).
     public convenience init(writePath: WritePath = .posix) { self.init(writePath: writePath, directCommitSync: .dataSyncedWrite) }
 
     init(writePath: WritePath, directCommitSync: URingFile.DirectCommitSync) {
@@ -32,6 +35,8 @@ public final class PosixStorage: Storage {
         self.directCommitSync = directCommitSync
     }
 
+    /// `mkdir` with mode 0755 (less the umask). An existing directory is success; anything
+    /// else already at `path` throws `EEXIST`, and a missing parent `ENOENT`.
     public func createDirectory(_ path: String) throws(IOFailure) {
         do throws(IOFailure) { try Syscalls.mkdir(path, mode: 0o755) } catch where error.errno == .fileExists {
             // The protocol's contract: an existing directory is success (opening a log creates
@@ -40,6 +45,8 @@ public final class PosixStorage: Storage {
         }
     }
 
+    /// `opendir` and `readdir`: every entry's name except `.` and `..`, unsorted. A failing
+    /// `readdir` throws rather than end the list early.
     public func listDirectory(_ path: String) throws(IOFailure) -> [String] {
         try Syscalls.listDirectory(path).filter { $0 != "." && $0 != ".." }
     }
@@ -51,9 +58,14 @@ public final class PosixStorage: Storage {
         return st.st_mode & S_IFMT == S_IFDIR
     }
 
+    /// `rename(2)`: atomic within one file system, replacing `to`; the new entry is durable
+    /// only after ``syncDirectory(_:)``. A failure names `from`.
     public func rename(_ from: String, to: String) throws(IOFailure) { try Syscalls.rename(from, to) }
+    /// `unlink`; the removal is durable only after ``syncDirectory(_:)``. A missing file throws `ENOENT`.
     public func removeFile(_ path: String) throws(IOFailure) { try Syscalls.unlink(path) }
 
+    /// Opens the directory read-only (`O_DIRECTORY`) and `fsync`s it, so the entries created,
+    /// renamed or removed in it are durable; `fsync`'s failure is the one thrown.
     public func syncDirectory(_ path: String) throws(IOFailure) {
         let fd = try Syscalls.open(path, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         // Nothing is written through this descriptor: fsync's result is the whole answer.
@@ -61,6 +73,9 @@ public final class PosixStorage: Storage {
         try Syscalls.fsync(fd, path: path)
     }
 
+    /// Opens `path` read-write with `O_CLOEXEC` (and `O_CREAT`, mode 0644, when `create`), as
+    /// a file of ``writePath``: buffered `pwrite` and `fdatasync` for `.posix`, io_uring for
+    /// `.uring` and `.uringDirect`.
     public func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         // O_CLOEXEC: a child the embedding process spawns must not keep the log's files open.
         let fd = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0))
@@ -82,8 +97,15 @@ public final class PosixStorage: Storage {
         PosixFile(fd: try Syscalls.open(path, flags: O_RDONLY | O_CLOEXEC), path: path)
     }
 
+    /// Opens (creating, mode 0644) `path` and takes an exclusive `flock` plus the
+    /// open-file-description lock ``writerProgress(lockPath:)`` tests. A lock held elsewhere is
+    /// retried for 200 ms, then throws `EWOULDBLOCK`.
     public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try PosixLock(path: path) }
 
+    /// Tests the open-file-description lock on `path` without taking it: nil when nobody holds
+    /// it (or the file does not exist), else the holder's 24-byte progress record, read with
+    /// `pread` (a read torn by a concurrent publication is retried); ``WriterProgress/nothing``
+    /// when none is intact.
     public func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try PosixLock.progress(path: path) }
 }
 

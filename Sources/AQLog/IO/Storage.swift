@@ -120,10 +120,13 @@ extension Storage {
 
 /// The outcome of a write started with ``StorageFile/submitWrite(_:at:newBytesFrom:sync:tag:)``.
 public struct WriteCompletion: Sendable, Equatable {
+    /// The `tag` the write was submitted with: which pending write this is (completions may
+    /// arrive in any order).
     public var tag: UInt64
     /// Why the write (or its sync) failed; nil when the bytes are written (and synced).
     public var failure: IOFailure?
 
+    /// The completion of the write submitted as `tag`, with `failure` nil when it succeeded.
     public init(tag: UInt64, failure: IOFailure?) {
         self.tag = tag
         self.failure = failure

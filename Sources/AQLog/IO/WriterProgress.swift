@@ -11,6 +11,8 @@ public struct WriterProgress: Sendable, Equatable {
     /// Records through this sequence are synced.
     public var durableThrough: UInt64
 
+    /// Progress with these two points. No order between them is required: a holder that has
+    /// just started publishing has readable point 0 and the previous holder's durable point.
     public init(readableThrough: UInt64, durableThrough: UInt64) {
         self.readableThrough = readableThrough
         self.durableThrough = durableThrough

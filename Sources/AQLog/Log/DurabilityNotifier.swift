@@ -68,6 +68,8 @@ public final class DurabilityNotifier: Sendable {
 
     private let state = Locked(State())
 
+    /// An empty registry of its own. The log's writers publish to ``shared`` only, so a
+    /// ``LogTail`` given this one is never woken early: it relies on polling alone.
     public init() {}
 
     static func key(_ directory: String) -> String {

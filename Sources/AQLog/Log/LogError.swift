@@ -51,6 +51,8 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// One line naming the failure with its path, offset or values; for `.io`, `.corruption`
+    /// and `.tornTail`, the payload's own description.
     public var description: String {
         switch self {
         case let .sequenceViolation(expected, provided): return "sequence violation: expected \(expected), provided \(provided)"
@@ -78,29 +80,70 @@ public struct CorruptionDiagnosis: Equatable, Sendable, CustomStringConvertible 
     /// What is wrong there.
     public var reason: CorruptionReason
 
+    /// A diagnosis of `reason` at byte `offset` of `file`.
     public init(file: String, offset: Int, reason: CorruptionReason) {
         self.file = file
         self.offset = offset
         self.reason = reason
     }
 
+    /// `<file>: corruption at offset <offset>: <reason>`: the one-line diagnosis an operator
+    /// acts on (docs/OPERATIONS.md).
     public var description: String { "\(file): corruption at offset \(offset): \(reason)" }
 }
 
 /// The corruption taxonomy (stable snake_case names in `aq-wal` JSON output).
+///
+/// Where a case notes an `offset`, that is where a ``CorruptionDiagnosis`` with it points.
+/// As a ``TornTail``'s `reason`, a case is what the scan found where it stopped, at or after
+/// the tail's `offset` (the last commit point).
 public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A frame header cut short: it would run into the trailer's bytes, its sequence field is
+    /// still zero (a write torn inside the header), or zeros follow records no commit frame
+    /// closed. `offset`: where that header starts; 0 for a file shorter than a segment header.
     case incompleteHeader
+    /// A frame whose declared payload runs past the space frames may use (into the trailer's
+    /// bytes, or past the data end of a segment being read), or whose last 8 bytes are still zero (a write torn inside
+    /// the payload). `offset`: the frame's first byte.
     case incompletePayload
+    /// A frame's CRC-32C does not match its bytes. The scanner reports it only when the frame
+    /// does not look torn (its sequence and last 8 bytes are nonzero); a reader checking each
+    /// record reports any mismatch. `offset`: the frame's first byte. (A segment header's
+    /// failed checksum is ``badSegmentHeader``.)
     case checksumMismatch
+    /// The segment header's format version (the value given) is not one this version reads
+    /// (docs/FORMAT.md), so the segment is neither read nor repaired. `offset`: 8, the version field.
     case unsupportedVersion(UInt32)
     /// The segment header sets required-feature bits this version does not know (the bits
     /// given): written by a newer version, so it is neither read nor repaired nor compacted.
+    /// `offset`: 52, the required-features field.
     case unsupportedFeatures(UInt32)
+    /// The segment header does not decode (wrong magic, failed checksum, contradictory
+    /// fields) or does not fit its file (a base sequence of 0 or other than the file name's, a
+    /// size other than the file's, a maximum record size too large for the segment), or the
+    /// file is too short to be a segment. `offset`: 0.
     case badSegmentHeader
+    /// A sealed segment's index or trailer disagrees with the header, the file or the frames,
+    /// or a segment other than the last is not sealed; the text says which check failed
+    /// (`index checksum mismatch`, `segment digest mismatch`, …). `offset`: the trailer, the
+    /// index entry, the data end, or the end of a file shorter than its segment.
     case badFooter(String)
+    /// A sequence other than the one due: the frame where record `expected` is due carries
+    /// `found` (`offset`: the frame), or a segment's base sequence `found` lies below `expected`,
+    /// the sequence after the previous segment's last, so the two overlap (`offset`: 32, the
+    /// header's base sequence).
     case sequenceGap(expected: UInt64, found: UInt64)
+    /// A segment's base sequence lies above `expectedSequence`, the sequence after the
+    /// previous segment's last: the segment holding the records between is missing.
+    /// `offset`: 32, the later segment's base-sequence field. (A missing head, left by
+    /// compaction, is no corruption.)
     case missingSegment(expectedSequence: UInt64)
+    /// A segment of another log, or one that does not continue the segment before it: its log
+    /// identity is not the log's (`offset`: 16), or its previous-digest field does not match
+    /// the preceding segment's trailer checksum (`offset`: 48).
     case foreignSegment
+    /// A frame declares a payload length (the value given) above the segment's maximum record
+    /// size, or a commit frame one other than a commit payload's. `offset`: the frame's first byte.
     case oversizedLength(UInt32)
     /// A commit frame that does not match the records before it, or damage followed by
     /// committed data (acknowledged records would be lost by truncating).
@@ -128,6 +171,8 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
         }
     }
 
+    /// ``code``, followed in parentheses by the case's values when it has any
+    /// (`sequence_gap (expected sequence 5, found 7)`).
     public var description: String {
         switch self {
         case let .unsupportedVersion(v): return "\(code) (version \(v))"
@@ -144,12 +189,13 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
 
 /// A damaged region after the last commit point that no committed data follows.
 public struct TornTail: Equatable, Sendable, CustomStringConvertible {
+    /// The segment file holding it: the log's last, unsealed segment.
     public var file: String
     /// Offset of the first byte after the last intact commit.
     public var offset: Int
     /// Bytes from `offset` to the end of the damaged region.
     public var length: Int
-    /// Why the scan stopped at `offset`.
+    /// What the scan found where it stopped (at or after `offset`).
     public var reason: CorruptionReason
     /// Records that were complete but never committed (never acknowledged), now discarded.
     public var uncommittedRecords: Int
@@ -158,6 +204,8 @@ public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     /// ``RecoveryPolicy/discardUnsynced``, a `.deferred` log's batches after a power loss.
     public var unsyncedCommittedRecords = 0
 
+    /// `<file>: torn tail at offset <offset>`, with its length, reason and the records it
+    /// discards, on one line.
     public var description: String {
         let unsynced = unsyncedCommittedRecords > 0 ? ", \(unsyncedCommittedRecords) committed but never synced records" : ""
         return "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records\(unsynced))"

@@ -43,6 +43,10 @@ public struct LogOptions: Sendable, Equatable {
     /// oldest (recovery's look-ahead bound, recorded in each new segment's header). Default 1 MiB.
     public var maxInFlightBytes: Int = 1 << 20
 
+    /// Options with these five fields and every other at its default (set those as
+    /// properties). Nothing is validated here: opening a log throws
+    /// ``LogError/invalidOptions(_:)`` for a segment size that is not a multiple of 4096 in the
+    /// supported range, or a maximum record size that does not fit one segment.
     public init(segmentSize: Int = LogOptions.defaultSegmentSize, maxRecordSize: Int? = nil,
                 recoveryPolicy: RecoveryPolicy = .truncateTornTail, createIfMissing: Bool = true, backend: Backend = .auto) {
         self.segmentSize = segmentSize

@@ -16,6 +16,7 @@
 /// sequence (``LogTail`` does this itself).
 public final class LogReader {
     let storage: any Storage
+    /// The log directory, as given when the reader was opened.
     public let directory: String
     private var descriptors: [SegmentDescriptor] = []
     private var openScan: [UInt32]?
@@ -228,5 +229,8 @@ public final class LogReader {
 
 /// Errors of reading a sequence that the log does not hold.
 public enum LogReadError: Error, Equatable, Sendable {
+    /// The sequence given first is not in the log, which holds `first` through `last` (0 and
+    /// 0 when empty): thrown by ``LogReader/withRecord(_:_:)`` and the reads built on it, and
+    /// by ``LogTail`` when compaction removed records it had not yet yielded.
     case sequenceOutOfRange(UInt64, first: UInt64, last: UInt64)
 }

@@ -17,8 +17,11 @@
 /// }
 /// ```
 public struct LogTail: AsyncSequence, Sendable {
+    /// A record: its sequence and a copy of its payload (independent of the reader's mapping).
     public typealias Element = (sequence: UInt64, payload: [UInt8])
 
+    /// The log directory followed, as given; also the key of its ``DurabilityNotifier``
+    /// channel, so spell it as the writer does.
     public let directory: String
     /// The first sequence yielded (records below the log's first are an error, see above).
     public let start: UInt64
@@ -42,6 +45,8 @@ public struct LogTail: AsyncSequence, Sendable {
         self.notifier = notifier
     }
 
+    /// A new iterator from ``start``. Each opens its own ``LogReader`` at its first `next()`,
+    /// so iterating the same tail twice reads the log twice.
     public func makeAsyncIterator() -> Iterator { Iterator(tail: self) }
 
     /// The iterator: owns a ``LogReader``; not shared between tasks.

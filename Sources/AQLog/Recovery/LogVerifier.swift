@@ -8,6 +8,7 @@ public struct LogVerifier {
     let storage: any Storage
     let directory: String
 
+    /// A verifier of the log in `directory`; nothing is read until ``verify()``.
     public init(directory: String, storage: any Storage = PosixStorage()) {
         self.storage = storage
         self.directory = directory
@@ -19,18 +20,35 @@ public struct LogVerifier {
         public var file: String
         /// The segment's name within the log directory.
         public var fileName: String { LogDirectoryLayout.name(of: file) }
+        /// The segment's first sequence (its header's base sequence).
         public var baseSequence: UInt64
+        /// Its last record's sequence (`baseSequence - 1` when it holds none): the trailer's
+        /// when sealed, else the last committed record recovery found.
         public var lastSequence: UInt64
+        /// True when the segment has a trailer, so every frame was re-read and checked against
+        /// its index, digest and data end; false for the open segment, which recovery scanned.
         public var sealed: Bool
+        /// Records in the segment, by its trailer (sealed) or recovery's scan (open);
+        /// counted in ``Report/recordsVerified`` unless the segment is sealed and failed.
         public var records: Int
+        /// Nil when the segment verified clean; ``LogError/corruption(_:)`` for damage found in
+        /// it, ``LogError/tornTail(_:)`` for the open segment's torn tail.
         public var problem: LogError?
     }
 
     /// The whole log's result.
     public struct Report: Sendable, Equatable {
+        /// The segments checked, oldest first. When recovery found corruption: the sealed
+        /// segments before the damaged file and, for damage in the open segment, that one when
+        /// its header is intact.
         public var segments: [SegmentResult] = []
+        /// Records proven intact: those of each sealed segment that passed, and the open
+        /// segment's committed records (those before the damage, when it is damaged).
         public var recordsVerified = 0
+        /// Bytes of segment files read and checked: each sealed segment's whole file, passed or
+        /// not, and the open segment's (only up to its last commit when it is damaged).
         public var bytesVerified = 0
+        /// Wall time of ``LogVerifier/verify()``.
         public var duration: Duration = .zero
         /// A torn tail found in the open segment (a crash artefact `repair` can remove).
         public var tornTail: TornTail?

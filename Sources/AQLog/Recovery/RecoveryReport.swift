@@ -4,8 +4,9 @@ public struct RecoveryReport: Sendable, Equatable {
     public var segments = 0
     /// Of which sealed (opened from header + trailer alone).
     public var sealedSegments = 0
-    /// First and last sequence in the log (0 and 0 when empty; first may exceed 1 after compaction).
+    /// First sequence in the log (0 when empty; above 1 once compaction removed the head).
     public var firstSequence: UInt64 = 0
+    /// Last committed sequence in the log (0 when empty); a torn tail's records do not count.
     public var lastSequence: UInt64 = 0
     /// Bytes read to open sealed segments (headers and trailers only).
     public var sealedBytesRead = 0
@@ -23,5 +24,6 @@ public struct RecoveryReport: Sendable, Equatable {
     /// Wall time of recovery.
     public var duration: Duration = .zero
 
+    /// Records in the log, ``firstSequence`` through ``lastSequence`` (0 when empty).
     public var records: UInt64 { lastSequence >= firstSequence && lastSequence > 0 ? lastSequence - firstSequence + 1 : 0 }
 }

@@ -1,10 +1,14 @@
 /// Segment file naming: the base sequence, zero-padded to 20 digits, so that name order is
 /// sequence order (`00000000000000000001.seg`).
 public enum SegmentName {
+    /// The segment file extension, `.seg`.
     public static let suffix = ".seg"
-    /// Suffix of a zero-filled file prepared for the next roll (removed on open if a crash left it).
+    /// Suffix of a zero-filled file prepared for the next roll (one a crash or a close left is
+    /// adopted when it has the segment size and its first data block is zero, else prepared again).
     public static let preparedSuffix = ".prealloc"
 
+    /// The name of the segment file whose first sequence is `baseSequence`: 20 zero-padded
+    /// decimal digits, then ``suffix`` (``baseSequence(of:)`` reads it back).
     public static func fileName(baseSequence: UInt64) -> String {
         let digits = String(baseSequence)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + suffix
@@ -21,8 +25,13 @@ public enum SegmentName {
 
 /// The fixed names inside a log directory.
 public enum LogDirectoryLayout {
+    /// `LOCK`: the writer's lock, which also carries its published ``WriterProgress``
+    /// (docs/FORMAT.md).
     public static let lockFile = "LOCK"
+    /// `CHECKPOINT`: the file ``Checkpoint`` replaces atomically; absent until one is written.
     public static let checkpointFile = "CHECKPOINT"
+    /// `next.prealloc`: the file prepared for the next roll (``SegmentName/preparedSuffix``),
+    /// renamed to the new segment's name when the log rolls.
     public static let preparedSegment = "next" + SegmentName.preparedSuffix
 
     /// The last component of `path` (a file's name within its directory).
