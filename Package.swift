@@ -80,7 +80,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AQLogTests",
-            dependencies: ["AQLog", "CCRC", "AQTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            dependencies: ["AQLog", "AQLogSimulation", "CCRC", "AQTestSupport",
+                           .product(name: "PropertyBased", package: "swift-property-based"),
                            .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: strict),
         .testTarget(
