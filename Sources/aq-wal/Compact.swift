@@ -15,7 +15,7 @@ struct Compact: ParsableCommand {
             Examples:
               aq-wal compact /var/lib/app/wal --dry-run
               aq-wal compact /var/lib/app/wal --json
-              */5 * * * * aq-wal compact /srv/wal --keep-segments 4 --json >> /var/log/aq
+              */5 * * * * aq-wal compact /srv/wal --keep-segments 4 >> /var/log/aq.log
             """)
 
     @Argument(help: "The log directory.") var directory: String

@@ -38,6 +38,8 @@ struct Dump: ParsableCommand {
         var out = OutputBuffer()
         defer { out.flush() }
         try Exit.guarding {
+            // What was gathered goes out before the error is reported.
+            defer { out.flush() }
             try reader.forEach(from: from ?? 1, through: to) { sequence, bytes in
                 out.append("{\"sequence\":")
                 out.append(decimal: sequence)

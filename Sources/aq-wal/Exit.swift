@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AQLog
 import ArgumentParser
 import Foundation
@@ -25,8 +28,10 @@ enum Exit {
     }
 
     /// Prints one line on stderr.
+    /// Through `write(2)`: a closed stderr (`2>&1 | head -1`) loses the line, never the process.
     static func report(_ message: String) {
-        FileHandle.standardError.write(Data(("aq-wal: " + message + "\n").utf8))
+        let bytes = Array(("aq-wal: " + message + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
     /// Prints `error` on stderr and returns the `ExitCode` to throw.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AQLog
 import ArgumentParser
 import ActionQueue
@@ -35,10 +38,15 @@ func importV5(file: String, directory: String) throws {
         Exit.report("\(error)")  // names the file
         throw ExitCode(Exit.ioError)
     }
-    let creating = !FileManager.default.fileExists(atPath: directory)
+    // Created here (mkdir succeeded) or not (it was there: a directory, a file, a link): only
+    // a directory this run created is ever removed again, and only the log's own files in it.
+    let creating = mkdir(directory, 0o755) == 0
+    var isDirectory: ObjCBool = false
+    let existed = !creating && FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
     let report: V5Importer.Report
     do {
-        let log = try Exit.guarding(creating: creating) { try AQLogEventLog.open(directory: directory) }
+        // Anything but an existing directory fails as a log that could not be created (73).
+        let log = try Exit.guarding(creating: !existed) { try AQLogEventLog.open(directory: directory) }
         defer { try? log.writer.close() }
         do { report = try V5Importer.importV5(bytes: bytes, into: log) } catch {
             Exit.report(error.line(file: file))
@@ -46,17 +54,30 @@ func importV5(file: String, directory: String) throws {
         }
         try Exit.guarding { try log.writer.close() }
     } catch {
-        if creating { try? FileManager.default.removeItem(atPath: directory) }
+        if creating { removeCreatedLog(directory) }
         throw error
     }
     let range = report.firstLogSequence.map { "\($0)...\(report.lastLogSequence ?? $0)" } ?? "none"
     emit("imported \(report.recordsImported) records (log sequences \(range))\(report.renumbered ? ", renumbered densely" : "")")
     if let torn = report.tornTail {
         // Nothing imported from a file that is all torn tail: a failure, so no new log either.
-        if creating && report.recordsImported == 0 { try? FileManager.default.removeItem(atPath: directory) }
+        if creating && report.recordsImported == 0 { removeCreatedLog(directory) }
         Exit.report("\(file): torn tail skipped: \(torn) (\(report.tornTailBytes) bytes)")
         throw ExitCode(report.exitStatus)
     }
+}
+
+/// Removes the log this run created in `directory`: its segments, backups, prepared segment,
+/// checkpoint and `LOCK`, then the directory itself if nothing else is in it.
+private func removeCreatedLog(_ directory: String) {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let ours = names.filter { name in
+        SegmentName.baseSequence(of: name) != nil || name.hasSuffix(LogRepair.backupSuffix)
+            || [LogDirectoryLayout.preparedSegment, LogDirectoryLayout.checkpointFile].contains(name)
+    }
+    for name in ours { unlink(directory + "/" + name) }
+    unlink(directory + "/" + LogDirectoryLayout.lockFile)
+    rmdir(directory)
 }
 
 extension V5Importer.Failure {

@@ -31,7 +31,7 @@ struct LineSplitter {
             if partial.count + (end - start) > maxLineLength { return linesSeen + 1 }
             partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[start..<end]))
             complete.append(partial)
-            partial.removeAll(keepingCapacity: true)
+            partial = []  // not keepingCapacity: `complete` shares the storage, and a long line's capacity would follow every later line
             linesSeen += 1
             start = end + 1
         }

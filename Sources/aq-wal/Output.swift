@@ -5,7 +5,9 @@ import Glibc
 /// stdout as `aq-wal` writes it: bytes through `write(2)`, continued after short writes. A
 /// reader that went away (`aq-wal dump | head -1`: `EPIPE`, with `SIGPIPE` ignored at start-up)
 /// ends the output quietly: ``isClosed`` turns true and later writes are dropped, so a
-/// command that only prints stops, and one that also writes (`append`) carries on.
+/// command that only prints stops, and one that also writes (`append`) carries on. Any other
+/// failure (`ENOSPC` under `dump > file`, `EIO`) is an I/O error: reported, exit 74, never a
+/// silently short output.
 enum Output {
     nonisolated(unsafe) private static var closed = false
 
@@ -20,9 +22,19 @@ enum Output {
         while done < bytes.count {
             let n = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
             if n > 0 { done += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            closed = true  // EPIPE, or any other failure to deliver: the output ends here
-            return false
+            let error = n < 0 ? errno : EIO
+            if error == EINTR { continue }
+            if error == EAGAIN {  // a non-blocking stdout: wait until it takes more
+                var fd = pollfd(fd: STDOUT_FILENO, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&fd, 1, -1)
+                continue
+            }
+            if error == EPIPE {
+                closed = true  // the reader went away: the output ends here
+                return false
+            }
+            Exit.report("stdout: write failed: \(String(cString: strerror(error))) (errno \(error))")
+            exit(Exit.ioError)
         }
         return true
     }

@@ -33,6 +33,32 @@ import AQLogSimulation
 
     struct Outcome { var kills = 0; var acknowledged = 0; var recovered = 0 }
 
+    /// Runs `aq-crash-writer` with `arguments`, waits for its first line (recovery done), lets it
+    /// run `afterMicroseconds`, kills it with `SIGKILL`. Returns the complete lines it printed (a
+    /// line cut by the kill was never fully printed) and whether the kill, not an exit, ended it.
+    static func runAndKill(_ binary: String, _ arguments: [String], afterMicroseconds: Int) throws -> (String, Bool) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let opened = Date()
+        var text = ""
+        while !text.contains("\n"), Date().timeIntervalSince(opened) < 10 {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        usleep(UInt32(afterMicroseconds))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
+        return (complete, process.terminationReason == .uncaughtSignal)
+    }
+
     // Skipped (reported as skipped, not passed) without the helper binary.
     @Test(.enabled(if: Self.writerBinary != nil, "aq-crash-writer not built (swift build builds it)"),
           arguments: ["sync", "deferred"], ["posix", "uring"])
@@ -47,29 +73,10 @@ import AQLogSimulation
         var outcome = Outcome()
         var highestPrinted: UInt64 = 0
         for round in 0..<Self.killsPerConfiguration {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = [dir, durability, backend, "65536"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            // Wait until it has opened (recovery done), then let it run a random while.
-            let opened = Date()
-            var text = ""
-            while !text.contains("\n"), Date().timeIntervalSince(opened) < 10 {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            usleep(UInt32(random.int(in: 2_000...120_000)))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal, "round \(round): the writer exited on its own")
+            let (complete, killed) = try Self.runAndKill(binary, [dir, durability, backend, "65536"],
+                                                         afterMicroseconds: random.int(in: 2_000...120_000))
+            #expect(killed, "round \(round): the writer exited on its own")
             outcome.kills += 1
-            text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            // Only complete lines count (a line cut by the kill was never fully printed).
-            let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
             let printed = complete.split(separator: "\n").compactMap { UInt64($0) }
             highestPrinted = max(highestPrinted, printed.max() ?? 0)
 
@@ -108,27 +115,10 @@ import AQLogSimulation
         var random = SimulationRandom(seed: UInt64(depth) &* 7_919 &+ UInt64(mode.count))
         var kills = 0, checked = 0
         for round in 0..<Self.killsPerConfiguration {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = [dir, mode, "uring", "262144", "1000000", "\(depth)"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let opened = Date()
-            var text = ""
-            while !text.contains("\n"), Date().timeIntervalSince(opened) < 10 {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            usleep(UInt32(random.int(in: 5_000...150_000)))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal, "round \(round): the writer exited on its own")
+            let (complete, killed) = try Self.runAndKill(binary, [dir, mode, "uring", "262144", "1000000", "\(depth)"],
+                                                         afterMicroseconds: random.int(in: 5_000...150_000))
+            #expect(killed, "round \(round): the writer exited on its own")
             kills += 1
-            text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
             var printed: [UInt64: UInt64] = [:]
             for line in complete.split(separator: "\n") {
                 let fields = line.split(separator: " ")

@@ -155,6 +155,15 @@ import AQLog
         let garbage = try aqWal(["import-v5", tmp.sub("garbage.v5"), tmp.sub("log5")])
         #expect(garbage.status == 1)
         #expect(!tmp.exists("log5"), "nothing imported, yet a log was left behind")
+        // What was there before is never removed: a dangling link, an existing directory.
+        symlink(tmp.sub("nowhere"), tmp.sub("link"))
+        #expect(try aqWal(["import-v5", tmp.sub("absent.v5"), tmp.sub("link")]).status == 74)
+        #expect(try aqWal(["import-v5", tmp.sub("corrupt.v5"), tmp.sub("link")]).status != 0)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: tmp.sub("link"))) != nil, "the link was removed")
+        try FileManager.default.createDirectory(atPath: tmp.sub("mine"), withIntermediateDirectories: false)
+        writeFile(tmp.sub("mine/keep.txt"), [1])
+        #expect(try aqWal(["import-v5", tmp.sub("corrupt.v5"), tmp.sub("mine")]).status == 2)
+        #expect(tmp.read("mine/keep.txt") == [1], "a directory the import did not create is left as it was")
     }
 
     @Test func usageErrorsExit64AndEveryCommandHasHelpWithExamples() throws {

@@ -103,4 +103,40 @@ import AQTestSupport
             #expect(line["size"] as? Int == payload.count)
         }
     }
+
+    /// Output that cannot be written for any reason but a reader gone (`dump > /dev/full`:
+    /// `ENOSPC`) is an I/O error, not a quietly short export.
+    @Test func aFullOutputDeviceIsAnIOError() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 600)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = ["dump", dir]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 74, "\(stderr)")
+        #expect(stderr.contains("stdout: write failed"), "\(stderr)")
+    }
+
+    /// Both streams into a pipe closed early, on a damaged log: the damage report meets a closed
+    /// stderr and is lost, the process still exits with its code (no trap).
+    @Test func aClosedStderrLosesTheReportNotTheProcess() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        _ = try Fixture.corruptSealedRecord(dir)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = ["dump", dir]
+        let both = Pipe()
+        process.standardOutput = both
+        process.standardError = both
+        try both.fileHandleForReading.close()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0 || process.terminationStatus == 2)
+    }
 }

@@ -240,6 +240,15 @@ final class URingFile: StorageFile, @unchecked Sendable {
                 // their records was acknowledged, and recovery reads whatever landed as such.
                 let tag = pending.keys.min()!
                 pending[tag] = nil
+                // Writes set aside as refused fail with it once nothing else is pending: each is
+                // reported exactly once.
+                if pending.isEmpty {
+                    for (refusedTag, _, position) in refused {
+                        ready.append(WriteCompletion(tag: refusedTag, failure: IOFailure("io_uring write (RWF_DSYNC)", path: path,
+                                                                                         errno: .notSupported, offset: position)))
+                    }
+                    refused.removeAll()
+                }
                 return WriteCompletion(tag: tag, failure: error)
             }
             guard let (tag, result) = reaped else { return nil }

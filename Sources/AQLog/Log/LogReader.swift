@@ -183,7 +183,10 @@ public final class LogReader {
     /// take a `RawSpan` (the pointer must not be used after `body` returns).
     public func withRecord<R>(_ sequence: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let i = segmentIndex(of: sequence) else { throw LogReadError.sequenceOutOfRange(sequence, first: firstSequence, last: lastSequence) }
-        return try body(try view(i).payload(of: sequence, verify: verifyChecksums))
+        // The view stays alive through `body`: a read of other segments inside it may evict
+        // it from the cache, never unmap it from under `body`.
+        let v = try view(i)
+        return try withExtendedLifetime(v) { try body(try v.payload(of: sequence, verify: verifyChecksums)) }
     }
 
     /// A copy of the payload of `sequence`.

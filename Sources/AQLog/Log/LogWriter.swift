@@ -84,13 +84,13 @@ public final class LogWriter {
     /// ``LogError/sequenceViolation(expected:provided:)`` and changes nothing.
     @discardableResult
     public func append(_ payload: [UInt8], expectedSequence: UInt64) throws(LogError) -> UInt64 {
-        try engine.checkWritable()
-        guard expectedSequence == nextSequence else {
-            let error = LogError.sequenceViolation(expected: nextSequence, provided: expectedSequence)
-            engine.metrics.appendFailed(error)
-            throw error
+        try counted { () throws(LogError) in
+            try engine.checkWritable()
+            guard expectedSequence == nextSequence else {
+                throw .sequenceViolation(expected: nextSequence, provided: expectedSequence)
+            }
         }
-        return try append(payload)
+        return try append(payload)  // counts its own failure
     }
 
     /// Appends records as one batch (one write, one sync, unless a roll splits it); returns

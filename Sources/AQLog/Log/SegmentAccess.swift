@@ -13,7 +13,10 @@ import Glibc
 public enum SegmentAccess: Sendable, Equatable {
     /// `mmap` (the default of ``LogReader`` and ``LogTail``): zero copy.
     case mapped
-    /// `pread` into owned memory: one copy, errors thrown.
+    /// `pread` into owned memory: one copy, errors thrown. A reader following a live writer
+    /// (``LogReader/refresh()``, ``LogTail``) copies the open segment again on each refresh
+    /// that finds it changed, so a busy tail pays a segment-sized copy per refresh: `mapped`
+    /// suits tails, `read` one-pass readers such as `verify`.
     case read
 }
 

@@ -8,12 +8,16 @@ extension LogRecovery {
         let sealed = sealedSegments(before: diagnosis.file, of: segments)
         var report = RecoveryReport()
         var open: OpenSegment?
-        if let last = segments.last,
-           LogDirectoryLayout.join(directory, last.1) == diagnosis.file,
-           sealed.count == segments.count - 1,
-           let file = try? storage.openFileForReading(diagnosis.file) {
-            open = salvageOpen(file: file, nameBase: last.0, after: sealed.last, report: &report)
-            if open == nil { file.close() }
+        // The segment after the sealed ones is read as the open one when the damage is in it,
+        // or in the file right after it (a stray file blamed in its place).
+        if sealed.count < segments.count {
+            let candidate = segments[sealed.count]
+            let path = LogDirectoryLayout.join(directory, candidate.1)
+            let next = sealed.count + 1 < segments.count ? LogDirectoryLayout.join(directory, segments[sealed.count + 1].1) : nil
+            if path == diagnosis.file || next == diagnosis.file, let file = try? storage.openFileForReading(path) {
+                open = salvageOpen(file: file, nameBase: candidate.0, after: sealed.last, report: &report)
+                if open == nil { file.close() }
+            }
         }
         report.segments = sealed.count + (open == nil ? 0 : 1)
         report.sealedSegments = sealed.count
@@ -27,7 +31,7 @@ extension LogRecovery {
     /// and it continues `previous`.
     private func salvageOpen(file: any StorageFile, nameBase: UInt64, after previous: SegmentDescriptor?,
                              report: inout RecoveryReport) -> OpenSegment? {
-        guard let size = try? file.size(), size >= SegmentLayout.minimumSegmentSize else { return nil }
+        guard let size = try? file.size(), size >= SegmentLayout.minimumSegmentSize, size <= SegmentLayout.maximumSegmentSize else { return nil }
         var headerBytes = [UInt8](repeating: 0, count: SegmentLayout.headerSize)
         let read = headerBytes.withUnsafeMutableBytes { b in Result { () throws(IOFailure) in try file.read(into: b, at: 0) } }
         guard (try? read.get()) == SegmentLayout.headerSize,

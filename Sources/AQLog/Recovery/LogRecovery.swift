@@ -144,6 +144,7 @@ struct LogRecovery {
         case .failure: throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))
         }
         guard header.baseSequence == nameBase, header.baseSequence >= 1, Int(header.segmentSize) == size,
+              size <= SegmentLayout.maximumSegmentSize,
               Int(header.maxRecordSize) <= SegmentLayout.largestRecord(segmentSize: size) else {
             throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))
         }

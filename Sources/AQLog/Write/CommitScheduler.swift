@@ -118,8 +118,12 @@ struct CommitScheduler: Equatable {
     private func idleReapTimeout(_ s: State) -> Duration? {
         guard s.canBeginCommit, s.earlyCommitAge > .zero else { return nil }
         let slow = s.earlyCommitAge * 4
-        return s.oldestInFlightFor < slow ? slow - s.oldestInFlightFor : s.earlyCommitAge
+        return s.oldestInFlightFor < slow ? slow - s.oldestInFlightFor : max(s.earlyCommitAge, Self.slowCommitPoll)
     }
+
+    /// The shortest interval between looks at a slow commit (a device with very fast commits
+    /// would otherwise wake the committer thousands of times during one long stall).
+    static let slowCommitPoll: Duration = .microseconds(250)
 
     /// `.group`'s wait for more producers, or nil to commit now. Never longer than a quarter of
     /// a typical commit after the last completion: the disk idles while the committer waits,
