@@ -91,9 +91,9 @@ int cbase_pwrite_loop(int fd, const void *buf, size_t batch_bytes, size_t batche
     return 0;
 }
 
-static int open_segment(const char *dir, size_t n, uint64_t size) {
+static int open_segment(const char *dir, size_t n, uint64_t size, int keep_files) {
     char path[4096];
-    if (n >= 2) {
+    if (n >= 2 && !keep_files) {
         snprintf(path, sizeof path, "%s/segment-%zu.dat", dir, n - 2);
         unlink(path);
     }
@@ -105,10 +105,10 @@ static int open_segment(const char *dir, size_t n, uint64_t size) {
 }
 
 int cbase_segmented_write(const char *dir, const void *buf, size_t batch_bytes, size_t batches,
-                          uint64_t segment_bytes, uint64_t writeback_bytes, uint64_t *latency_ns) {
+                          uint64_t segment_bytes, uint64_t writeback_bytes, int keep_files, uint64_t *latency_ns) {
     if (batch_bytes > segment_bytes) return -EINVAL;
     size_t segment = 0;
-    int fd = open_segment(dir, segment, segment_bytes);
+    int fd = open_segment(dir, segment, segment_bytes, keep_files);
     if (fd < 0) return fd;
     uint64_t off = 0, written_back = 0;
     for (size_t i = 0; i < batches; i++) {
@@ -116,7 +116,7 @@ int cbase_segmented_write(const char *dir, const void *buf, size_t batch_bytes, 
         if (off + batch_bytes > segment_bytes) {
             if (fdatasync(fd) != 0) { int e = errno; close(fd); return -e; }
             close(fd);
-            fd = open_segment(dir, ++segment, segment_bytes);
+            fd = open_segment(dir, ++segment, segment_bytes, keep_files);
             if (fd < 0) return fd;
             off = 0;
             written_back = 0;
@@ -135,7 +135,7 @@ int cbase_segmented_write(const char *dir, const void *buf, size_t batch_bytes, 
         if (latency_ns) latency_ns[i] = now_ns() - t0;
     }
     close(fd);
-    for (size_t n = segment >= 1 ? segment - 1 : 0; n <= segment; n++) {
+    for (size_t n = keep_files ? 0 : (segment >= 1 ? segment - 1 : 0); n <= segment; n++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/segment-%zu.dat", dir, n);
         unlink(path);

@@ -283,7 +283,7 @@ func runBaseline(_ kind: BaselineKind, file: BaselineFile, batchBytes: Int, batc
             return cbase_uring_write_dsync(file.directFD, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
         case .segmentedBuffered:
             return cbase_segmented_write(segmentDirectory, buffer.baseAddress, batchBytes, batches, UInt64(segmentSize),
-                                         UInt64(8 << 20), lat.baseAddress)  // 8 MiB: the log's write-behind chunk
+                                         UInt64(8 << 20), 1, lat.baseAddress)  // 8 MiB: the log's write-behind chunk; files kept, as a log keeps its segments
         case .uringWriteSync:
             return cbase_uring_write_sync(file.fd, buffer.baseAddress, batchBytes, batches, 0, UInt64(file.size), lat.baseAddress)
         case .pwriteSync:

@@ -18,10 +18,12 @@ int cbase_pwrite_loop(int fd, const void *buf, size_t batch_bytes, size_t batche
                       uint64_t offset, uint64_t wrap, int sync, uint64_t *latency_ns);
 /// The deferred contract without a log: batches written (buffered) into fresh `fallocate`d
 /// files of `segment_bytes` under `dir`, write-back started every `writeback_bytes`, one
-/// fdatasync when a file is full (then the next file; only the last two are kept). The final
-/// partial file is left unsynced, as a timed log run ends before its close.
+/// fdatasync when a file is full (then the next file). Only the last two files are kept unless
+/// `keep_files` (as a log keeps its segments, and with them their cached pages); all are
+/// removed at the end. The final partial file is left unsynced, as a timed log run ends before
+/// its close.
 int cbase_segmented_write(const char *dir, const void *buf, size_t batch_bytes, size_t batches,
-                          uint64_t segment_bytes, uint64_t writeback_bytes, uint64_t *latency_ns);
+                          uint64_t segment_bytes, uint64_t writeback_bytes, int keep_files, uint64_t *latency_ns);
 /// The log's architecture in C, with threads instead of tasks: `producers` threads each
 /// append one `record_bytes` record at a time into a shared double buffer (at most
 /// `batch_capacity` bytes) and wait until it is durable; one committer thread writes each
