@@ -24,6 +24,32 @@ import Foundation
         #expect(segmentFiles(dir).count > 2, "the tail crossed rolls")
     }
 
+    /// A record a tail yields is already counted by the log it follows: at or below
+    /// `durableSequence` (`.sync`) read right after, never ahead of the log's own counters.
+    @Test(arguments: [Durability.sync, .deferred])
+    func aTailNeverRunsAheadOfTheLogsCounters(_ durability: Durability) async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let log = try Log.open(directory: dir, options: LogOptions(segmentSize: 1 << 20), durability: durability)
+        let total: UInt64 = 4_000
+        let consumer = Task {
+            var ahead = 0
+            for try await (sequence, _) in LogTail(directory: dir, from: 1) {
+                let counted = durability == .sync ? log.durableSequence : log.lastSequence
+                if sequence > counted { ahead += 1 }
+                if sequence == total { break }
+            }
+            return ahead
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for p in 0..<8 {
+                group.addTask { for i in 0..<Int(total) / 8 { _ = try? await log.append(payload(p * 1_000 + i, size: 64)) } }
+            }
+        }
+        let ahead = try await consumer.value
+        try await log.close()
+        #expect(ahead == 0, "\(ahead) records were yielded before the log counted them")
+    }
+
     /// The tail polls once an hour here, so only the writer's notification can deliver the
     /// record within the time limit.
     @Test(.timeLimit(.minutes(1))) func inProcessNotificationWakesAWaitingTail() async throws {
