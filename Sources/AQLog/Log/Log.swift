@@ -80,4 +80,9 @@ public final class Log: Sendable {
     /// Drains what is staged, writes a close marker, syncs and releases the lock. Appends
     /// issued after close began fail with ``LogError/closed``.
     public func close() async throws(LogError) { try await committer.close() }
+
+    /// A `Log` dropped without ``close()`` is closed here (a warning is logged): nothing
+    /// acknowledged is lost, and the directory's lock is released for the next writer.
+    /// Call ``close()`` to see its result and to not block the dropping thread.
+    deinit { committer.closeAbandoned() }
 }

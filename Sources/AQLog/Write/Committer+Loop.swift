@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// The committer thread: asks ``CommitScheduler`` what to do, does it.
 extension Committer {
     func run() {
         lock.lock()
+        thread = pthread_self()
         while true {
             let action = scheduler.next(state())
             if case .wait = action {} else { idleSince = nil }
@@ -232,6 +236,7 @@ extension Committer {
         var r = Resumptions()
         waiters.takeClosers(result, into: &r)
         waiters.failAll(with: .closed, into: &r)
+        lock.signal()  // a dropped `Log` waits for this (``Committer/closeAbandoned()``)
         lock.unlock()
         r.run()
     }

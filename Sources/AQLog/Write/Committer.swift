@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CURing
 import Foundation
 
@@ -47,6 +50,8 @@ final class Committer: @unchecked Sendable {
     var lastCompletion: ContinuousClock.Instant?
     /// Vouching frames written (tests).
     var vouches = 0
+    /// The committer thread (set when it starts).
+    var thread: pthread_t?
 
     /// The committer thread's name (in `ps -T`, `perf`, debuggers).
     static let threadName = "aqlog-committer"
@@ -152,6 +157,25 @@ final class Committer: @unchecked Sendable {
                 }
             }
         } catch { throw error as! LogError }
+    }
+
+    /// Closes the log when its ``Log`` was dropped without `close()`: as `close()` does (what
+    /// was acknowledged stays so; a `.deferred` log is synced), then the writer's lock is
+    /// released once the committer thread has stopped, so two writers never overlap. Waits for
+    /// that, except on the committer's own thread (the last reference dropped there), which
+    /// finishes the close after this returns.
+    func closeAbandoned() {
+        lock.lock()
+        if closeResult == nil && !closing {
+            closing = true
+            engine.logger.warning("Log dropped without close(): closing it", metadata: ["directory": "\(engine.directory)"])
+            lock.signal()
+        }
+        let onCommitterThread = thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+        if !onCommitterThread {
+            while closeResult == nil { lock.wait() }
+        }
+        lock.unlock()
     }
 
     var pendingBytes: Int { (rolling ? 0 : engine.stagedBytes) + overflow.bytes }
