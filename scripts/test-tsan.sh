@@ -26,6 +26,7 @@ SUITES=(
   BesideWriterRetryTests      # read-only passes beside a writer holding LOCK
   LogWriterTests              # LOCK contention across threads, reopen beside posix_spawn
   ConcurrentCrashCycleTests   # crash cycles through the concurrent Log (simulated storage)
+  LogLifecycleTests           # a Log dropped without close(): its deinit waits for the committer
   CompactionUnderLoadTests    # writer thread + LogTail while aq-wal compacts in other processes
   FaultTests                  # I/O faults and crashes in every roll step (background preparer)
   DiscardUnsyncedTests        # repair of a crashed .deferred log
