@@ -51,19 +51,29 @@ import Foundation
     }
 
     /// The tail polls once an hour here, so only the writer's notification can deliver the
-    /// record within the time limit.
-    @Test(.timeLimit(.minutes(1))) func inProcessNotificationWakesAWaitingTail() async throws {
+    /// record within the time limit, whichever way the tail spells the writer's directory.
+    @Test(.timeLimit(.minutes(1)), arguments: ["as the writer", "trailing slash", "dot segments", "symbolic link"])
+    func inProcessNotificationWakesAWaitingTail(spelling: String) async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let w = try LogWriter.open(directory: dir, options: smallSegments)
         try w.append(payload(0))
-        var tail = LogTail(directory: dir, from: 2)
+        let tailDirectory: String
+        switch spelling {
+        case "trailing slash": tailDirectory = dir + "//"
+        case "dot segments": tailDirectory = tmp.path + "/./log/../log"
+        case "symbolic link":
+            tailDirectory = tmp.sub("link")
+            #expect(symlink(dir, tailDirectory) == 0)
+        default: tailDirectory = dir
+        }
+        var tail = LogTail(directory: tailDirectory, from: 2)
         tail.minimumPollInterval = .seconds(3600)
         tail.maximumPollInterval = .seconds(3600)
         let consumer = Task {
             var it = tail.makeAsyncIterator()
             return try await it.next()?.sequence
         }
-        while DurabilityNotifier.shared.waiterCount(directory: dir) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        while DurabilityNotifier.shared.waiterCount(directory: tailDirectory) == 0 { try await Task.sleep(for: .milliseconds(5)) }
         try w.append(payload(1))
         #expect(try await consumer.value == 2)
         try w.close()

@@ -1,9 +1,13 @@
+import Foundation
+
 /// An in-process registry that lets a writer wake tail readers of the same directory as soon
 /// as new records are readable (durable; for a `.deferred` writer, acknowledged), instead of
 /// waiting for their next poll.
 ///
-/// Keyed by directory path as spelled by the writer and the reader (a trailing `/` is
-/// ignored; use the same spelling on both sides). A writer takes its directory's `Channel`
+/// Keyed by the directory's identity, not its spelling: its resolved absolute path, so
+/// `data/lat`, `./data/lat/` and a symbolic link to it reach the same readers (a directory that
+/// does not exist yet is keyed by its absolute path with `.`, `..` and repeated `/` folded).
+/// A writer takes its directory's `Channel`
 /// once, when it opens, and publishes to it after each acknowledging commit; ``LogTail``
 /// waits with ``wait(directory:beyond:timeout:)`` and still polls, so a notification that is
 /// missed (or a writer in another process) costs at most one poll interval.
@@ -72,11 +76,19 @@ public final class DurabilityNotifier: Sendable {
     /// ``LogTail`` given this one is never woken early: it relies on polling alone.
     public init() {}
 
+    /// `directory`'s identity: its resolved absolute path (`realpath`), or, while it does not
+    /// exist, its absolute path with `.`, `..` and repeated `/` folded.
     static func key(_ directory: String) -> String {
-        guard directory.utf8.last == UInt8(ascii: "/") else { return directory }
-        var d = Substring(directory)
-        while d.count > 1, d.hasSuffix("/") { d = d.dropLast() }
-        return String(d)
+        if let resolved = realpath(directory, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        let absolute = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/") where part != "." {
+            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     /// `directory`'s channel, created on first use.
