@@ -30,10 +30,10 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     /// spawns processes.
     static let contentionWindow: Duration = .milliseconds(200)
 
-    init(path: String) throws(IOFailure) {
+    init(path: String, mode: mode_t = 0o666) throws(IOFailure) {
         self.path = path
         // O_CLOEXEC: a spawned child must not keep the lock's file (and so the lock) open.
-        fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC)
+        fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: mode)
         let deadline = ContinuousClock.now + Self.contentionWindow
         while true {
             do throws(IOFailure) {

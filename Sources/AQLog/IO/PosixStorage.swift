@@ -28,17 +28,29 @@ public final class PosixStorage: Storage {
     /// A storage whose writable files use `writePath` (default `.posix`). Nothing is checked
     /// here: with `.uring` or `.uringDirect` a file sets up its ring at first use, and that
     /// call fails where the kernel refuses one (``Backend/auto`` checks before choosing).
-    public convenience init(writePath: WritePath = .posix) { self.init(writePath: writePath, directCommitSync: .dataSyncedWrite) }
+    /// Permission bits of the files this storage creates (the umask applies); directories get
+    /// search permission wherever read is granted.
+    public let fileMode: mode_t
 
-    init(writePath: WritePath, directCommitSync: URingFile.DirectCommitSync) {
+    /// A storage writing through `writePath`, creating files with `fileMode` (default `0o666`:
+    /// the umask decides, as for any `open(2)`).
+    public convenience init(writePath: WritePath = .posix, fileMode: mode_t = 0o666) {
+        self.init(writePath: writePath, directCommitSync: .dataSyncedWrite, fileMode: fileMode)
+    }
+
+    init(writePath: WritePath, directCommitSync: URingFile.DirectCommitSync, fileMode: mode_t = 0o666) {
         self.writePath = writePath
         self.directCommitSync = directCommitSync
+        self.fileMode = fileMode & 0o777
     }
+
+    /// `fileMode` with search permission added wherever read is granted.
+    var directoryMode: mode_t { fileMode | ((fileMode & 0o444) >> 2) }
 
     /// `mkdir` with mode 0755 (less the umask). An existing directory is success; anything
     /// else already at `path` throws `EEXIST`, and a missing parent `ENOENT`.
     public func createDirectory(_ path: String) throws(IOFailure) {
-        do throws(IOFailure) { try Syscalls.mkdir(path, mode: 0o755) } catch where error.errno == .fileExists {
+        do throws(IOFailure) { try Syscalls.mkdir(path, mode: directoryMode) } catch where error.errno == .fileExists {
             // The protocol's contract: an existing directory is success (opening a log creates
             // its directory every time). Anything else there keeps mkdir's EEXIST.
             guard isDirectory(path) else { throw error }
@@ -78,7 +90,7 @@ public final class PosixStorage: Storage {
     /// `.uring` and `.uringDirect`.
     public func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         // O_CLOEXEC: a child the embedding process spawns must not keep the log's files open.
-        let fd = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0))
+        let fd = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), mode: fileMode)
         switch writePath {
         case .posix: return PosixFile(fd: fd, path: path)
         case .uring, .uringDirect:
@@ -100,7 +112,7 @@ public final class PosixStorage: Storage {
     /// Opens (creating, mode 0644) `path` and takes an exclusive `flock` plus the
     /// open-file-description lock ``writerProgress(lockPath:)`` tests. A lock held elsewhere is
     /// retried for 200 ms, then throws `EWOULDBLOCK`.
-    public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try PosixLock(path: path) }
+    public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try PosixLock(path: path, mode: fileMode) }
 
     /// Tests the open-file-description lock on `path` without taking it: nil when nobody holds
     /// it (or the file does not exist), else the holder's 24-byte progress record, read with

@@ -31,7 +31,7 @@ enum Syscalls {
     }
 
     /// `open(2)` with `flags` exactly as given (callers add `O_CLOEXEC`).
-    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(IOFailure) -> Int32 {
+    static func open(_ path: String, flags: Int32, mode: mode_t = 0o666) throws(IOFailure) -> Int32 {
         try valueOrFailure("open", path) { curing_open(path, flags, mode) }
     }
 

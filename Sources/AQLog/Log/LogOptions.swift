@@ -42,6 +42,13 @@ public struct LogOptions: Sendable, Equatable {
     /// With more than one commit in flight, the most bytes in flight past the end of the
     /// oldest (recovery's look-ahead bound, recorded in each new segment's header). Default 1 MiB.
     public var maxInFlightBytes: Int = 1 << 20
+    /// Permission bits of the files the writer creates (segments, `LOCK`, the prepared segment,
+    /// torn-tail backups); the directory, when the writer creates it, gets the same bits plus
+    /// search (`x`) wherever read is granted. The process's umask applies to both, as for any
+    /// `open(2)`. Default `0o666` (with the usual umask `022`: `0644` files, a `0755` directory):
+    /// `0o600` keeps a log private to its service user, `0o640` shares it with a monitoring group
+    /// that only reads (readers need read permission only).
+    public var filePermissions: UInt16 = 0o666
 
     /// Options with these five fields and every other at its default (set those as
     /// properties). Nothing is validated here: opening a log throws

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// The synchronous, single-owner writer: the simplest way to embed the log.
 ///
 /// Each `append` call is one batch: its records are framed, written with a commit frame in
@@ -156,11 +159,12 @@ public final class LogWriter {
 func resolveStorage(_ options: LogOptions, durability: Durability = .sync,
                     uringAvailable: @autoclosure () -> Bool = URing.isAvailable) throws(LogError) -> PosixStorage {
     let uring: PosixStorage.WritePath = options.directIO && durability != .deferred ? .uringDirect : .uring
+    let mode = mode_t(options.filePermissions)
     switch options.backend {
-    case .posix: return PosixStorage(writePath: .posix)
+    case .posix: return PosixStorage(writePath: .posix, fileMode: mode)
     case .uring:
         guard uringAvailable() else { throw .io(IOFailure("io_uring_queue_init", path: "io_uring", errno: .noFunction)) }
-        return PosixStorage(writePath: uring)
-    case .auto: return PosixStorage(writePath: uringAvailable() ? uring : .posix)
+        return PosixStorage(writePath: uring, fileMode: mode)
+    case .auto: return PosixStorage(writePath: uringAvailable() ? uring : .posix, fileMode: mode)
     }
 }
