@@ -166,6 +166,8 @@ struct AQBench: AsyncParsableCommand {
                 report.recovery.append(try bench.measureOpen(tail: plan.tails[0].0, cold: true))
             }
             report.follow = try bench.follow()
+            progress.step("tail catch-up: main actor and detached")
+            report.tailCatchUp = try await runTailCatchUp(root: root, records: plan.tailCatchUpRecords)
             progress.step("verify")
             _ = try bench.verify(cold: false)  // warms the cache
             report.verify.append(try bench.verify(cold: false))

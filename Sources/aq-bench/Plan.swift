@@ -16,8 +16,10 @@ struct Plan {
     /// Bytes the streaming comparison writes, log and C each (enough that the page cache cannot
     /// hide the disk).
     var streamingBytes = 2 << 30
+    /// Records `LogTail` catches up on, in a detached task and on the main actor.
+    var tailCatchUpRecords = 160_000
 
-    var steps: Int { 1 + appends.count + depthModel.producers.count + 3 + tails.count + sealedSegments.count - 1 + 1 }
+    var steps: Int { 1 + appends.count + depthModel.producers.count + 4 + tails.count + sealedSegments.count - 1 + 1 }
 
     var settings: [String: String] {
         ["appendSeconds": "\(appendSeconds)", "segmentSize": "\(segmentSize)", "recoverySegmentSize": "\(recoverySegmentSize)",
@@ -37,6 +39,7 @@ struct Plan {
             crcSeconds = 0.005
             depthModel.repetitions = 1
             streamingBytes = 32 << 20
+            tailCatchUpRecords = 10_000
             recoverySegmentSize = 1 << 20
             sealedSegments = [2, 4]
             tails = [("empty", 0), ("256 KiB", 256 << 10), ("full segment", (1 << 20) - (256 << 10))]

@@ -31,6 +31,8 @@ struct BenchReport: Codable, Sendable {
     var follow: FollowResult?
     /// `.deferred` 64 KiB records at the disk's streaming bandwidth, against the same contract in C.
     var streaming: StreamingResult?
+    /// `LogTail` catching up on the main actor against a detached task.
+    var tailCatchUp: TailCatchUpResult?
     var targets: [TargetCheck] = []
 
     func crcRate(_ engine: CRCEngineName, _ size: Int) -> Double? {
@@ -79,6 +81,9 @@ struct BenchReport: Codable, Sendable {
         }
         if let w = find("deferred", 256, 1, "posix", api: .writerBatch), let r = w.ratioToSecondBaseline {
             add("deferred 256 B x1 LogWriter batch / C loop, same contract", r, ">=", 0.9)
+        }
+        if let c = tailCatchUp {
+            add("LogTail catch-up, main actor / detached task", c.mainActorOverDetached, ">=", 0.5)
         }
         if let s = streaming {
             add("deferred 64 KiB x1 LogWriter, \(formatSize(s.bytes)) / streaming write, same contract", s.ratio, ">=", 0.8)
@@ -201,6 +206,10 @@ struct BenchReport: Codable, Sendable {
                 out += "C mmap+CRC of the same file \(f2(r.rawScanGigabytesPerSecond!)) GB/s\n"
             }
             out += "\n"
+        }
+        if let c = tailCatchUp {
+            out += "LogTail catching up on \(c.records) records: detached task \(si(c.detachedRecordsPerSecond))/s, "
+            out += "main actor \(si(c.mainActorRecordsPerSecond))/s (\(f2(c.mainActorOverDetached))x)\n\n"
         }
         if let s = streaming {
             out += "Streaming, .deferred (\(formatSize(s.bytes)) of \(formatSize(s.recordSize)) records, batches of 16, LogWriter + close): "

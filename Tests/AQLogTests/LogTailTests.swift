@@ -24,6 +24,37 @@ import Foundation
         #expect(segmentFiles(dir).count > 2, "the tail crossed rolls")
     }
 
+    /// On the main actor, records and runs of records come in order and whole, the iteration
+    /// staying in the actor's isolation (`next(isolation:)`) between waits.
+    @MainActor @Test func aTailOnTheMainActorYieldsRecordsAndRuns() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        let records = (0..<3_000).map { payload($0, size: 100) }
+        for start in stride(from: 0, to: records.count, by: 100) { try w.append(contentsOf: Array(records[start..<start + 100])) }
+        var seen: [UInt64] = []
+        for try await (sequence, bytes) in LogTail(directory: dir, from: 1) {
+            MainActor.assertIsolated()
+            #expect(bytes == records[Int(sequence) - 1])
+            seen.append(sequence)
+            if sequence == 3_000 { break }
+        }
+        #expect(seen == Array(1...3_000))
+        var runs = 0, total = 0
+        var tail = LogTail(directory: dir, from: 1_001)
+        tail.batchSize = 128
+        for try await run in tail.batches {
+            MainActor.assertIsolated()
+            #expect(!run.isEmpty && run.count <= 128)
+            #expect(run.first!.sequence == UInt64(1_001 + total))
+            for (sequence, bytes) in run { #expect(bytes == records[Int(sequence) - 1]) }
+            runs += 1
+            total += run.count
+            if run.last!.sequence == 3_000 { break }
+        }
+        #expect(total == 2_000 && runs >= 2_000 / 128)
+        try w.close()
+    }
+
     /// A record a tail yields is already counted by the log it follows: at or below
     /// `durableSequence` (`.sync`) read right after, never ahead of the log's own counters.
     @Test(arguments: [Durability.sync, .deferred])

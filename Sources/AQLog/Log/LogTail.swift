@@ -49,6 +49,38 @@ public struct LogTail: AsyncSequence, Sendable {
     /// so iterating the same tail twice reads the log twice.
     public func makeAsyncIterator() -> Iterator { Iterator(tail: self) }
 
+    /// The same records a run at a time (each as many as were read together, at most
+    /// ``batchSize``, copied): for consumers that handle records in bulk.
+    ///
+    /// ```swift
+    /// for try await run in LogTail(directory: path).batches {
+    ///     try store.apply(run)   // [(sequence: UInt64, payload: [UInt8])]
+    /// }
+    /// ```
+    public var batches: Batches { Batches(tail: self) }
+
+    /// ``LogTail`` a run of records at a time.
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [LogTail.Element]
+        let tail: LogTail
+
+        public func makeAsyncIterator() -> Iterator { Iterator(records: tail.makeAsyncIterator()) }
+
+        /// Returns each run of records as it is read.
+        public struct Iterator: AsyncIteratorProtocol {
+            var records: LogTail.Iterator
+
+            /// The next run (at least one record), waiting when the log has none yet; nil once
+            /// cancelled. Runs in the caller's isolation, as ``LogTail/Iterator/next(isolation:)``.
+            public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws -> [LogTail.Element]? {
+                try await records.nextBatch(isolation: actor)
+            }
+
+            /// ``next(isolation:)`` for callers without an isolation to keep.
+            public mutating func next() async throws -> [LogTail.Element]? { try await next(isolation: nil) }
+        }
+    }
+
     /// The iterator: owns a ``LogReader``; not shared between tasks.
     public struct Iterator: AsyncIteratorProtocol {
         let tail: LogTail
@@ -65,20 +97,38 @@ public struct LogTail: AsyncSequence, Sendable {
         }
 
         /// The next record, waiting for it when the log has none yet; nil once cancelled.
-        public mutating func next() async throws -> Element? {
+        ///
+        /// Runs in the caller's isolation (SE-0421): a consumer on an actor (the main actor, say)
+        /// takes each buffered record without leaving it; only a wait for new records does.
+        public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws -> Element? {
+            guard try await fill(isolation: actor) else { return nil }
+            index += 1
+            return buffer[index - 1]
+        }
+
+        /// ``next(isolation:)`` for callers without an isolation to keep.
+        public mutating func next() async throws -> Element? { try await next(isolation: nil) }
+
+        /// The records read but not yet returned (at least one, up to ``LogTail/batchSize``),
+        /// waiting for one when there are none; nil once cancelled.
+        mutating func nextBatch(isolation actor: isolated (any Actor)?) async throws -> [Element]? {
+            guard try await fill(isolation: actor) else { return nil }
+            defer { index = buffer.count }
+            return Array(buffer[index...])
+        }
+
+        /// Makes sure a record is buffered, reading and waiting as needed; false once cancelled.
+        private mutating func fill(isolation actor: isolated (any Actor)?) async throws -> Bool {
             while true {
-                if index < buffer.count {
-                    index += 1
-                    return buffer[index - 1]
-                }
-                if Task.isCancelled { return nil }
+                if index < buffer.count { return true }
+                if Task.isCancelled { return false }
                 try refill()
                 if !buffer.isEmpty {
                     interval = tail.minimumPollInterval
                     continue
                 }
                 let notified = await tail.notifier.wait(directory: tail.directory, beyond: position &- 1, timeout: interval)
-                if Task.isCancelled { return nil }
+                if Task.isCancelled { return false }
                 interval = notified ? tail.minimumPollInterval : Swift.min(interval * 2, tail.maximumPollInterval)
                 try reader?.refresh()
             }
