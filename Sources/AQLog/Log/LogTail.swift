@@ -61,9 +61,11 @@ public struct LogTail: AsyncSequence, Sendable {
 
     /// ``LogTail`` a run of records at a time.
     public struct Batches: AsyncSequence, Sendable {
+        /// A run of records, in sequence order: `(sequence, payload)` pairs, payloads copied.
         public typealias Element = [LogTail.Element]
         let tail: LogTail
 
+        /// A new iterator from the tail's start; it opens its own ``LogReader`` at its first `next()`.
         public func makeAsyncIterator() -> Iterator { Iterator(records: tail.makeAsyncIterator()) }
 
         /// Returns each run of records as it is read.
