@@ -101,7 +101,8 @@ private func seconds(_ d: Duration) -> Double {
     return Double(s) + Double(a) / 1e18
 }
 
-private func nanos(_ d: Duration) -> UInt64 {
+/// Whole nanoseconds of `d` (negative durations count as 0).
+func nanos(_ d: Duration) -> UInt64 {
     let (s, a) = d.components
     return UInt64(max(0, s)) &* 1_000_000_000 &+ UInt64(max(0, a / 1_000_000_000))
 }

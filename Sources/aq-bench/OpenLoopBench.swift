@@ -69,9 +69,8 @@ final class LatencyRecorder: Sendable {
     private let histogram = Mutex(newHistogram())
 
     func record(_ latency: Duration) {
-        let (s, a) = latency.components
-        let nanos = UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, a / 1_000_000_000))
-        histogram.withLock { _ = $0.record(nanos) }
+        let value = nanos(latency)
+        histogram.withLock { _ = $0.record(value) }
     }
 
     var latency: Latency { histogram.withLock { Latency($0) } }

@@ -36,7 +36,6 @@ struct Dump: ParsableCommand {
         // what was gathered is written before an error is reported (salvage: the records
         // before a damaged one are printed).
         var out = OutputBuffer()
-        defer { out.flush() }
         try Exit.guarding {
             // What was gathered goes out before the error is reported.
             defer { out.flush() }
@@ -52,7 +51,6 @@ struct Dump: ParsableCommand {
             }
         }
         if let damage = reader.damage, to.map({ $0 > reader.lastSequence }) ?? true {
-            out.flush()
             throw Exit.fail(.corruption(damage))
         }
     }

@@ -41,8 +41,7 @@ import Foundation
         }
         #expect(reported.sorted() == [1, 2, 3, 4])
         if backend.keepsWritesInFlight && sync {
-            #expect(file.writesInFlightLimit > 1)
-            #expect(reported != [1, 2, 3, 4] || true, "any order is allowed")
+            #expect(file.writesInFlightLimit > 1)  // completions may arrive in any order: only the set is checked
         }
         for (w, b) in buffers.enumerated() {
             var back = [UInt8](repeating: 0, count: 8192)

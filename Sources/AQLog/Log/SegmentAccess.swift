@@ -21,6 +21,17 @@ public enum SegmentAccess: Sendable, Equatable {
 }
 
 extension StorageFile {
+    /// Fills `buffer` from offset 0, continuing short reads; a file that ends first (shrunk
+    /// meanwhile) is `EIO` at the offset where it ended.
+    func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(IOFailure) {
+        var done = 0
+        while done < buffer.count {
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: done)
+            guard n > 0 else { throw IOFailure("pread", path: path, errno: .ioError, offset: done) }
+            done += n
+        }
+    }
+
     /// The file's first `length` bytes (nil: all of them), mapped or copied per `access`.
     func region(_ access: SegmentAccess, length: Int? = nil) throws(IOFailure) -> MappedRegion {
         switch access {
@@ -29,14 +40,7 @@ extension StorageFile {
             let count: Int
             if let length { count = length } else { count = try size() }
             let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: SegmentLayout.blockSize)
-            var done = 0
-            do throws(IOFailure) {
-                while done < count {
-                    let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: memory[done..<count]), at: done)
-                    guard n > 0 else { throw IOFailure("pread", path: path, errno: .ioError, offset: done) }  // shrunk meanwhile
-                    done += n
-                }
-            } catch {
+            do throws(IOFailure) { try readFully(into: UnsafeMutableRawBufferPointer(rebasing: memory[0..<count])) } catch {
                 memory.deallocate()
                 throw error
             }
@@ -63,14 +67,9 @@ final class SegmentReadBuffer {
             memory?.deallocate()
             memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: SegmentLayout.blockSize)
         }
-        let m = memory!
-        var done = 0
-        while done < count {
-            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: m[done..<count]), at: done)
-            guard n > 0 else { throw IOFailure("pread", path: file.path, errno: .ioError, offset: done) }  // shrunk meanwhile
-            done += n
-        }
-        return UnsafeRawBufferPointer(rebasing: m[0..<count])
+        let bytes = UnsafeMutableRawBufferPointer(rebasing: memory![0..<count])
+        try file.readFully(into: bytes)
+        return UnsafeRawBufferPointer(bytes)
     }
 }
 
