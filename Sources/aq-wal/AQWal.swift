@@ -8,7 +8,7 @@ import Logging
 struct AQWal: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aq-wal",
-        abstract: "Inspect, verify, repair, compact and feed an actionqueue segment log.",
+        abstract: "Inspect, verify, repair, compact, follow and feed an actionqueue segment log.",
         discussion: """
             Exit codes: 0 healthy/done (also when there was nothing to do); 1 torn tail found (verify); \
             2 corruption found or refused; 64 usage error; 73 cannot create; 74 I/O error; \
@@ -17,7 +17,7 @@ struct AQWal: ParsableCommand {
             (usage errors print the usage).
             """,
         subcommands: [Append.self, Dump.self, Inspect.self, Verify.self, Repair.self,
-                      CheckpointCommand.self, Compact.self, ImportV5.self])
+                      CheckpointCommand.self, Compact.self, ConsumerCommand.self, ImportV5.self])
 
     /// Silences the library's swift-log output so stderr carries only the one-line error the
     /// contract promises; `AQ_WAL_LOG=debug|info|notice|warning|error` turns it on.

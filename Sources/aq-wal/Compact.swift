@@ -9,8 +9,9 @@ struct Compact: ParsableCommand {
             made durable (directory fsync) before the next. Safe beside a running writer and \
             readers; concurrent compactions are serialised by DIR/COMPACT.LOCK (exit 75 for the \
             loser). Idempotent: rerun after a crash. --keep-segments/--keep-bytes keep at least \
-            that much history; without a checkpoint they alone decide what goes. A damaged \
-            CHECKPOINT removes nothing and exits 2.
+            that much history; without a checkpoint they alone decide what goes. Nothing above \
+            the slowest consumer cursor goes (aq-wal consumer); --max-consumer-lag drops cursors \
+            further behind first. A damaged CHECKPOINT or cursor removes nothing and exits 2.
 
             Examples:
               aq-wal compact /var/lib/app/wal --dry-run
@@ -23,6 +24,7 @@ struct Compact: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
     @Option(parsing: .unconditional, help: "Keep at least this many of the newest segments.") var keepSegments: Int?
     @Option(parsing: .unconditional, help: "Keep at least this many bytes of the newest segments.") var keepBytes: Int?
+    @Option(parsing: .unconditional, help: "Drop consumer cursors more than this many records behind the last sequence.") var maxConsumerLag: UInt64?
 
     func validate() throws {
         if let keepSegments, keepSegments < 0 { throw ValidationError("--keep-segments must be at least 0") }
@@ -30,7 +32,8 @@ struct Compact: ParsableCommand {
     }
 
     func run() throws {
-        let compactor = Compactor(directory: directory, retention: RetentionPolicy(keepSegments: keepSegments, keepBytes: keepBytes))
+        let retention = RetentionPolicy(keepSegments: keepSegments, keepBytes: keepBytes, maxConsumerLag: maxConsumerLag)
+        let compactor = Compactor(directory: directory, retention: retention)
         let report: CompactionReport
         do { report = try compactor.run(dryRun: dryRun) } catch {
             if case .logLocked(let path) = error {
@@ -51,15 +54,24 @@ struct Compact: ParsableCommand {
                 ("removed", .array(removed)), ("bytes_freed", .int(report.bytesFreed)),
                 ("segments_before", .int(report.segmentsBefore)), ("segments_after", .int(report.segmentsAfter)),
                 ("first_sequence", .uint(report.firstSequenceAfter)), ("last_sequence", .uint(report.lastSequence)),
+                ("consumers", .consumers(report.consumers, lastSequence: report.lastSequence)),
+                ("dropped_consumers", .array(report.droppedConsumers.map { .string($0.name) })),
+                ("held_by_consumer", report.heldByConsumer.map { .string($0) } ?? .null),
                 ("duration_ms", .milliseconds(report.duration)),
             ]).rendered)
         } else {
             let verb = report.dryRun ? "would remove" : "removed"
+            for c in report.droppedConsumers { emit("\(report.dryRun ? "would drop" : "dropped") consumer \(c.name) (position \(c.position ?? 0), last sequence \(report.lastSequence))") }
+            if let name = report.heldByConsumer { emit("held by consumer \(name)") }
             for r in report.removed { emit("\(verb) \(r.fileName) (sequences \(r.firstSequence)...\(r.lastSequence), \(r.bytes) bytes)") }
             emit("\(verb) \(report.removed.count) segments, \(report.bytesFreed) bytes; \(report.checkpoint)")
         }
         if case .damaged(let damage) = report.checkpoint {
             Exit.report(damage.description + "; nothing removed, rewrite it with aq-wal checkpoint")
+            throw ExitCode(Exit.corruption)
+        }
+        if let damage = report.consumers.lazy.compactMap(\.damage).first {
+            Exit.report(damage.description + "; nothing removed, set the cursor again or drop it")
             throw ExitCode(Exit.corruption)
         }
     }

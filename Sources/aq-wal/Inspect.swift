@@ -3,7 +3,7 @@ import ArgumentParser
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show segments, sequence ranges, sizes, sealed/open and the checkpoint.",
+        abstract: "Show segments, sequence ranges, sizes, sealed/open, the checkpoint and consumer cursors.",
         discussion: """
             Reads headers and trailers (and scans the open segment); changes nothing; works \
             beside a running writer. A torn tail is shown (exit 0; see verify); corruption exits 2.
@@ -19,6 +19,7 @@ struct Inspect: ParsableCommand {
     func run() throws {
         let reader = try Exit.guarding { try LogReader.open(directory: directory) }
         let checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
+        let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
         let segments = reader.segments
         let bytes = segments.reduce(0) { $0 + $1.segmentSize }
         let records = reader.lastSequence >= reader.firstSequence && reader.lastSequence > 0 ? reader.lastSequence - reader.firstSequence + 1 : 0
@@ -33,6 +34,7 @@ struct Inspect: ParsableCommand {
                 ("directory", .string(directory)), ("first_sequence", .uint(reader.firstSequence)),
                 ("last_sequence", .uint(reader.lastSequence)), ("records", .uint(records)), ("bytes", .int(bytes)),
                 ("segments", .array(list)), ("checkpoint", .checkpoint(checkpoint)),
+                ("consumers", .consumers(consumers, lastSequence: reader.lastSequence)),
                 ("torn_tail", .tornTail(reader.report.tornTail)),
             ]).rendered)
             return
@@ -40,6 +42,7 @@ struct Inspect: ParsableCommand {
         emit("log \(directory): \(segments.count) segments (\(segments.filter(\.isSealed).count) sealed), \(bytes) bytes")
         emit("records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
         emit("checkpoint: \(checkpoint)")
+        for c in consumers { emit(c.line(lastSequence: reader.lastSequence)) }
         for d in segments {
             emit("  \(d.fileName)  \(d.baseSequence)...\(d.lastSequence)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")  v\(d.header.version) depth \(d.header.commitDepth)")
         }

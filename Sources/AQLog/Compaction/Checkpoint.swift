@@ -44,17 +44,69 @@ public enum Checkpoint {
         guard sequence <= last else {
             throw .invalidArgument("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
         }
-        let bytes = CheckpointFormat.encode(sequence: sequence)
+        try replace(directory: directory, with: .init(sequence: sequence, holds: try holdsPresent(directory: directory, storage: storage)),
+                    storage: storage)
+        Logger(label: "aqlog").debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
+    }
+
+    /// Makes the file record the holds that exist now (``CompactionHolds``), keeping its
+    /// sequence: version 2 while any hold exists, version 1 (or no file, when it records no
+    /// sequence) once none does. Leaves a damaged file alone (compaction removes nothing while
+    /// it is damaged, and it is the operator's evidence). The caller holds the compaction lock.
+    static func recordHolds(directory: String, storage: any Storage) throws(LogError) {
+        let holds = try holdsPresent(directory: directory, storage: storage)
+        let current: CheckpointFormat.Content
+        switch try readContent(directory: directory, storage: storage) {
+        case .damaged: return
+        case .absent: current = .init(sequence: nil)
+        case .valid(let content): current = content
+        }
+        guard current.holds != holds else { return }
+        if current.sequence == nil, holds.isEmpty {
+            let path = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
+            try io { () throws(IOFailure) in
+                try storage.removeFile(path)
+                try storage.syncDirectory(directory)
+            }
+            return
+        }
+        try replace(directory: directory, with: .init(sequence: current.sequence, holds: holds), storage: storage)
+    }
+
+    /// The holds the directory's contents establish.
+    static func holdsPresent(directory: String, storage: any Storage) throws(LogError) -> CompactionHolds {
+        try ConsumerCursor.anyRegistered(directory: directory, storage: storage) ? .consumerCursors : []
+    }
+
+    private static func replace(directory: String, with content: CheckpointFormat.Content, storage: any Storage) throws(LogError) {
+        let bytes = CheckpointFormat.encode(content)
         let temporary = LogDirectoryLayout.join(directory, temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16))
         let final = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
         try io { () throws(IOFailure) in try storage.writeAtomically(bytes, to: final, temporary: temporary, directory: directory) }
-        Logger(label: "aqlog").debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
     }
 
     /// The checkpoint recorded in `directory`: absent, a valid sequence, or damaged (reported
     /// with file, offset and reason, and to be treated as absent). Throws only when the
     /// directory is missing or the file cannot be read.
     public static func read(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> CheckpointStatus {
+        switch try readContent(directory: directory, storage: storage) {
+        case .absent: return .absent
+        case .valid(let content): return content.sequence.map { .recorded($0) } ?? .absent
+        case .damaged(let damage):
+            Logger(label: "aqlog").warning("damaged checkpoint treated as absent", metadata: [
+                "file": "\(damage.file)", "offset": "\(damage.offset)", "reason": "\(damage.reason)"])
+            return .damaged(damage)
+        }
+    }
+
+    /// What the file holds, holds included.
+    enum Content {
+        case absent
+        case valid(CheckpointFormat.Content)
+        case damaged(CheckpointDamage)
+    }
+
+    static func readContent(directory: String, storage: any Storage) throws(LogError) -> Content {
         try storage.requireDirectory(directory)
         let path = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
         let names = try io { () throws(IOFailure) in try storage.listDirectory(directory) }
@@ -71,13 +123,9 @@ public enum Checkpoint {
         var read = Result<Int, IOFailure>.success(0)
         bytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.read(into: b, at: 0) } }
         let n = try io { () throws(IOFailure) in try read.get() }
-        let decoded = bytes.withUnsafeBytes { CheckpointFormat.decode(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        switch decoded {
-        case .success(let sequence): return .recorded(sequence)
-        case .failure(let problem):
-            let damage = CheckpointDamage(file: path, offset: problem.offset, reason: problem.reason)
-            Logger(label: "aqlog").warning("damaged checkpoint treated as absent", metadata: ["file": "\(path)", "offset": "\(problem.offset)", "reason": "\(problem.reason)"])
-            return .damaged(damage)
+        switch bytes.withUnsafeBytes({ CheckpointFormat.decode(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+        case .success(let content): return .valid(content)
+        case .failure(let problem): return .damaged(CheckpointDamage(file: path, offset: problem.offset, reason: problem.reason))
         }
     }
 }

@@ -29,6 +29,13 @@ public struct CompactionReport: Sendable, Equatable {
     public var firstSequenceAfter: UInt64 = 0
     /// Last sequence in the log (unchanged by compaction).
     public var lastSequence: UInt64 = 0
+    /// The consumer cursors found, by name.
+    public var consumers: [ConsumerCursor.Status] = []
+    /// Cursors lagging more than ``RetentionPolicy/maxConsumerLag``: removed by the run (a dry
+    /// run only names them), so they hold nothing.
+    public var droppedConsumers: [ConsumerCursor.Status] = []
+    /// The consumer whose cursor kept a segment the checkpoint and retention would have let go.
+    public var heldByConsumer: String?
     /// Wall time of the run.
     public var duration: Duration = .zero
 

@@ -14,6 +14,7 @@ import Logging
 /// | readers | a mapped segment stays readable after `unlink` (Linux keeps the pages); a reader that lists a segment which then disappears retries its refresh (``LogReader/refresh()``) |
 /// | crashes | each removal is `unlink` then directory `fsync` before the next, so at most one removal is ever undurable, and it is always the oldest remaining: any crash leaves a missing *head*, which recovery accepts. Rerunning finishes the job |
 /// | damaged checkpoint | treated as no checkpoint, and then nothing is removed at all (not even by retention) until it is rewritten |
+/// | consumer cursors | nothing above the slowest ``ConsumerCursor``'s position goes; a cursor lagging more than ``RetentionPolicy/maxConsumerLag`` records is dropped first (logged as a warning); a damaged cursor file removes nothing until it is set again or dropped |
 ///
 /// ```swift
 /// let report = try Compactor(directory: "/var/lib/app/wal").run()
@@ -21,7 +22,7 @@ import Logging
 /// ```
 public struct Compactor: Sendable {
     /// The compaction lock file, separate from the writer's `LOCK`.
-    public static let lockFile = "COMPACT.LOCK"
+    public static let lockFile = CompactionLock.fileName
 
     /// The log directory.
     public let directory: String
@@ -47,20 +48,23 @@ public struct Compactor: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try storage.requireDirectory(directory)
-        var held: (any StorageLock)?
-        if !dryRun {
-            let lockPath = LogDirectoryLayout.join(directory, Self.lockFile)
-            do { held = try storage.lockExclusive(lockPath) } catch {
-                if error.errno == .wouldBlock { throw .logLocked(path: lockPath) }
-                throw .io(error)
-            }
-        }
+        let held = dryRun ? nil : try CompactionLock.take(directory: directory, storage: storage)
         defer { held?.release() }
         var report = try plan()
         report.dryRun = dryRun
         let logger = Logger(label: "aqlog")
         let metrics = CompactionMetrics(directory: directory)
         if !dryRun {
+            for consumer in report.droppedConsumers {
+                do throws(LogError) { try ConsumerCursor.remove(directory: directory, name: consumer.name, storage: storage) } catch {
+                    guard case .invalidArgument = error else { throw error }  // dropped meanwhile
+                }
+                logger.warning("consumer dropped: lag above the retention limit", metadata: [
+                    "consumer": "\(consumer.name)", "position": "\(consumer.position ?? 0)",
+                    "lastSequence": "\(report.lastSequence)", "maxConsumerLag": "\(retention.maxConsumerLag ?? 0)"])
+            }
+            // Keeps the checkpoint file's record of holds true for binaries that do not know them.
+            try Checkpoint.recordHolds(directory: directory, storage: storage)
             for (i, segment) in report.removed.enumerated() {
                 if let stop = stopAfterRemovals, i >= stop {
                     report.removed.removeLast(report.removed.count - i)
@@ -95,12 +99,17 @@ public struct Compactor: Sendable {
         let all = outcome.sealed + (outcome.open.map { [$0.descriptor] } ?? [])
         report.segmentsBefore = all.count
         report.lastSequence = outcome.report.lastSequence
+        let hold = try consumerHold(lastSequence: report.lastSequence, into: &report)
         var remainingSegments = all.count
         var remainingBytes = all.reduce(0) { $0 + $1.segmentSize }
         // Never the last segment: it is open, or the newest sealed one that fixes the log's position.
         for d in all.dropLast() where d.isSealed {
             guard mayRemove(d, checkpoint: report.checkpoint),
                   retention.allows(remainingSegments: remainingSegments - 1, remainingBytes: remainingBytes - d.segmentSize) else { break }
+            if let hold, d.lastSequence > hold.through {
+                report.heldByConsumer = hold.name
+                break
+            }
             report.removed.append(.init(path: d.path, firstSequence: d.baseSequence, lastSequence: d.lastSequence, bytes: d.segmentSize))
             remainingSegments -= 1
             remainingBytes -= d.segmentSize
@@ -108,6 +117,23 @@ public struct Compactor: Sendable {
         let kept = all.dropFirst(report.removed.count)
         report.firstSequenceAfter = kept.first(where: { $0.recordCount > 0 })?.baseSequence ?? 0
         return report
+    }
+
+    /// The slowest cursor that still holds (name and position), after setting aside those past
+    /// the lag limit (``CompactionReport/droppedConsumers``); a position of 0 for a damaged one,
+    /// which holds everything.
+    private func consumerHold(lastSequence: UInt64, into report: inout CompactionReport) throws(LogError) -> (name: String, through: UInt64)? {
+        report.consumers = try ConsumerCursor.list(directory: directory, storage: storage)
+        var hold: (name: String, through: UInt64)?
+        for consumer in report.consumers {
+            let through = consumer.position ?? 0
+            if let lag = consumer.lag(lastSequence: lastSequence), let limit = retention.maxConsumerLag, lag > limit {
+                report.droppedConsumers.append(consumer)
+                continue
+            }
+            if hold == nil || through < hold!.through { hold = (consumer.name, through) }
+        }
+        return hold
     }
 
     private func mayRemove(_ d: SegmentDescriptor, checkpoint: CheckpointStatus) -> Bool {

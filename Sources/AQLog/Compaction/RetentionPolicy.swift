@@ -13,11 +13,19 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Keep at least this many bytes of the newest segments (nil: no floor).
     public var keepBytes: Int?
 
+    /// The escape hatch for a consumer that is gone: a ``ConsumerCursor`` more than this many
+    /// records behind the log's last sequence is dropped by compaction (a warning is logged)
+    /// instead of holding segments for ever. nil (the default): cursors hold until moved or
+    /// dropped by hand.
+    public var maxConsumerLag: UInt64?
+
     /// Floors of `keepSegments` segments and `keepBytes` bytes; nil (the default) sets no
     /// floor, so `RetentionPolicy()` keeps nothing beyond what the checkpoint requires.
-    public init(keepSegments: Int? = nil, keepBytes: Int? = nil) {
+    /// `maxConsumerLag` drops cursors lagging more than that many records.
+    public init(keepSegments: Int? = nil, keepBytes: Int? = nil, maxConsumerLag: UInt64? = nil) {
         self.keepSegments = keepSegments
         self.keepBytes = keepBytes
+        self.maxConsumerLag = maxConsumerLag
     }
 
     /// True when at least one floor is set.

@@ -151,6 +151,10 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
     /// Damage to records the last writer published as durable in `LOCK` before it stopped
     /// (``WriterProgress/durableThrough``): acknowledged, so never removed as a torn tail.
     case damagedAcknowledgedData(durableThrough: UInt64)
+    /// A consumer cursor file (``ConsumerCursor``) holds no valid slot, or has the wrong size;
+    /// the text says what the first slot's check found. `offset`: that field. Compaction then
+    /// removes nothing, as for a damaged checkpoint.
+    case badCursor(String)
 
     /// Stable machine-readable name.
     public var code: String {
@@ -168,6 +172,7 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
         case .oversizedLength: return "oversized_length"
         case .damagedCommittedData: return "damaged_committed_data"
         case .damagedAcknowledgedData: return "damaged_acknowledged_data"
+        case .badCursor: return "bad_cursor"
         }
     }
 
@@ -179,6 +184,7 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
         case let .unsupportedFeatures(bits): return "\(code) (feature bits 0x\(String(bits, radix: 16)))"
         case let .damagedAcknowledgedData(d): return "\(code) (the last writer published sequence \(d) durable)"
         case let .badFooter(why): return "\(code) (\(why))"
+        case let .badCursor(why): return "\(code) (\(why))"
         case let .sequenceGap(e, f): return "\(code) (expected sequence \(e), found \(f))"
         case let .missingSegment(e): return "\(code) (no segment holds sequence \(e))"
         case let .oversizedLength(n): return "\(code) (declared length \(n))"

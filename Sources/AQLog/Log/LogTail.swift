@@ -111,6 +111,14 @@ public struct LogTail: AsyncSequence, Sendable {
         /// ``next(isolation:)`` for callers without an isolation to keep.
         public mutating func next() async throws -> Element? { try await next(isolation: nil) }
 
+        /// The sequence of the last record this iterator returned (one below ``LogTail/start``
+        /// before the first): what a consumer that has processed every returned record commits
+        /// to its ``ConsumerCursor``.
+        public var lastReturnedSequence: UInt64 {
+            if index > 0 { return buffer[index - 1].sequence }
+            return (buffer.first?.sequence ?? position) &- 1
+        }
+
         /// The records read but not yet returned (at least one, up to ``LogTail/batchSize``),
         /// waiting for one when there are none; nil once cancelled.
         mutating func nextBatch(isolation actor: isolated (any Actor)?) async throws -> [Element]? {

@@ -1,0 +1,145 @@
+/// A named, durable consumer position kept in the log directory: the last sequence a consumer
+/// has processed, which compaction never passes (PostgreSQL's replication slots, Kafka's
+/// committed offsets).
+///
+/// A cursor is created by ``register(directory:name:position:storage:)`` (or
+/// `aq-wal consumer set`), which needs write permission on the log directory; the consumer then
+/// opens it and advances it with ``commit(_:)``, which needs write permission on the cursor's own
+/// file only (`consumers/<name>.cursor`, written in place: docs/FORMAT.md). ``Compactor`` keeps
+/// every segment holding a record above the slowest cursor's position until that consumer
+/// advances or is dropped (``drop(directory:name:storage:)``, `aq-wal consumer drop`, or
+/// ``RetentionPolicy/maxConsumerLag``).
+///
+/// ```swift
+/// let cursor = try ConsumerCursor.open(directory: "/var/lib/app/wal", name: "indexer")
+/// for try await record in LogTail(resuming: cursor) {
+///     try index(record.payload)
+///     try cursor.commit(record.sequence)
+/// }
+/// ```
+///
+/// A commit is one 32-byte `pwrite` and an `fdatasync`: commit every N records or every few
+/// milliseconds rather than after each one when throughput matters. A commit may move the
+/// position backwards (to reprocess), but records compaction already removed stay removed.
+public final class ConsumerCursor: Sendable {
+    /// The log directory.
+    public let directory: String
+    /// The consumer's name: 1 to 64 of `A-Z a-z 0-9 . _ -`, not starting with `.`.
+    public let name: String
+    /// The cursor file.
+    public let path: String
+    private let state: Locked<State>
+
+    private struct State {
+        var file: (any StorageFile)?
+        var current: ConsumerCursorFormat.Slot
+        var slotIndex: Int
+    }
+
+    private init(directory: String, name: String, path: String, file: any StorageFile,
+                 current: ConsumerCursorFormat.Slot, slotIndex: Int) {
+        self.directory = directory
+        self.name = name
+        self.path = path
+        self.state = Locked(State(file: file, current: current, slotIndex: slotIndex))
+    }
+
+    deinit { close() }
+
+    /// Opens the registered cursor `name` of the log in `directory` for reading and committing.
+    ///
+    /// Throws ``LogError/invalidArgument(_:)`` for a malformed name or a cursor that is not
+    /// registered, ``LogError/corruption(_:)`` (`bad_cursor`) for a damaged file, and
+    /// ``LogError/io(_:)`` (for example `EACCES` without write permission on the file).
+    public static func open(directory: String, name: String, storage: any Storage = PosixStorage()) throws(LogError) -> ConsumerCursor {
+        try validate(name: name)
+        try storage.requireDirectory(directory)
+        let path = self.path(directory: directory, name: name)
+        let file: any StorageFile
+        do { file = try storage.openFile(path, create: false) } catch {
+            if error.errno == .noSuchFileOrDirectory { throw .invalidArgument("\(directory): no consumer named \(name)") }
+            throw .io(error)
+        }
+        do throws(LogError) {
+            let (slot, index) = try read(file)
+            return ConsumerCursor(directory: directory, name: name, path: path, file: file, current: slot, slotIndex: index)
+        } catch {
+            file.close()
+            throw error
+        }
+    }
+
+    /// The last sequence the consumer committed as processed (0: none).
+    public var position: UInt64 { state.withLock { $0.current.position } }
+
+    /// Records `position` as the last sequence processed, durably (written into the slot the
+    /// current value is not in, then `fdatasync`: a crash leaves the old or the new value).
+    /// Not checked against the log: the consumer read these records from it. Throws
+    /// ``LogError/closed`` after ``close()`` and ``LogError/io(_:)``.
+    public func commit(_ position: UInt64) throws(LogError) {
+        let result: Result<Void, LogError> = state.withLock { s in
+            guard let file = s.file else { return .failure(.closed) }
+            let next = ConsumerCursorFormat.Slot(generation: s.current.generation &+ 1, position: position)
+            let index = 1 - s.slotIndex
+            let bytes = ConsumerCursorFormat.encode(next)
+            var written = Result<Void, IOFailure>.success(())
+            bytes.withUnsafeBytes { b in
+                written = Result { () throws(IOFailure) in
+                    try file.write(b, at: index * ConsumerCursorFormat.slotSize, newBytesFrom: 0, sync: true)
+                }
+            }
+            if case .failure(let failure) = written { return .failure(.io(failure)) }
+            s.current = next
+            s.slotIndex = index
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// Closes the file; later commits throw ``LogError/closed``. Idempotent; `deinit` calls it.
+    public func close() {
+        let file = state.withLock { s -> (any StorageFile)? in
+            defer { s.file = nil }
+            return s.file
+        }
+        file?.close()
+    }
+
+    // MARK: - Files
+
+    /// `consumers`: the subdirectory of the log directory that holds the cursor files.
+    public static let directoryName = "consumers"
+    static let fileSuffix = ".cursor"
+
+    static func consumersDirectory(_ directory: String) -> String { LogDirectoryLayout.join(directory, directoryName) }
+
+    static func path(directory: String, name: String) -> String {
+        LogDirectoryLayout.join(consumersDirectory(directory), name + fileSuffix)
+    }
+
+    /// Refuses a name that is empty, longer than 64 bytes, starts with `.`, or holds a byte
+    /// other than `A-Z a-z 0-9 . _ -` (so a name is always one plain file name).
+    static func validate(name: String) throws(LogError) {
+        let bytes = Array(name.utf8)
+        let allowed = bytes.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D
+        }
+        guard !bytes.isEmpty, bytes.count <= 64, bytes.first != 0x2E, allowed else {
+            throw .invalidArgument("invalid consumer name \"\(name)\": 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'")
+        }
+    }
+
+    /// The current slot of an open cursor file.
+    static func read(_ file: any StorageFile) throws(LogError) -> (ConsumerCursorFormat.Slot, Int) {
+        var bytes = [UInt8](repeating: 0, count: ConsumerCursorFormat.size + 1)
+        var read = Result<Int, IOFailure>.success(0)
+        bytes.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.read(into: b, at: 0) } }
+        let n = try io { () throws(IOFailure) in try read.get() }
+        let decoded = bytes.withUnsafeBytes { ConsumerCursorFormat.decode(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        switch decoded {
+        case .success(let current): return current
+        case .failure(let problem):
+            throw .corruption(CorruptionDiagnosis(file: file.path, offset: problem.offset, reason: .badCursor(problem.reason)))
+        }
+    }
+}

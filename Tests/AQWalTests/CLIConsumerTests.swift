@@ -1,0 +1,81 @@
+import Testing
+import Foundation
+import AQLog
+import AQTestSupport
+
+/// Two consumers and `compact` run from cron: the slow consumer's records stay until it
+/// advances or is dropped; a consumer advances its cursor with write permission on that one
+/// file; a damaged cursor stops compaction with exit 2.
+@Suite struct CLIConsumerTests {
+    @Test func theSlowConsumersRecordsStayUntilItAdvancesOrIsDropped() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let records = try Fixture.healthy(dir, count: 1200)
+        let segments = try LogReader.open(directory: dir).segments
+        #expect(try aqWal(["consumer", "set", dir, "mailer", "0"]).stdout == "consumer mailer registered at 0\n")
+        #expect(try aqWal(["consumer", "set", dir, "indexer", "700"]).status == 0)
+        #expect(try aqWal(["checkpoint", dir, "1200"]).status == 0)
+
+        var compact = try aqWal(["compact", dir, "--json"])
+        #expect(compact.status == 0, "\(compact.stderr)")
+        #expect((compact.json["removed"] as? [Any])?.isEmpty == true)
+        #expect(compact.json["held_by_consumer"] as? String == "mailer")
+        let listed = try aqWal(["consumer", "list", dir, "--json"]).json["consumers"] as? [[String: Any]] ?? []
+        #expect(listed.map { $0["name"] as? String } == ["indexer", "mailer"])
+        #expect(listed.map { $0["lag"] as? Int } == [500, 1200])
+        let inspect = try aqWal(["inspect", dir, "--json"])
+        #expect((inspect.json["consumers"] as? [[String: Any]])?.count == 2)
+
+        // The mailer catches up through the second segment: the first two go.
+        #expect(try aqWal(["consumer", "set", dir, "mailer", "\(segments[1].lastSequence)"]).stdout
+                == "consumer mailer set at \(segments[1].lastSequence)\n")
+        compact = try aqWal(["compact", dir, "--json"])
+        #expect((compact.json["removed"] as? [[String: Any]])?.map { $0["file"] as? String } == [segments[0].fileName, segments[1].fileName])
+
+        // Dropped, it holds nothing more: compaction goes up to the indexer.
+        #expect(try aqWal(["consumer", "drop", dir, "mailer"]).status == 0)
+        #expect(try aqWal(["consumer", "drop", dir, "mailer"]).status == 64)
+        compact = try aqWal(["compact", dir, "--json"])
+        #expect(compact.json["held_by_consumer"] as? String == "indexer")
+        let kept = try LogReader.open(directory: dir)
+        #expect(kept.firstSequence <= 701 && kept.firstSequence > segments[1].lastSequence)
+        #expect(try kept.record(701) == records[700])
+    }
+
+    @Test func aDamagedCursorStopsCompactionWithExit2AndBadArgumentsExit64() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 600)
+        #expect(try aqWal(["consumer", "set", dir, "c", "5"]).status == 0)
+        #expect(try aqWal(["checkpoint", dir, "600"]).status == 0)
+        _ = FileManager.default.createFile(atPath: dir + "/consumers/c.cursor", contents: Data("garbage".utf8))
+        let compact = try aqWal(["compact", dir])
+        #expect(compact.status == 2)
+        #expect(compact.stderr.contains("c.cursor: corruption at offset 7: bad_cursor"), "\(compact.stderr)")
+        #expect(try LogReader.open(directory: dir).firstSequence == 1, "nothing removed")
+        #expect(try aqWal(["consumer", "list", dir]).status == 2)
+        #expect(try aqWal(["consumer", "set", dir, "../x", "1"]).status == 64)
+        #expect(try aqWal(["consumer", "set", dir, "d", "601"]).status == 64)
+        #expect(try aqWal(["consumer", "set", tmp.sub("missing"), "d", "1"]).status == 74)
+    }
+
+    @Test(.enabled(if: unprivilegedRunner != nil, "needs root and setpriv to run aq-wal as another user"))
+    func aConsumerAdvancesItsCursorWithWritePermissionOnThatFileOnly() throws {
+        let tmp = TemporaryDirectory()
+        chmod(tmp.path, 0o755)
+        let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 300)
+        #expect(try aqWal(["consumer", "set", dir, "worker", "0"]).status == 0)
+        chmod(dir, 0o755)
+        chmod(dir + "/consumers", 0o755)
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name != "consumers" { chmod(dir + "/" + name, 0o644) }
+        chown(dir + "/consumers/worker.cursor", 65534, 65534)
+
+        let advance = try aqWal(["consumer", "set", dir, "worker", "250"], unprivileged: true)
+        #expect(advance.status == 0, "\(advance.stderr)")
+        #expect(try ConsumerCursor.list(directory: dir).first?.position == 250)
+        let list = try aqWal(["consumer", "list", dir], unprivileged: true)
+        #expect(list.status == 0, "\(list.stderr)")
+        // Registering a new cursor needs the directory: refused for this user.
+        let register = try aqWal(["consumer", "set", dir, "other", "0"], unprivileged: true)
+        #expect(register.status == 74, "\(register.stderr)")
+    }
+}
