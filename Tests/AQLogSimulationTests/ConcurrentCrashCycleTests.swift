@@ -48,6 +48,7 @@ import AQLogSimulation
             byDepth[depth, default: 0] += 1
             var options = LogOptions(segmentSize: 64 * 1024, backend: .posix)
             options.maxCommitsInFlight = depth
+            if cycle / 2 % 2 == 1 { CrashCycle.growSegments(&options) }
             // Odd cycles vouch for the last batch as soon as the committer is idle, so crashes
             // also land on and around those frames.
             if cycle % 2 == 1 { options.idleVouchDelay = .zero }

@@ -94,6 +94,7 @@ struct CrashCycle {
         disk = SimulatedStorage(seed: random.next(), writesInFlight: writesInFlight)
         options = LogOptions(segmentSize: 64 * 1024, recoveryPolicy: .truncateTornTail, backend: .posix)
         options.maxCommitsInFlight = depth
+        if seed % 2 == 1 { Self.growSegments(&options) }
         self.durability = durability
         self.depth = depth
         usesLog = depth > 1
@@ -101,6 +102,14 @@ struct CrashCycle {
         disk.haltsAfterCrash = writesInFlight > 1
         if usesLog && random.chance(0.5) { options.idleVouchDelay = .zero }
         if ProcessInfo.processInfo.environment["AQ_SIM_TRACE"] != nil { disk.trace { print("sim: \($0)") } }
+    }
+
+    /// Segments that grow 64, 128, 256 KiB: rolls between segments of different sizes, and
+    /// crashes inside them.
+    static func growSegments(_ options: inout LogOptions) {
+        options.segmentSize = 256 * 1024
+        options.initialSegmentSize = 64 * 1024
+        options.maxRecordSize = SegmentLayout.largestRecord(segmentSize: 64 * 1024)
     }
 
     func fail(_ message: String) -> String { "seed \(seed) (\(durability), depth \(depth)): \(message)" }

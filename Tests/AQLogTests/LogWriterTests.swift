@@ -207,7 +207,9 @@ import Synchronization
         let dir = tmp.sub("log")
         let prepared = dir + "/next.prealloc"
         let start = SegmentLayout.dataStart
-        try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false).close()
+        let first = try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false)
+        for i in 0..<100 { try first.append(payload(i)) }  // a quarter of the segment: the next one is prepared
+        try first.close()
         #expect(readFile(prepared).count == smallSegments.segmentSize, "a leftover of the segment size")
         patch(prepared, at: start, [UInt8](repeating: 0xAB, count: 64))
         try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false).close()

@@ -184,8 +184,8 @@ import Glibc
         #expect(readFile(mnt + "/zeroed") == [UInt8](repeating: 0, count: size))
 
         for zeroFill in [true, false] {
-            let preparer = SegmentPreparer(storage: storage, directory: mnt, size: size, background: false, zeroFill: zeroFill)
-            let prepared = try preparer.take()
+            let preparer = SegmentPreparer(storage: storage, directory: mnt, background: false, zeroFill: zeroFill)
+            let prepared = try preparer.take(size: size)
             #expect(try prepared.file.size() == size)
             prepared.file.close()
             try storage.removeFile(prepared.path)

@@ -36,6 +36,14 @@ package enum SegmentLayout {
     }
 
     /// The largest payload a segment of `segmentSize` can hold as a single-record batch.
+    /// The smallest segment size (a multiple of 4096, at least the minimum) whose
+    /// ``largestRecord(segmentSize:)`` is at least `record`.
+    package static func segmentSize(holding record: Int) -> Int {
+        var size = max(minimumSegmentSize, alignUp(record + dataStart + 2 * blockSize + FrameHeader.size * 2 + CommitPayload.size, blockSize))
+        while largestRecord(segmentSize: size) < record { size += blockSize }
+        return size
+    }
+
     package static func largestRecord(segmentSize: Int) -> Int {
         // One record frame + one commit frame + the footer block must fit after the header block.
         let room = segmentSize - dataStart - blockSize - FrameHeader.size * 2 - CommitPayload.size - blockSize

@@ -2,9 +2,19 @@
 public struct LogOptions: Sendable, Equatable {
     /// The segment size of a new log unless the options say otherwise: 64 MiB.
     public static let defaultSegmentSize = SegmentLayout.defaultSegmentSize
-    /// Segment file size for new segments (default 64 MiB). An existing log keeps the size
-    /// recorded in each segment's header.
+    /// The size a log's segments grow to (default 64 MiB): a new log starts with a segment of
+    /// ``initialSegmentSize``, and each roll doubles the size up to this one. Each segment
+    /// records its own size; a log never gets smaller segments than its current one, so an
+    /// existing log with larger segments keeps their size.
     public var segmentSize: Int = LogOptions.defaultSegmentSize
+    /// The size of a new log's first segment; nil (the default) takes the smallest multiple of
+    /// 4096 of at least 1 MiB that holds one record of the maximum size (about 16 MiB with the
+    /// default maximum record), capped at ``segmentSize``. Segments are zero-filled before use
+    /// (they sync fastest so), so this is what an idle new log costs on disk: a service with
+    /// many small logs lowers it (with ``maxRecordSize``), a benchmark of steady state sets it to
+    /// ``segmentSize``. Must be a multiple of 4096, at most ``segmentSize``, holding one
+    /// maximum record.
+    public var initialSegmentSize: Int?
     /// Largest payload accepted; recorded in each new segment header and enforced on read.
     /// Default: 16 MiB, or what fits in one segment if that is less.
     public var maxRecordSize: Int?
@@ -66,6 +76,22 @@ public struct LogOptions: Sendable, Equatable {
     /// The effective maximum record size for a segment size.
     func effectiveMaxRecordSize(segmentSize: Int) -> Int {
         min(maxRecordSize ?? (16 << 20), SegmentLayout.largestRecord(segmentSize: segmentSize), FrameHeader.maxEncodableLength)
+    }
+
+    /// The first segment's size for a log whose records may hold `maxRecordSize` bytes.
+    func initialSegmentSize(maxRecordSize: Int) -> Int {
+        if let initialSegmentSize { return initialSegmentSize }
+        return min(segmentSize, max(1 << 20, SegmentLayout.segmentSize(holding: maxRecordSize)))
+    }
+
+    /// Throws ``LogError/invalidOptions(_:)`` for an explicit ``initialSegmentSize`` that is not
+    /// a multiple of 4096, exceeds ``segmentSize`` or cannot hold one maximum record.
+    func validateInitialSegmentSize() throws(LogError) {
+        guard let size = initialSegmentSize else { return }
+        let record = effectiveMaxRecordSize(segmentSize: segmentSize)
+        guard size % SegmentLayout.blockSize == 0, size <= segmentSize, size >= SegmentLayout.segmentSize(holding: record) else {
+            throw .invalidOptions("initial segment size \(size) must be a multiple of 4096, at most the segment size \(segmentSize), and hold one \(record)-byte record (\(SegmentLayout.segmentSize(holding: record)) bytes)")
+        }
     }
 }
 

@@ -7,8 +7,12 @@ import Dispatch
 /// A failure (e.g. `ENOSPC`) is kept and reported to the roll that needs the file; the roll
 /// then fails cleanly with the active segment untouched, and the next roll tries again.
 ///
+/// Each preparation is for one size (segments grow from a small first one: ``LogEngine``).
+/// The writer starts it once the active segment is a quarter full, not at open, so an idle
+/// log holds one segment, not two.
+///
 /// A `next.prealloc` left by an earlier writer (a crash, or a close before its roll) is
-/// adopted when it has the segment size: before its rename a prepared file only ever receives
+/// adopted when it has the size asked for: before its rename a prepared file only ever receives
 /// the zero-fill and the header block, and activation rewrites the whole header block, so
 /// its data area reads as zeros (an interrupted zero-fill leaves unwritten extents, which
 /// also read as zeros). Adopting it spares a 64 MiB rewrite on every open. Its first data
@@ -18,7 +22,7 @@ final class SegmentPreparer: @unchecked Sendable {
     // State is guarded by `done`: the worker writes it before signalling, `take` reads after waiting.
     private let storage: any Storage
     private let path: String
-    private let size: Int
+    private var size = 0
     private let background: Bool
     /// Zero-fill (logs that sync every commit) or only reserve blocks (deferred logs, which
     /// would otherwise write every segment twice).
@@ -27,18 +31,21 @@ final class SegmentPreparer: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var inFlight = false
 
-    init(storage: any Storage, directory: String, size: Int, background: Bool, zeroFill: Bool = true) {
+    init(storage: any Storage, directory: String, background: Bool, zeroFill: Bool = true) {
         self.zeroFill = zeroFill
         self.storage = storage
         self.path = LogDirectoryLayout.join(directory, LogDirectoryLayout.preparedSegment)
-        self.size = size
         self.background = background
     }
 
-    /// Starts preparing (no-op when a preparation is in flight or ready).
-    func start() {
+    /// True while a preparation is in flight or its file is ready to take.
+    var isStarted: Bool { inFlight }
+
+    /// Starts preparing a file of `size` bytes (no-op when a preparation is in flight or ready).
+    func start(size: Int) {
         guard !inFlight else { return }
         inFlight = true
+        self.size = size
         if background {
             DispatchQueue.global(qos: .utility).async { self.run() }
         } else {
@@ -69,16 +76,22 @@ final class SegmentPreparer: @unchecked Sendable {
         return n == SegmentLayout.blockSize && block.bytes(0..<n).isZero(0..<n)
     }
 
-    /// Waits for the prepared file and hands it over (its path is ``path``).
+    /// Waits for the prepared file of `size` bytes and hands it over (its path is ``path``).
     ///
     /// A failure is retried once, synchronously, before it is reported: it may be stale (an
     /// `ENOSPC` from a preparation that ran right after the previous roll, with space back since).
-    func take() throws(IOFailure) -> (file: any StorageFile, path: String) {
-        start()
+    /// So is a preparation of another size.
+    func take(size: Int) throws(IOFailure) -> (file: any StorageFile, path: String) {
+        start(size: size)
         done.wait()
         inFlight = false
         var r = result!
         result = nil
+        if case .success(let file) = r, self.size != size {
+            file.close()
+            r = .failure(IOFailure("prepare", path: path, errno: .invalidArgument))
+            self.size = size
+        }
         if case .failure = r {
             inFlight = true
             run()

@@ -122,6 +122,7 @@ extension LogEngine {
             metrics.committed(records: batch.recordCount, bytes: batch.stagedBytes, synced: commit.synced, duration: .now - commit.began)
         }
         spares.append(batch)
+        startPreparationIfDue()
     }
 
     /// Writes, waits for and completes one commit on the caller's thread (``LogWriter``, and

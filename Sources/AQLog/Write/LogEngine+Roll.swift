@@ -23,7 +23,8 @@ extension LogEngine {
         precondition(filling.isEmpty && inFlight.isEmpty)
         try checkWritable()
         // Prepare first: a failure here leaves the log fully usable.
-        let (nextFile, preparedPath) = try io { () throws(IOFailure) in try preparer.take() }
+        let nextSize = nextSegmentSize
+        let (nextFile, preparedPath) = try io { () throws(IOFailure) in try preparer.take(size: nextSize) }
         let sealed: SegmentDescriptor
         do throws(IOFailure) { sealed = try active.seal() } catch {
             nextFile.close()
@@ -32,7 +33,7 @@ extension LogEngine {
         }
         let (depth, blocks) = policy.headerDepth
         let header = SegmentHeader(maxRecordSize: UInt32(maxRecordSize), logID: logID, baseSequence: nextBase,
-                                   segmentSize: UInt64(segmentSize), previousDigest: sealed.trailerChecksum!,
+                                   segmentSize: UInt64(nextSize), previousDigest: sealed.trailerChecksum!,
                                    commitDepth: depth, inFlightBlocks: blocks)
         let next: ActiveSegment
         do throws(IOFailure) {
@@ -47,7 +48,7 @@ extension LogEngine {
         active = next
         segmentCount += 1
         filling.reset(at: active.dataEnd, prefix: UnsafeRawBufferPointer(start: nil, count: 0))
-        preparer.start()
+        startPreparationIfDue()
         metrics.rolled(segments: segmentCount)
         logger.debug("rolled segment", metadata: ["sealed": "\(sealed.fileName)", "next": "\(next.descriptor.fileName)"])
     }

@@ -14,8 +14,9 @@ final class LogEngine {
     let directory: String
     let policy: DurabilityPolicy
     let maxRecordSize: Int
-    /// Size of every segment of this log (fixed when the log was created).
-    let segmentSize: Int
+    /// The size this log's segments grow towards: ``LogOptions/segmentSize``, or the current
+    /// segment's size when that is larger (a log's segments never shrink).
+    let targetSegmentSize: Int
     let logger = Logger(label: "aqlog")
     let recoveryReport: RecoveryReport
     let metrics: LogMetrics
@@ -47,6 +48,7 @@ final class LogEngine {
         if let m = options.maxRecordSize, m > SegmentLayout.largestRecord(segmentSize: options.segmentSize) || m < 0 {
             throw .invalidOptions("max record size \(m) does not fit a \(options.segmentSize)-byte segment (largest \(SegmentLayout.largestRecord(segmentSize: options.segmentSize)))")
         }
+        try options.validateInitialSegmentSize()
         self.storage = storage
         self.directory = directory
         self.policy = policy
@@ -67,9 +69,10 @@ final class LogEngine {
             let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true)
             var report = outcome.report
             segmentCount = outcome.sealed.count + 1
-            let segmentSize = outcome.open?.descriptor.segmentSize ?? outcome.sealed.last?.segmentSize ?? options.segmentSize
-            preparer = SegmentPreparer(storage: storage, directory: directory, size: segmentSize,
-                                       background: backgroundPreparation, zeroFill: policy.zeroFillsSegments)
+            let target = max(options.segmentSize, outcome.open?.descriptor.segmentSize ?? outcome.sealed.last?.segmentSize ?? 0)
+            targetSegmentSize = target
+            preparer = SegmentPreparer(storage: storage, directory: directory, background: backgroundPreparation,
+                                       zeroFill: policy.zeroFillsSegments)
             let buffered = 2 * SegmentLayout.blockSize + 64 * 1024
             filling = BatchBuffer(capacity: buffered)
             spares = (0..<policy.commitDepth).map { _ in BatchBuffer(capacity: buffered) }
@@ -82,14 +85,14 @@ final class LogEngine {
                 let previous = outcome.sealed.last
                 let max = previous.map { Int($0.header.maxRecordSize) } ?? options.effectiveMaxRecordSize(segmentSize: options.segmentSize)
                 let (depth, blocks) = policy.headerDepth
+                let size = previous.map { Self.grown($0.segmentSize, target: target) } ?? options.initialSegmentSize(maxRecordSize: max)
                 let header = SegmentHeader(maxRecordSize: UInt32(max), logID: previous?.header.logID ?? LogID.random(),
-                                           baseSequence: (previous?.lastSequence ?? 0) &+ 1, segmentSize: UInt64(segmentSize),
+                                           baseSequence: (previous?.lastSequence ?? 0) &+ 1, segmentSize: UInt64(size),
                                            previousDigest: previous?.trailerChecksum ?? 0, commitDepth: depth, inFlightBlocks: blocks)
                 active = try Self.activate(storage: storage, directory: directory, preparer: preparer, header: header)
                 maxRecordSize = max
                 report.segments += 1
             }
-            self.segmentSize = segmentSize
             // What the frames on disk already claim (a sealed predecessor vouches for its own
             // records): a crash inside the idle window left the last batch unvouched, and
             // this writer's next frame covers it (settled before recovery, the records are on
@@ -99,7 +102,7 @@ final class LogEngine {
             recoveryReport = report
             let prefix = try Self.tailPrefix(of: active)
             prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
-            preparer.start()
+            startPreparationIfDue()
         } catch {
             publisher.release()
             throw error
@@ -116,10 +119,25 @@ final class LogEngine {
             "duration": "\(recoveryReport.duration)"])
     }
 
+    /// The size of the segment after one of `size` bytes: double, up to `target` (never less
+    /// than `size`). Segments so grow from a small first one, and an idle log holds little disk.
+    static func grown(_ size: Int, target: Int) -> Int { min(max(target, size), 2 * size) }
+
+    /// The size of the segment after the active one.
+    var nextSegmentSize: Int { Self.grown(active.size, target: targetSegmentSize) }
+
+    /// Starts preparing the next segment once the active one is a quarter full (an idle log
+    /// keeps no second segment on disk); zero-filling it then has three quarters of a segment's
+    /// appends to finish before the roll needs it.
+    func startPreparationIfDue() {
+        guard !preparer.isStarted, active.dataEnd - SegmentLayout.dataStart >= active.size / 4 else { return }
+        preparer.start(size: nextSegmentSize)
+    }
+
     /// Takes the prepared file and activates it (``SegmentActivation``).
     static func activate(storage: any Storage, directory: String, preparer: SegmentPreparer,
                          header: SegmentHeader) throws(LogError) -> ActiveSegment {
-        let (file, preparedPath) = try io { () throws(IOFailure) in try preparer.take() }
+        let (file, preparedPath) = try io { () throws(IOFailure) in try preparer.take(size: Int(header.segmentSize)) }
         do {
             return try io { () throws(IOFailure) in
                 try SegmentActivation.activate(storage: storage, directory: directory, file: file, preparedPath: preparedPath, header: header)
