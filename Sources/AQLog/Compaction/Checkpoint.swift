@@ -24,12 +24,13 @@ public enum Checkpoint {
     /// last durable sequence: the one a live writer published in its lock, else the last one
     /// a read-only recovery pass finds (flush a `.deferred` log first); throws the recovery's
     /// error when the log is corrupt, and ``LogError/notFound(path:)`` without a log directory.
-    public static func write(directory: String, sequence: UInt64) throws(LogError) {
-        try write(directory: directory, sequence: sequence, storage: PosixStorage())
+    /// Reports to `logger` (`nil`: label `aqlog`).
+    public static func write(directory: String, sequence: UInt64, logger: Logger? = nil) throws(LogError) {
+        try write(directory: directory, sequence: sequence, storage: PosixStorage(), logger: logger)
     }
 
-    /// ``write(directory:sequence:)`` over an explicit ``Storage``.
-    public static func write(directory: String, sequence: UInt64, storage: any Storage) throws(LogError) {
+    /// ``write(directory:sequence:logger:)`` over an explicit ``Storage``.
+    public static func write(directory: String, sequence: UInt64, storage: any Storage, logger: Logger? = nil) throws(LogError) {
         try storage.requireDirectory(directory)
         // A live writer knows better than the files: a `.deferred` one has written (and
         // acknowledged) records that a power loss could still take, with the checkpoint above
@@ -48,13 +49,14 @@ public enum Checkpoint {
         let temporary = LogDirectoryLayout.join(directory, temporaryPrefix + String(UInt64.random(in: 0...UInt64.max), radix: 16))
         let final = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
         try io { () throws(IOFailure) in try storage.writeAtomically(bytes, to: final, temporary: temporary, directory: directory) }
-        Logger(label: "aqlog").debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
+        logger.orDefault.debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
     }
 
     /// The checkpoint recorded in `directory`: absent, a valid sequence, or damaged (reported
     /// with file, offset and reason, and to be treated as absent). Throws only when the
-    /// directory is missing or the file cannot be read.
-    public static func read(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> CheckpointStatus {
+    /// directory is missing or the file cannot be read. A damaged file is reported to `logger`
+    /// (`nil`: label `aqlog`) as a warning.
+    public static func read(directory: String, storage: any Storage = PosixStorage(), logger: Logger? = nil) throws(LogError) -> CheckpointStatus {
         try storage.requireDirectory(directory)
         let path = LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile)
         let names = try io { () throws(IOFailure) in try storage.listDirectory(directory) }
@@ -76,7 +78,7 @@ public enum Checkpoint {
         case .success(let sequence): return .recorded(sequence)
         case .failure(let problem):
             let damage = CheckpointDamage(file: path, offset: problem.offset, reason: problem.reason)
-            Logger(label: "aqlog").warning("damaged checkpoint treated as absent", metadata: ["file": "\(path)", "offset": "\(problem.offset)", "reason": "\(problem.reason)"])
+            logger.orDefault.warning("damaged checkpoint treated as absent", metadata: ["file": "\(path)", "offset": "\(problem.offset)", "reason": "\(problem.reason)"])
             return .damaged(damage)
         }
     }

@@ -16,7 +16,8 @@ final class LogEngine {
     let maxRecordSize: Int
     /// Size of every segment of this log (fixed when the log was created).
     let segmentSize: Int
-    let logger = Logger(label: "aqlog")
+    /// ``LogOptions/logger`` (or the default): the writer's, its committer's and its recovery's.
+    let logger: Logger
     let recoveryReport: RecoveryReport
     let metrics: LogMetrics
     let publisher: Publisher
@@ -50,7 +51,8 @@ final class LogEngine {
         self.storage = storage
         self.directory = directory
         self.policy = policy
-        metrics = LogMetrics(directory: directory)
+        logger = options.logger.orDefault
+        metrics = LogMetrics(directory: directory, factory: options.metricsFactory.orDefault)
         if !storage.isDirectory(directory) {
             guard options.createIfMissing else { throw storage.whyNotADirectory(directory) }
             // The new directory's entry is durable only once its parent is synced.
@@ -61,7 +63,7 @@ final class LogEngine {
                 throw .notADirectory(path: directory)  // a file (or a dangling link) is there
             } catch { throw .io(error) }
         }
-        let opening = try LogOpening.begin(storage: storage, directory: directory)
+        let opening = try LogOpening.begin(storage: storage, directory: directory, logger: logger)
         publisher = Publisher(lock: opening.lock, channel: notifier.channel(for: directory))
         do {
             let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true)
