@@ -12,6 +12,9 @@ let package = Package(
     products: [
         .library(name: "AQLog", targets: ["AQLog"]),
         .library(name: "ActionQueue", targets: ["ActionQueue"]),
+        // A log as a swift-service-lifecycle `Service`: its own product, so AQLog alone does not
+        // bring in swift-service-lifecycle (and swift-async-algorithms behind it).
+        .library(name: "AQLogServiceLifecycle", targets: ["AQLogServiceLifecycle"]),
         .executable(name: "aq-wal", targets: ["aq-wal"]),
         .executable(name: "aq-bench", targets: ["aq-bench"]),
         .library(name: "AQLogSimulation", targets: ["AQLogSimulation"]),
@@ -23,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // `swift package generate-documentation` (scripts/check-docs.sh); adds nothing to the products.
@@ -43,6 +47,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            swiftSettings: strict),
+        .target(
+            name: "AQLogServiceLifecycle",
+            dependencies: ["AQLog", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: strict),
         .target(name: "ActionQueue", dependencies: ["AQLog", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .executableTarget(
@@ -83,6 +91,13 @@ let package = Package(
             dependencies: ["AQLog", "AQLogSimulation", "CCRC", "AQTestSupport",
                            .product(name: "PropertyBased", package: "swift-property-based"),
                            .product(name: "MetricsTestKit", package: "swift-metrics")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "AQLogServiceLifecycleTests",
+            dependencies: ["AQLogServiceLifecycle", "AQLog", "AQTestSupport",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "ActionQueueTests",

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the DocC documentation of the libraries (AQLog, ActionQueue: their doc comments and
-# their catalogs, Sources/<target>/<target>.docc) and fails when DocC reports any warning (an
-# unresolved or ambiguous ``link``, a curated symbol that does not exist, a malformed
-# directive) or error, or when a build fails. Prints each target's documentation coverage.
+# Builds the DocC documentation of the libraries (AQLog, AQLogServiceLifecycle, ActionQueue:
+# their doc comments and their catalogs, Sources/<target>/<target>.docc) and fails when DocC
+# reports any warning (an unresolved or ambiguous ``link``, a curated symbol that does not
+# exist, a malformed directive) or error, or when a build fails. Prints each target's
+# documentation coverage.
 #
 #   scripts/check-docs.sh                 # scratch path .build-docs (never .build)
 #   scripts/check-docs.sh /tmp/docs-build # another scratch path
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS=(AQLog ActionQueue)
+TARGETS=(AQLog AQLogServiceLifecycle ActionQueue)
 scratch="${1:-.build-docs}"
 mkdir -p "$scratch"
 

@@ -117,6 +117,7 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
     let base = PosixStorage(writePath: spec.backend.writePath)
     let storage = CountingStorage(base, counters: counters)
     var options = LogOptions(segmentSize: spec.rollingSegmentSize ?? segmentSize)
+    options.initialSegmentSize = options.segmentSize  // a busy log's segments, from the first record
     if let commitDepth { options.maxCommitsInFlight = commitDepth }
     let payload = [UInt8](repeating: 0x5A, count: spec.recordSize)
     let batch = [[UInt8]](repeating: payload, count: spec.batch)

@@ -56,7 +56,7 @@ private func millis(_ d: Duration) -> Double {
 /// several shapes: growing sealed bytes with an empty tail, then growing open-tail bytes.
 final class RecoveryBench {
     let directory: String
-    let options: LogOptions
+    var options: LogOptions
     let segmentSize: Int
     private var writer: LogWriter?
     private let record = [UInt8](repeating: 0xA5, count: 4096 - 32)
@@ -68,6 +68,7 @@ final class RecoveryBench {
         self.directory = directory
         self.segmentSize = segmentSize
         options = LogOptions(segmentSize: segmentSize)
+        options.initialSegmentSize = segmentSize  // the segment size under test, from the first record
         batch = [[UInt8]](repeating: [UInt8](repeating: 0xA5, count: 4096 - 32), count: 256)
     }
 

@@ -7,12 +7,8 @@ import MetricsTestKit
 /// `aqlog_append_failures_total` counts every append call that failed, by error kind, for
 /// `Log` and `LogWriter` alike.
 @Suite struct AppendFailureMetricTests {
-    /// The process's metrics backend, bootstrapped once (swift-metrics allows one per process).
-    static let metrics: TestMetrics = {
-        let m = TestMetrics()
-        MetricsSystem.bootstrap(m)
-        return m
-    }()
+    /// The process's metrics backend (these logs are given no factory).
+    static var metrics: TestMetrics { globalTestMetrics }
 
     static func failures(_ directory: String, _ kind: String) -> Int64 {
         metrics.counters(label: "aqlog_append_failures_total", dimensions: [("directory", directory), ("error", kind)])

@@ -24,12 +24,13 @@ public enum Checkpoint {
     /// last durable sequence: the one a live writer published in its lock, else the last one
     /// a read-only recovery pass finds (flush a `.deferred` log first); throws the recovery's
     /// error when the log is corrupt, and ``LogError/notFound(path:)`` without a log directory.
-    public static func write(directory: String, sequence: UInt64) throws(LogError) {
-        try write(directory: directory, sequence: sequence, storage: PosixStorage())
+    /// Reports to `logger` (`nil`: label `aqlog`).
+    public static func write(directory: String, sequence: UInt64, logger: Logger? = nil) throws(LogError) {
+        try write(directory: directory, sequence: sequence, storage: PosixStorage(), logger: logger)
     }
 
-    /// ``write(directory:sequence:)`` over an explicit ``Storage``.
-    public static func write(directory: String, sequence: UInt64, storage: any Storage) throws(LogError) {
+    /// ``write(directory:sequence:logger:)`` over an explicit ``Storage``.
+    public static func write(directory: String, sequence: UInt64, storage: any Storage, logger: Logger? = nil) throws(LogError) {
         try storage.requireDirectory(directory)
         // A live writer knows better than the files: a `.deferred` one has written (and
         // acknowledged) records that a power loss could still take, with the checkpoint above
@@ -46,7 +47,7 @@ public enum Checkpoint {
         }
         try replace(directory: directory, with: .init(sequence: sequence, holds: try holdsPresent(directory: directory, storage: storage)),
                     storage: storage)
-        Logger(label: "aqlog").debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
+        logger.orDefault.debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
     }
 
     /// Makes the file record the holds that exist now (``CompactionHolds``), keeping its
@@ -87,13 +88,14 @@ public enum Checkpoint {
 
     /// The checkpoint recorded in `directory`: absent, a valid sequence, or damaged (reported
     /// with file, offset and reason, and to be treated as absent). Throws only when the
-    /// directory is missing or the file cannot be read.
-    public static func read(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> CheckpointStatus {
+    /// directory is missing or the file cannot be read. A damaged file is reported to `logger`
+    /// (`nil`: label `aqlog`) as a warning.
+    public static func read(directory: String, storage: any Storage = PosixStorage(), logger: Logger? = nil) throws(LogError) -> CheckpointStatus {
         switch try readContent(directory: directory, storage: storage) {
         case .absent: return .absent
         case .valid(let content): return content.sequence.map { .recorded($0) } ?? .absent
         case .damaged(let damage):
-            Logger(label: "aqlog").warning("damaged checkpoint treated as absent", metadata: [
+            logger.orDefault.warning("damaged checkpoint treated as absent", metadata: [
                 "file": "\(damage.file)", "offset": "\(damage.offset)", "reason": "\(damage.reason)"])
             return .damaged(damage)
         }

@@ -1,7 +1,7 @@
 import Metrics
 
-/// swift-metrics instruments for compaction and repair; no-ops unless the application
-/// bootstraps a backend.
+/// swift-metrics instruments for compaction, made by the compactor's factory
+/// (``Compactor/metricsFactory``).
 struct CompactionMetrics: Sendable {
     let runs: Counter
     let removedSegments: Counter
@@ -9,13 +9,13 @@ struct CompactionMetrics: Sendable {
     let duration: Timer
     let segments: Gauge
 
-    init(directory: String) {
+    init(directory: String, factory: any MetricsFactory) {
         let dims = [("directory", directory)]
-        runs = Counter(label: "aqlog_compaction_runs_total", dimensions: dims)
-        removedSegments = Counter(label: "aqlog_compaction_removed_segments_total", dimensions: dims)
-        freedBytes = Counter(label: "aqlog_compaction_freed_bytes_total", dimensions: dims)
-        duration = Timer(label: "aqlog_compaction_duration", dimensions: dims)
-        segments = Gauge(label: "aqlog_segments", dimensions: dims)
+        runs = Counter(label: "aqlog_compaction_runs_total", dimensions: dims, factory: factory)
+        removedSegments = Counter(label: "aqlog_compaction_removed_segments_total", dimensions: dims, factory: factory)
+        freedBytes = Counter(label: "aqlog_compaction_freed_bytes_total", dimensions: dims, factory: factory)
+        duration = Timer(label: "aqlog_compaction_duration", dimensions: dims, factory: factory)
+        segments = Gauge(label: "aqlog_segments", dimensions: dims, factory: factory)
     }
 
     func removed(bytes: Int) {
@@ -30,14 +30,14 @@ struct CompactionMetrics: Sendable {
     }
 }
 
-/// swift-metrics instruments for `repair`.
+/// swift-metrics instruments for `repair`, made by the factory it was given.
 struct RepairMetrics: Sendable {
     let repairs: Counter
     let repairedBytes: Counter
 
-    init(directory: String) {
+    init(directory: String, factory: any MetricsFactory) {
         let dims = [("directory", directory)]
-        repairs = Counter(label: "aqlog_repairs_total", dimensions: dims)
-        repairedBytes = Counter(label: "aqlog_repair_bytes_total", dimensions: dims)
+        repairs = Counter(label: "aqlog_repairs_total", dimensions: dims, factory: factory)
+        repairedBytes = Counter(label: "aqlog_repair_bytes_total", dimensions: dims, factory: factory)
     }
 }

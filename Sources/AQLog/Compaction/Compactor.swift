@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 
 /// Removes whole sealed segments at or below the checkpoint, safely beside a live writer and
 /// live readers in other processes.
@@ -30,14 +31,24 @@ public struct Compactor: Sendable {
     public let storage: any Storage
     /// History kept in addition to what the checkpoint requires.
     public let retention: RetentionPolicy
+    /// Where runs report each removed segment, the summary and a damaged checkpoint: a logger
+    /// labelled `aqlog` unless one was given.
+    public let logger: Logger
+    /// The swift-metrics factory of the compaction instruments: `MetricsSystem.factory` (as
+    /// read when the compactor was made) unless one was given.
+    public let metricsFactory: any MetricsFactory
     /// Test hook: stop (as if the process died) after this many removals.
     var stopAfterRemovals: Int?
 
-    /// A compactor for the log in `directory`.
-    public init(directory: String, retention: RetentionPolicy = .init(), storage: any Storage = PosixStorage()) {
+    /// A compactor for the log in `directory`, reporting to `logger` and counting with
+    /// `metricsFactory` (`nil`: as ``LogOptions/logger`` and ``LogOptions/metricsFactory``).
+    public init(directory: String, retention: RetentionPolicy = .init(), storage: any Storage = PosixStorage(),
+                logger: Logger? = nil, metricsFactory: (any MetricsFactory)? = nil) {
         self.directory = directory
         self.retention = retention
         self.storage = storage
+        self.logger = logger.orDefault
+        self.metricsFactory = metricsFactory.orDefault
     }
 
     /// Plans and (unless `dryRun`) performs the removals. Idempotent: a second run removes
@@ -52,8 +63,7 @@ public struct Compactor: Sendable {
         defer { held?.release() }
         var report = try plan()
         report.dryRun = dryRun
-        let logger = Logger(label: "aqlog")
-        let metrics = CompactionMetrics(directory: directory)
+        let metrics = CompactionMetrics(directory: directory, factory: metricsFactory)
         if !dryRun {
             for consumer in report.droppedConsumers {
                 do throws(LogError) { try ConsumerCursor.remove(directory: directory, name: consumer.name, storage: storage) } catch {
@@ -93,7 +103,7 @@ public struct Compactor: Sendable {
         try storage.requireDirectory(directory)
         var report = CompactionReport()
         report.retention = retention
-        report.checkpoint = try Checkpoint.read(directory: directory, storage: storage)
+        report.checkpoint = try Checkpoint.read(directory: directory, storage: storage, logger: logger)
         let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         outcome.open?.file.close()
         let all = outcome.sealed + (outcome.open.map { [$0.descriptor] } ?? [])

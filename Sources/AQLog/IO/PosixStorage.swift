@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 import SystemPackage
 
 /// The real file system: `pwrite` + `fdatasync` by default; see ``WritePath``.
@@ -32,16 +33,22 @@ public final class PosixStorage: Storage {
     /// search permission wherever read is granted.
     public let fileMode: mode_t
 
+    /// Where its io_uring files report that commits stay buffered (no `O_DIRECT` there).
+    let logger: Logger
+
     /// A storage writing through `writePath`, creating files with `fileMode` (default `0o666`:
-    /// the umask decides, as for any `open(2)`).
-    public convenience init(writePath: WritePath = .posix, fileMode: mode_t = 0o666) {
-        self.init(writePath: writePath, directCommitSync: .dataSyncedWrite, fileMode: fileMode)
+    /// the umask decides, as for any `open(2)`), its files reporting to `logger` (`nil`: label
+    /// `aqlog`; a log opened with ``Log/open(directory:options:durability:)`` gives its
+    /// storage ``LogOptions/logger``).
+    public convenience init(writePath: WritePath = .posix, fileMode: mode_t = 0o666, logger: Logger? = nil) {
+        self.init(writePath: writePath, directCommitSync: .dataSyncedWrite, fileMode: fileMode, logger: logger)
     }
 
-    init(writePath: WritePath, directCommitSync: URingFile.DirectCommitSync, fileMode: mode_t = 0o666) {
+    init(writePath: WritePath, directCommitSync: URingFile.DirectCommitSync, fileMode: mode_t = 0o666, logger: Logger? = nil) {
         self.writePath = writePath
         self.directCommitSync = directCommitSync
         self.fileMode = fileMode & 0o777
+        self.logger = logger.orDefault
     }
 
     /// `fileMode` with search permission added wherever read is granted.
@@ -95,7 +102,8 @@ public final class PosixStorage: Storage {
         case .posix: return PosixFile(fd: fd, path: path)
         case .uring, .uringDirect:
             do throws(IOFailure) {
-                return try URingFile(fd: fd, path: path, direct: writePath == .uringDirect, directCommitSync: directCommitSync)
+                return try URingFile(fd: fd, path: path, direct: writePath == .uringDirect, directCommitSync: directCommitSync,
+                                     logger: logger)
             } catch {
                 try? Syscalls.close(fd, path: path)  // the ring's failure is the one to report
                 throw error

@@ -49,7 +49,8 @@ final class URingFile: StorageFile, @unchecked Sendable {
     var requiresAlignedWrites: Bool { direct }
 
     init(fd: Int32, path: String, direct: Bool = false, directCommitSync: DirectCommitSync = .dataSyncedWrite,
-         simulatesDataSyncRefusal: Bool = false) throws(IOFailure) {
+         simulatesDataSyncRefusal: Bool = false, logger: Logger = Observability.defaultLogger) throws(IOFailure) {
+        self.logger = logger
         self.fd = fd
         self.path = path
         self.direct = direct
@@ -61,20 +62,21 @@ final class URingFile: StorageFile, @unchecked Sendable {
         if let ringStorage { return ringStorage }
         let r = try URing(entries: 8, path: path)
         if direct, let why = Self.directIORefusal(fd: fd) {
-            Self.logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "\(why)"])
+            logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "\(why)"])
         } else if direct {
             do throws(IOFailure) { directFD = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | CURING_O_DIRECT) } catch {
                 // File systems without O_DIRECT (tmpfs, some overlays) refuse it with EINVAL:
                 // stay buffered rather than fail a commit.
                 guard error.errno == .invalidArgument else { throw error }
-                Self.logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "O_DIRECT refused (EINVAL)"])
+                logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "O_DIRECT refused (EINVAL)"])
             }
         }
         ringStorage = r
         return r
     }
 
-    private static let logger = Logger(label: "aqlog")
+    /// Where the fallback to buffered commits is reported (the storage's logger).
+    private let logger: Logger
 
     /// Why commits to `fd`'s file cannot be whole 4096-byte blocks written `O_DIRECT`, as the
     /// file system reports it (`statx` `STATX_DIOALIGN`): no direct I/O at all, or an alignment

@@ -18,8 +18,13 @@ import Foundation
 /// Memory is bounded: when more than ``LogOptions/maxPendingBytes`` are staged and not yet
 /// written, producers wait (asynchronously) for the committer to catch up.
 ///
-/// Always ``close()`` a log: one that is dropped without it keeps its committer thread and
-/// the directory lock until the process exits (nothing acknowledged is lost either way).
+/// Always ``close()`` a log, or let ``withLog(directory:options:durability:isolation:_:)`` close
+/// it: one that is dropped without it is closed in its `deinit`, blocking the dropping thread,
+/// and a warning is logged (nothing acknowledged is lost either way). In a swift-service-lifecycle
+/// `ServiceGroup`, the `AQLogServiceLifecycle` library's `LogService` closes it at shutdown.
+///
+/// What it reports goes to ``LogOptions/logger`` and ``LogOptions/metricsFactory``, the
+/// process's defaults unless given.
 ///
 /// ```swift
 /// let log = try Log.open(directory: "/var/lib/app/wal")
@@ -61,6 +66,14 @@ public final class Log: Sendable {
     public var durableSequence: UInt64 { committer.durableThrough }
 
     /// Appends one record; returns its sequence once it is durable (per the durability mode).
+    ///
+    /// Cancellation: an append does not observe its task's cancellation. Once called, it stages
+    /// its record and returns its sequence when the record is durable, or throws a
+    /// ``LogError``, whether or not the task is cancelled meanwhile (also while it waits for
+    /// room under back-pressure, ``LogOptions/maxPendingBytes``). A staged record cannot be
+    /// withdrawn, so an append that gave up on cancellation would leave the caller not knowing
+    /// whether its record is in the log; completing tells it. Check `Task.isCancelled` between
+    /// appends to stop appending when cancelled.
     @discardableResult
     public func append(_ payload: [UInt8]) async throws(LogError) -> UInt64 {
         let range = try await committer.append(CollectionOfOne(payload))
@@ -68,17 +81,20 @@ public final class Log: Sendable {
     }
 
     /// Appends records atomically adjacent (consecutive sequences); returns their sequences
-    /// once all are durable.
+    /// once all are durable. Like ``append(_:)``, it does not observe cancellation.
     @discardableResult
     public func append(contentsOf payloads: [[UInt8]]) async throws(LogError) -> Range<UInt64> {
         try await committer.append(payloads)
     }
 
-    /// Makes everything acknowledged so far durable (a no-op under `.sync`).
+    /// Makes everything acknowledged so far durable (a no-op under `.sync`). It does not
+    /// observe cancellation: a cancelled task's flush still returns once that is done.
     public func flush() async throws(LogError) { try await committer.flush() }
 
     /// Drains what is staged, writes a close marker, syncs and releases the lock. Appends
-    /// issued after close began fail with ``LogError/closed``.
+    /// issued after close began fail with ``LogError/closed``. It does not observe
+    /// cancellation, and a second call returns the first one's result.
+    /// ``withLog(directory:options:durability:isolation:_:)`` closes a log whatever its body does.
     public func close() async throws(LogError) { try await committer.close() }
 
     /// A `Log` dropped without ``close()`` is closed here (a warning is logged): nothing

@@ -1,6 +1,7 @@
 import Metrics
 
-/// swift-metrics instruments for one log; no-ops unless the application bootstraps a backend.
+/// swift-metrics instruments for one log, made by the log's factory
+/// (``LogOptions/metricsFactory``); every name is listed in docs/OPERATIONS.md.
 struct LogMetrics: Sendable {
     let appends: Counter
     let appendedBytes: Counter
@@ -11,20 +12,27 @@ struct LogMetrics: Sendable {
     let poisonings: Counter
     let recoveryDuration: Timer
     let repairedBytes: Counter
+    /// Back-pressure of the concurrent ``Log`` (``Committer/recordBackPressure()``).
+    let stagedBytes: Gauge
+    let producersWaitingForRoom: Gauge
     private let dimensions: [(String, String)]
+    private let factory: any MetricsFactory
 
-    init(directory: String) {
+    init(directory: String, factory: any MetricsFactory) {
         let dims = [("directory", directory)]
         dimensions = dims
-        appends = Counter(label: "aqlog_appended_records_total", dimensions: dims)
-        appendedBytes = Counter(label: "aqlog_appended_bytes_total", dimensions: dims)
-        batchRecords = Recorder(label: "aqlog_batch_records", dimensions: dims)
-        syncLatency = Timer(label: "aqlog_commit_duration", dimensions: dims)
-        rolls = Counter(label: "aqlog_segment_rolls_total", dimensions: dims)
-        segments = Gauge(label: "aqlog_segments", dimensions: dims)
-        poisonings = Counter(label: "aqlog_poisoned_total", dimensions: dims)
-        recoveryDuration = Timer(label: "aqlog_recovery_duration", dimensions: dims)
-        repairedBytes = Counter(label: "aqlog_recovery_repaired_bytes_total", dimensions: dims)
+        self.factory = factory
+        appends = Counter(label: "aqlog_appended_records_total", dimensions: dims, factory: factory)
+        appendedBytes = Counter(label: "aqlog_appended_bytes_total", dimensions: dims, factory: factory)
+        batchRecords = Recorder(label: "aqlog_batch_records", dimensions: dims, factory: factory)
+        syncLatency = Timer(label: "aqlog_commit_duration", dimensions: dims, factory: factory)
+        rolls = Counter(label: "aqlog_segment_rolls_total", dimensions: dims, factory: factory)
+        segments = Gauge(label: "aqlog_segments", dimensions: dims, factory: factory)
+        poisonings = Counter(label: "aqlog_poisoned_total", dimensions: dims, factory: factory)
+        recoveryDuration = Timer(label: "aqlog_recovery_duration", dimensions: dims, factory: factory)
+        repairedBytes = Counter(label: "aqlog_recovery_repaired_bytes_total", dimensions: dims, factory: factory)
+        stagedBytes = Gauge(label: "aqlog_staged_bytes", dimensions: dims, factory: factory)
+        producersWaitingForRoom = Gauge(label: "aqlog_producers_waiting_for_room", dimensions: dims, factory: factory)
     }
 
     func committed(records: Int, bytes: Int, synced: Bool, duration: Duration) {
@@ -44,7 +52,7 @@ struct LogMetrics: Sendable {
     /// An append call that failed (`aqlog_append_failures_total`, with the error's kind as
     /// dimension `error`): every record of the call, none acknowledged.
     func appendFailed(_ error: LogError) {
-        Counter(label: "aqlog_append_failures_total", dimensions: dimensions + [("error", error.kind)]).increment()
+        Counter(label: "aqlog_append_failures_total", dimensions: dimensions + [("error", error.kind)], factory: factory).increment()
     }
 
     func recovered(_ report: RecoveryReport) {

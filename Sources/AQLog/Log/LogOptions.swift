@@ -1,4 +1,7 @@
-/// How a log is opened and written.
+/// How a log is opened and written, and where it reports (``logger`` and ``metricsFactory``).
+///
+/// Two options are equal (`==`) when they open and write a log alike: the logger and the metrics
+/// factory only observe the log and are not compared.
 public struct LogOptions: Sendable, Equatable {
     /// The segment size of a new log unless the options say otherwise: 64 MiB.
     public static let defaultSegmentSize = SegmentLayout.defaultSegmentSize
@@ -59,6 +62,8 @@ public struct LogOptions: Sendable, Equatable {
     /// `0o600` keeps a log private to its service user, `0o640` shares it with a monitoring group
     /// that only reads (readers need read permission only).
     public var filePermissions: UInt16 = 0o666
+    /// Where the log reports (``logger``, ``metricsFactory``): left out of `==`.
+    var observability = Observability()
 
     /// Options with these five fields and every other at its default (set those as
     /// properties). Nothing is validated here: opening a log throws

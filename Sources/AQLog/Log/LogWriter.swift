@@ -161,10 +161,10 @@ func resolveStorage(_ options: LogOptions, durability: Durability = .sync,
     let uring: PosixStorage.WritePath = options.directIO && durability != .deferred ? .uringDirect : .uring
     let mode = mode_t(options.filePermissions)
     switch options.backend {
-    case .posix: return PosixStorage(writePath: .posix, fileMode: mode)
+    case .posix: return PosixStorage(writePath: .posix, fileMode: mode, logger: options.logger)
     case .uring:
         guard uringAvailable() else { throw .io(IOFailure("io_uring_queue_init", path: "io_uring", errno: .noFunction)) }
-        return PosixStorage(writePath: uring, fileMode: mode)
-    case .auto: return PosixStorage(writePath: uringAvailable() ? uring : .posix, fileMode: mode)
+        return PosixStorage(writePath: uring, fileMode: mode, logger: options.logger)
+    case .auto: return PosixStorage(writePath: uringAvailable() ? uring : .posix, fileMode: mode, logger: options.logger)
     }
 }

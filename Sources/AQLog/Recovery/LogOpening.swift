@@ -1,3 +1,5 @@
+import Logging
+
 /// The first steps of every open that may change a log, shared by the writer (`LogEngine`)
 /// and `LogRepair`: take the writer's lock, learn what the previous writer made durable,
 /// stop readers from trusting its readable point, and settle what recovery will read.
@@ -5,7 +7,7 @@
 /// The order matters. The previous writer's durable point is read from `LOCK` before anything
 /// touches the log: after a process crash it is the one record of which batches were
 /// acknowledged but not yet vouched for by a later frame, and recovery must refuse, never
-/// cut, damage at or below it. Settling (``LogRecovery/settleLastSegment(storage:directory:)``)
+/// cut, damage at or below it. Settling (``LogRecovery/settleLastSegment(storage:directory:logger:)``)
 /// then makes the bytes recovery trusts durable and drops clean cached pages, so the scan
 /// reads the medium.
 struct LogOpening {
@@ -14,9 +16,9 @@ struct LogOpening {
     /// The durable point the previous writer published (0 when it published none).
     let previousDurable: UInt64
 
-    /// Locks `directory`'s log and settles it. Throws ``LogError/logLocked(path:)`` when a
-    /// writer (or a repair) holds it.
-    static func begin(storage: any Storage, directory: String) throws(LogError) -> LogOpening {
+    /// Locks `directory`'s log and settles it, reporting to `logger`. Throws
+    /// ``LogError/logLocked(path:)`` when a writer (or a repair) holds it.
+    static func begin(storage: any Storage, directory: String, logger: Logger) throws(LogError) -> LogOpening {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let held: any StorageLock
         do { held = try storage.lockExclusive(lockPath) } catch {
@@ -26,7 +28,7 @@ struct LogOpening {
         do {
             let previous = try io { () throws(IOFailure) in
                 let previous = try held.startPublishing()
-                try LogRecovery.settleLastSegment(storage: storage, directory: directory)
+                try LogRecovery.settleLastSegment(storage: storage, directory: directory, logger: logger)
                 return previous
             }
             return LogOpening(lock: held, previousDurable: previous.durableThrough)

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 
 /// Removes a torn tail (never-acknowledged bytes after the last commit point), keeping a
 /// copy of the damaged bytes first; refuses corruption.
@@ -25,16 +26,20 @@ public enum LogRepair {
 
     /// Repairs the log in `directory` (see the type's documentation). `policy` is
     /// ``RecoveryPolicy/truncateTornTail`` (default) or ``RecoveryPolicy/discardUnsynced``.
+    /// Reports to `logger` and counts with `metricsFactory`, as a log does with
+    /// ``LogOptions/logger`` and ``LogOptions/metricsFactory`` (`nil`: label `aqlog`, and
+    /// `MetricsSystem.factory`).
     public static func repair(directory: String, policy: RecoveryPolicy = .truncateTornTail,
-                              storage: any Storage = PosixStorage()) throws(LogError) -> RepairReport {
+                              storage: any Storage = PosixStorage(), logger: Logger? = nil,
+                              metricsFactory: (any MetricsFactory)? = nil) throws(LogError) -> RepairReport {
         precondition(policy != .strict, "strict repairs nothing")
         try storage.requireDirectory(directory)
-        let logger = Logger(label: "aqlog")
+        let logger = logger.orDefault
         var report = RepairReport()
         do {
             // Readers read nothing from the open segment while the repair may remove records;
             // the repair decides from what is durable, as a writer's open does.
-            let opening = try LogOpening.begin(storage: storage, directory: directory)
+            let opening = try LogOpening.begin(storage: storage, directory: directory, logger: logger)
             defer { opening.lock.release() }
             let outcome = try opening.recover(storage: storage, directory: directory, policy: policy, repair: false)
             defer { outcome.open?.file.close() }
@@ -47,7 +52,7 @@ public enum LogRepair {
             report.backupPath = repaired.report.tornTailBackup
             report.bytesRepaired = repaired.report.bytesRepaired
         }
-        let metrics = RepairMetrics(directory: directory)
+        let metrics = RepairMetrics(directory: directory, factory: metricsFactory.orDefault)
         metrics.repairs.increment()
         metrics.repairedBytes.increment(by: report.bytesRepaired)
         logger.notice("repaired torn tail", metadata: [
@@ -57,7 +62,7 @@ public enum LogRepair {
     }
 }
 
-/// What ``LogRepair/repair(directory:policy:storage:)`` did.
+/// What ``LogRepair/repair(directory:policy:storage:logger:metricsFactory:)`` did.
 public struct RepairReport: Sendable, Equatable {
     /// The torn tail found (nil: nothing to do).
     public var tornTail: TornTail?

@@ -12,7 +12,7 @@ extension LogRecovery {
     /// A writer (``LogEngine``) and ``LogRepair`` call it holding the lock. Limit: the kernel
     /// does not drop pages another process has mapped (a reader following the open segment),
     /// so those stay as cached.
-    static func settleLastSegment(storage: any Storage, directory: String) throws(IOFailure) {
+    static func settleLastSegment(storage: any Storage, directory: String, logger: Logger) throws(IOFailure) {
         // The log directory's own entry too: a writer killed between creating it and syncing
         // its parent leaves it in the cache only.
         try storage.syncDirectory(parentDirectory(of: directory))
@@ -23,8 +23,8 @@ extension LogRecovery {
             // A write-back error that no earlier sync reported surfaces here, once; the pages
             // it concerns were marked clean, never written. Drop them (recovery then sees the
             // medium: only records nobody was told are durable can be missing) and ask again.
-            Logger(label: "aqlog").warning("write-back error found at open; rescanning from the medium",
-                                           metadata: ["cause": "\(error)", "directory": "\(directory)"])
+            logger.warning("write-back error found at open; rescanning from the medium",
+                           metadata: ["cause": "\(error)", "directory": "\(directory)"])
             file.dropCleanPages()
             try file.syncData()
         }

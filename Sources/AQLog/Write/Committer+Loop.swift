@@ -115,9 +115,11 @@ extension Committer {
         acknowledge(into: &r)
     }
 
-    /// Under the lock: publishes the acknowledged point and takes the producers it covers.
+    /// Under the lock: publishes the acknowledged point and takes the producers it covers
+    /// (and those waiting for room), after recording the back-pressure they saw.
     func acknowledge(into r: inout Resumptions) {
         engine.publishReadable()
+        recordBackPressure()
         waiters.acknowledge(through: engine.marks.acknowledged(unsynced: policy.acknowledgesUnsynced), into: &r)
     }
 
@@ -236,6 +238,7 @@ extension Committer {
         var r = Resumptions()
         waiters.takeClosers(result, into: &r)
         waiters.failAll(with: .closed, into: &r)
+        recordBackPressure(BackPressure())  // nothing is staged or waits once closed
         lock.signal()  // a dropped `Log` waits for this (``Committer/closeAbandoned()``)
         lock.unlock()
         r.run()

@@ -50,6 +50,8 @@ final class Committer: @unchecked Sendable {
     var lastCompletion: ContinuousClock.Instant?
     /// Vouching frames written (tests).
     var vouches = 0
+    /// The back-pressure gauges' last recorded values (``recordBackPressure()``).
+    var recordedBackPressure = BackPressure()
     /// The committer thread (set when it starts).
     var thread: pthread_t?
 

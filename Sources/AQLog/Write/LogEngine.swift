@@ -17,7 +17,8 @@ final class LogEngine {
     /// The size this log's segments grow towards: ``LogOptions/segmentSize``, or the current
     /// segment's size when that is larger (a log's segments never shrink).
     let targetSegmentSize: Int
-    let logger = Logger(label: "aqlog")
+    /// ``LogOptions/logger`` (or the default): the writer's, its committer's and its recovery's.
+    let logger: Logger
     let recoveryReport: RecoveryReport
     let metrics: LogMetrics
     let publisher: Publisher
@@ -52,7 +53,8 @@ final class LogEngine {
         self.storage = storage
         self.directory = directory
         self.policy = policy
-        metrics = LogMetrics(directory: directory)
+        logger = options.logger.orDefault
+        metrics = LogMetrics(directory: directory, factory: options.metricsFactory.orDefault)
         if !storage.isDirectory(directory) {
             guard options.createIfMissing else { throw storage.whyNotADirectory(directory) }
             // The new directory's entry is durable only once its parent is synced.
@@ -63,7 +65,7 @@ final class LogEngine {
                 throw .notADirectory(path: directory)  // a file (or a dangling link) is there
             } catch { throw .io(error) }
         }
-        let opening = try LogOpening.begin(storage: storage, directory: directory)
+        let opening = try LogOpening.begin(storage: storage, directory: directory, logger: logger)
         publisher = Publisher(lock: opening.lock, channel: notifier.channel(for: directory))
         do {
             let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true)
@@ -102,7 +104,9 @@ final class LogEngine {
             recoveryReport = report
             let prefix = try Self.tailPrefix(of: active)
             prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
-            startPreparationIfDue()
+            // Preparing in the foreground is for callers that want it done before the first
+            // append (benchmarks, simulations): do it now, as part of opening.
+            if backgroundPreparation { startPreparationIfDue() } else { preparer.start(size: nextSegmentSize) }
         } catch {
             publisher.release()
             throw error

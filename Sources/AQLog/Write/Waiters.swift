@@ -21,6 +21,8 @@ struct Waiters {
     private(set) var flushTarget: UInt64 = 0
 
     var hasFlushers: Bool { !flushers.isEmpty }
+    /// Producers suspended for room (back-pressure).
+    var waitingForRoom: Int { forSpace.count }
 
     mutating func addProducer(_ p: Producer) { producers.append(p) }
     mutating func addForSpace(_ c: UnsafeContinuation<Void, Never>) { forSpace.append(c) }

@@ -26,7 +26,8 @@ public final class AQLogEventLog: EventLog {
     }
 
     /// Opens (or creates) the log in `directory` with AQLog's default options; checkpoints go
-    /// to AQLog's checkpoint file unless `writeCheckpoint` says otherwise.
+    /// to AQLog's checkpoint file (reporting to `options.logger`) unless `writeCheckpoint` says
+    /// otherwise.
     ///
     /// The writer is opened with `.sync` durability: an append is durable when it returns.
     ///
@@ -34,7 +35,9 @@ public final class AQLogEventLog: EventLog {
     ///   example `logLocked` while another writer holds the directory, or `corruption`.
     public static func open(directory: String, options: LogOptions = .init(),
                             writeCheckpoint: ((UInt64) throws -> Void)? = nil) throws(LogError) -> AQLogEventLog {
-        let checkpoint = writeCheckpoint ?? { sequence in try Checkpoint.write(directory: directory, sequence: sequence) }
+        let checkpoint = writeCheckpoint ?? { [logger = options.logger] sequence in
+            try Checkpoint.write(directory: directory, sequence: sequence, logger: logger)
+        }
         return AQLogEventLog(directory: directory, writer: try LogWriter.open(directory: directory, options: options),
                              writeCheckpoint: checkpoint)
     }
