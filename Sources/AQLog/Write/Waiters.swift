@@ -21,6 +21,7 @@ struct Waiters {
     private(set) var flushTarget: UInt64 = 0
 
     var hasFlushers: Bool { !flushers.isEmpty }
+    var spaceWaiterCount: Int { forSpace.count }
 
     mutating func addProducer(_ p: Producer) { producers.append(p) }
     mutating func addForSpace(_ c: UnsafeContinuation<Void, Never>) { forSpace.append(c) }
