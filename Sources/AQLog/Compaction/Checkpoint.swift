@@ -28,7 +28,7 @@ public enum Checkpoint {
         try write(directory: directory, sequence: sequence, storage: PosixStorage())
     }
 
-    /// ``write(directory:sequence:)`` over an explicit ``Storage``.
+    /// ``write(directory:sequence:)-(String,_)`` over an explicit ``Storage``.
     public static func write(directory: String, sequence: UInt64, storage: any Storage) throws(LogError) {
         try storage.requireDirectory(directory)
         // A live writer knows better than the files: a `.deferred` one has written (and

@@ -41,9 +41,9 @@ public final class LogReader {
     /// What opening found (a torn tail is reported, not repaired: readers never write).
     public private(set) var report = RecoveryReport()
 
-    /// Where the records a salvaging reader (``salvaging(directory:storage:access:)``) can read end:
+    /// Where the records a salvaging reader (``salvaging(directory:storage:access:)-(String,_,_)``) can read end:
     /// the damage that made the log unreadable as a whole. Nil for a reader opened with
-    /// ``open(directory:access:)`` (which throws instead) and for a log found whole.
+    /// ``open(directory:access:)-(String,_)`` (which throws instead) and for a log found whole.
     public private(set) var damage: CorruptionDiagnosis?
     private let salvages: Bool
     /// How segments are read: mapped (default) or copied with `pread` (``SegmentAccess``).
@@ -55,7 +55,7 @@ public final class LogReader {
         try LogReader(directory: directory, storage: PosixStorage(), salvages: false, access: access)
     }
 
-    /// Opens a log for salvage: where ``open(directory:access:)`` refuses a damaged log, this reader
+    /// Opens a log for salvage: where ``open(directory:access:)-(String,_)`` refuses a damaged log, this reader
     /// exposes every record before the damage (the segments before the damaged file and, for
     /// damage in the open segment, the records committed before it) and reports the damage in
     /// ``damage``. Reads only. Damage inside a sealed segment's records is still found as

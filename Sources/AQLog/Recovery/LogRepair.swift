@@ -57,7 +57,7 @@ public enum LogRepair {
     }
 }
 
-/// What ``LogRepair/repair(directory:policy:storage:)`` did.
+/// What ``LogRepair/repair(directory:policy:storage:)-(String,_,_)`` did.
 public struct RepairReport: Sendable, Equatable {
     /// The torn tail found (nil: nothing to do).
     public var tornTail: TornTail?
