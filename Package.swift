@@ -90,8 +90,15 @@ let package = Package(
             name: "AQLogTests",
             dependencies: ["AQLog", "AQLogSimulation", "CCRC", "AQTestSupport",
                            .product(name: "PropertyBased", package: "swift-property-based"),
-                           .product(name: "MetricsTestKit", package: "swift-metrics")],
+                           .product(name: "MetricsTestKit", package: "swift-metrics"),
+                           .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict),
+        // A client that imports AQLog alone, with member import visibility (SE-0444) on: what
+        // AQLog's public API needs (`Errno` for `IOFailure.errno`) must come with it.
+        .testTarget(
+            name: "AQLogClientTests",
+            dependencies: ["AQLog"],
+            swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")]),
         .testTarget(
             name: "AQLogServiceLifecycleTests",
             dependencies: ["AQLogServiceLifecycle", "AQLog", "AQTestSupport",

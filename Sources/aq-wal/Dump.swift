@@ -39,7 +39,9 @@ struct Dump: ParsableCommand {
         try Exit.guarding {
             // What was gathered goes out before the error is reported.
             defer { out.flush() }
-            try reader.forEach(from: from ?? 1, through: to) { sequence, bytes in
+            // Everything that is there: a start below the first retained record (the default
+            // start on a compacted log, or a --from reported above) prints from that record.
+            try reader.forEach(from: from ?? 1, through: to, ifCompacted: .startAtFirstAvailable) { sequence, bytes in
                 out.append("{\"sequence\":")
                 out.append(decimal: sequence)
                 out.append(",\"size\":")

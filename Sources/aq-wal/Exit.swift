@@ -21,7 +21,7 @@ enum Exit {
         case .logLocked: return locked
         case .corruption: return corruption
         case .tornTail: return tornTail
-        case .invalidOptions, .invalidArgument, .recordTooLarge, .sequenceViolation: return usage
+        case .invalidOptions, .invalidArgument, .recordTooLarge, .sequenceViolation, .compacted, .sequenceOutOfRange: return usage
         case .notFound, .notADirectory, .io: return creating ? cannotCreate : ioError
         case .poisoned, .closed: return ioError
         }
@@ -44,9 +44,6 @@ enum Exit {
     static func guarding<T>(creating: Bool = false, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as LogError {
             throw fail(error, creating: creating)
-        } catch let error as LogReadError {
-            report("\(error)")
-            throw ExitCode(usage)
         }
     }
 }

@@ -21,10 +21,10 @@ func makeBatchedLog(_ dir: String, count: Int, size: Int = 200, batch: Int = 50)
 /// Segments as recovery sees them (read-only).
 func descriptors(_ dir: String) throws -> [SegmentDescriptor] { try LogReader.open(directory: dir).segments }
 
-/// Every record with its sequence, through a fresh reader.
+/// Every record the log still holds, with its sequence, through a fresh reader.
 func readNumbered(_ dir: String) throws -> [(UInt64, [UInt8])] {
     let reader = try LogReader.open(directory: dir)
     var out: [(UInt64, [UInt8])] = []
-    try reader.forEach { s, b in out.append((s, Array(b))); return true }
+    try reader.forEach(ifCompacted: .startAtFirstAvailable) { s, b in out.append((s, Array(b))); return true }
     return out
 }

@@ -238,7 +238,7 @@ import Synchronization
             return true
         }
         #expect(seen == Array(777...1500))
-        #expect(throws: LogReadError.sequenceOutOfRange(2001, first: 1, last: 2000)) { try reader.record(2001) }
+        #expect(throws: LogError.sequenceOutOfRange(2001, first: 1, last: 2000)) { try reader.record(2001) }
     }
 
     @Test func sealedSegmentsOpenWithoutReadingTheirRecords() throws {

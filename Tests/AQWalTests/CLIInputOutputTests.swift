@@ -87,6 +87,26 @@ import AQTestSupport
         #expect(below.stderr.contains("below the first retained record (\(first)"), "\(below.stderr)")
     }
 
+    /// From its default start, dump prints everything a compacted log still holds, quietly:
+    /// the compaction is no error and no surprise there.
+    @Test func dumpOfACompactedLogPrintsEveryRetainedRecord() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let written = try Fixture.healthy(dir, count: 600)
+        #expect(try aqWal(["checkpoint", dir, "400"]).status == 0)
+        #expect(try aqWal(["compact", dir]).status == 0)
+        let first = try LogReader.open(directory: dir).firstSequence
+        try #require(first > 1, "compaction removed a segment")
+        for arguments in [["dump", dir], ["dump", dir, "--to", "600"]] {
+            let dump = try aqWal(arguments)
+            #expect(dump.status == 0, "\(arguments): \(dump.stderr)")
+            #expect(dump.stderr.isEmpty)
+            let lines = dump.jsonLines
+            #expect(lines.map { $0["sequence"] as? Int } == (Int(first)...600).map { $0 })
+            let payloads = lines.compactMap { ($0["payload"] as? String).flatMap { Data(base64Encoded: $0) } }
+            #expect(payloads.map { [UInt8]($0) } == Array(written[Int(first - 1)...]))
+        }
+    }
+
     /// The payload encoding agrees with Foundation's base64 for every length mod 3.
     @Test func dumpEncodesPayloadsAsStandardBase64() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")

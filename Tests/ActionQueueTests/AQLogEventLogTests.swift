@@ -23,4 +23,26 @@ import AQLog
         #expect(recovered.projection == authority.projection)
         #expect(try RecoveryBootstrap.recover(log: log, snapshots: store).snapshotSequence == 6)
     }
+
+    /// After compaction the adapter walks what is left (its documented contract), so replay
+    /// from a compacted start reports the missing head rather than a read failure.
+    @Test func aCompactedHeadIsReportedAsMissingByReplay() throws {
+        let dir = TemporaryDirectory()
+        let log = try AQLogEventLog.open(directory: dir.path, options: LogOptions(segmentSize: 64 * 1024, backend: .posix))
+        defer { try? log.writer.close() }
+        for sequence in UInt64(1)...1_000 {
+            _ = try log.append([UInt8](repeating: UInt8(truncatingIfNeeded: sequence), count: 200), expectedSequence: sequence)
+        }
+        try log.writeCheckpoint(sequence: 700)
+        #expect(try !Compactor(directory: dir.path).run().removed.isEmpty)
+        let first = try LogReader.open(directory: dir.path).firstSequence
+        try #require(first > 1)
+        var seen: [UInt64] = []
+        try log.forEach(from: 1) { sequence, _ in seen.append(sequence) }
+        #expect(seen == Array(first...1_000))
+        var projection = ReplayReducer()
+        #expect(throws: RecoveryError.logHeadMissing(expected: 1, found: first)) {
+            try LogReplayer.replay(log, from: 1, into: &projection)
+        }
+    }
 }

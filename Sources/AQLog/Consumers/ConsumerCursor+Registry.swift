@@ -1,5 +1,5 @@
 extension ConsumerCursor {
-    /// One registered cursor as ``list(directory:storage:)`` found it.
+    /// One registered cursor as ``list(directory:storage:)-(String,_)`` found it.
     public struct Status: Sendable, Equatable {
         /// The consumer's name.
         public var name: String
@@ -86,7 +86,7 @@ extension ConsumerCursor {
     }
 
     /// Removes the cursor `name` (the escape hatch for a consumer that is gone): its hold ends
-    /// at once. Serialised with compaction as ``register(directory:name:position:storage:lockTimeout:)``.
+    /// at once. Serialised with compaction as ``register(directory:name:position:storage:lockTimeout:)-(String,_,_,_,_)``.
     /// Throws ``LogError/invalidArgument(_:)`` when no such cursor exists.
     public static func drop(directory: String, name: String, storage: any Storage = PosixStorage(),
                             lockTimeout: Duration = .seconds(10)) throws(LogError) {

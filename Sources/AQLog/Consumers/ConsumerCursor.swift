@@ -2,12 +2,12 @@
 /// has processed, which compaction never passes (PostgreSQL's replication slots, Kafka's
 /// committed offsets).
 ///
-/// A cursor is created by ``register(directory:name:position:storage:)`` (or
+/// A cursor is created by ``register(directory:name:position:storage:lockTimeout:)-(String,_,_,_,_)`` (or
 /// `aq-wal consumer set`), which needs write permission on the log directory; the consumer then
 /// opens it and advances it with ``commit(_:)``, which needs write permission on the cursor's own
 /// file only (`consumers/<name>.cursor`, written in place: docs/FORMAT.md). ``Compactor`` keeps
 /// every segment holding a record above the slowest cursor's position until that consumer
-/// advances or is dropped (``drop(directory:name:storage:)``, `aq-wal consumer drop`, or
+/// advances or is dropped (``drop(directory:name:storage:lockTimeout:)-(String,_,_,_)``, `aq-wal consumer drop`, or
 /// ``RetentionPolicy/maxConsumerLag``).
 ///
 /// ```swift

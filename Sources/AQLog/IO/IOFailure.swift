@@ -1,4 +1,8 @@
 import SystemPackage
+// Re-exported so that a client importing only AQLog can name `Errno` and match its values:
+// `catch LogError.io(let f) where f.errno == .noSpace`. Only this type: the rest of
+// swift-system stays the client's own import.
+@_exported import struct SystemPackage.Errno
 
 /// A failed system call: which operation, on which file, with which `errno`.
 public struct IOFailure: Error, Hashable, Sendable, CustomStringConvertible {

@@ -66,6 +66,8 @@ public final class Log: Sendable {
     public var durableSequence: UInt64 { committer.durableThrough }
 
     /// Appends one record; returns its sequence once it is durable (per the durability mode).
+    /// Other payload forms (any `Collection<UInt8>`, `Span`, `RawSpan`, `String`, an
+    /// `Encodable` value) take the same path.
     ///
     /// Cancellation: an append does not observe its task's cancellation. Once called, it stages
     /// its record and returns its sequence when the record is durable, or throws a
@@ -76,15 +78,20 @@ public final class Log: Sendable {
     /// appends to stop appending when cancelled.
     @discardableResult
     public func append(_ payload: [UInt8]) async throws(LogError) -> UInt64 {
-        let range = try await committer.append(CollectionOfOne(payload))
-        return range.lowerBound
+        try await committer.finishAppend(payload.withUnsafeBytes { beginAppend($0) }).lowerBound
     }
 
     /// Appends records atomically adjacent (consecutive sequences); returns their sequences
     /// once all are durable. Like ``append(_:)``, it does not observe cancellation.
     @discardableResult
     public func append(contentsOf payloads: [[UInt8]]) async throws(LogError) -> Range<UInt64> {
-        try await committer.append(payloads)
+        try await committer.finishAppend(withPayloadBytes(payloads) { committer.beginAppend($0) })
+    }
+
+    /// Stages one record from bytes borrowed for this call only (the committer copies them
+    /// into its batch, or keeps a copy while back-pressure holds the append).
+    func beginAppend(_ payload: UnsafeRawBufferPointer) -> Committer.AppendAttempt {
+        withPayloadBytes(payload) { committer.beginAppend($0) }
     }
 
     /// Makes everything acknowledged so far durable (a no-op under `.sync`). It does not

@@ -32,6 +32,16 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An argument is out of range for this log (e.g. a checkpoint above its durable point);
     /// nothing was changed.
     case invalidArgument(String)
+    /// A read asked for `requested`, which compaction removed: the log holds nothing below
+    /// `firstAvailable` (its first record, or the sequence the next append receives when
+    /// compaction left no record). Thrown by ``LogReader``'s reads (a walk from such a start
+    /// unless it asks for ``LogReader/CompactedStart/startAtFirstAvailable``) and by a
+    /// ``LogTail`` whose next record was compacted before it was read: records are never skipped
+    /// silently. Resume from `firstAvailable` to read what is left.
+    case compacted(requested: UInt64, firstAvailable: UInt64)
+    /// A read asked for a sequence the log does not hold (yet): one above its last, or 0, which
+    /// no record has. It holds `first` through `last` (`first` is 0 when it holds no record).
+    case sequenceOutOfRange(UInt64, first: UInt64, last: UInt64)
 
     /// The case's name in snake case (`record_too_large`, `poisoned`, …): a metric dimension.
     public var kind: String {
@@ -48,6 +58,8 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tornTail: return "torn_tail"
         case .invalidOptions: return "invalid_options"
         case .invalidArgument: return "invalid_argument"
+        case .compacted: return "compacted"
+        case .sequenceOutOfRange: return "sequence_out_of_range"
         }
     }
 
@@ -67,6 +79,11 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .tornTail(t): return t.description
         case let .invalidOptions(why): return "invalid options: \(why)"
         case let .invalidArgument(why): return why
+        case let .compacted(requested, first):
+            return "sequence \(requested) was compacted: the log's first available sequence is \(first)"
+        case let .sequenceOutOfRange(sequence, first, last):
+            let holds = first == 0 ? "it holds no record" : "it holds \(first) through \(last)"
+            return "sequence \(sequence) is not in the log (\(holds))"
         }
     }
 }

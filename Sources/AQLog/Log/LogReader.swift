@@ -10,15 +10,20 @@
 /// ``refresh()`` and ``LogTail`` to follow a live writer) and, while a writer holds the log,
 /// only those the writer acknowledged: synced ones, and written ones for a `.deferred` writer.
 ///
-/// Beside compaction: a segment already mapped stays readable after it is removed. A segment
-/// removed after the last refresh but before it was first read makes the read throw
-/// ``LogError/io(_:)`` with `ENOENT`; call ``refresh()`` and continue from the log's new first
-/// sequence (``LogTail`` does this itself).
+/// Reads throw ``LogError``, typed, unless their closure throws errors of its own: then they
+/// throw untyped, the closure's error unchanged or the reader's `LogError`.
+///
+/// Beside compaction: a read of a sequence compaction removed, or a walk from one, throws
+/// ``LogError/compacted(requested:firstAvailable:)`` rather than start later unannounced; a walk
+/// that wants whatever is left passes ``CompactedStart/startAtFirstAvailable``. A segment already
+/// mapped stays readable after it is removed. A segment removed after the last refresh but
+/// before it was first read makes the read throw ``LogError/io(_:)`` with `ENOENT`; call
+/// ``refresh()`` and continue from the log's new first sequence (``LogTail`` does this itself).
 public final class LogReader {
     let storage: any Storage
     /// The log directory, as given when the reader was opened.
     public let directory: String
-    private var descriptors: [SegmentDescriptor] = []
+    private(set) var descriptors: [SegmentDescriptor] = []
     private var openScan: [UInt32]?
     /// Where the last pass left the open segment; the next refresh continues from there.
     private var openScanPoint: LogRecovery.ScanPoint?
@@ -36,9 +41,9 @@ public final class LogReader {
     /// What opening found (a torn tail is reported, not repaired: readers never write).
     public private(set) var report = RecoveryReport()
 
-    /// Where the records a salvaging reader (``salvaging(directory:storage:access:)``) can read end:
+    /// Where the records a salvaging reader (``salvaging(directory:storage:access:)-(String,_,_)``) can read end:
     /// the damage that made the log unreadable as a whole. Nil for a reader opened with
-    /// ``open(directory:access:)`` (which throws instead) and for a log found whole.
+    /// ``open(directory:access:)-(String,_)`` (which throws instead) and for a log found whole.
     public private(set) var damage: CorruptionDiagnosis?
     private let salvages: Bool
     /// How segments are read: mapped (default) or copied with `pread` (``SegmentAccess``).
@@ -50,7 +55,7 @@ public final class LogReader {
         try LogReader(directory: directory, storage: PosixStorage(), salvages: false, access: access)
     }
 
-    /// Opens a log for salvage: where ``open(directory:access:)`` refuses a damaged log, this reader
+    /// Opens a log for salvage: where ``open(directory:access:)-(String,_)`` refuses a damaged log, this reader
     /// exposes every record before the damage (the segments before the damaged file and, for
     /// damage in the open segment, the records committed before it) and reports the damage in
     /// ``damage``. Reads only. Damage inside a sealed segment's records is still found as
@@ -136,9 +141,12 @@ public final class LogReader {
     public var lastSequence: UInt64 { descriptors.last.map { $0.lastSequence } ?? 0 }
     /// The segments, oldest first.
     public var segments: [SegmentDescriptor] { descriptors }
+    /// The lowest sequence the log still holds or will hold next: its first segment's base
+    /// sequence. Compaction removed every record below it; 1 for a log never compacted.
+    var firstAvailableSequence: UInt64 { descriptors.first?.baseSequence ?? 1 }
 
     /// Index of the segment holding `sequence`: binary search over base sequences.
-    private func segmentIndex(of sequence: UInt64) -> Int? {
+    func segmentIndex(of sequence: UInt64) -> Int? {
         var lo = 0, hi = descriptors.count - 1
         while lo <= hi {
             let mid = (lo + hi) / 2
@@ -148,7 +156,7 @@ public final class LogReader {
         return nil
     }
 
-    private func view(_ i: Int) throws(LogError) -> SegmentView {
+    func view(_ i: Int) throws(LogError) -> SegmentView {
         if let k = views.firstIndex(where: { $0.index == i }) {
             if k != views.count - 1 { views.append(views.remove(at: k)) }
             return views[views.count - 1].view
@@ -172,68 +180,4 @@ public final class LogReader {
         if views.count > Self.mappedSegmentLimit { views.removeFirst() }
         return v
     }
-
-    /// Calls `body` with a zero-copy view of the payload of `sequence` that the compiler keeps
-    /// from escaping `body`. The primary way to read one record without copying it.
-    public func withRecordSpan<R>(_ sequence: UInt64, _ body: (RawSpan) throws -> R) throws -> R {
-        try withRecord(sequence) { bytes in try body(RawSpan(_unsafeBytes: bytes)) }
-    }
-
-    /// ``withRecordSpan(_:_:)`` with an `UnsafeRawBufferPointer` view, for callers that cannot
-    /// take a `RawSpan` (the pointer must not be used after `body` returns).
-    public func withRecord<R>(_ sequence: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        guard let i = segmentIndex(of: sequence) else { throw LogReadError.sequenceOutOfRange(sequence, first: firstSequence, last: lastSequence) }
-        // The view stays alive through `body`: a read of other segments inside it may evict
-        // it from the cache, never unmap it from under `body`.
-        let v = try view(i)
-        return try withExtendedLifetime(v) { try body(try v.payload(of: sequence, verify: verifyChecksums)) }
-    }
-
-    /// A copy of the payload of `sequence`.
-    public func record(_ sequence: UInt64) throws -> [UInt8] { try withRecord(sequence) { Array($0) } }
-
-    /// ``forEachSpan(from:through:_:)`` with an `UnsafeRawBufferPointer` view, for callers
-    /// that cannot take a `RawSpan`: the same iteration, but nothing stops the pointer from
-    /// escaping the call (using it afterwards is undefined).
-    public func forEach(from start: UInt64 = 1, through end: UInt64? = nil,
-                        _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
-        let last = min(end ?? lastSequence, lastSequence)
-        var sequence = max(start, firstSequence)
-        guard sequence <= last, var i = segmentIndex(of: sequence) else { return }
-        while sequence <= last {
-            let v = try view(i)
-            let segmentLast = min(v.lastSequence, last)
-            while sequence <= segmentLast {
-                if try !body(sequence, try v.payload(of: sequence, verify: verifyChecksums)) { return }
-                sequence += 1
-            }
-            i += 1
-            guard i < descriptors.count else { return }
-        }
-    }
-
-    /// Calls `body` for each record from `start` through `end` (default: the last), in order,
-    /// with a zero-copy view of its payload that the compiler keeps from escaping the call.
-    /// Returning `false` stops early. The primary way to read many records.
-    ///
-    /// ```swift
-    /// try reader.forEachSpan(from: 1) { sequence, payload in
-    ///     total += payload.byteCount
-    ///     return true
-    /// }
-    /// ```
-    public func forEachSpan(from start: UInt64 = 1, through end: UInt64? = nil,
-                            _ body: (UInt64, RawSpan) throws -> Bool) throws {
-        try forEach(from: start, through: end) { sequence, bytes in
-            try body(sequence, RawSpan(_unsafeBytes: bytes))
-        }
-    }
-}
-
-/// Errors of reading a sequence that the log does not hold.
-public enum LogReadError: Error, Equatable, Sendable {
-    /// The sequence given first is not in the log, which holds `first` through `last` (0 and
-    /// 0 when empty): thrown by ``LogReader/withRecord(_:_:)`` and the reads built on it, and
-    /// by ``LogTail`` when compaction removed records it had not yet yielded.
-    case sequenceOutOfRange(UInt64, first: UInt64, last: UInt64)
 }

@@ -8,8 +8,12 @@
 /// It survives rolls (new segments appear on refresh) and compaction of segments behind it
 /// (a mapped segment stays readable after removal; a segment removed between listing and
 /// opening triggers a refresh). If compaction removes records it has not yet yielded, it
-/// throws ``LogReadError/sequenceOutOfRange(_:first:last:)`` rather than skip them.
-/// Payloads are copies, so elements may outlive the mapping.
+/// throws ``LogError/compacted(requested:firstAvailable:)`` rather than skip them.
+/// Payloads are copies, so elements may outlive the mapping. It throws ``LogError``, typed.
+///
+/// A tail whose directory does not exist fails at its first `next()` with
+/// ``LogError/notFound(path:)``, unless ``waitsForLog`` is set: then it waits for a writer to
+/// create the log, polling as it does for new records.
 ///
 /// ```swift
 /// for try await (sequence, payload) in LogTail(directory: "/var/lib/app/wal", from: 42) {
@@ -33,6 +37,17 @@ public struct LogTail: AsyncSequence, Sendable {
     public var batchSize = 256
     /// How its reader gets at segment bytes (``SegmentAccess``; default mapped).
     public var access: SegmentAccess = .mapped
+    /// Wait for a directory that does not exist yet (default false: fail with
+    /// ``LogError/notFound(path:)``, as a ``LogReader`` does). The tail looks again after each
+    /// poll interval (``minimumPollInterval`` doubling up to ``maximumPollInterval``, or at once
+    /// when a writer in this process publishes to the directory), and a cancelled task ends the
+    /// wait as it ends any other. Something other than a directory at the path still fails.
+    ///
+    /// ```swift
+    /// var tail = LogTail(directory: "/var/lib/app/wal")
+    /// tail.waitsForLog = true   // started before the writer created the log
+    /// ```
+    public var waitsForLog = false
     let storage: any Storage
     let notifier: DurabilityNotifier
 
@@ -74,12 +89,12 @@ public struct LogTail: AsyncSequence, Sendable {
 
             /// The next run (at least one record), waiting when the log has none yet; nil once
             /// cancelled. Runs in the caller's isolation, as ``LogTail/Iterator/next(isolation:)``.
-            public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws -> [LogTail.Element]? {
+            public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(LogError) -> [LogTail.Element]? {
                 try await records.nextBatch(isolation: actor)
             }
 
             /// ``next(isolation:)`` for callers without an isolation to keep.
-            public mutating func next() async throws -> [LogTail.Element]? { try await next(isolation: nil) }
+            public mutating func next() async throws(LogError) -> [LogTail.Element]? { try await next(isolation: nil) }
         }
     }
 
@@ -102,14 +117,14 @@ public struct LogTail: AsyncSequence, Sendable {
         ///
         /// Runs in the caller's isolation (SE-0421): a consumer on an actor (the main actor, say)
         /// takes each buffered record without leaving it; only a wait for new records does.
-        public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws -> Element? {
+        public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(LogError) -> Element? {
             guard try await fill(isolation: actor) else { return nil }
             index += 1
             return buffer[index - 1]
         }
 
         /// ``next(isolation:)`` for callers without an isolation to keep.
-        public mutating func next() async throws -> Element? { try await next(isolation: nil) }
+        public mutating func next() async throws(LogError) -> Element? { try await next(isolation: nil) }
 
         /// The sequence of the last record this iterator returned (one below ``LogTail/start``
         /// before the first): what a consumer that has processed every returned record commits
@@ -121,14 +136,14 @@ public struct LogTail: AsyncSequence, Sendable {
 
         /// The records read but not yet returned (at least one, up to ``LogTail/batchSize``),
         /// waiting for one when there are none; nil once cancelled.
-        mutating func nextBatch(isolation actor: isolated (any Actor)?) async throws -> [Element]? {
+        mutating func nextBatch(isolation actor: isolated (any Actor)?) async throws(LogError) -> [Element]? {
             guard try await fill(isolation: actor) else { return nil }
             defer { index = buffer.count }
             return Array(buffer[index...])
         }
 
         /// Makes sure a record is buffered, reading and waiting as needed; false once cancelled.
-        private mutating func fill(isolation actor: isolated (any Actor)?) async throws -> Bool {
+        private mutating func fill(isolation actor: isolated (any Actor)?) async throws(LogError) -> Bool {
             while true {
                 if index < buffer.count { return true }
                 if Task.isCancelled { return false }
@@ -137,31 +152,34 @@ public struct LogTail: AsyncSequence, Sendable {
                     interval = tail.minimumPollInterval
                     continue
                 }
-                let notified = await tail.notifier.wait(directory: tail.directory, beyond: position &- 1, timeout: interval)
+                // Waiting for the log to appear: only a publication newer than any seen before
+                // (by a writer of an earlier log at the path, say) means it may be there now.
+                let beyond = reader == nil ? Swift.max(position &- 1, tail.notifier.durableThrough(directory: tail.directory)) : position &- 1
+                let notified = await tail.notifier.wait(directory: tail.directory, beyond: beyond, timeout: interval)
                 if Task.isCancelled { return false }
                 interval = notified ? tail.minimumPollInterval : Swift.min(interval * 2, tail.maximumPollInterval)
                 try reader?.refresh()
             }
         }
 
-        /// Reads up to `batchSize` records from `position` into a fresh buffer.
-        private mutating func refill() throws {
+        /// Reads up to `batchSize` records from `position` into a fresh buffer (none while it
+        /// waits for the log to appear).
+        private mutating func refill() throws(LogError) {
             buffer.removeAll(keepingCapacity: true)
             index = 0
-            let reader = try self.reader ?? LogReader(directory: tail.directory, storage: tail.storage, access: tail.access)
-            self.reader = reader
+            if self.reader == nil { self.reader = try openReader() }
+            guard let reader else { return }
             for attempt in 0..<3 {
                 guard position <= reader.lastSequence else { return }
-                if reader.firstSequence > position {
-                    throw LogReadError.sequenceOutOfRange(position, first: reader.firstSequence, last: reader.lastSequence)
-                }
                 var collected: [Element] = []
                 do {
+                    // Records below the log's first available sequence were compacted before
+                    // they were read: the walk throws `.compacted` rather than skip them.
                     try reader.forEach(from: position, through: position &+ UInt64(tail.batchSize) &- 1) { sequence, bytes in
                         collected.append((sequence, Array(bytes)))
                         return true
                     }
-                } catch let error as LogError {
+                } catch {
                     // A segment removed (compacted) after the last refresh: list again and retry.
                     guard case .io(let failure) = error, failure.errno == .noSuchFileOrDirectory, attempt < 2 else { throw error }
                     try reader.refresh()
@@ -169,6 +187,15 @@ public struct LogTail: AsyncSequence, Sendable {
                 buffer += collected
                 if let last = collected.last { position = last.sequence &+ 1 }
                 if !buffer.isEmpty { return }
+            }
+        }
+
+        /// The tail's reader, or nil while ``LogTail/waitsForLog`` waits for its directory.
+        private func openReader() throws(LogError) -> LogReader? {
+            do {
+                return try LogReader(directory: tail.directory, storage: tail.storage, access: tail.access)
+            } catch .notFound where tail.waitsForLog {
+                return nil
             }
         }
     }

@@ -57,7 +57,9 @@ public final class LogWriter {
     /// The log's identity.
     public var logID: LogID { engine.logID }
 
-    /// Appends one record; returns its sequence once durable (per ``durability``).
+    /// Appends one record; returns its sequence once durable (per ``durability``). Every other
+    /// single-record form (`[UInt8]`, any `Collection<UInt8>`, `Span`, `RawSpan`, `String`, an
+    /// `Encodable` value) comes here.
     @discardableResult
     public func append(_ payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
         try counted { () throws(LogError) in
@@ -105,9 +107,7 @@ public final class LogWriter {
             try engine.checkWritable()
             for p in payloads { try engine.checkSize(p.count) }
             guard !payloads.isEmpty else { return nextSequence..<nextSequence }
-            // Pin every payload's bytes for the duration of the batch without copying them.
-            let pointers = payloads.map { p in p.withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) } }
-            return try withExtendedLifetime(payloads) { () throws(LogError) in try appendChecked(pointers) }
+            return try withPayloadBytes(payloads) { (pointers) throws(LogError) in try appendChecked(pointers) }
         }
     }
 

@@ -2,7 +2,7 @@ extension LogRecovery {
     /// What can still be read of a log that recovery refused with `diagnosis`: the sealed
     /// segments before the damaged file (their footers trusted, as recovery trusts them), and,
     /// when the damage is in the open (last) segment, its records committed before the damage.
-    /// Reads only; nothing is repaired. Used by ``LogReader/salvaging(directory:storage:access:)``.
+    /// Reads only; nothing is repaired. Used by ``LogReader/salvaging(directory:storage:access:)-(String,_,_)``.
     func salvage(_ diagnosis: CorruptionDiagnosis) -> Outcome {
         let segments = (try? Self.listSegments(storage, directory)) ?? []
         let sealed = sealedSegments(before: diagnosis.file, of: segments)

@@ -42,9 +42,16 @@ extension Committer {
         case failed(LogError)
     }
 
+    /// An append after its first staging attempt: how that went and, when back-pressure left
+    /// the records unstaged, the copy of their payloads (and their checksums) to retry with.
+    struct AppendAttempt {
+        var staging: Staging
+        var retry: (payloads: [[UInt8]], checksums: [UInt32])?
+    }
+
     /// Under the lock: stages, then either takes the write on this producer's thread
     /// (``beginInlineCommit()``) or wakes the committer.
-    func stageOrCommitInline<C: Collection>(_ payloads: C, _ checksums: [UInt32]) -> Staging where C.Element == [UInt8] {
+    func stageOrCommitInline(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>, _ checksums: [UInt32]) -> Staging {
         let staging = stage(payloads, checksums)
         guard case .staged(let range, _) = staging, !range.isEmpty else { return staging }
         if let commit = beginInlineCommit() { return .inline(range, commit) }
@@ -55,8 +62,8 @@ extension Committer {
     }
 
     /// Under the lock: reserve sequences and copy the payloads into the filling batch (or
-    /// queue them for the next segment).
-    private func stage<C: Collection>(_ payloads: C, _ checksums: [UInt32]) -> Staging where C.Element == [UInt8] {
+    /// copy them into the queue for the next segment).
+    private func stage(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>, _ checksums: [UInt32]) -> Staging {
         if let failure { return .failed(failure) }
         if closing { return .failed(.closed) }
         for p in payloads where p.count > engine.maxRecordSize {
@@ -68,10 +75,10 @@ extension Committer {
         nextTicket &+= 1
         for (p, crc) in zip(payloads, checksums) {
             if !rolling && overflow.isEmpty && engine.fitsInActive(payloadLength: p.count) {
-                _ = p.withUnsafeBytes { engine.stage($0, payloadChecksum: crc) }
+                _ = engine.stage(p, payloadChecksum: crc)
                 stagedDirectly = true
             } else {
-                overflow.append(.init(payload: p, checksum: crc, sequence: engine.assignSequence(), ticket: nextTicket))
+                overflow.append(.init(payload: Array(p), checksum: crc, sequence: engine.assignSequence(), ticket: nextTicket))
             }
         }
         if stagedDirectly { appendsStaged += 1 }

@@ -74,6 +74,8 @@ final class Committer: @unchecked Sendable {
     var durableThrough: UInt64 { lock.withLock { engine.marks.durable } }
     /// The last sequence handed to a producer (staged, queued or written).
     var reservedThrough: UInt64 { lock.withLock { engine.marks.assigned } }
+    /// Appends waiting for room (back-pressure) now (tests).
+    var appendsWaitingForSpace: Int { lock.withLock { waiters.waitingForRoom } }
     /// The last sequence a written commit frame vouches for (tests).
     var vouchedThrough: UInt64 { lock.withLock { engine.marks.vouched } }
     /// Vouching frames written so far (tests).
@@ -85,19 +87,31 @@ final class Committer: @unchecked Sendable {
 
     // MARK: - Producers
 
-    /// Stages `payloads` and returns their sequences once acknowledged; a failure is counted
+    /// The first half of every append: checksums `payloads` and stages them, synchronously,
+    /// while the caller's bytes are borrowed (valid only during this call; nothing keeps a
+    /// pointer to them). When back-pressure leaves them unstaged (``Staging/full``), the attempt
+    /// keeps a copy to retry with. ``finishAppend(_:)`` does the rest.
+    func beginAppend(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>) -> AppendAttempt {
+        let checksums = payloads.map { CRC32C.checksum($0) }
+        let staging = lock.withLock { stageOrCommitInline(payloads, checksums) }
+        guard case .full = staging else { return AppendAttempt(staging: staging) }
+        return AppendAttempt(staging: staging, retry: (payloads.map { Array($0) }, checksums))
+    }
+
+    /// Waits for room when the first attempt found none (restaging the attempt's copy), then
+    /// for the acknowledgement; returns the records' sequences. A failure is counted
     /// (``LogMetrics/appendFailed(_:)``) and thrown.
-    func append<C: Collection>(_ payloads: C) async throws(LogError) -> Range<UInt64> where C.Element == [UInt8] {
-        do { return try await stageAndWait(payloads) } catch {
+    func finishAppend(_ attempt: AppendAttempt) async throws(LogError) -> Range<UInt64> {
+        do { return try await finish(attempt) } catch {
             engine.metrics.appendFailed(error)
             throw error
         }
     }
 
-    private func stageAndWait<C: Collection>(_ payloads: C) async throws(LogError) -> Range<UInt64> where C.Element == [UInt8] {
-        let checksums = payloads.map { CRC32C.checksum($0) }
+    private func finish(_ attempt: AppendAttempt) async throws(LogError) -> Range<UInt64> {
+        var staging = attempt.staging
         while true {
-            switch lock.withLock({ stageOrCommitInline(payloads, checksums) }) {
+            switch staging {
             case .staged(let range, let ticket):
                 guard !range.isEmpty else { return range }
                 try await waitForAck(range.upperBound - 1, ticket: ticket)
@@ -112,6 +126,8 @@ final class Committer: @unchecked Sendable {
                         if pendingBytes >= policy.maxPendingBytes && failure == nil && !closing { waiters.addForSpace(c) } else { c.resume() }
                     }
                 }
+                let (payloads, checksums) = attempt.retry!
+                staging = withPayloadBytes(payloads) { p in lock.withLock { stageOrCommitInline(p, checksums) } }
             }
         }
     }

@@ -64,7 +64,7 @@ public final class AQLogEventLog: EventLog {
     /// ``RecoveryError/logHeadMissing(expected:found:)``.
     public func forEach(from sequence: UInt64, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws {
         let reader = try LogReader.open(directory: directory)
-        try reader.forEach(from: sequence) { seq, payload in
+        try reader.forEach(from: sequence, ifCompacted: .startAtFirstAvailable) { seq, payload in
             try body(seq, payload)
             return true
         }
