@@ -29,7 +29,7 @@ public enum Checkpoint {
         try write(directory: directory, sequence: sequence, storage: PosixStorage(), logger: logger)
     }
 
-    /// ``write(directory:sequence:logger:)`` over an explicit ``Storage``.
+    /// ``write(directory:sequence:logger:)-(String,_,_)`` over an explicit ``Storage``.
     public static func write(directory: String, sequence: UInt64, storage: any Storage, logger: Logger? = nil) throws(LogError) {
         try storage.requireDirectory(directory)
         // A live writer knows better than the files: a `.deferred` one has written (and

@@ -38,7 +38,7 @@ public final class PosixStorage: Storage {
 
     /// A storage writing through `writePath`, creating files with `fileMode` (default `0o666`:
     /// the umask decides, as for any `open(2)`), its files reporting to `logger` (`nil`: label
-    /// `aqlog`; a log opened with ``Log/open(directory:options:durability:)`` gives its
+    /// `aqlog`; a log opened with ``Log/open(directory:options:durability:)-(String,_,_)`` gives its
     /// storage ``LogOptions/logger``).
     public convenience init(writePath: WritePath = .posix, fileMode: mode_t = 0o666, logger: Logger? = nil) {
         self.init(writePath: writePath, directCommitSync: .dataSyncedWrite, fileMode: fileMode, logger: logger)

@@ -1,5 +1,5 @@
 extension Log {
-    /// Opens the log in `directory` as ``open(directory:options:durability:)`` does, runs `body`
+    /// Opens the log in `directory` as ``open(directory:options:durability:)-(String,_,_)`` does, runs `body`
     /// with it, and closes it whatever happens: when `body` returns, when it throws, and when
     /// the task is cancelled (``close()`` does not observe cancellation, so it always writes
     /// what is staged, its close marker and sync, and releases the directory).

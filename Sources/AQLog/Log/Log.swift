@@ -82,7 +82,7 @@ public final class Log: Sendable {
     }
 
     /// Appends records atomically adjacent (consecutive sequences); returns their sequences
-    /// once all are durable. Like ``append(_:)``, it does not observe cancellation.
+    /// once all are durable. Like ``append(_:)-([UInt8])``, it does not observe cancellation.
     @discardableResult
     public func append(contentsOf payloads: [[UInt8]]) async throws(LogError) -> Range<UInt64> {
         try await committer.finishAppend(withPayloadBytes(payloads) { committer.beginAppend($0) })

@@ -3,8 +3,8 @@ import Metrics
 
 extension LogOptions {
     /// The logger for everything this log reports: its writer, committer, recovery and
-    /// repairs at open, and the io_uring files ``Log/open(directory:options:durability:)`` and
-    /// ``LogWriter/open(directory:options:durability:)`` create. `nil` (the default): a logger
+    /// repairs at open, and the io_uring files ``Log/open(directory:options:durability:)-(String,_,_)`` and
+    /// ``LogWriter/open(directory:options:durability:)-(String,_,_)`` create. `nil` (the default): a logger
     /// labelled `aqlog` from the process's `LoggingSystem`.
     public var logger: Logger? {
         get { observability.logger }

@@ -1,5 +1,5 @@
 extension LogWriter {
-    /// Opens the log in `directory` as ``open(directory:options:durability:)`` does, runs `body`
+    /// Opens the log in `directory` as ``open(directory:options:durability:)-(String,_,_)`` does, runs `body`
     /// with the writer, and closes it whether `body` returns or throws.
     ///
     /// Returns what `body` returns once the writer is closed. Throws the ``LogError`` of opening

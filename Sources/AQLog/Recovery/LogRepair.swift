@@ -62,7 +62,7 @@ public enum LogRepair {
     }
 }
 
-/// What ``LogRepair/repair(directory:policy:storage:logger:metricsFactory:)`` did.
+/// What ``LogRepair/repair(directory:policy:storage:logger:metricsFactory:)-(String,_,_,_,_)`` did.
 public struct RepairReport: Sendable, Equatable {
     /// The torn tail found (nil: nothing to do).
     public var tornTail: TornTail?
