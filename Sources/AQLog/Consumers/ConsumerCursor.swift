@@ -50,7 +50,8 @@ public final class ConsumerCursor: Sendable {
     ///
     /// Throws ``LogError/invalidArgument(_:)`` for a malformed name or a cursor that is not
     /// registered, ``LogError/corruption(_:)`` (`bad_cursor`) for a damaged file, and
-    /// ``LogError/io(_:)`` (for example `EACCES` without write permission on the file).
+    /// ``LogError/io(_:)`` (for example `EACCES` without write permission on the file). The
+    /// storage must write unaligned bytes (``PosixStorage`` with its default write path).
     public static func open(directory: String, name: String, storage: any Storage = PosixStorage()) throws(LogError) -> ConsumerCursor {
         try validate(name: name)
         try storage.requireDirectory(directory)
@@ -61,6 +62,11 @@ public final class ConsumerCursor: Sendable {
             throw .io(error)
         }
         do throws(LogError) {
+            // A cursor commit is a 32-byte write at offset 0 or 32: not for files written in
+            // whole aligned blocks (io_uring with O_DIRECT).
+            guard !file.requiresAlignedWrites else {
+                throw .invalidArgument("\(path): cursor files need a storage that writes unaligned bytes (PosixStorage(writePath: .posix))")
+            }
             let (slot, index) = try read(file)
             return ConsumerCursor(directory: directory, name: name, path: path, file: file, current: slot, slotIndex: index)
         } catch {
