@@ -62,7 +62,8 @@ struct ConsumerCommand: ParsableCommand {
         @Argument(help: "The last sequence the consumer has processed.") var sequence: UInt64
 
         func run() throws {
-            let registered = try Exit.guarding { try ConsumerCursor.list(directory: directory) }.contains { $0.name == name }
+            // A damaged cursor is registered again (replaced), an intact one moved in place.
+            let registered = try Exit.guarding { try ConsumerCursor.list(directory: directory) }.contains { $0.name == name && $0.damage == nil }
             if registered {
                 let last = try Exit.guarding { try LogReader.open(directory: directory) }.lastSequence
                 guard sequence <= last else {

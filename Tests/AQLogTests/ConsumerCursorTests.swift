@@ -66,6 +66,11 @@ import Foundation
         #expect(try Compactor(directory: dir).run().removed.isEmpty)
         #expect(try Compactor(directory: dir, retention: .init(maxConsumerLag: 0)).run().removed.isEmpty,
                 "a damaged cursor's lag is unknown: the lag limit does not drop it")
+
+        // Registering the name again replaces the damaged file: the cursor is set again.
+        try ConsumerCursor.register(directory: dir, name: "c", position: 1400)
+        #expect(try ConsumerCursor.list(directory: dir).map(\.position) == [1400])
+        #expect(try Compactor(directory: dir).run().removed.isEmpty == false)
     }
 
     @Test func theLagLimitDropsAConsumerThatIsGoneAndADryRunOnlyNamesIt() throws {
@@ -121,7 +126,7 @@ import Foundation
         for bad in ["", ".hidden", "a/b", String(repeating: "x", count: 65), "é"] {
             #expect(throws: LogError.self) { try ConsumerCursor.register(directory: dir, name: bad, position: 0) }
         }
-        #expect(throws: LogError.invalidArgument("\(dir): consumer position 101 is above the log's last sequence 100")) {
+        #expect(throws: LogError.invalidArgument("\(dir): consumer position 101 is above the log's last durable sequence 100")) {
             try ConsumerCursor.register(directory: dir, name: "a", position: 101)
         }
         try ConsumerCursor.register(directory: dir, name: "a", position: 100)

@@ -52,6 +52,8 @@ import AQTestSupport
         #expect(compact.stderr.contains("c.cursor: corruption at offset 7: bad_cursor"), "\(compact.stderr)")
         #expect(try LogReader.open(directory: dir).firstSequence == 1, "nothing removed")
         #expect(try aqWal(["consumer", "list", dir]).status == 2)
+        #expect(try aqWal(["consumer", "set", dir, "c", "600"]).stdout == "consumer c registered at 600\n", "set again, replacing the damage")
+        #expect(try aqWal(["consumer", "list", dir]).status == 0)
         #expect(try aqWal(["consumer", "set", dir, "../x", "1"]).status == 64)
         #expect(try aqWal(["consumer", "set", dir, "d", "601"]).status == 64)
         #expect(try aqWal(["consumer", "set", tmp.sub("missing"), "d", "1"]).status == 74)

@@ -20,6 +20,9 @@ public enum Checkpoint {
 
     /// Records `sequence` as the log's checkpoint (atomically, durably).
     ///
+    /// Waits (up to 10 s, then ``LogError/logLocked(path:)``) while a compaction or a consumer
+    /// cursor's registration holds `COMPACT.LOCK`.
+    ///
     /// Refuses (``LogError/invalidArgument(_:)``, nothing written) a sequence above the log's
     /// last durable sequence: the one a live writer published in its lock, else the last one
     /// a read-only recovery pass finds (flush a `.deferred` log first); throws the recovery's
@@ -32,30 +35,41 @@ public enum Checkpoint {
     /// ``write(directory:sequence:logger:)-(String,_,_)`` over an explicit ``Storage``.
     public static func write(directory: String, sequence: UInt64, storage: any Storage, logger: Logger? = nil) throws(LogError) {
         try storage.requireDirectory(directory)
-        // A live writer knows better than the files: a `.deferred` one has written (and
-        // acknowledged) records that a power loss could still take, with the checkpoint above
-        // them. One that has published nothing yet is opening: its recovery is about to sync
-        // what this pass recovered, as it would with no writer. Asked before the pass (its
-        // durable point only grows), which also tells the pass whether a writer is there.
+        let last = try lastDurableSequence(directory: directory, storage: storage)
+        guard sequence <= last else {
+            throw .invalidArgument("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
+        }
+        // Under the compaction lock, so a cursor registered or dropped meanwhile never has its
+        // record in this file overwritten by one computed before it.
+        try CompactionLock.withLock(directory: directory, storage: storage, waiting: .seconds(10)) { () throws(LogError) in
+            try replace(directory: directory, with: .init(sequence: sequence, holds: try holdsPresent(directory: directory, storage: storage)),
+                        storage: storage)
+        }
+        logger.orDefault.debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
+    }
+
+    /// The log's last durable sequence: the one a live writer published in its lock, else the
+    /// last one a read-only recovery pass finds. A live writer knows better than the files: a
+    /// `.deferred` one has written (and acknowledged) records that a power loss could still
+    /// take. One that has published nothing yet is opening: its recovery is about to sync what
+    /// this pass recovered, as it would with no writer. Asked before the pass (its durable
+    /// point only grows), which also tells the pass whether a writer is there.
+    static func lastDurableSequence(directory: String, storage: any Storage) throws(LogError) -> UInt64 {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let writer = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath) }
         let recovered = try LogRecovery(storage: storage, directory: directory)
             .recoverBesideWriter(writerBefore: writer != nil).report.lastSequence
-        let last = if let writer, writer != .nothing { min(recovered, writer.durableThrough) } else { recovered }
-        guard sequence <= last else {
-            throw .invalidArgument("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
-        }
-        try replace(directory: directory, with: .init(sequence: sequence, holds: try holdsPresent(directory: directory, storage: storage)),
-                    storage: storage)
-        logger.orDefault.debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
+        return if let writer, writer != .nothing { min(recovered, writer.durableThrough) } else { recovered }
     }
 
     /// Makes the file record the holds that exist now (``CompactionHolds``), keeping its
     /// sequence: version 2 while any hold exists, version 1 (or no file, when it records no
     /// sequence) once none does. Leaves a damaged file alone (compaction removes nothing while
-    /// it is damaged, and it is the operator's evidence). The caller holds the compaction lock.
-    static func recordHolds(directory: String, storage: any Storage) throws(LogError) {
-        let holds = try holdsPresent(directory: directory, storage: storage)
+    /// it is damaged, and it is the operator's evidence). `adding`: holds about to be created,
+    /// recorded first so a crash in between leaves a record without a hold (the safe way
+    /// round), never a hold without its record. The caller holds the compaction lock.
+    static func recordHolds(directory: String, storage: any Storage, adding: CompactionHolds = []) throws(LogError) {
+        let holds = try holdsPresent(directory: directory, storage: storage).union(adding)
         let current: CheckpointFormat.Content
         switch try readContent(directory: directory, storage: storage) {
         case .damaged: return

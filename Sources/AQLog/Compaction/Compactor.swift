@@ -133,7 +133,7 @@ public struct Compactor: Sendable {
     /// the lag limit (``CompactionReport/droppedConsumers``); a position of 0 for a damaged one,
     /// which holds everything.
     private func consumerHold(lastSequence: UInt64, into report: inout CompactionReport) throws(LogError) -> (name: String, through: UInt64)? {
-        report.consumers = try ConsumerCursor.list(directory: directory, storage: storage)
+        report.consumers = try ConsumerCursor.list(directory: directory, storage: storage, syncing: true)
         var hold: (name: String, through: UInt64)?
         for consumer in report.consumers {
             let through = consumer.position ?? 0

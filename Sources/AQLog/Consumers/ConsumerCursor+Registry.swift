@@ -20,6 +20,13 @@ extension ConsumerCursor {
 
     /// Every cursor registered in the log in `directory`, by name; needs read permission only.
     public static func list(directory: String, storage: any Storage = PosixStorage()) throws(LogError) -> [Status] {
+        try list(directory: directory, storage: storage, syncing: false)
+    }
+
+    /// ``list(directory:storage:)-(String,_)``; `syncing` first makes each file durable
+    /// (`fdatasync`), so compaction never acts on a commit the page cache holds but the disk
+    /// does not (a commit in progress, or one whose sync failed).
+    static func list(directory: String, storage: any Storage, syncing: Bool) throws(LogError) -> [Status] {
         try storage.requireDirectory(directory)
         let folder = consumersDirectory(directory)
         let names: [String]
@@ -37,6 +44,7 @@ extension ConsumerCursor {
                 throw .io(error)
             }
             defer { handle.close() }
+            if syncing { try io { () throws(IOFailure) in try handle.syncData() } }
             do throws(LogError) {
                 let (slot, _) = try read(handle)
                 found.append(Status(name: name, path: path, position: slot.position))
@@ -49,15 +57,19 @@ extension ConsumerCursor {
     }
 
     /// Creates the cursor `name` at `position` (the last sequence already processed: 0 to read
-    /// from the start), durably: a new file written in full, renamed into `consumers/`, both
-    /// directories synced; then the checkpoint file records that cursors exist
-    /// (``CompactionHolds/consumerCursors``), so a binary without cursors compacts nothing.
+    /// from the start), durably: first the checkpoint file records that cursors exist
+    /// (``CompactionHolds/consumerCursors``, so a binary without cursors compacts nothing), then
+    /// a new file written in full is renamed into `consumers/` and both directories are synced.
+    /// A cursor whose file is damaged (no valid slot) is replaced: this is how it is set again.
     ///
     /// Serialised with compaction through `COMPACT.LOCK` (waiting up to `lockTimeout`), so a
     /// compaction never removes what a cursor being registered would hold. Throws
     /// ``LogError/invalidArgument(_:)`` for a malformed or taken name or a position above the
-    /// log's last sequence, ``LogError/logLocked(path:)`` when a compaction holds the lock
+    /// log's last durable sequence (as for a checkpoint), ``LogError/logLocked(path:)`` when a compaction holds the lock
     /// longer, the recovery error of a corrupt log, and ``LogError/io(_:)``.
+    ///
+    /// A consumer that still has a dropped (or replaced) cursor open keeps committing into the
+    /// removed file without error: open the cursor again after a restart to learn it is gone.
     public static func register(directory: String, name: String, position: UInt64, storage: any Storage = PosixStorage(),
                                 lockTimeout: Duration = .seconds(10)) throws(LogError) {
         try validate(name: name)
@@ -65,23 +77,22 @@ extension ConsumerCursor {
         try CompactionLock.withLock(directory: directory, storage: storage, waiting: lockTimeout) { () throws(LogError) in
             let path = self.path(directory: directory, name: name)
             let folder = consumersDirectory(directory)
-            if try io({ () throws(IOFailure) in try storage.listDirectory(directory) }).contains(directoryName),
-               try io({ () throws(IOFailure) in try storage.listDirectory(folder) }).contains(name + fileSuffix) {
+            if let existing = try list(directory: directory, storage: storage).first(where: { $0.name == name }), existing.damage == nil {
                 throw .invalidArgument("\(directory): consumer \(name) is already registered")
             }
-            let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
-            outcome.open?.file.close()
-            let last = outcome.report.lastSequence
+            // Bounded as a checkpoint is: a position past what a power loss could take back would
+            // skip the records a writer later gives those sequences.
+            let last = try Checkpoint.lastDurableSequence(directory: directory, storage: storage)
             guard position <= last else {
-                throw .invalidArgument("\(directory): consumer position \(position) is above the log's last sequence \(last)")
+                throw .invalidArgument("\(directory): consumer position \(position) is above the log's last durable sequence \(last)")
             }
+            try Checkpoint.recordHolds(directory: directory, storage: storage, adding: .consumerCursors)
             try io { () throws(IOFailure) in
                 try storage.createDirectory(folder)
                 try storage.syncDirectory(directory)
                 let temporary = LogDirectoryLayout.join(folder, ".\(name).tmp.\(String(UInt64.random(in: 0...UInt64.max), radix: 16))")
                 try storage.writeAtomically(ConsumerCursorFormat.newFile(position: position), to: path, temporary: temporary, directory: folder)
             }
-            try Checkpoint.recordHolds(directory: directory, storage: storage)
         }
     }
 

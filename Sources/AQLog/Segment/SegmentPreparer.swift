@@ -23,7 +23,8 @@ final class SegmentPreparer: @unchecked Sendable {
     private let storage: any Storage
     private let path: String
     private var size = 0
-    private let background: Bool
+    /// Whether preparation runs on a background thread (else on the caller's, inside `start`).
+    let background: Bool
     /// Zero-fill (logs that sync every commit) or only reserve blocks (deferred logs, which
     /// would otherwise write every segment twice).
     private let zeroFill: Bool

@@ -48,7 +48,7 @@ extension LogEngine {
         active = next
         segmentCount += 1
         filling.reset(at: active.dataEnd, prefix: UnsafeRawBufferPointer(start: nil, count: 0))
-        startPreparationIfDue()
+        if preparer.background { startPreparationIfDue() } else { preparer.start(size: nextSegmentSize) }
         metrics.rolled(segments: segmentCount)
         logger.debug("rolled segment", metadata: ["sealed": "\(sealed.fileName)", "next": "\(next.descriptor.fileName)"])
     }

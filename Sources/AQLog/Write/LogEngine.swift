@@ -132,9 +132,11 @@ final class LogEngine {
 
     /// Starts preparing the next segment once the active one is a quarter full (an idle log
     /// keeps no second segment on disk); zero-filling it then has three quarters of a segment's
-    /// appends to finish before the roll needs it.
+    /// appends to finish before the roll needs it. Only in the background: a foreground
+    /// preparation would run here under the committer's lock, so it runs at open and right
+    /// after each roll instead, with the lock released.
     func startPreparationIfDue() {
-        guard !preparer.isStarted, active.dataEnd - SegmentLayout.dataStart >= active.size / 4 else { return }
+        guard preparer.background, !preparer.isStarted, active.dataEnd - SegmentLayout.dataStart >= active.size / 4 else { return }
         preparer.start(size: nextSegmentSize)
     }
 
