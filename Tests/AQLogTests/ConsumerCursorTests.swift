@@ -79,8 +79,11 @@ import Foundation
         let segs = try descriptors(dir)
         try ConsumerCursor.register(directory: dir, name: "gone", position: 0)
         try ConsumerCursor.register(directory: dir, name: "near", position: 1400)
-        try Checkpoint.write(directory: dir, sequence: segs[1].lastSequence)
         let compactor = Compactor(directory: dir, retention: .init(maxConsumerLag: 1000))
+        // Without a checkpoint nothing would go: dropping the lagging cursor would free nothing.
+        #expect(try compactor.run().droppedConsumers.isEmpty)
+        #expect(try ConsumerCursor.list(directory: dir).count == 2)
+        try Checkpoint.write(directory: dir, sequence: segs[1].lastSequence)
         let plan = try compactor.run(dryRun: true)
         #expect(plan.droppedConsumers.map(\.name) == ["gone"])
         #expect(plan.removed.map(\.path) == [segs[0].path, segs[1].path])

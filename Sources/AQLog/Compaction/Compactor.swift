@@ -124,14 +124,19 @@ public struct Compactor: Sendable {
             remainingSegments -= 1
             remainingBytes -= d.segmentSize
         }
+        // A cursor past the lag limit is dropped only when that frees something: when a segment
+        // planned for removal holds records it has not processed. Otherwise it stays, and holds
+        // nothing this run removes.
+        let removedThrough = report.removed.last?.lastSequence ?? 0
+        report.droppedConsumers.removeAll { ($0.position ?? 0) >= removedThrough }
         let kept = all.dropFirst(report.removed.count)
         report.firstSequenceAfter = kept.first(where: { $0.recordCount > 0 })?.baseSequence ?? 0
         return report
     }
 
     /// The slowest cursor that still holds (name and position), after setting aside those past
-    /// the lag limit (``CompactionReport/droppedConsumers``); a position of 0 for a damaged one,
-    /// which holds everything.
+    /// the lag limit (candidates for ``CompactionReport/droppedConsumers``); a position of 0 for
+    /// a damaged one, which holds everything.
     private func consumerHold(lastSequence: UInt64, into report: inout CompactionReport) throws(LogError) -> (name: String, through: UInt64)? {
         report.consumers = try ConsumerCursor.list(directory: directory, storage: storage, syncing: true)
         var hold: (name: String, through: UInt64)?

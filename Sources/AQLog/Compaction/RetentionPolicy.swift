@@ -15,7 +15,8 @@ public struct RetentionPolicy: Sendable, Equatable {
 
     /// The escape hatch for a consumer that is gone: a ``ConsumerCursor`` more than this many
     /// records behind the log's last sequence is dropped by compaction (a warning is logged)
-    /// instead of holding segments for ever. nil (the default): cursors hold until moved or
+    /// instead of holding segments for ever: in a run that then removes a segment holding
+    /// records it has not processed (never in one where it holds nothing back). nil (the default): cursors hold until moved or
     /// dropped by hand.
     public var maxConsumerLag: UInt64?
 
