@@ -80,4 +80,21 @@ import AQTestSupport
         let register = try aqWal(["consumer", "set", dir, "other", "0"], unprivileged: true)
         #expect(register.status == 74, "\(register.stderr)")
     }
+
+    /// An operator's `compact` run as root leaves `COMPACT.LOCK` root's: the service, another
+    /// user, still records its checkpoints.
+    @Test(.enabled(if: unprivilegedRunner != nil, "needs root and setpriv to run aq-wal as another user"))
+    func aCheckpointIsWrittenWhenTheCompactionLockBelongsToAnotherUser() throws {
+        let tmp = TemporaryDirectory()
+        chmod(tmp.path, 0o755)
+        let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 300)
+        #expect(try aqWal(["compact", dir]).status == 0)  // creates COMPACT.LOCK, root's, 0644
+        chmod(dir + "/COMPACT.LOCK", 0o644)
+        chmod(dir, 0o777)
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name != "COMPACT.LOCK" { chmod(dir + "/" + name, 0o666) }
+        let checkpoint = try aqWal(["checkpoint", dir, "250"], unprivileged: true)
+        #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
+        #expect(try Checkpoint.read(directory: dir) == .recorded(250))
+    }
 }

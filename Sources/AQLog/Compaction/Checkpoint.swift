@@ -21,7 +21,8 @@ public enum Checkpoint {
     /// Records `sequence` as the log's checkpoint (atomically, durably).
     ///
     /// Waits (up to 10 s, then ``LogError/logLocked(path:)``) while a compaction or a consumer
-    /// cursor's registration holds `COMPACT.LOCK`.
+    /// cursor's registration holds `COMPACT.LOCK`; writes without it when this user may not open
+    /// that file.
     ///
     /// Refuses (``LogError/invalidArgument(_:)``, nothing written) a sequence above the log's
     /// last durable sequence: the one a live writer published in its lock, else the last one
@@ -40,10 +41,18 @@ public enum Checkpoint {
             throw .invalidArgument("\(directory): checkpoint \(sequence) is above the log's last durable sequence \(last)")
         }
         // Under the compaction lock, so a cursor registered or dropped meanwhile never has its
-        // record in this file overwritten by one computed before it.
-        try CompactionLock.withLock(directory: directory, storage: storage, waiting: .seconds(10)) { () throws(LogError) in
+        // record in this file overwritten by one computed before it. A lock file this user may
+        // not open (created by an operator's compaction as another user) must not stop
+        // checkpoints: the record it protects matters only to older binaries, and compaction
+        // restores it.
+        let record = { () throws(LogError) in
             try replace(directory: directory, with: .init(sequence: sequence, holds: try holdsPresent(directory: directory, storage: storage)),
                         storage: storage)
+        }
+        do { try CompactionLock.withLock(directory: directory, storage: storage, waiting: .seconds(10), record) } catch {
+            guard case .io(let failure) = error, failure.errno == .permissionDenied,
+                  failure.path.hasSuffix(CompactionLock.fileName) else { throw error }
+            try record()
         }
         logger.orDefault.debug("checkpoint written", metadata: ["directory": "\(directory)", "sequence": "\(sequence)"])
     }
