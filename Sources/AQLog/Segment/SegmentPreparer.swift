@@ -79,22 +79,20 @@ final class SegmentPreparer: @unchecked Sendable {
 
     /// Waits for the prepared file of `size` bytes and hands it over (its path is ``path``).
     ///
-    /// A failure is retried once, synchronously, before it is reported: it may be stale (an
-    /// `ENOSPC` from a preparation that ran right after the previous roll, with space back since).
-    /// So is a preparation of another size.
+    /// A failure is prepared again once, synchronously, before it is reported: it may be stale
+    /// (an `ENOSPC` from a preparation that ran right after the previous roll, with space back
+    /// since). So is a file of another size.
     func take(size: Int) throws(IOFailure) -> (file: any StorageFile, path: String) {
         start(size: size)
         done.wait()
         inFlight = false
         var r = result!
         result = nil
-        if case .success(let file) = r, self.size != size {
-            file.close()
-            r = .failure(IOFailure("prepare", path: path, errno: .invalidArgument))
-            self.size = size
-        }
-        if case .failure = r {
+        let usable = if case .success = r, self.size == size { true } else { false }
+        if !usable {
+            if case .success(let file) = r { file.close() }
             inFlight = true
+            self.size = size
             run()
             done.wait()
             inFlight = false
