@@ -47,6 +47,7 @@ import AQLogSimulation
             let depth = 1 + cycle / combinations.count % 4
             byDepth[depth, default: 0] += 1
             var options = LogOptions(segmentSize: 64 * 1024, backend: .posix)
+            options.logger = .simulation
             options.maxCommitsInFlight = depth
             if cycle / 2 % 2 == 1 { CrashCycle.growSegments(&options) }
             // Odd cycles vouch for the last batch as soon as the committer is idle, so crashes

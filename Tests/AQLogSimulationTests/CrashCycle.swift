@@ -94,6 +94,7 @@ struct CrashCycle {
         disk = SimulatedStorage(seed: random.next(), writesInFlight: writesInFlight)
         options = LogOptions(segmentSize: 64 * 1024, recoveryPolicy: .truncateTornTail, backend: .posix)
         options.maxCommitsInFlight = depth
+        options.logger = .simulation
         if seed % 2 == 1 { Self.growSegments(&options) }
         self.durability = durability
         self.depth = depth
@@ -178,7 +179,7 @@ struct CrashCycle {
                 // The operator's way out (`repair --discard-unsynced`) must take it, keep every
                 // synced record (check below) and leave a log that opens.
                 do {
-                    let repaired = try LogRepair.repair(directory: directory, policy: .discardUnsynced, storage: disk)
+                    let repaired = try LogRepair.repair(directory: directory, policy: .discardUnsynced, storage: disk, logger: .simulation)
                     report.unsyncedRecordsDiscarded += repaired.tornTail?.unsyncedCommittedRecords ?? 0
                     writer = try openHandle()
                 } catch {

@@ -11,9 +11,17 @@ import Foundation
         var tags: [String]
     }
 
+    /// Foundation's JSON encoder with sorted keys: without them the order of an object's keys
+    /// follows a dictionary's, which differs from one encoding to the next, and the bytes with it.
+    static func json() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+
     /// A custom coding: the JSON bytes reversed, as `[UInt8]` (no `Data` involved).
     struct ReversedJSON: LogRecordEncoder, LogRecordDecoder {
-        func encode<T: Encodable>(_ value: T) throws -> [UInt8] { Array(try JSONEncoder().encode(value)).reversed() }
+        func encode<T: Encodable>(_ value: T) throws -> [UInt8] { Array(try CodableRecordTests.json().encode(value)).reversed() }
         func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
             try JSONDecoder().decode(type, from: Data(bytes.reversed()))
         }
@@ -32,7 +40,7 @@ import Foundation
         let w = try LogWriter.open(directory: dir, options: smallSegments)
         let binary = PropertyListEncoder()
         binary.outputFormat = .binary
-        #expect(try w.append(orders[0], encoder: JSONEncoder()) == 1)
+        #expect(try w.append(orders[0], encoder: Self.json()) == 1)
         #expect(try w.append(orders[1], encoder: binary) == 2)
         #expect(try w.append(orders[2], encoder: ReversedJSON()) == 3)
         #expect(throws: Unencodable.Refused.self) { try w.append(Unencodable(), encoder: JSONEncoder()) }
@@ -44,7 +52,7 @@ import Foundation
         #expect(try reader.record(2, as: Order.self, decoder: PropertyListDecoder()) == orders[1])
         #expect(try reader.record(3, as: Order.self, decoder: ReversedJSON()) == orders[2])
         // The payload is exactly the encoder's bytes.
-        #expect(try reader.record(1) == Array(try JSONEncoder().encode(orders[0])))
+        #expect(try reader.record(1) == Array(try Self.json().encode(orders[0])))
         #expect(try reader.record(3) == (try ReversedJSON().encode(orders[2])))
         #expect(throws: DecodingError.self) { try reader.record(2, as: Order.self, decoder: JSONDecoder()) }
         #expect(throws: LogError.sequenceOutOfRange(4, first: 1, last: 3)) {
@@ -56,8 +64,7 @@ import Foundation
     @MainActor @Test func aLogAppendsEncodedValues() async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let log = try Log.open(directory: dir, options: smallSegments)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+        let encoder = Self.json()
         for order in orders { _ = try await log.append(order, encoder: encoder) }
         await #expect(throws: Unencodable.Refused.self) { try await log.append(Unencodable(), encoder: encoder) }
         #expect(try await log.append(orders[0], encoder: ReversedJSON()) == 4)
