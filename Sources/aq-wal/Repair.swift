@@ -10,22 +10,21 @@ struct Repair: ParsableCommand {
             writer's lock: exit 75 while a writer runs. Corruption is refused with exit 2 and \
             nothing changed. Exit 0 also when there was nothing to do.
 
-            --discard-unsynced also removes committed records that follow damage when no commit \
-            frame vouches the damaged records were ever synced: what a power loss can leave of a \
-            log written with deferred durability (its batches reach the disk in any order until \
-            the next sync). Without it such a log is refused as corruption; `aq-wal verify` says \
-            when this option applies. Damage below a durable point is still refused.
+            A torn tail includes committed records that follow damage when no commit frame \
+            vouches the damaged records were ever synced: what a power loss can leave of a log \
+            written with deferred durability (its batches reach the disk in any order until the \
+            next sync; they were acknowledged to the page cache only). Damage below a durable \
+            point is refused. --discard-unsynced is accepted and changes nothing (it named that \
+            removal when it was not the default).
 
             Examples:
               aq-wal repair /var/lib/app/wal
               aq-wal repair /var/lib/app/wal --json | jq .backup
-              # a deferred log after a power loss:
-              aq-wal repair /var/lib/app/wal --discard-unsynced
             """)
 
     @Argument(help: "The log directory.") var directory: String
     @Flag(help: "Print one JSON object.") var json = false
-    @Flag(help: "Also remove committed but never synced records after damage (deferred logs after a power loss).")
+    @Flag(help: "Accepted for scripts that pass it; the default repair removes never-synced records after damage.")
     var discardUnsynced = false
 
     func run() throws {

@@ -11,9 +11,9 @@ struct Verify: ParsableCommand {
 
             Exit 0: healthy. Exit 1: torn tail (an interrupted write; run aq-wal repair). \
             Exit 2: corruption (acknowledged data damaged, or a damaged CHECKPOINT); see \
-            docs/OPERATIONS.md. The first problem is printed on stderr as one line; when only \
-            never-synced records follow the damage (a deferred log after a power loss) it says \
-            so, and `aq-wal repair --discard-unsynced` applies.
+            docs/OPERATIONS.md. The first problem is printed on stderr as one line; a torn tail \
+            that holds committed but never-synced records (a deferred log after a power loss) \
+            counts them.
 
             Examples:
               aq-wal verify /var/lib/app/wal && echo healthy
@@ -47,10 +47,7 @@ struct Verify: ParsableCommand {
         } else {
             emit("\(status): \(report.segments.count) segments, \(report.recordsVerified) records, \(report.bytesVerified) bytes verified")
         }
-        if let c = report.corruption, let u = report.unsyncedAfterDamage {
-            Exit.report(c.description + "; only never-synced records follow it (\(u.unsyncedCommittedRecords) committed): "
-                        + "a deferred log after a power loss? aq-wal repair --discard-unsynced removes them")
-        } else if let c = report.corruption { Exit.report(c.description) } else if case .damaged(let d) = checkpoint { Exit.report(d.description) }
+        if let c = report.corruption { Exit.report(c.description) } else if case .damaged(let d) = checkpoint { Exit.report(d.description) }
         else if let t = report.tornTail { Exit.report(t.description + "; run aq-wal repair") }
         if code != Exit.healthy { throw ExitCode(code) }
     }

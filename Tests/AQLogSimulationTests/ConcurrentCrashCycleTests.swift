@@ -11,8 +11,8 @@ import AQLogSimulation
 /// bytes of some append of the cycle), and the log must open.
 ///
 /// Cycle `c` runs the durability mode and crash mode `combinations[c % 9]` (`.sync` and
-/// `.group` under every ``CrashMode``, `.deferred` under process crashes: its power-loss
-/// refusals are `CrashCycle`'s subject) at commit depth `1 + c / 9 % 4`
+/// `.group` under every ``CrashMode``, `.deferred` under process crashes: its power losses
+/// are `CrashCycle`'s subject) at commit depth `1 + c / 9 % 4`
 /// (`LogOptions.maxCommitsInFlight`), over a storage keeping up to 4 writes in flight and
 /// completing them in a seeded random order. `AQ_SIM_CONCURRENT_CYCLES=N` (default 120);
 /// `AQ_SIM_CONCURRENT_SEED_BASE=B` (default 77000) starts at another seed.

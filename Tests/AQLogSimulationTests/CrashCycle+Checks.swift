@@ -48,32 +48,6 @@ extension CrashCycle {
         returned = last
     }
 
-    /// After a refusal: every acknowledged record of the refused (last) segment is on disk, with
-    /// its bytes, in frames that end before the reported damage. Nothing acknowledged is lost;
-    /// the log needs an operator.
-    func acknowledgedIntact(before diagnosis: CorruptionDiagnosis) -> Bool {
-        guard let bytes = disk.contents(of: diagnosis.file) else { return false }
-        return bytes.withUnsafeBytes { b -> Bool in
-            guard case .success(let (header, _)) = SegmentHeader.decode(b) else { return false }
-            var expected = header.baseSequence
-            var pos = SegmentLayout.dataStart
-            while expected <= mustSurvive {
-                guard pos + FrameHeader.size <= diagnosis.offset else { return false }
-                let h = FrameHeader(b, at: pos)
-                guard pos + h.frameSize <= diagnosis.offset else { return false }
-                if !h.isCommit {
-                    let index = Int(expected) - 1
-                    guard h.sequence == expected, index < candidates.count, candidates[index].count == 1,
-                          Array(b[(pos + FrameHeader.size)..<(pos + FrameHeader.size + Int(h.length))]) == candidates[index][0]
-                    else { return false }
-                    expected += 1
-                }
-                pos += h.frameSize
-            }
-            return true
-        }
-    }
-
     /// With some probability, flips one bit of a record or commit frame that a later committed
     /// batch vouches for, in the open segment; recovery must refuse it and change nothing, or
     /// the flip must be provably harmless (an unchecked padding byte: identical dump).

@@ -64,10 +64,13 @@ struct CrashCycle {
         var flipsDetected = 0
         var flipsHarmless = 0
         var injectedMidOperationCrashes = 0
-        var deferredPowerLossRefusals = 0
-        /// Committed, never-synced records `repair --discard-unsynced` removed after those refusals.
+        /// Reopens after a power loss that removed committed, never-synced batches after damage
+        /// (a `.deferred` log whose write-back kept a later batch and lost an earlier one).
+        var unsyncedTailsRemoved = 0
+        /// The records those reopens removed (acknowledged to the page cache only).
         var unsyncedRecordsDiscarded = 0
-        var refusalReasons: [String: Int] = [:]
+        /// What the damage in front of those batches was, by reason code.
+        var unsyncedTailReasons: [String: Int] = [:]
         /// `markIdle()` calls that wrote a vouching frame.
         var idleFrames = 0
     }
@@ -166,27 +169,20 @@ struct CrashCycle {
             if mode == .keepUnsynced && !sawSyncFailure { mustSurvive = max(mustSurvive, returned) }
             flipAtRestAndExpectCorruption()
             guard failures.isEmpty else { return failures }
-            do { writer = try openHandle() } catch LogError.corruption(let diagnosis)
-                where durability == .deferred && (mode == .randomSubset || mode == .tornTail) {
-                // Deferred mode leaves many batches unsynced; a power loss that writes back a later
-                // batch but not an earlier one leaves damage followed by a committed batch, which
-                // SPEC §6 classifies as corruption, so the default policy refuses the log.
-                report.deferredPowerLossRefusals += 1
-                report.refusalReasons[diagnosis.reason.code, default: 0] += 1
-                if !acknowledgedIntact(before: diagnosis) {
-                    return failures + [fail("refused (\(diagnosis)) and acknowledged records through \(mustSurvive) are not intact before it")]
-                }
-                // The operator's way out (`repair --discard-unsynced`) must take it, keep every
-                // synced record (check below) and leave a log that opens.
-                do {
-                    let repaired = try LogRepair.repair(directory: directory, policy: .discardUnsynced, storage: disk, logger: .simulation)
-                    report.unsyncedRecordsDiscarded += repaired.tornTail?.unsyncedCommittedRecords ?? 0
-                    writer = try openHandle()
-                } catch {
-                    return failures + [fail("refused (\(diagnosis)); repair --discard-unsynced then failed: \(error)")]
-                }
-            } catch {
+            // Every crash, power losses of `.deferred` logs included, reopens by itself: a
+            // power loss that writes back a later unsynced batch but not an earlier one leaves
+            // damage followed by committed batches no frame vouches durable, which recovery
+            // removes as a torn tail. `check` then finds every durable record intact.
+            do { writer = try openHandle() } catch {
                 return failures + [fail("reopen after a \(mode) crash failed: \(error)")]
+            }
+            if let torn = writer.recoveryReport.tornTail, torn.unsyncedCommittedRecords > 0 {
+                guard durability == .deferred || depth > 1 else {
+                    return failures + [fail("a \(durability) log at depth 1 removed committed records as never synced: \(torn)")]
+                }
+                if durability == .deferred { report.unsyncedTailsRemoved += 1 }
+                report.unsyncedRecordsDiscarded += torn.unsyncedCommittedRecords
+                report.unsyncedTailReasons[torn.reason.code, default: 0] += 1
             }
             check(writer)
             guard failures.isEmpty else { return failures }

@@ -45,10 +45,10 @@ import AQLog
             total.flipsDetected += r.flipsDetected
             total.flipsHarmless += r.flipsHarmless
             total.injectedMidOperationCrashes += r.injectedMidOperationCrashes
-            total.deferredPowerLossRefusals += r.deferredPowerLossRefusals
+            total.unsyncedTailsRemoved += r.unsyncedTailsRemoved
             total.unsyncedRecordsDiscarded += r.unsyncedRecordsDiscarded
             total.idleFrames += r.idleFrames
-            for (k, v) in r.refusalReasons { total.refusalReasons[k, default: 0] += v }
+            for (k, v) in r.unsyncedTailReasons { total.unsyncedTailReasons[k, default: 0] += v }
             if !failures.isEmpty {
                 failed.append(seed.description)
                 for f in failures.prefix(3) { Issue.record("\(f)\n  replay: AQ_SIM_SEED=\(seed) swift test --filter CrashCycleTests") }
@@ -65,8 +65,8 @@ import AQLog
             (at most \(stats.mostWritesInFlight) at once), completed out of order \(stats.completionsOutOfOrder), in flight at a crash \(stats.inFlightWritesAtCrash)
             acknowledged records checked \(total.acknowledgedChecked), recovered \(total.recordsRecovered), \
             torn tails repaired \(total.tornTails), markIdle frames \(total.idleFrames), flips refused \(total.flipsDetected) harmless \(total.flipsHarmless), \
-            deferred-mode power-loss refusals \(total.deferredPowerLossRefusals) \(total.refusalReasons), each repaired by \
-            --discard-unsynced (\(total.unsyncedRecordsDiscarded) never-synced committed records removed), failing seeds: \(failed.isEmpty ? "none" : failed.joined(separator: ",")), lost = \(failed.isEmpty ? 0 : -1), \
+            logs refused 0, never-synced batches after damage removed at reopen \(total.unsyncedTailsRemoved) \(total.unsyncedTailReasons) \
+            (\(total.unsyncedRecordsDiscarded) committed records acknowledged to the page cache only), failing seeds: \(failed.isEmpty ? "none" : failed.joined(separator: ",")), lost = \(failed.isEmpty ? 0 : -1), \
             \(clock.now - started)
             """)
         #expect(failed.isEmpty)

@@ -3,10 +3,12 @@ import AQTestSupport
 import Foundation
 @testable import AQLog
 
-/// `RecoveryPolicy.discardUnsynced`: after a power loss a `.deferred` log can hold a damaged
-/// batch followed by intact ones (batches reach the disk in any order until a sync). The
-/// default policy refuses that as corruption; the explicit policy removes the damaged batch and
-/// everything after it, but only when no commit frame vouches the damage was ever synced.
+/// After a power loss a `.deferred` log can hold a damaged batch followed by intact ones
+/// (batches reach the disk in any order until a sync). When no commit frame vouches the damage
+/// was ever synced, none of those records was acknowledged as durable: recovery removes the
+/// damaged batch and everything after it as a torn tail (backed up, reported), by default and
+/// under `discardUnsynced` alike, and refuses it under `strict`. Damage a frame vouches durable
+/// stays corruption.
 @Suite struct DiscardUnsyncedTests {
     /// A deferred log of `count` one-record batches of 100 bytes, left as a crash would leave
     /// it (no close marker), with one payload byte of record `damaged` changed; `flushAfter`
@@ -28,20 +30,40 @@ import Foundation
         return sent
     }
 
-    @Test func damageFollowedOnlyByUnsyncedBatchesIsRemovedOnRequest() throws {
+    @Test func aWritersOpenRemovesDamageFollowedOnlyByUnsyncedBatches() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let sent = try crashedDeferredLog(dir, count: 6, damaged: 3)
-        #expect(throws: LogError.self) { try LogWriter.open(directory: dir) }  // default policy: refused
+        let segment = dir + "/" + segmentFiles(dir).last!
+        let original = readFile(segment)
         let verify = try LogVerifier(directory: dir).verify()
-        #expect(verify.corruption != nil)
+        #expect(verify.corruption == nil)
+        #expect(verify.tornTail != nil)
         #expect(verify.unsyncedAfterDamage?.unsyncedCommittedRecords == 3, "records 4-6 were never synced")
-        let repaired = try LogRepair.repair(directory: dir, policy: .discardUnsynced)
-        #expect(repaired.repaired && repaired.bytesRepaired > 0)
-        #expect(FileManager.default.fileExists(atPath: try #require(repaired.backupPath)))
-        #expect(try readAll(dir) == Array(sent.prefix(2)))
-        let writer = try LogWriter.open(directory: dir)
+        var strict = smallSegments
+        strict.recoveryPolicy = .strict
+        #expect(throws: LogError.self) { try LogWriter.open(directory: dir, options: strict) }
+        #expect(readFile(segment) == original, "strict changes nothing")
+
+        let writer = try LogWriter.open(directory: dir, options: smallSegments)
+        let torn = try #require(writer.recoveryReport.tornTail)
+        #expect(torn.unsyncedCommittedRecords == 3)
+        let backup = try #require(writer.recoveryReport.tornTailBackup)
+        #expect(readFile(backup) == Array(original[torn.offset..<(torn.offset + torn.length)]), "the removed bytes were kept")
         #expect(try writer.append(payload(99)) == 3, "the log continues after the last intact record")
         try writer.close()
+        #expect(try readAll(dir) == Array(sent.prefix(2)) + [payload(99)])
+    }
+
+    /// `repair` takes the same tail, with or without the policy that once named it.
+    @Test(arguments: [RecoveryPolicy.truncateTornTail, .discardUnsynced])
+    func repairRemovesDamageFollowedOnlyByUnsyncedBatches(_ policy: RecoveryPolicy) throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sent = try crashedDeferredLog(dir, count: 6, damaged: 3)
+        let repaired = try LogRepair.repair(directory: dir, policy: policy)
+        #expect(repaired.repaired && repaired.bytesRepaired > 0)
+        #expect(repaired.tornTail?.unsyncedCommittedRecords == 3)
+        #expect(FileManager.default.fileExists(atPath: try #require(repaired.backupPath)))
+        #expect(try readAll(dir) == Array(sent.prefix(2)))
     }
 
     /// `flush()` leaves a frame vouching for what it synced, so flushed records are never taken

@@ -223,8 +223,9 @@ public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     /// Records that were complete but never committed (never acknowledged), now discarded.
     public var uncommittedRecords: Int
     /// Committed records after the damage that no commit frame vouches durable: batches a
-    /// pipelined writer had in flight beside the damaged one (never acknowledged), or, under
-    /// ``RecoveryPolicy/discardUnsynced``, a `.deferred` log's batches after a power loss.
+    /// pipelined writer had in flight beside the damaged one (never acknowledged), or a
+    /// `.deferred` log's batches after its last sync that a power loss kept while losing an
+    /// earlier one (acknowledged to the page cache only).
     public var unsyncedCommittedRecords = 0
 
     /// `<file>: torn tail at offset <offset>`, with its length, reason and the records it

@@ -102,17 +102,20 @@ public struct LogOptions: Sendable, Equatable {
 
 /// What recovery may repair.
 public enum RecoveryPolicy: String, Sendable, Equatable, CaseIterable {
-    /// Zero a torn tail (never-acknowledged bytes after the last commit point) and report it.
+    /// Zero a torn tail and report it, its bytes backed up first: never-acknowledged bytes after
+    /// the last commit point, and committed batches after damage that no intact commit frame
+    /// vouches durable. The second are what a power loss leaves of a `.deferred` log, whose
+    /// batches reach the disk in any order until the next sync; their records were
+    /// acknowledged to the page cache only, which is what `.deferred` promises to lose at a
+    /// power loss (``TornTail/unsyncedCommittedRecords`` counts them). Damage at or below a
+    /// point any commit frame, or the last writer's `LOCK`, vouches durable is corruption.
     case truncateTornTail
     /// Refuse any damage, torn tail included, changing nothing.
     case strict
-    /// As `truncateTornTail`, and also zero committed batches that follow damage when no
-    /// intact commit frame vouches that the damaged records were ever synced: what a power
-    /// loss can leave of a `.deferred` log, whose batches reach the disk in any order until
-    /// the next sync. Those records were acknowledged only to the page cache, which is what
-    /// `.deferred` promises to lose on a power loss. Damage at or below a point any commit
-    /// frame vouches durable stays corruption. Never the default: an operator opts in
-    /// (`aq-wal repair --discard-unsynced`).
+    /// The same as ``truncateTornTail``, which removes committed batches that follow damage
+    /// when no intact commit frame vouches that the damaged records were ever synced (what a
+    /// power loss can leave of a `.deferred` log): kept so that callers naming it, and
+    /// `aq-wal repair --discard-unsynced`, go on working.
     case discardUnsynced
 }
 

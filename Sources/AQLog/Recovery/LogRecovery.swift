@@ -241,9 +241,11 @@ struct LogRecovery {
             if policy == .strict { throw .tornTail(torn) }
             report.tornTail = torn
             zeroRange = torn.offset..<(torn.offset + torn.length)
-        case .unsyncedAfterDamage(let torn, let diagnosis):
-            // Valid records follow the damage: only an operator's explicit policy removes them.
-            guard policy == .discardUnsynced else { throw .corruption(diagnosis) }
+        case .unsyncedAfterDamage(let torn, _):
+            // Committed batches follow the damage, but no frame claims any of it durable: a
+            // `.deferred` writer's batches after its last sync, acknowledged to the page cache
+            // only. A torn tail like any other (backed up, reported, logged as a warning).
+            if policy == .strict { throw .tornTail(torn) }
             report.tornTail = torn
             zeroRange = torn.offset..<(torn.offset + torn.length)
         }

@@ -50,13 +50,15 @@ public struct LogVerifier {
         public var bytesVerified = 0
         /// Wall time of ``LogVerifier/verify()``.
         public var duration: Duration = .zero
-        /// A torn tail found in the open segment (a crash artefact `repair` can remove).
+        /// A torn tail found in the open segment (a crash artefact that a writer's open, or
+        /// `repair`, removes).
         public var tornTail: TornTail?
         /// The first corruption found, if any.
         public var corruption: CorruptionDiagnosis?
-        /// Set with `corruption` when that damage is followed only by batches no commit frame
-        /// vouches durable (a `.deferred` log after a power loss): what
-        /// ``RecoveryPolicy/discardUnsynced`` (`aq-wal repair --discard-unsynced`) would remove.
+        /// Set with ``tornTail`` when that torn tail holds committed batches after damage, none
+        /// of which a commit frame vouches durable (a `.deferred` log after a power loss): its
+        /// ``TornTail/unsyncedCommittedRecords`` records, acknowledged to the page cache only,
+        /// go with it.
         public var unsyncedAfterDamage: TornTail?
     }
 
@@ -86,15 +88,13 @@ public struct LogVerifier {
                     report.recordsVerified += o.recordCount
                     report.bytesVerified += o.dataEnd
                 }
-                let lenient = try? LogRecovery(storage: storage, directory: directory, access: .read).recover(policy: .discardUnsynced, repair: false)
-                lenient?.open?.file.close()
-                if let torn = lenient?.report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
             default: throw error
             }
             report.duration = clock.now - start
             return report
         }
         report.tornTail = outcome.report.tornTail
+        if let torn = report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
         for d in outcome.sealed { try verify(sealed: d, into: &report, buffer: buffer) }
         if let open = outcome.open {
             let d = open.descriptor
@@ -124,12 +124,17 @@ public struct LogVerifier {
     private func verifySealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> CorruptionDiagnosis? {
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
-        let bytes = try io { () throws(IOFailure) in try buffer.read(file) }
+        // The frames are checked window by window right after each window's read, while its
+        // bytes are still cached; the last pass, over the whole segment, finishes from there.
+        var cursor = SegmentScanner.Cursor(after: .init(header: d.header))
+        let bytes = try io { () throws(IOFailure) in
+            try buffer.read(file) { prefix in SegmentScanner(bytes: prefix, file: d.path, header: d.header).advance(&cursor) }
+        }
         guard bytes.count == d.segmentSize else {
             return .init(file: d.path, offset: bytes.count, reason: .badFooter("the file is \(bytes.count) bytes, the segment \(d.segmentSize)"))
         }
         let trailer = d.trailer!
-        let scan = SegmentScanner(bytes: bytes, file: d.path, header: d.header).scan()
+        let scan = SegmentScanner(bytes: bytes, file: d.path, header: d.header).scan(continuing: cursor)
         let indexOffset = Int(trailer.indexOffset)
         func bad(_ offset: Int, _ reason: CorruptionReason) -> CorruptionDiagnosis { .init(file: d.path, offset: offset, reason: reason) }
         switch scan.verdict {

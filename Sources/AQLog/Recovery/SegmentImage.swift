@@ -17,8 +17,8 @@ package enum SegmentImage {
         case footer
         /// Damage after the last commit point with nothing committed after it.
         case tornTail(TornTail)
-        /// Damage followed by committed batches, none claiming it durable (see
-        /// ``RecoveryPolicy/discardUnsynced``): corruption under the default policies.
+        /// Damage followed by committed batches, none claiming it durable: a torn tail whose
+        /// committed records were never synced (refused only under `strict`).
         case unsyncedAfterDamage(TornTail, CorruptionDiagnosis)
         /// Damage at or below a committed point.
         case corruption(CorruptionDiagnosis)

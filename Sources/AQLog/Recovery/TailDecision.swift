@@ -7,8 +7,9 @@
 /// the last intact commit point is in a batch that was never acknowledged *unless* an intact
 /// frame after it claims it durable, or more intact batches follow it than could have been in
 /// flight beside it. A `.deferred` writer leaves any number of batches unsynced; a power loss
-/// can keep later ones and lose earlier ones, which only ``RecoveryPolicy/discardUnsynced``
-/// removes (never by default: the records were acknowledged, to the page cache).
+/// can keep later ones and lose earlier ones. With no frame claiming the damage durable, none
+/// of those records was acknowledged as durable (only to the page cache, which is what
+/// `.deferred` promises to lose at a power loss): recovery removes them as a torn tail.
 enum TailDecision {
     /// What follows the last intact commit point.
     enum Shape: Hashable, CaseIterable {
@@ -35,7 +36,9 @@ enum TailDecision {
         case footerArtefact
         /// Never acknowledged: removed under `truncateTornTail`, refused under `strict`.
         case tornTail
-        /// Acknowledged to the page cache only: refused, except under `discardUnsynced`.
+        /// Committed batches acknowledged to the page cache only (a `.deferred` writer's after
+        /// its last sync): removed as a torn tail, their records counted as never synced;
+        /// refused under `strict`.
         case unsyncedAfterDamage
         /// Below an acknowledged point: refused under every policy.
         case corruption
