@@ -174,6 +174,21 @@ struct AQBench: AsyncParsableCommand {
             report.verify.append(try bench.verify(cold: true))
             try bench.finish()
             try? FileManager.default.removeItem(atPath: root + "/recovery")
+            for size in [256, 4064] {
+                progress.step("read path: \(size) B records, forEach / verify / open scan against C")
+                report.readPath.append(try runReadPath(root: root, recordSize: size, segmentSize: plan.recoverySegmentSize,
+                                                       sealedSegments: plan.sealedSegments[0]))
+            }
+            progress.step("reopen after a killed writer: 256 B records, dirty and clean pages")
+            // A full segment: what fits beside its index (4 bytes a record) and a last batch.
+            let full = (plan.recoverySegmentSize - (256 << 10)) / (FrameHeader.frameSize(payloadLength: 256) + 4)
+            for records in plan.crashReopenRecords + [full] {
+                for dirty in [true, false] {
+                    report.crashReopen.append(try runCrashReopen(root: root, records: records, segmentSize: plan.recoverySegmentSize, dirty: dirty))
+                }
+            }
+            progress.step("idle open: \(plan.idleOpenSegmentSizes.map(formatSize).joined(separator: ", ")) segments")
+            for size in plan.idleOpenSegmentSizes { report.idleOpen.append(try runIdleOpen(root: root, segmentSize: size)) }
         }
         progress.done()
 

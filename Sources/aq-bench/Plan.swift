@@ -18,8 +18,12 @@ struct Plan {
     var streamingBytes = 2 << 30
     /// Records `LogTail` catches up on, in a detached task and on the main actor.
     var tailCatchUpRecords = 160_000
+    /// Records of 256 B a killed writer leaves in the open segment (a full segment is added).
+    var crashReopenRecords = [10_000, 200_000]
+    /// Segment sizes of the idle-open comparison.
+    var idleOpenSegmentSizes = [64 << 20, 1 << 30]
 
-    var steps: Int { 1 + appends.count + depthModel.producers.count + 4 + tails.count + sealedSegments.count - 1 + 1 }
+    var steps: Int { 1 + appends.count + depthModel.producers.count + 4 + tails.count + sealedSegments.count - 1 + 1 + 4 }
 
     var settings: [String: String] {
         ["appendSeconds": "\(appendSeconds)", "segmentSize": "\(segmentSize)", "recoverySegmentSize": "\(recoverySegmentSize)",
@@ -41,6 +45,8 @@ struct Plan {
             streamingBytes = 32 << 20
             tailCatchUpRecords = 10_000
             recoverySegmentSize = 1 << 20
+            crashReopenRecords = [1_000]
+            idleOpenSegmentSizes = [1 << 20, 4 << 20]
             sealedSegments = [2, 4]
             tails = [("empty", 0), ("256 KiB", 256 << 10), ("full segment", (1 << 20) - (256 << 10))]
             appends = [

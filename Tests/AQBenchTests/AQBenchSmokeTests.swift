@@ -28,9 +28,13 @@ import Testing
 
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         for key in ["tool", "mode", "machine", "settings", "durationSeconds", "crc", "crcDispatchOverIsal", "append",
-                    "recovery", "follow", "verify", "streaming", "targets", "schemaVersion", "startedAt"] {
+                    "recovery", "follow", "verify", "streaming", "targets", "schemaVersion", "startedAt",
+                    "readPath", "crashReopen", "idleOpen"] {
             #expect(doc[key] != nil, "missing \(key)")
         }
+        #expect((doc["readPath"] as? [Any])?.count == 2, "forEach, verify and the open scan at two record sizes")
+        #expect((doc["crashReopen"] as? [[String: Any]])?.allSatisfy { ($0["settleMillis"] as? Double).map { $0 >= 0 } ?? false } == true)
+        #expect((doc["idleOpen"] as? [Any])?.count == 2)
         let machine = try #require(doc["machine"] as? [String: Any])
         for key in ["cpus", "cpuModel", "kernel", "filesystem", "device", "crcEngine", "uringAvailable", "memoryGiB"] {
             #expect(machine[key] != nil, "missing machine.\(key)")

@@ -44,6 +44,27 @@ func bitwiseCRC(_ bytes: [UInt8], polynomial: UInt32) -> UInt32 {
         }
     }
 
+    /// The fused per-frame checksum and digest fold of the hardware engine agree with the
+    /// portable engine's definition: CRC-32C of the payload, continued with header bytes 4..<16.
+    @Test(.enabled(if: CRC32C.engine == .isal, "the hardware engine needs SSE4.2"))
+    func hardwareFrameChecksumAndFoldMatchThePortableDefinition() async {
+        await propertyCheck(count: 300, input: Gen.uint8().array(of: 16...700), Gen.int(in: 0...Int(UInt32.max))) { frame, raw in
+            let value = UInt32(raw)
+            frame.withUnsafeBytes { p in
+                let length = p.count - 16
+                let portable = CRC32C.portable(UnsafeRawBufferPointer(rebasing: p[4..<16]),
+                                               continuing: CRC32C.portable(UnsafeRawBufferPointer(rebasing: p[16...])))
+                #expect(CRC32C.hardwareFrame(p.baseAddress!, payloadLength: length) == portable)
+                #expect(FrameHeader.checksumOfFrame(in: p, at: 0, length: length) == portable)
+            }
+            let bytes = withUnsafeBytes(of: value.littleEndian) { Array($0) }
+            let digest = UInt32(truncatingIfNeeded: frame.count &* 2_654_435_761)
+            let portable = bytes.withUnsafeBytes { CRC32C.portable($0, continuing: digest) }
+            #expect(CRC32C.hardwareFold(digest, value) == portable)
+            #expect(digestFold(digest, value) == portable)
+        }
+    }
+
     @Test func continuationEqualsOneShot() async {
         await propertyCheck(count: 200, input: Gen.uint8().array(of: 0...400), Gen.int(in: 0...400)) { bytes, cut in
             let k = min(cut, bytes.count)

@@ -12,4 +12,10 @@ uint32_t ccrc_crc32c_isal(uint32_t crc, const void *buf, size_t len);
 uint32_t ccrc_crc32_zlib(uint32_t crc, const void *buf, size_t len);
 /// 1 when the CPU has SSE4.2 (the instruction ISA-L's CRC-32C kernel needs), else 0.
 int ccrc_cpu_has_sse42(void);
+/// CRC-32C of a frame laid out as the segment format has it (16-byte header, then
+/// payload_length payload bytes): of the payload, continued with header bytes 4..<16.
+/// Only where ccrc_cpu_has_sse42() (ISA-L and the crc32 instruction).
+uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length);
+/// CRC-32C of value's 4 little-endian bytes, continuing digest. Only where ccrc_cpu_has_sse42().
+uint32_t ccrc_fold(uint32_t digest, uint32_t value);
 #endif

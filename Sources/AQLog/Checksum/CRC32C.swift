@@ -49,6 +49,19 @@ public enum CRC32C {
         return ccrc_crc32c_isal(crc, base, bytes.count)
     }
 
+    /// The checksum of the frame at `frame` (16-byte header, then `payloadLength` payload
+    /// bytes) as the segment format defines it, in one call: ISA-L over the payload, the
+    /// crc32 instruction over header bytes 4..<16. Only when ``engine`` is `.isal`.
+    @inlinable
+    package static func hardwareFrame(_ frame: UnsafeRawPointer, payloadLength: Int) -> UInt32 {
+        ccrc_frame_checksum(frame, payloadLength)
+    }
+
+    /// CRC-32C of `value`'s four little-endian bytes, continuing `crc`, by the crc32
+    /// instruction. Only when ``engine`` is `.isal`.
+    @inlinable
+    package static func hardwareFold(_ crc: UInt32, _ value: UInt32) -> UInt32 { ccrc_fold(crc, value) }
+
     /// CRC-32C of a byte array (convenience for small inputs and tests).
     public static func checksum(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0, continuing: crc) }

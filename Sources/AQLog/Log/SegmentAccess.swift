@@ -60,15 +60,36 @@ final class SegmentReadBuffer {
 
     deinit { memory?.deallocate() }
 
-    /// The whole of `file`, read into this buffer: valid until the next read.
-    func read(_ file: any StorageFile) throws(IOFailure) -> UnsafeRawBufferPointer {
+    /// Grows the buffer to hold `count` bytes (a caller that knows the largest segment it will
+    /// read reserves that first, and so allocates once).
+    func reserve(_ count: Int) {
+        guard (memory?.count ?? -1) < count else { return }
+        memory?.deallocate()
+        memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: SegmentLayout.blockSize)
+    }
+
+    /// Bytes read per `pread` by ``read(_:afterEachWindow:)``: small enough that the bytes
+    /// just copied are still in the CPU's cache when the caller's check of them runs.
+    static let window = 1 << 20
+
+    /// The whole of `file`, read into this buffer: valid until the next read. After each
+    /// ``window`` bytes, `afterEachWindow` gets the file's bytes read so far (a prefix of the
+    /// result), so a pass over them can follow the reads while they are cached.
+    func read(_ file: any StorageFile,
+              afterEachWindow: (UnsafeRawBufferPointer) -> Void = { _ in }) throws(IOFailure) -> UnsafeRawBufferPointer {
         let count = try file.size()
-        if (memory?.count ?? -1) < count {
-            memory?.deallocate()
-            memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: SegmentLayout.blockSize)
-        }
+        reserve(count)
         let bytes = UnsafeMutableRawBufferPointer(rebasing: memory![0..<count])
-        try file.readFully(into: bytes)
+        var done = 0
+        while done < count {
+            let end = min(count, done + Self.window)
+            while done < end {
+                let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[done..<end]), at: done)
+                guard n > 0 else { throw IOFailure("pread", path: file.path, errno: .ioError, offset: done) }
+                done += n
+            }
+            afterEachWindow(UnsafeRawBufferPointer(rebasing: bytes[0..<done]))
+        }
         return UnsafeRawBufferPointer(bytes)
     }
 }

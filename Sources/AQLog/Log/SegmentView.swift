@@ -46,9 +46,7 @@ final class SegmentView {
         }
         let payload = UnsafeRawBufferPointer(rebasing: bytes[(offset + FrameHeader.size)..<(offset + FrameHeader.size + Int(h.length))])
         if verify {
-            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + FrameHeader.size)]),
-                                      continuing: CRC32C.checksum(payload))
-            guard crc == h.checksum else {
+            guard FrameHeader.checksumOfFrame(in: bytes, at: offset, length: Int(h.length)) == h.checksum else {
                 throw .corruption(.init(file: descriptor.path, offset: offset, reason: .checksumMismatch))
             }
         }

@@ -15,6 +15,8 @@ struct LogOpening {
     let lock: any StorageLock
     /// The durable point the previous writer published (0 when it published none).
     let previousDurable: UInt64
+    /// Wall time of settling (``LogRecovery/settleLastSegment(storage:directory:logger:)``).
+    var settleDuration: Duration = .zero
 
     /// Locks `directory`'s log and settles it, reporting to `logger`. Throws
     /// ``LogError/logLocked(path:)`` when a writer (or a repair) holds it.
@@ -26,12 +28,16 @@ struct LogOpening {
             throw .io(error)
         }
         do {
+            let clock = ContinuousClock()
+            var settled = Duration.zero
             let previous = try io { () throws(IOFailure) in
                 let previous = try held.startPublishing()
+                let start = clock.now
                 try LogRecovery.settleLastSegment(storage: storage, directory: directory, logger: logger)
+                settled = clock.now - start
                 return previous
             }
-            return LogOpening(lock: held, previousDurable: previous.durableThrough)
+            return LogOpening(lock: held, previousDurable: previous.durableThrough, settleDuration: settled)
         } catch {
             held.release()
             throw error

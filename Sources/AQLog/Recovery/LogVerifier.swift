@@ -93,6 +93,7 @@ public struct LogVerifier {
             report.duration = clock.now - start
             return report
         }
+        buffer.reserve(outcome.sealed.map(\.segmentSize).max() ?? 0)
         report.tornTail = outcome.report.tornTail
         if let torn = report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
         for d in outcome.sealed { try verify(sealed: d, into: &report, buffer: buffer) }

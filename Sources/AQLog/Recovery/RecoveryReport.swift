@@ -21,8 +21,13 @@ public struct RecoveryReport: Sendable, Equatable {
     public var tornTailBackup: String?
     /// True when an interrupted seal's footer bytes were found and cleared.
     public var footerArtefactCleared = false
-    /// Wall time of recovery.
+    /// Wall time of recovery (after settling).
     public var duration: Duration = .zero
+    /// Wall time of a writer's settling before recovery: the last segment's dirty pages and the
+    /// directory made durable, so that recovery trusts only what the disk holds. About as long
+    /// as the disk takes to write what a killed writer left in the page cache; zero for
+    /// read-only opens, which settle nothing.
+    public var settleDuration: Duration = .zero
 
     /// Records in the log, ``firstSequence`` through ``lastSequence`` (0 when empty).
     public var records: UInt64 { lastSequence >= firstSequence && lastSequence > 0 ? lastSequence - firstSequence + 1 : 0 }

@@ -61,11 +61,39 @@ struct SegmentScanner {
         return .checksumMismatch
     }
 
+    /// Where the frame loop stands: the result so far, the next frame's offset and sequence,
+    /// and the batch being read (records seen since the last commit frame). A loop stopped at
+    /// a frame that reaches past the bytes it was given resumes from here over more of the
+    /// same segment and decides exactly as one pass over all of it would.
+    struct Cursor {
+        var result: Result
+        var pos: Int
+        var next: UInt64
+        var pending: [UInt32] = []
+        var pendingCRCs: [UInt32] = []
+        var batchDigest: UInt32 = 0
+        /// Why the loop stopped (nil: a clean end, or not run yet).
+        var stopReason: CorruptionReason?
+
+        /// A cursor at `result`'s commit point.
+        init(after result: Result) {
+            self.result = result
+            pos = result.committedEnd
+            next = result.header.baseSequence &+ UInt64(result.offsets.count)
+        }
+    }
+
     /// Scans the whole segment and classifies what follows the last commit point.
-    func scan() -> Result {
-        var (result, stop, reason, uncommitted) = scanCommitted(resuming: Result(header: header))
-        result.bytesScanned = stop - SegmentLayout.dataStart
-        classifyTail(&result, stoppedAt: stop, reason: reason, uncommitted: uncommitted)
+    func scan() -> Result { scan(continuing: Cursor(after: Result(header: header))) }
+
+    /// Finishes a scan that `cursor` began over a prefix of these bytes (``advance(_:)``):
+    /// the same result as ``scan()``, without parsing the prefix's frames again.
+    func scan(continuing cursor: Cursor) -> Result {
+        var cursor = cursor
+        advance(&cursor)
+        var result = cursor.result
+        result.bytesScanned = cursor.pos - SegmentLayout.dataStart
+        classifyTail(&result, stoppedAt: cursor.pos, reason: cursor.stopReason, uncommitted: cursor.pending.count)
         return result
     }
 
@@ -86,67 +114,72 @@ struct SegmentScanner {
     /// reader beside a live writer, whose next batch may be half-copied, that is simply where
     /// the readable records end. `bytesScanned` counts only the frames parsed here.
     func follow(_ previous: Result) -> Result {
-        var (result, stop, _, _) = scanCommitted(resuming: previous)
-        result.bytesScanned = stop - previous.committedEnd
+        var cursor = Cursor(after: previous)
+        advance(&cursor)
+        var result = cursor.result
+        result.bytesScanned = cursor.pos - previous.committedEnd
         result.verdict = .clean
         return result
     }
 
-    /// The frame loop: intact committed batches from `start`'s commit point onward; returns
-    /// where it stopped, why (nil: clean end), and the records seen after the last commit.
-    private func scanCommitted(resuming start: Result) -> (Result, stop: Int, reason: CorruptionReason?, uncommitted: Int) {
-        var result = start
-        var pos = start.committedEnd
-        var next = header.baseSequence &+ UInt64(start.offsets.count)
-        var pending: [UInt32] = []
-        var pendingCRCs: [UInt32] = []
-        var batchDigest: UInt32 = 0
+    /// The frame loop: moves `cursor` over intact committed batches until a frame does not
+    /// extend one (recording why in `stopReason`; nil at a clean end). The cursor is left at
+    /// that frame, with the records seen after the last commit still pending.
+    func advance(_ cursor: inout Cursor) {
+        var pos = cursor.pos
+        var next = cursor.next
+        var batchDigest = cursor.batchDigest
         var stopReason: CorruptionReason? = nil
+        defer {
+            cursor.pos = pos
+            cursor.next = next
+            cursor.batchDigest = batchDigest
+            cursor.stopReason = stopReason
+        }
 
         scanning: while true {
-            if pending.isEmpty, let next = paddingEnd(from: pos) {
+            if cursor.pending.isEmpty, let next = paddingEnd(from: pos) {
                 pos = next
                 continue
             }
             if pos + FrameHeader.size <= limit, bytes.isZero(pos..<(pos + FrameHeader.size)) {
-                stopReason = pending.isEmpty ? nil : .incompleteHeader
+                stopReason = cursor.pending.isEmpty ? nil : .incompleteHeader
                 break
             }
             switch frame(at: pos) {
             case .failure(let reason):
-                if pos + FrameHeader.size > limit && pending.isEmpty { stopReason = nil } else { stopReason = reason }
+                if pos + FrameHeader.size > limit && cursor.pending.isEmpty { stopReason = nil } else { stopReason = reason }
                 break scanning
             case .success(let h):
                 if h.isCommit {
                     let commit = CommitPayload(bytes, at: pos + FrameHeader.size)
                     // An empty commit (close marker) must vouch for exactly what precedes it.
-                    let markerOK = !pending.isEmpty || commit.durableThrough == next &- 1
-                    guard markerOK, h.sequence == next &- 1, Int(commit.recordCount) == pending.count,
+                    let markerOK = !cursor.pending.isEmpty || commit.durableThrough == next &- 1
+                    guard markerOK, h.sequence == next &- 1, Int(commit.recordCount) == cursor.pending.count,
                           commit.batchDigest == batchDigest, commit.durableThrough < next else {
                         stopReason = .damagedCommittedData
                         break scanning
                     }
-                    result.offsets.append(contentsOf: pending)
-                    for crc in pendingCRCs { result.segmentDigest = digestFold(result.segmentDigest, crc) }
-                    result.durableThrough = max(result.durableThrough, commit.durableThrough)
-                    pending.removeAll(keepingCapacity: true)
-                    pendingCRCs.removeAll(keepingCapacity: true)
+                    cursor.result.offsets.append(contentsOf: cursor.pending)
+                    for crc in cursor.pendingCRCs { cursor.result.segmentDigest = digestFold(cursor.result.segmentDigest, crc) }
+                    cursor.result.durableThrough = max(cursor.result.durableThrough, commit.durableThrough)
+                    cursor.pending.removeAll(keepingCapacity: true)
+                    cursor.pendingCRCs.removeAll(keepingCapacity: true)
                     batchDigest = 0
-                    result.committedEnd = pos + h.frameSize
+                    cursor.result.committedEnd = pos + h.frameSize
                 } else {
                     guard h.sequence == next else {
                         stopReason = .sequenceGap(expected: next, found: h.sequence)
                         break scanning
                     }
-                    pending.append(UInt32(pos))
-                    pendingCRCs.append(h.checksum)
+                    cursor.pending.append(UInt32(pos))
+                    cursor.pendingCRCs.append(h.checksum)
                     batchDigest = digestFold(batchDigest, h.checksum)
                     next &+= 1
                 }
                 pos += h.frameSize
             }
         }
-        return (result, pos, stopReason, pending.count)
     }
 
     /// Where the next batch starts when the bytes at `pos` (just after a commit frame) are the

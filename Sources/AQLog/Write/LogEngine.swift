@@ -70,6 +70,7 @@ final class LogEngine {
         do {
             let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true)
             var report = outcome.report
+            report.settleDuration = opening.settleDuration
             segmentCount = outcome.sealed.count + 1
             let target = max(options.segmentSize, outcome.open?.descriptor.segmentSize ?? outcome.sealed.last?.segmentSize ?? 0)
             targetSegmentSize = target
