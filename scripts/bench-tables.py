@@ -100,6 +100,24 @@ def main(path):
         raw = ", ".join(f"{r['method']} {r['gigabytesPerSecond']:.2f} GB/s" for r in v.get("raw", []))
         p(f"verify ({v['cache']}, pread): {v['bytesVerified'] >> 20} MiB in {v['seconds']:.3f} s = {v['gigabytesPerSecond']:.2f} GB/s; "
           f"C read+CRC of the same files: {raw}")
+    if d.get("readPath"):
+        p("\n### Read path, warm, against C read+CRC of the same files (GB/s, best of 3)\n")
+        p("| record | records | `forEach` | C mmap+CRC | ns a record (log, C) | `verify` | C pread+CRC | reader's open scan | C mmap+CRC of that file |")
+        p("|---|---|---|---|---|---|---|---|---|")
+        for r in d["readPath"]:
+            per = lambda gbs: r["bytes"] / gbs / r["frames"]
+            p(f"| {r['recordSize']} B | {r['frames']:,} | {r['forEach']:.2f} | {r['rawMmap']:.2f} | {per(r['forEach']):.1f}, {per(r['rawMmap']):.1f} "
+              f"| {r['verify']:.2f} | {r['rawPread']:.2f} | {r['openScan']:.2f} | {r['rawOpenMmap']:.2f} |")
+    if d.get("crashReopen"):
+        p("\n### Reopen after a killed writer (256 B records in the open segment, `LogWriter` open in-process)\n")
+        p("| records | pages | open ms | settling sync ms | recovery ms | bytes scanned | C mmap+CRC of the segment ms |")
+        p("|---|---|---|---|---|---|---|")
+        for r in d["crashReopen"]:
+            p(f"| {r['records']:,} | {r['pages']} | {r['openMillis']:.1f} | {r['settleMillis']:.1f} | {r['recoveryMillis']:.1f} "
+              f"| {r['bytesScanned']:,} | {r['rawMillis']:.1f} |")
+    if d.get("idleOpen"):
+        p("\nIdle open (one record in an open segment of the full size, median of 3): " + "; ".join(
+            f"{size(r['segmentSize'])} segments {r['openMillis']:.1f} ms ({r['bytesScanned']:,} bytes scanned)" for r in d["idleOpen"]) + ".")
     s = d.get("streaming")
     if s:
         p(f"\nStreaming, `.deferred` ({s['bytes'] >> 20} MiB of {s['recordSize'] >> 10} KiB records, batches of 16, `LogWriter` + close): "

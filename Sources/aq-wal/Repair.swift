@@ -5,17 +5,16 @@ struct Repair: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove a torn tail (backing up its bytes first); refuse corruption.",
         discussion: """
-            Only never-acknowledged bytes after the last commit point are removed. They are \
-            first copied to DIR/<segment>.torn-<offset>.bak (synced), then zeroed, all under the \
-            writer's lock: exit 75 while a writer runs. Corruption is refused with exit 2 and \
-            nothing changed. Exit 0 also when there was nothing to do.
-
-            A torn tail includes committed records that follow damage when no commit frame \
-            vouches the damaged records were ever synced: what a power loss can leave of a log \
-            written with deferred durability (its batches reach the disk in any order until the \
-            next sync; they were acknowledged to the page cache only). Damage below a durable \
-            point is refused. --discard-unsynced is accepted and changes nothing (it named that \
-            removal when it was not the default).
+            Only records never acknowledged as durable are removed: the bytes after the last \
+            commit point, and committed records that follow damage when no commit frame vouches \
+            the damaged records were ever synced (what a power loss can leave of a log written \
+            with deferred durability, whose batches reach the disk in any order until the next \
+            sync; they were acknowledged to the page cache only). They are first copied to \
+            DIR/<segment>.torn-<offset>.bak (synced), then zeroed, all under the writer's lock: \
+            exit 75 while a writer runs. Damage below a durable point is corruption: refused with \
+            exit 2 and nothing changed. Exit 0 also when there was nothing to do. \
+            --discard-unsynced is accepted and changes nothing (it named the second removal when \
+            it was not the default).
 
             Examples:
               aq-wal repair /var/lib/app/wal
