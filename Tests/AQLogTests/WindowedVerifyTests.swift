@@ -3,20 +3,19 @@ import AQTestSupport
 import Foundation
 @testable import AQLog
 
-/// `verify` checks a sealed segment's frames window by window as it reads them
-/// (``SegmentReadBuffer/window`` bytes at a time), resuming mid-batch and mid-frame at each
-/// window's end. Its result must be what one scan of the whole segment gives, wherever the
-/// window boundaries fall.
+/// `verify` streams a sealed segment through windows of ``SealedSegmentStream/window`` bytes
+/// (more for a larger frame), resuming mid-batch at each window's end. Its result must be
+/// what one scan of the whole segment gives, wherever the windows' ends fall.
 @Suite struct WindowedVerifyTests {
-    /// A sealed 4 MiB segment (four windows) of 1000-byte records in batches of 7, plus the
-    /// open segment after it. Returns the sealed segment's path.
-    private func sealedLog(_ dir: String) throws -> String {
-        var options = LogOptions(segmentSize: 4 << 20, backend: .posix)
-        options.initialSegmentSize = 4 << 20
+    /// A sealed segment of `segmentSize` bytes (several windows) of `recordSize`-byte records
+    /// in batches of 7, plus the open segment after it. Returns the sealed segment's path.
+    private func sealedLog(_ dir: String, segmentSize: Int = 16 << 20, recordSize: Int = 1000) throws -> String {
+        var options = LogOptions(segmentSize: segmentSize, backend: .posix)
+        options.initialSegmentSize = segmentSize
         let writer = try LogWriter.open(directory: dir, options: options, durability: .deferred)
         var i = 0
         while segmentFiles(dir).count < 2 {
-            try writer.append(contentsOf: (0..<7).map { payload(i + $0, size: 1000) })
+            try writer.append(contentsOf: (0..<7).map { payload(i + $0, size: recordSize) })
             i += 7
         }
         try writer.close()
@@ -36,31 +35,46 @@ import Foundation
     @Test func aHealthyMultiWindowSegmentVerifiesClean() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let sealed = try sealedLog(dir)
-        #expect(readFile(sealed).count > 3 * SegmentReadBuffer.window)
+        #expect(readFile(sealed).count > 4 * SealedSegmentStream.window)
         let report = try LogVerifier(directory: dir).verify()
         #expect(report.corruption == nil && report.tornTail == nil)
         #expect(report.segments.first?.sealed == true && report.segments.first?.problem == nil)
     }
 
-    /// Damage in the frame that straddles a window boundary, in the header of the frame just
-    /// after one, and deep in the last window: each found at that frame, as a whole scan finds it.
-    @Test(arguments: [(1 << 20, 20), (2 << 20, 0), (3 << 20 + 12345, 100)])
-    func damageIsFoundWhereverTheWindowsFall(boundary: Int, into: Int) throws {
+    /// Records larger than a window: each window grows to hold the frame it starts with.
+    @Test func recordsLargerThanAWindowVerifyClean() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let sealed = try sealedLog(dir)
-        var bytes = readFile(sealed)
-        let damaged = into == 0 ? frame(holding: boundary, in: bytes) + bytes.withUnsafeBytes { FrameHeader($0, at: frame(holding: boundary, in: bytes)).frameSize }
-                                : frame(holding: boundary, in: bytes)
-        let at = into == 0 ? damaged + 9 : damaged + FrameHeader.size + into  // a sequence byte, or a payload byte
-        bytes[at] ^= 0x5A
-        patch(sealed, at: at, [bytes[at]])
-        let whole = bytes.withUnsafeBytes { b in
-            SegmentScanner(bytes: b, file: sealed, header: try! SegmentHeader.decode(b).get().0).scan()
-        }
-        guard case .corruption(let expected) = whole.verdict else { Issue.record("a whole scan found \(whole.verdict)"); return }
-        #expect(expected.offset == damaged)
+        let sealed = try sealedLog(dir, segmentSize: 32 << 20, recordSize: 3 << 20)
         let report = try LogVerifier(directory: dir).verify()
-        #expect(report.corruption == expected)
-        #expect(report.segments.first?.problem == .corruption(expected))
+        #expect(report.corruption == nil && report.segments.first?.problem == nil)
+        // A byte flipped in the middle of the second record is found at that record.
+        var bytes = readFile(sealed)
+        let second = frame(holding: SegmentLayout.dataStart + (3 << 20) + 100, in: bytes)
+        bytes[second + (3 << 19)] ^= 1
+        patch(sealed, at: second + (3 << 19), [bytes[second + (3 << 19)]])
+        #expect(try LogVerifier(directory: dir).verify().corruption?.offset == second)
+    }
+
+    /// Damage in a payload, or in a header, at offsets around and between window ends: each
+    /// found at its frame, exactly as a scan of the whole segment finds it.
+    @Test(arguments: [(2 << 20) - 3, 2 << 20, (2 << 20) + 700, (4 << 20) - 16, 6 << 20, (9 << 20) + 12345, (15 << 20) + 999])
+    func damageIsFoundWhereverTheWindowsFall(at target: Int) throws {
+        for inHeader in [false, true] {
+            let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+            let sealed = try sealedLog(dir)
+            var bytes = readFile(sealed)
+            let damaged = frame(holding: target, in: bytes)
+            let at = inHeader ? damaged + 9 : max(damaged + FrameHeader.size, target)  // a sequence byte, or a payload byte
+            bytes[at] ^= 0x5A
+            patch(sealed, at: at, [bytes[at]])
+            let whole = bytes.withUnsafeBytes { b in
+                SegmentScanner(bytes: b, file: sealed, header: try! SegmentHeader.decode(b).get().0).scan()
+            }
+            guard case .corruption(let expected) = whole.verdict else { Issue.record("a whole scan found \(whole.verdict)"); return }
+            #expect(expected.offset == damaged)
+            let report = try LogVerifier(directory: dir).verify()
+            #expect(report.corruption == expected, "damage at \(at) (\(inHeader ? "header" : "payload"))")
+            #expect(report.segments.first?.problem == .corruption(expected))
+        }
     }
 }

@@ -53,44 +53,31 @@ extension StorageFile {
 }
 
 /// Memory for reading segments one after another with `pread` (``SegmentAccess/read``): one
-/// allocation grown to the largest segment and reused, so a pass over many segments pays the
-/// page faults of fresh memory once, not per segment.
+/// allocation grown as needed and reused, so a pass over many segments pays the page faults of
+/// fresh memory once, not per segment.
 final class SegmentReadBuffer {
     private var memory: UnsafeMutableRawBufferPointer?
 
     deinit { memory?.deallocate() }
 
-    /// Grows the buffer to hold `count` bytes (a caller that knows the largest segment it will
-    /// read reserves that first, and so allocates once).
+    /// Grows the buffer to hold `count` bytes.
     func reserve(_ count: Int) {
         guard (memory?.count ?? -1) < count else { return }
         memory?.deallocate()
         memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: SegmentLayout.blockSize)
     }
 
-    /// Bytes read per `pread` by ``read(_:afterEachWindow:)``: small enough that the bytes
-    /// just copied are still in the CPU's cache when the caller's check of them runs.
-    static let window = 1 << 20
-
-    /// The whole of `file`, read into this buffer: valid until the next read. After each
-    /// ``window`` bytes, `afterEachWindow` gets the file's bytes read so far (a prefix of the
-    /// result), so a pass over them can follow the reads while they are cached.
-    func read(_ file: any StorageFile,
-              afterEachWindow: (UnsafeRawBufferPointer) -> Void = { _ in }) throws(IOFailure) -> UnsafeRawBufferPointer {
-        let count = try file.size()
-        reserve(count)
-        let bytes = UnsafeMutableRawBufferPointer(rebasing: memory![0..<count])
+    /// The bytes of `file` in `range`, read into this buffer (grown to hold them): valid until
+    /// the next read. A file that ends first is `EIO` at the offset where it ended.
+    func read(_ file: any StorageFile, _ range: Range<Int>) throws(IOFailure) -> UnsafeRawBufferPointer {
+        reserve(range.count)
+        let bytes = UnsafeMutableRawBufferPointer(rebasing: memory![0..<range.count])
         var done = 0
-        while done < count {
-            let end = min(count, done + Self.window)
-            while done < end {
-                let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[done..<end]), at: done)
-                guard n > 0 else { throw IOFailure("pread", path: file.path, errno: .ioError, offset: done) }
-                done += n
-            }
-            afterEachWindow(UnsafeRawBufferPointer(rebasing: bytes[0..<done]))
+        while done < range.count {
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[done...]), at: range.lowerBound + done)
+            guard n > 0 else { throw IOFailure("pread", path: file.path, errno: .ioError, offset: range.lowerBound + done) }
+            done += n
         }
         return UnsafeRawBufferPointer(bytes)
     }
 }
-

@@ -93,7 +93,6 @@ public struct LogVerifier {
             report.duration = clock.now - start
             return report
         }
-        buffer.reserve(outcome.sealed.map(\.segmentSize).max() ?? 0)
         report.tornTail = outcome.report.tornTail
         if let torn = report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
         for d in outcome.sealed { try verify(sealed: d, into: &report, buffer: buffer) }
@@ -125,17 +124,12 @@ public struct LogVerifier {
     private func verifySealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> CorruptionDiagnosis? {
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
-        // The frames are checked window by window right after each window's read, while its
-        // bytes are still cached; the last pass, over the whole segment, finishes from there.
-        var cursor = SegmentScanner.Cursor(after: .init(header: d.header))
-        let bytes = try io { () throws(IOFailure) in
-            try buffer.read(file) { prefix in SegmentScanner(bytes: prefix, file: d.path, header: d.header).advance(&cursor) }
+        let size = try io { () throws(IOFailure) in try file.size() }
+        guard size == d.segmentSize else {
+            return .init(file: d.path, offset: size, reason: .badFooter("the file is \(size) bytes, the segment \(d.segmentSize)"))
         }
-        guard bytes.count == d.segmentSize else {
-            return .init(file: d.path, offset: bytes.count, reason: .badFooter("the file is \(bytes.count) bytes, the segment \(d.segmentSize)"))
-        }
+        let (scan, footer) = try io { () throws(IOFailure) in try SealedSegmentStream.scan(file, d, buffer: buffer) }
         let trailer = d.trailer!
-        let scan = SegmentScanner(bytes: bytes, file: d.path, header: d.header).scan(continuing: cursor)
         let indexOffset = Int(trailer.indexOffset)
         func bad(_ offset: Int, _ reason: CorruptionReason) -> CorruptionDiagnosis { .init(file: d.path, offset: offset, reason: reason) }
         switch scan.verdict {
@@ -150,12 +144,14 @@ public struct LogVerifier {
             return bad(scan.committedEnd, .badFooter("\(scan.offsets.count) intact records, trailer says \(trailer.recordCount)"))
         }
         if scan.committedEnd != Int(trailer.dataEnd) { return bad(scan.committedEnd, .badFooter("data end differs from trailer")) }
-        let index = UnsafeRawBufferPointer(rebasing: bytes[indexOffset..<(indexOffset + scan.offsets.count * SegmentLayout.indexEntrySize)])
+        // The footer verdict places the index inside the last window read (`footer`).
+        let start = indexOffset - footer.base
+        let index = UnsafeRawBufferPointer(rebasing: footer.bytes[start..<(start + scan.offsets.count * SegmentLayout.indexEntrySize)])
         if CRC32C.checksum(index) != trailer.indexChecksum { return bad(indexOffset, .badFooter("index checksum mismatch")) }
         for (i, off) in scan.offsets.enumerated() where index.u32(at: i * SegmentLayout.indexEntrySize) != off {
             return bad(indexOffset + i * SegmentLayout.indexEntrySize, .badFooter("index entry \(i) disagrees with the frames"))
         }
-        if scan.segmentDigest != trailer.segmentDigest { return bad(bytes.count - SegmentLayout.trailerSize, .badFooter("segment digest mismatch")) }
+        if scan.segmentDigest != trailer.segmentDigest { return bad(size - SegmentLayout.trailerSize, .badFooter("segment digest mismatch")) }
         return nil
     }
 }

@@ -7,9 +7,31 @@
 /// next block boundary are padding, and the scan continues at the boundary when a frame
 /// starts there.
 struct SegmentScanner {
+    /// The segment's bytes at offsets `base..<base + bytes.count`: the whole segment, or a
+    /// window of it (`verify` streams sealed segments through one). Every offset below is the
+    /// segment's; a frame that reaches past the window reads as incomplete.
     let bytes: UnsafeRawBufferPointer
     let file: String
     let header: SegmentHeader
+    /// The segment offset of `bytes[0]`.
+    let base: Int
+    /// The segment file's size.
+    let segmentSize: Int
+
+    /// A scanner of the whole segment in `bytes`.
+    init(bytes: UnsafeRawBufferPointer, file: String, header: SegmentHeader) {
+        self.init(window: bytes, at: 0, segmentSize: bytes.count, file: file, header: header)
+    }
+
+    /// A scanner of the window `bytes`, which holds the `segmentSize`-byte segment's bytes from
+    /// offset `base` on.
+    init(window bytes: UnsafeRawBufferPointer, at base: Int, segmentSize: Int, file: String, header: SegmentHeader) {
+        self.bytes = bytes
+        self.base = base
+        self.segmentSize = segmentSize
+        self.file = file
+        self.header = header
+    }
 
     /// What an unsealed segment holds.
     struct Result {
@@ -38,17 +60,23 @@ struct SegmentScanner {
     }
 
     private var maxRecord: Int { Int(header.maxRecordSize) }
-    private var limit: Int { bytes.count - SegmentLayout.trailerSize }
+    /// Where frames must end: before the trailer, and inside the bytes at hand.
+    private var limit: Int { min(segmentSize - SegmentLayout.trailerSize, end) }
+    /// The first offset past the bytes at hand.
+    var end: Int { base + bytes.count }
+    private func u64(_ pos: Int) -> UInt64 { bytes.u64(at: pos - base) }
+    private func isZero(_ range: Range<Int>) -> Bool { bytes.isZero((range.lowerBound - base)..<(range.upperBound - base)) }
+    private func commitPayload(at pos: Int) -> CommitPayload { CommitPayload(bytes, at: pos - base) }
 
     /// Validates a frame at `pos`: returns its header, or why it is not a valid frame.
     func frame(at pos: Int) -> Swift.Result<FrameHeader, CorruptionReason> {
         guard pos + FrameHeader.size <= limit else { return .failure(.incompleteHeader) }
-        let h = FrameHeader(bytes, at: pos)
+        let h = FrameHeader(bytes, at: pos - base)
         if h.isCommit ? Int(h.length) != CommitPayload.size : Int(h.length) > maxRecord {
             return .failure(.oversizedLength(h.length))
         }
         guard pos + h.frameSize <= limit else { return .failure(.incompletePayload) }
-        guard FrameHeader.checksumOfFrame(in: bytes, at: pos, length: Int(h.length)) == h.checksum else { return .failure(tornShape(at: pos, frameSize: h.frameSize)) }
+        guard FrameHeader.checksumOfFrame(in: bytes, at: pos - base, length: Int(h.length)) == h.checksum else { return .failure(tornShape(at: pos, frameSize: h.frameSize)) }
         return .success(h)
     }
 
@@ -56,8 +84,8 @@ struct SegmentScanner {
     /// inside the header, a frame whose last word is still zero was cut inside the payload
     /// (writes tear at sector boundaries into zero-filled space); anything else is a mismatch.
     private func tornShape(at pos: Int, frameSize: Int) -> CorruptionReason {
-        if bytes.u64(at: pos + 8) == 0 { return .incompleteHeader }
-        if frameSize > FrameHeader.size, bytes.isZero((pos + frameSize - 8)..<(pos + frameSize)) { return .incompletePayload }
+        if u64(pos + 8) == 0 { return .incompleteHeader }
+        if frameSize > FrameHeader.size, isZero((pos + frameSize - 8)..<(pos + frameSize)) { return .incompletePayload }
         return .checksumMismatch
     }
 
@@ -142,7 +170,7 @@ struct SegmentScanner {
                 pos = next
                 continue
             }
-            if pos + FrameHeader.size <= limit, bytes.isZero(pos..<(pos + FrameHeader.size)) {
+            if pos + FrameHeader.size <= limit, isZero(pos..<(pos + FrameHeader.size)) {
                 stopReason = cursor.pending.isEmpty ? nil : .incompleteHeader
                 break
             }
@@ -152,7 +180,7 @@ struct SegmentScanner {
                 break scanning
             case .success(let h):
                 if h.isCommit {
-                    let commit = CommitPayload(bytes, at: pos + FrameHeader.size)
+                    let commit = commitPayload(at: pos + FrameHeader.size)
                     // An empty commit (close marker) must vouch for exactly what precedes it.
                     let markerOK = !cursor.pending.isEmpty || commit.durableThrough == next &- 1
                     guard markerOK, h.sequence == next &- 1, Int(commit.recordCount) == cursor.pending.count,
@@ -192,8 +220,8 @@ struct SegmentScanner {
     private func paddingEnd(from pos: Int) -> Int? {
         guard header.requiredFeatures.contains(.pipelinedCommits), pos % SegmentLayout.blockSize != 0 else { return nil }
         let next = alignUp(pos, SegmentLayout.blockSize)
-        guard next + FrameHeader.size <= limit, bytes.isZero(pos..<next),
-              !bytes.isZero(next..<(next + FrameHeader.size)) else { return nil }
+        guard next + FrameHeader.size <= limit, isZero(pos..<next),
+              !isZero(next..<(next + FrameHeader.size)) else { return nil }
         if next - pos < FrameHeader.size, case .success = frame(at: pos) { return nil }
         return next
     }
@@ -201,16 +229,16 @@ struct SegmentScanner {
     /// Looks past the last commit point for bytes, committed data, or our own footer.
     private func classifyTail(_ result: inout Result, stoppedAt stop: Int, reason: CorruptionReason?, uncommitted: Int) {
         let start = result.committedEnd
-        result.bytesScanned = bytes.count - SegmentLayout.dataStart
+        result.bytesScanned = segmentSize - SegmentLayout.dataStart
         guard let (firstNonzero, endNonzero) = nonzeroSpan(from: start) else {
             assert(TailDecision.outcome(for: .zeros) == .clean)
             return
         }
         let lastCommitted = result.header.baseSequence &+ UInt64(result.offsets.count) &- 1
-        let indexStart = SegmentLayout.indexOffset(segmentSize: bytes.count, recordCount: result.offsets.count)
+        let indexStart = SegmentLayout.indexOffset(segmentSize: segmentSize, recordCount: result.offsets.count)
         if firstNonzero >= indexStart, isOwnFooter(result.offsets, indexStart: indexStart) {
             assert(TailDecision.outcome(for: .ownFooter) == .footerArtefact)
-            result.verdict = .footerArtefact(range: indexStart..<bytes.count)
+            result.verdict = .footerArtefact(range: indexStart..<segmentSize)
             return
         }
         let damageAt = reason == nil ? firstNonzero : stop
@@ -228,7 +256,7 @@ struct SegmentScanner {
         }
         switch TailDecision.outcome(for: shape) {
         case .clean: result.verdict = .clean
-        case .footerArtefact: result.verdict = .footerArtefact(range: indexStart..<bytes.count)
+        case .footerArtefact: result.verdict = .footerArtefact(range: indexStart..<segmentSize)
         case .tornTail: result.verdict = .tornTail(torn)
         case .unsyncedAfterDamage: result.verdict = .unsyncedAfterDamage(torn, diagnosis)
         case .corruption: result.verdict = .corruption(diagnosis)
@@ -245,16 +273,17 @@ struct SegmentScanner {
         case durableClaim
     }
 
-    /// First nonzero byte at or after `start` and the end of the last nonzero 8-byte word.
+    /// First nonzero byte at or after `start` and the end of the last nonzero 8-byte word,
+    /// within the bytes at hand.
     private func nonzeroSpan(from start: Int) -> (Int, Int)? {
         var first = -1
-        var p = start
+        var p = max(start, base) - base
         // The usual case is tens of MiB of zeros after the last commit: OR eight words per
         // 64-byte block and branch once per block, so the loads overlap instead of waiting on a
         // branch per word (the open-tail scan is bound by this loop).
-        if let base = bytes.baseAddress {
+        if let start = bytes.baseAddress {
             while p + 64 <= bytes.count {
-                let q = base + p
+                let q = start + p
                 var w = q.loadUnaligned(as: UInt64.self)
                 w |= q.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
                 w |= q.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
@@ -269,24 +298,25 @@ struct SegmentScanner {
         }
         while p < bytes.count { if bytes[p] != 0 { first = p; break }; p += 1 }
         guard first >= 0 else { return nil }
-        var end = bytes.count
-        while end - 64 >= first, bytes.isZero((end - 64)..<end) { end -= 64 }
-        return (first, end)
+        var last = bytes.count
+        while last - 64 >= first, bytes.isZero((last - 64)..<last) { last -= 64 }
+        return (base + first, base + last)
     }
 
     /// True when the bytes after the index start are exactly (a prefix of) the index this
     /// segment's committed records would get, plus any trailer bytes.
     private func isOwnFooter(_ offsets: [UInt32], indexStart: Int) -> Bool {
+        guard indexStart >= base, segmentSize == end else { return false }
         // Byte-wise: each index byte is either what the seal would write or still zero (torn).
         for (i, off) in offsets.enumerated() {
             let at = indexStart + i * SegmentLayout.indexEntrySize
             for k in 0..<SegmentLayout.indexEntrySize {
-                let b = bytes[at + k]
+                let b = bytes[at - base + k]
                 if b != 0 && b != UInt8(truncatingIfNeeded: off >> (8 * UInt32(k))) { return false }
             }
         }
         let indexEnd = indexStart + offsets.count * SegmentLayout.indexEntrySize
-        return bytes.isZero(indexEnd..<(bytes.count - SegmentLayout.trailerSize))
+        return isZero(indexEnd..<(segmentSize - SegmentLayout.trailerSize))
     }
 
     /// Searches `[from, to)` for a commit frame vouching for a sequence above `lastCommitted`
@@ -301,13 +331,13 @@ struct SegmentScanner {
         var runNext: UInt64 = 0
         var runDigest: UInt32 = 0
         while p + FrameHeader.size <= min(to + FrameHeader.size, limit) {
-            let seq = bytes.u64(at: p + 8)
+            let seq = u64(p + 8)
             guard seq > lastCommitted, seq <= maxPlausible, case .success(let h) = frame(at: p) else {
                 p += 8
                 continue
             }
             if h.isCommit {
-                let commit = CommitPayload(bytes, at: p + FrameHeader.size)
+                let commit = commitPayload(at: p + FrameHeader.size)
                 if commit.durableThrough > lastCommitted { return .durableClaim }
                 if p == runEnd, runCount > 0, Int(commit.recordCount) == runCount, commit.batchDigest == runDigest,
                    h.sequence == runNext &- 1 {
