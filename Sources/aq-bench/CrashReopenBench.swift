@@ -26,11 +26,6 @@ struct IdleOpenResult: Codable, Sendable {
     var bytesScanned: Int
 }
 
-private func millis(_ d: Duration) -> Double {
-    let (s, a) = d.components
-    return Double(s) * 1000 + Double(a) / 1e15
-}
-
 func runCrashReopen(root: String, records: Int, segmentSize: Int, dirty: Bool) throws -> CrashReopenResult {
     let dir = root + "/crash-reopen"
     try? FileManager.default.removeItem(atPath: dir)

@@ -47,7 +47,8 @@ struct VerifyResult: Codable, Sendable {
     var raw: [RawReadResult] = []
 }
 
-private func millis(_ d: Duration) -> Double {
+/// `d` in milliseconds.
+func millis(_ d: Duration) -> Double {
     let (s, a) = d.components
     return Double(s) * 1000 + Double(a) / 1e15
 }
