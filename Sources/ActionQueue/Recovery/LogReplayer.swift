@@ -24,7 +24,7 @@ public enum LogReplayer {
     ///   (`found` is 0 when the log ended early), ``RecoveryError/logRead(_:)``, or the errors of
     ///   ``decode(_:logSequence:)`` and ``RecoveryError/replayRejected(_:)``.
     @discardableResult
-    public static func replay(_ log: some EventLog, from start: UInt64,
+    public static func replay(_ log: some EventLogReading, from start: UInt64,
                               into projection: inout ReplayReducer) throws(RecoveryError) -> UInt64 {
         var applied: UInt64 = 0
         var expected = start

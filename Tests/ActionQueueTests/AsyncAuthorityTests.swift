@@ -1,0 +1,122 @@
+import AQLog
+import AQLogSimulation
+import AQTestSupport
+import Foundation
+import Logging
+import Testing
+@testable import ActionQueue
+
+/// The concurrent authority over a real `Log`: sequences it assigns, validation against the
+/// pending projection, acknowledged-only reads, fencing, close and reopen.
+@Suite struct AsyncAuthorityTests {
+    @Test(arguments: [Durability.sync, .group(maxDelay: .microseconds(200), maxBytes: 1 << 16), .deferred])
+    func concurrentSubmittersShareTheLogAndReopenToTheSameProjection(durability: Durability) async throws {
+        let dir = TemporaryDirectory()
+        let authority = try await AsyncMutationAuthority.open(directory: dir.path, durability: durability)
+        let submitters: UInt64 = 16, tasksEach: UInt64 = 5
+        let sequences = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for p in 0..<submitters {
+                group.addTask {
+                    var mine: [UInt64] = []
+                    for t in 0..<tasksEach {
+                        for event in taskLife(p * 100 + t + 1) { mine.append(try await authority.submit(event).sequence) }
+                    }
+                    return mine
+                }
+            }
+            var all: [UInt64] = []
+            for try await mine in group {
+                #expect(mine == mine.sorted(), "one submitter's commands are acknowledged in its order")
+                all += mine
+            }
+            return all
+        }
+        let total = submitters * tasksEach * UInt64(taskLife(1).count)
+        #expect(sequences.sorted() == Array(1...total), "the authority gave dense, distinct sequences")
+        let projection = authority.projection
+        #expect(projection.latestSequence == total)
+        #expect(projection.runs.values.allSatisfy { $0.instance.state == .completed })
+        try await authority.close()
+        await #expect(throws: MutationAuthorityError.closed) { try await authority.submit(taskCreated(999)) }
+
+        let reopened = try await AsyncMutationAuthority.open(directory: dir.path, durability: durability)
+        #expect(reopened.projection == projection, "replaying the log gives the acknowledged projection")
+        #expect(try await reopened.submit(taskCreated(999)).sequence == total + 1)
+        try await reopened.close()
+    }
+
+    @Test func commandsAreValidatedAgainstPendingButReadersSeeOnlyAcknowledged() async throws {
+        let disk = SimulatedStorage(seed: 1)
+        let gate = StorageGate()
+        let log = try Log(directory: "/log", options: quietOptions, storage: disk,
+                          backgroundPreparation: false)
+        let authority = try AsyncMutationAuthority(projection: ReplayReducer(), log: log, directory: "/log", storage: disk)
+        disk.trace { _ in gate.passOrWait() }
+        gate.close()
+        let first = Task { try await authority.submit(taskCreated(1)) }
+        try await waitUntil { authority.acceptedSequence == 1 }
+        // Refused against the pending projection (task 1 exists there), though not acknowledged.
+        await #expect(throws: MutationAuthorityError.validation(.rejectedByReplay(.duplicateEvent(sequence: 2, .taskExists(T(1)))))) {
+            try await authority.submit(taskCreated(1))
+        }
+        let second = Task { try await authority.submit(runCreated(1, task: 1)) }
+        try await waitUntil { authority.acceptedSequence == 2 }
+        #expect(authority.projection.latestSequence == 0, "nothing is acknowledged while the disk is held")
+        #expect(authority.projection.tasks.isEmpty)
+        gate.open()
+        #expect(try await first.value.sequence == 1)
+        #expect(try await second.value == MutationOutcome(sequence: 2, durable: true))
+        #expect(authority.projection.runState(R(1)) == .scheduled)
+        try await authority.close()
+    }
+
+    @Test func aFailedBatchFencesEveryAcceptedAndLaterCommand() async throws {
+        let disk = SimulatedStorage(seed: 2)
+        let log = try Log(directory: "/log", options: quietOptions, storage: disk,
+                          backgroundPreparation: false)
+        let authority = try AsyncMutationAuthority(projection: ReplayReducer(), log: log, directory: "/log", storage: disk)
+        try await authority.submit(taskCreated(1))
+        disk.schedule(FaultTrigger(on: .sync, action: .fail(.ioError), persistent: true))
+        let error = await #expect(throws: MutationAuthorityError.self) { try await authority.submit(taskCreated(2)) }
+        guard case .fenced(.ambiguousAppend(sequence: 2, let failure))? = error else {
+            Issue.record("expected a fence, got \(String(describing: error))"); return
+        }
+        guard case .poisoned? = failure.logError else { Issue.record("the LogError is reachable: \(failure)"); return }
+        #expect(authority.projection.latestSequence == 1, "the acknowledged projection stays the log's prefix")
+        await #expect(throws: MutationAuthorityError.fenced(authority.fence!)) { try await authority.submit(taskCreated(3)) }
+        try? await authority.close()
+    }
+
+    @Test func aProjectionApartFromTheLogIsRefused() async throws {
+        let dir = TemporaryDirectory()
+        let log = try Log.open(directory: dir.path)
+        try await log.append(WalEvent(sequence: 1, event: taskCreated(1)).postcardBytes())
+        #expect(throws: MutationAuthorityError.projectionLogMismatch(projectionSequence: 0, logLastSequence: 1)) {
+            try AsyncMutationAuthority(projection: ReplayReducer(), log: log, directory: dir.path)
+        }
+        try await log.close()
+    }
+}
+
+/// Holds every storage operation of a simulated disk while closed (the committer's thread
+/// waits inside the operation), so a test can look at the authority mid-pipeline.
+final class StorageGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var closed = false
+    func close() { condition.withLock { closed = true } }
+    func open() { condition.withLock { closed = false; condition.broadcast() } }
+    func passOrWait() { condition.withLock { while closed { condition.wait() } } }
+}
+
+/// Polls `condition` every millisecond for up to 10 s.
+func waitUntil(_ condition: () -> Bool) async throws {
+    for _ in 0..<10_000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
+    #expect(condition(), "condition not reached in 10 s")
+}
+
+/// Small segments over the simulated disk, logging nothing (the fence tests poison logs).
+let quietOptions: LogOptions = {
+    var options = LogOptions(segmentSize: 64 * 1024, backend: .posix)
+    options.logger = Logger(label: "quiet") { _ in SwiftLogNoOpLogHandler() }
+    return options
+}()
