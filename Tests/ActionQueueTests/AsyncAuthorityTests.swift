@@ -54,17 +54,20 @@ import Testing
         disk.trace { _ in gate.passOrWait() }
         gate.close()
         let first = Task { try await authority.submit(taskCreated(1)) }
-        try await waitUntil { authority.acceptedSequence == 1 }
+        #expect(await waitUntil { authority.acceptedSequence == 1 })
         // Refused against the pending projection (task 1 exists there), though not acknowledged.
-        await #expect(throws: MutationAuthorityError.validation(.rejectedByReplay(.duplicateEvent(sequence: 2, .taskExists(T(1)))))) {
-            try await authority.submit(taskCreated(1))
+        let duplicate = Task { () -> Result<MutationOutcome, MutationAuthorityError> in
+            do throws(MutationAuthorityError) { return .success(try await authority.submit(taskCreated(1))) } catch { return .failure(error) }
         }
         let second = Task { try await authority.submit(runCreated(1, task: 1)) }
-        try await waitUntil { authority.acceptedSequence == 2 }
+        #expect(await waitUntil { authority.acceptedSequence == 2 })
+        _ = await waitUntil(seconds: 0.2) { authority.acceptedSequence > 2 }
+        #expect(authority.acceptedSequence == 2, "the duplicate was not accepted")
         #expect(authority.projection.latestSequence == 0, "nothing is acknowledged while the disk is held")
         #expect(authority.projection.tasks.isEmpty)
         gate.open()
         #expect(try await first.value.sequence == 1)
+        #expect(await duplicate.value == Result<MutationOutcome, MutationAuthorityError>.failure(.validation(.rejectedByReplay(.duplicateEvent(sequence: 2, .taskExists(T(1)))))))
         #expect(try await second.value == MutationOutcome(sequence: 2, durable: true))
         #expect(authority.projection.runState(R(1)) == .scheduled)
         try await authority.close()
@@ -85,6 +88,46 @@ import Testing
         #expect(authority.projection.latestSequence == 1, "the acknowledged projection stays the log's prefix")
         await #expect(throws: MutationAuthorityError.fenced(authority.fence!)) { try await authority.submit(taskCreated(3)) }
         try? await authority.close()
+    }
+
+    @Test func snapshotsAreTakenWhileSubmittersRunAndRecoveryStartsFromThem() async throws {
+        let dir = TemporaryDirectory()
+        let store = SnapshotStore(directory: dir.path + "/snapshots")  // created by the first write
+        let authority = try await AsyncMutationAuthority.open(directory: dir.path + "/log", durability: .deferred)
+        let snapshots = try await withThrowingTaskGroup(of: [Snapshot].self) { group in
+            for p in UInt64(0)..<8 {
+                group.addTask {
+                    for t in UInt64(1)...4 { for event in taskLife(p * 100 + t) { try await authority.submit(event) } }
+                    return []
+                }
+            }
+            group.addTask {
+                var taken: [Snapshot] = []
+                for i in UInt64(1)...5 {
+                    taken.append(try await authority.publishSnapshot(to: store, timestamp: i, retain: 2))
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                return taken
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let final = try await authority.publishSnapshot(to: store, timestamp: 9, retain: 2)
+        let projection = authority.projection
+        #expect(final.walSequence == projection.latestSequence)
+        try await authority.close()
+        // Each snapshot taken mid-run is the replay of the log's prefix it names.
+        let events = try LogDirectoryEvents(directory: dir.path + "/log")
+        for snapshot in snapshots {
+            var prefix = ReplayReducer()
+            try events.forEach(from: 1) { s, payload in
+                if s <= snapshot.walSequence { try prefix.apply(try LogReplayer.decode(payload, logSequence: s)) }
+            }
+            #expect(Snapshot(projection: prefix, timestamp: snapshot.timestamp) == snapshot)
+        }
+        #expect(try store.sequences().count == 2, "retain keeps the newest two")
+        let recovered = try RecoveryBootstrap.recover(log: events, snapshots: store)
+        #expect(recovered.snapshotSequence == final.walSequence)
+        #expect(recovered.projection == projection)
     }
 
     @Test func aProjectionApartFromTheLogIsRefused() async throws {
@@ -108,10 +151,10 @@ final class StorageGate: @unchecked Sendable {
     func passOrWait() { condition.withLock { while closed { condition.wait() } } }
 }
 
-/// Polls `condition` every millisecond for up to 10 s.
-func waitUntil(_ condition: () -> Bool) async throws {
-    for _ in 0..<10_000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
-    #expect(condition(), "condition not reached in 10 s")
+/// Polls `condition` every millisecond for up to `seconds`; returns whether it held.
+func waitUntil(seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+    for _ in 0..<Int(seconds * 1000) where !condition() { try? await Task.sleep(for: .milliseconds(1)) }
+    return condition()
 }
 
 /// Small segments over the simulated disk, logging nothing (the fence tests poison logs).
