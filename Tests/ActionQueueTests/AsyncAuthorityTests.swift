@@ -19,7 +19,7 @@ import Testing
                 group.addTask {
                     var mine: [UInt64] = []
                     for t in 0..<tasksEach {
-                        for event in taskLife(p * 100 + t + 1) { mine.append(try await authority.submit(event).sequence) }
+                        for command in taskCommands(p * 100 + t + 1) { mine.append(try await authority.submit(command).sequence) }
                     }
                     return mine
                 }
@@ -31,7 +31,7 @@ import Testing
             }
             return all
         }
-        let total = submitters * tasksEach * UInt64(taskLife(1).count)
+        let total = submitters * tasksEach * UInt64(taskCommands(1).count)
         #expect(sequences.sorted() == Array(1...total), "the authority gave dense, distinct sequences")
         let projection = authority.projection
         #expect(projection.latestSequence == total)
@@ -71,6 +71,32 @@ import Testing
         #expect(try await second.value == MutationOutcome(sequence: 2, durable: true))
         #expect(authority.projection.runState(R(1)) == .scheduled)
         try await authority.close()
+    }
+
+    @Test func aMultiEventCommandIsOneRecordAppliedWhollyOrNotAtAll() async throws {
+        let dir = TemporaryDirectory()
+        let authority = try await AsyncMutationAuthority.open(directory: dir.path)
+        let commands = taskCommands(1)
+        try await authority.submit(commands[0])  // task + first run
+        try await authority.submit(commands[1])  // ready
+        let before = authority.projection
+        // The lease is valid, the state change after it is not (ready -> running): neither applies.
+        let invalid: [WalEventType] = [commands[2][0], transition(1, .ready, .running)]
+        await #expect(throws: MutationAuthorityError.validation(.rejectedByReplay(
+            .invalidTransition(sequence: 3, .illegalTransition(R(1), from: .ready, to: .running))))) {
+            try await authority.submit(invalid)
+        }
+        #expect(authority.projection == before)
+        #expect(authority.acceptedSequence == 2, "nothing of the refused command stays pending")
+        #expect(try await authority.submit(commands[2]).sequence == 3)  // lease + leased, one record
+        #expect(authority.projection.runs[R(1)]?.lease?.owner == "w1")
+        #expect(authority.projection.runState(R(1)) == .leased)
+        try await authority.close()
+        let events = try LogDirectoryEvents(directory: dir.path)
+        var records: [WalRecord] = []
+        try events.forEach(from: 1) { s, payload in records.append(try LogReplayer.decode(payload, logSequence: s)) }
+        #expect(records.map(\.events) == [commands[0], commands[1], commands[2]])
+        #expect(try RecoveryBootstrap.recover(log: events, snapshots: nil).projection == authority.projection)
     }
 
     @Test func aFailedBatchFencesEveryAcceptedAndLaterCommand() async throws {

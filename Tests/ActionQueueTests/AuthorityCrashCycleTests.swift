@@ -21,9 +21,9 @@ import Testing
 @Suite struct AuthorityCrashCycleTests {
     final class Acks: @unchecked Sendable {
         private let lock = NSLock()
-        private var map: [UInt64: WalEventType] = [:]
-        func add(_ s: UInt64, _ e: WalEventType) { lock.withLock { map[s] = e } }
-        var all: [UInt64: WalEventType] { lock.withLock { map } }
+        private var map: [UInt64: [WalEventType]] = [:]
+        func add(_ s: UInt64, _ e: [WalEventType]) { lock.withLock { map[s] = e } }
+        var all: [UInt64: [WalEventType]] { lock.withLock { map } }
     }
 
     @Test func recoveryHoldsEveryAcknowledgedCommandAndMatchesTheAcknowledgedProjection() async throws {
@@ -52,7 +52,7 @@ import Testing
                 for p in UInt64(0)..<8 {
                     group.addTask {
                         for t in UInt64(1)...6 {
-                            for event in taskLife(p * 100 + t, at: seed) {
+                            for event in taskCommands(p * 100 + t, at: seed) {
                                 guard let outcome = try? await authority.submit(event) else { return }
                                 acks.add(outcome.sequence, event)
                             }
@@ -69,10 +69,10 @@ import Testing
 
             let reopened = try Log(directory: "/log", options: options, durability: durability, storage: disk, backgroundPreparation: false)
             let events = try LogDirectoryEvents(directory: "/log", storage: disk)
-            var records: [UInt64: WalEvent] = [:]
+            var records: [UInt64: WalRecord] = [:]
             try events.forEach(from: 1) { s, payload in records[s] = try LogReplayer.decode(payload, logSequence: s) }
             for (s, event) in acks.all {
-                #expect(records[s]?.event == event, "\(label): acknowledged command \(s) lost or changed")
+                #expect(records[s]?.events == event, "\(label): acknowledged command \(s) lost or changed")
                 acknowledged += 1
             }
             var prefix = ReplayReducer()

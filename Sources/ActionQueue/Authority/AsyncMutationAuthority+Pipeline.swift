@@ -3,7 +3,7 @@ import AQLog
 /// A command accepted by the authority, waiting for the log to acknowledge its record.
 struct StagedCommand {
     var sequence: UInt64
-    var change: ProjectionChange
+    var changes: [ProjectionChange]
     var payload: [UInt8]
     var continuation: CheckedContinuation<Result<MutationOutcome, MutationAuthorityError>, Never>
 }
@@ -27,9 +27,9 @@ struct PipelineState {
         acknowledged = projection
     }
 
-    /// Validates `event` against `pending`, applies it there and queues its record, or
+    /// Validates `events` together against `pending`, applies them there and queues their record, or
     /// resumes `continuation` with the refusal. Returns whether the caller must start the drain.
-    mutating func accept(_ event: WalEventType, encoded: [UInt8], maxRecordSize: Int,
+    mutating func accept(_ events: [WalEventType], encoded: [UInt8], maxRecordSize: Int,
                          continuation: CheckedContinuation<Result<MutationOutcome, MutationAuthorityError>, Never>) -> Bool {
         if let fence {
             continuation.resume(returning: .failure(.fenced(fence)))
@@ -40,17 +40,6 @@ struct PipelineState {
             return false
         }
         let (sequence, overflow) = pending.latestSequence.addingReportingOverflow(1)
-        let change: ProjectionChange
-        do throws(MutationValidationError) {
-            guard !overflow else { throw .sequenceOverflow }
-            try CommandPreconditions.check(event, against: pending)
-            do { change = try pending.plan(WalEvent(sequence: sequence, event: event)) } catch {
-                throw .rejectedByReplay(error)
-            }
-        } catch {
-            continuation.resume(returning: .failure(.validation(error)))
-            return false
-        }
         var writer = PostcardWriter(capacity: encoded.count + 10)
         writer.writeU64(sequence)
         var payload = writer.bytes
@@ -59,8 +48,18 @@ struct PipelineState {
             continuation.resume(returning: .failure(.validation(.recordTooLarge(size: payload.count, limit: maxRecordSize))))
             return false
         }
-        pending.commit(change, sequence: sequence)
-        queue.append(StagedCommand(sequence: sequence, change: change, payload: payload, continuation: continuation))
+        let changes: [ProjectionChange]
+        do throws(MutationValidationError) {
+            guard !overflow else { throw .sequenceOverflow }
+            changes = try pending.commitAtomically(events, sequence: sequence) { event, p throws(MutationValidationError) in
+                try CommandPreconditions.check(event.event, against: p)
+                do throws(ReplayError) { return try p.plan(event) } catch { throw .rejectedByReplay(error) }
+            }
+        } catch {
+            continuation.resume(returning: .failure(.validation(error)))
+            return false
+        }
+        queue.append(StagedCommand(sequence: sequence, changes: changes, payload: payload, continuation: continuation))
         if draining { return false }
         draining = true
         return true
@@ -86,7 +85,7 @@ struct PipelineState {
         switch result {
         case .success(let range) where range.lowerBound == first && range.count == batch.count:
             for staged in batch {
-                acknowledged.commit(staged.change, sequence: staged.sequence)
+                acknowledged.commit(staged.changes, sequence: staged.sequence)
                 let outcome = MutationOutcome(sequence: staged.sequence, durable: staged.sequence <= durableThrough)
                 staged.continuation.resume(returning: .success(outcome))
             }

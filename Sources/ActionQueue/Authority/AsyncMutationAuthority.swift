@@ -74,24 +74,39 @@ public final class AsyncMutationAuthority: Sendable {
     public var fence: AuthorityFence? { state.withLock { $0.fence } }
 
     /// Validates `event`, gives it the next sequence, appends it and returns once the log
-    /// acknowledged it and it was applied to ``projection``.
+    /// acknowledged it and it was applied to ``projection``: ``submit(_:)-([WalEventType])``
+    /// with one event.
+    @discardableResult
+    public func submit(_ event: WalEventType) async throws(MutationAuthorityError) -> MutationOutcome {
+        try await submit([event])
+    }
+
+    /// Validates `events` together (each against the state the previous ones leave), gives
+    /// them the next sequence, appends them as one record, and returns once the log
+    /// acknowledged it and all of them were applied to ``projection``.
+    ///
+    /// The events of one command are stored in one log record (``WalRecord``) and applied
+    /// together or not at all, also by replay: a lease and the state change it implies, or a
+    /// task and its first run.
     ///
     /// Like `Log.append`, it does not observe cancellation: once accepted, the command is in
     /// the log's pipeline and the call returns its outcome.
     ///
+    /// - Parameter events: The command's events, in order (at least one).
     /// - Returns: The record's sequence, and whether it was durable when acknowledged.
-    /// - Throws: ``MutationAuthorityError/validation(_:)`` when the command is refused against
+    /// - Throws: ``MutationAuthorityError/validation(_:)`` when an event is refused against
     ///   the pending projection (nothing changed); ``MutationAuthorityError/closed`` after
     ///   ``close()`` began; ``MutationAuthorityError/fenced(_:)`` when the authority is, or
     ///   becomes while the command waits, fenced.
     @discardableResult
-    public func submit(_ event: WalEventType) async throws(MutationAuthorityError) -> MutationOutcome {
+    public func submit(_ events: [WalEventType]) async throws(MutationAuthorityError) -> MutationOutcome {
+        guard !events.isEmpty else { throw .validation(.emptyCommand) }
         var body = PostcardWriter()
-        event.encode(to: &body)
+        WalRecord.encodeEvents(events, to: &body)
         let encoded = body.bytes
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<MutationOutcome, MutationAuthorityError>, Never>) in
             let startDrain = state.withLock { s in
-                s.accept(event, encoded: encoded, maxRecordSize: log.maxRecordSize, continuation: continuation)
+                s.accept(events, encoded: encoded, maxRecordSize: log.maxRecordSize, continuation: continuation)
             }
             if startDrain { Task { await self.drain() } }
         }

@@ -10,3 +10,10 @@ func taskLife(_ n: UInt64, at ts: UInt64 = 1000) -> [WalEventType] {
      .attemptFinished(runId: R(n), attemptId: A(n), result: .success, error: nil, output: [1], timestamp: ts),
      transition(n, .running, .completed, at: ts)]
 }
+
+/// A task's life as the engine submits it, 7 commands: task and first run (one command), ready,
+/// lease and leased (one command), running, attempt started, attempt finished, completed.
+func taskCommands(_ n: UInt64, at ts: UInt64 = 1000) -> [[WalEventType]] {
+    let life = taskLife(n, at: ts)
+    return [[life[0], life[1]], [life[2]], [life[3], life[4]], [life[5]], [life[6]], [life[7]], [life[8]]]
+}
