@@ -80,7 +80,7 @@ extension ReplayReducer {
         switch undo {
         case .none: break
         case .task(let id, let old): tasks[id] = old
-        case .run(let id, let old): runs[id] = old
+        case .run(let id, let old): setRun(id, old)
         case .engine(let old): engine = old
         case .dependency(let id, let old): dependencies[id] = old
         case .budget(let key, let old): budgets[key] = old
