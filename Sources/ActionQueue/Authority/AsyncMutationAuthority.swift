@@ -3,7 +3,7 @@ import AQLog
 /// The concurrent command lane over AQLog's `Log`: many tasks submit at once and share the
 /// log's group commits.
 ///
-/// Each ``submit(_:)`` takes a short lock to validate the command against the *pending*
+/// Each ``submit(_:)-([WalEventType])`` takes a short lock to validate the command against the *pending*
 /// projection (every command accepted before it, acknowledged or not), give it the next
 /// sequence and queue its record; the lock is never held across the log's `await`. One drain
 /// task appends what is queued, in sequence order, as one `Log.append(contentsOf:)` per
@@ -53,7 +53,7 @@ public final class AsyncMutationAuthority: Sendable {
         state = AuthorityLock(PipelineState(projection: projection))
     }
 
-    /// A copy of the acknowledged projection: every command whose ``submit(_:)`` returned (or
+    /// A copy of the acknowledged projection: every command whose ``submit(_:)-([WalEventType])`` returned (or
     /// is about to), nothing accepted but not yet acknowledged.
     ///
     /// The copy is O(1); the next acknowledgement then copies the collections it changes

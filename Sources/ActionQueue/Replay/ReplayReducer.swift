@@ -4,7 +4,7 @@
 /// capabilities and the ledger.
 ///
 /// Validate-then-mutate: ``plan(_:)`` checks every precondition and computes the
-/// ``ProjectionChange`` without mutating; ``apply(_:)`` plans then commits, and the commit
+/// ``ProjectionChange`` without mutating; ``apply(_:)-(WalEvent)`` plans then commits, and the commit
 /// cannot fail. A rejected event therefore leaves the projection (including
 /// ``latestSequence``) unchanged and the same sequence retryable. The mutation authority
 /// validates with the very same ``plan(_:)``, so no event replay would reject is appended.
