@@ -54,6 +54,24 @@ extension ReplayReducer {
         return changes
     }
 
+    /// Checks `events` as ``commitAtomically(_:sequence:_:)`` would, then undoes them: the
+    /// projection ends as it began, whether they pass or not.
+    mutating func checkAtomically<E: Error>(_ events: [WalEventType], sequence: UInt64,
+                                            _ plan: (WalEvent, ReplayReducer) throws(E) -> ProjectionChange) throws(E) {
+        let before = latestSequence
+        var undos: [ProjectionUndo] = []
+        defer {
+            for undo in undos.reversed() { restore(undo) }
+            latestSequence = before
+        }
+        for event in events {
+            latestSequence = before
+            let change = try plan(WalEvent(sequence: sequence, event: event), self)
+            undos.append(saved(before: change))
+            commit(change, sequence: sequence)
+        }
+    }
+
     /// Commits changes planned elsewhere for the record at `sequence` (see ``commitAtomically(_:sequence:_:)``).
     mutating func commit(_ changes: [ProjectionChange], sequence: UInt64) {
         for change in changes { commit(change, sequence: sequence) }
