@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "aq-bench",
             dependencies: [
-                "AQLog", "CURing", "CCRC", "CBaseline",
+                "AQLog", "ActionQueue", "CURing", "CCRC", "CBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -109,7 +109,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ActionQueueTests",
-            dependencies: ["ActionQueue", "AQLog", "AQTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["ActionQueue", "AQLog", "AQLogSimulation", "AQTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "AQBenchTests",

@@ -28,6 +28,8 @@ SUITES=(
   ConcurrentCrashCycleTests   # crash cycles through the concurrent Log (simulated storage)
   LogLifecycleTests           # a Log dropped without close(): its deinit waits for the committer
   CompactionUnderLoadTests    # writer thread + LogTail while aq-wal compacts in other processes
+  AsyncAuthorityTests         # ActionQueue's concurrent authority: submitters, drain task, acknowledgements
+  AuthorityCrashCycleTests    # crash cycles through the concurrent authority (simulated storage)
   FaultTests                  # I/O faults and crashes in every roll step (background preparer)
   DiscardUnsyncedTests        # repair of a crashed .deferred log
   CheckpointTests             # checkpoints beside a live writer's progress

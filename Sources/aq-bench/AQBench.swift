@@ -114,6 +114,11 @@ struct AQBench: AsyncParsableCommand {
                 threadedBaseline: threaded, ratioToThreadedBaseline: threaded.map { log.recordsPerSecond / $0.recordsPerSecond },
                 rollingSegmentSize: spec.rollingSegmentSize))
         }
+        // 2b. The ActionQueue authority beside `Log`, same producers and payload sizes.
+        for mode in ActionQueueBench.modes where !skipAppends && (filter == nil || ActionQueueBench.name(mode).contains(filter!)) {
+            report.actionQueue.append(try await ActionQueueBench.run(mode: mode, root: root, segmentSize: plan.segmentSize,
+                                                                     duration: plan.appendSeconds))
+        }
         // 3. The commits-in-flight model (C), on the baseline file.
         if !skipAppends && !skipDepthModel {
             for producers in plan.depthModel.producers {
@@ -199,6 +204,7 @@ struct AQBench: AsyncParsableCommand {
         report.computeTargets()
 
         print(report.table())
+        print(ActionQueueBench.table(report.actionQueue))
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

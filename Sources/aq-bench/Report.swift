@@ -23,6 +23,8 @@ struct BenchReport: Codable, Sendable {
     /// CRC32C.checksum (dispatching) over ISA-L, per size.
     var crcDispatchOverIsal: [String: Double] = [:]
     var append: [AppendResult] = []
+    /// `AsyncMutationAuthority` commands beside `Log` records of the same sizes.
+    var actionQueue: [ActionQueueBench.Result] = []
     /// The commits-in-flight model (`cbase_pipelined_commit`), per producer count.
     var depthModel: [DepthModelResult] = []
     var openLoop: [OpenLoopResult] = []

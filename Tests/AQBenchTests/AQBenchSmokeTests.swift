@@ -112,6 +112,18 @@ import Testing
         for v in verify { #expect((v["gigabytesPerSecond"] as? Double ?? 0) > 0) }
         let targets = try #require(doc["targets"] as? [[String: Any]])
         #expect(!targets.isEmpty)
+        let actionQueue = try #require(doc["actionQueue"] as? [[String: Any]])
+        #expect(actionQueue.compactMap { $0["name"] as? String }
+                == ["actionqueue submit x32 sync", "actionqueue submit x32 group", "actionqueue submit x32 deferred"])
+        for row in actionQueue {
+            #expect((row["commandsPerSecond"] as? Double ?? 0) > 0, "\(row["name"] ?? "?") commandsPerSecond")
+            #expect((row["ratioToLog"] as? Double ?? 0) > 0, "\(row["name"] ?? "?") ratioToLog")
+            #expect((row["payloadSizes"] as? [Int] ?? []).count == 7, "a task's life is 7 commands")
+            let latency = try #require(row["latencyMicros"] as? [String: Any])
+            for key in ["p50", "p99"] { #expect((latency[key] as? Double ?? 0) > 0) }
+            let log = try #require(row["log"] as? [String: Any])
+            #expect((log["recordsPerSecond"] as? Double ?? 0) > 0)
+        }
 
         let picture = try String(contentsOf: svg, encoding: .utf8)
         #expect(picture.hasPrefix("<svg") && picture.contains("</svg>"))

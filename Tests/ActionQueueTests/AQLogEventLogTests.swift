@@ -45,4 +45,20 @@ import AQLog
             try LogReplayer.replay(log, from: 1, into: &projection)
         }
     }
+
+    @Test func theDurabilityIsTheLogsAndCloseReleasesTheDirectory() throws {
+        let dir = TemporaryDirectory()
+        let deferred = try AQLogEventLog.open(directory: dir.path, durability: .deferred)
+        let authority = try MutationAuthority(projection: ReplayReducer(), log: deferred)
+        try authority.submit(MutationCommand(sequence: 1, event: taskCreated(1)), durability: .deferred)
+        #expect(deferred.writer.durableSequence == 0, "a deferred append is not synced")
+        try deferred.flush()
+        #expect(deferred.writer.durableSequence == 1)
+        try deferred.close()
+        #expect(throws: LogError.closed) { _ = try deferred.append([0], expectedSequence: 2) }
+        let synced = try AQLogEventLog.open(directory: dir.path)  // the lock was released
+        _ = try synced.append(WalEvent(sequence: 2, event: taskCreated(2)).postcardBytes(), expectedSequence: 2)
+        #expect(synced.writer.durableSequence == 2, "a .sync append is durable when it returns")
+        try synced.close()
+    }
 }

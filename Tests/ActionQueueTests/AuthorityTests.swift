@@ -151,4 +151,28 @@ import Testing
         #expect(a.projection.runState(R(1)) == .ready)
         #expect(try RecoveryBootstrap.recover(log: a.log, snapshots: nil).projection == a.projection)
     }
+
+    @Test func aMultiEventCommandIsOneRecordValidatedTogether() throws {
+        let a = try authority()
+        let commands = taskCommands(1)
+        #expect(try a.submit(MutationCommand(sequence: 1, events: commands[0])).sequence == 1)
+        try submit(a, commands[1][0])
+        // Each event is checked against the state the previous ones leave: a second subscription
+        // with the same id in one command is refused, and so is a lease followed by a bad move.
+        let sub = WalEventType.subscriptionCreated(subscriptionId: S(1), taskId: T(1), filter: .custom(key: "x"), timestamp: 3)
+        #expect(throws: MutationAuthorityError.validation(.subscriptionAlreadyExists(S(1)))) {
+            try a.submit(MutationCommand(sequence: 3, events: [sub, sub]))
+        }
+        let before = a.projection
+        #expect(throws: MutationAuthorityError.validation(.rejectedByReplay(
+            .invalidTransition(sequence: 3, .illegalTransition(R(1), from: .ready, to: .running))))) {
+            try a.submit(MutationCommand(sequence: 3, events: [commands[2][0], transition(1, .ready, .running)]))
+        }
+        #expect(a.projection == before, "validation left the projection as it was")
+        #expect(a.log.lastSequence == 2)
+        #expect(try a.submit(MutationCommand(sequence: 3, events: commands[2])) == MutationOutcome(sequence: 3, durable: true))
+        #expect(a.projection.runState(R(1)) == .leased && a.projection.runs[R(1)]?.lease != nil)
+        #expect(a.log.lastSequence == 3, "one record for the two events")
+        #expect(try RecoveryBootstrap.recover(log: a.log, snapshots: nil).projection == a.projection)
+    }
 }

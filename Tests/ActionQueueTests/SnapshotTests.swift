@@ -94,7 +94,7 @@ import Logging
         }
     }
 
-    @Test func storeWritesAtomicallyAndRefusesMissingDirectory() throws {
+    @Test func storeWritesAtomicallyAndCreatesItsDirectoryButNotItsParents() throws {
         let dir = TemporaryDirectory()
         let store = SnapshotStore(directory: dir.path)
         let snapshot = Snapshot(projection: try replayed(events), timestamp: 1)
@@ -102,12 +102,15 @@ import Logging
         #expect(dir.names() == ["snapshot-00000000000000000017.aqsnap"])  // no temp file left
         #expect(try store.sequences() == [17])
         #expect(try store.load(sequence: 17) == snapshot)
-        let missing = SnapshotStore(directory: dir.path + "/nope")
-        #expect(throws: SnapshotStore.Failure.directoryMissing(dir.path + "/nope")) { try missing.write(snapshot) }
+        let created = SnapshotStore(directory: dir.path + "/new")
+        try created.write(snapshot)
+        #expect(try created.sequences() == [17])
+        let orphan = SnapshotStore(directory: dir.path + "/nope/deeper")
+        #expect(throws: SnapshotStore.Failure.directoryMissing(dir.path + "/nope/deeper")) { try orphan.write(snapshot) }
         var invalid = snapshot
         invalid.schemaVersion = 2
         #expect(throws: SnapshotStore.Failure.self) { try store.write(invalid) }
-        #expect(dir.names() == ["snapshot-00000000000000000017.aqsnap"])
+        #expect(dir.names() == ["new", "snapshot-00000000000000000017.aqsnap"])
     }
 
     @Test func recoveryUsesSnapshotPlusTail() throws {

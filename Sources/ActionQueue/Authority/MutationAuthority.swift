@@ -46,26 +46,34 @@ public final class MutationAuthority<Log: EventLog> {
     /// Validates a command without side effects.
     ///
     /// Checks, in order: the command's sequence is exactly `projection.latestSequence + 1`;
-    /// the command-level rules (the reserved `budgetExhausted` event, an empty dependency
-    /// list, a budget event for a budget never allocated, a subscription created twice,
-    /// triggered or canceled while unknown, or canceled twice); then
-    /// ``ReplayReducer/plan(_:)``, the check replay makes.
+    /// then for each event, against the state the previous ones leave: the command-level
+    /// rules (the reserved `budgetExhausted` event, an empty dependency list, a budget event
+    /// for a budget never allocated, a subscription created twice, triggered or canceled
+    /// while unknown, or canceled twice), and ``ReplayReducer/plan(_:)``, the check replay
+    /// makes.
     ///
     /// - Throws: The first ``MutationValidationError`` found.
     public func validate(_ command: MutationCommand) throws(MutationValidationError) {
         let (expected, overflow) = projection.latestSequence.addingReportingOverflow(1)
         guard !overflow else { throw .sequenceOverflow }
         guard command.sequence == expected else { throw .nonMonotonicSequence(expected: expected, provided: command.sequence) }
-        try CommandPreconditions.check(command.event, against: projection)
-        do { _ = try projection.plan(WalEvent(sequence: command.sequence, event: command.event)) } catch {
-            throw .rejectedByReplay(error)
+        guard command.events.count > 1 else {
+            try CommandPreconditions.check(command.event, against: projection)
+            do { _ = try projection.plan(WalEvent(sequence: command.sequence, event: command.event)) } catch {
+                throw .rejectedByReplay(error)
+            }
+            return
+        }
+        try projection.checkAtomically(command.events, sequence: command.sequence) { event, p throws(MutationValidationError) in
+            try CommandPreconditions.check(event.event, against: p)
+            do throws(ReplayError) { return try p.plan(event) } catch { throw .rejectedByReplay(error) }
         }
     }
 
     /// Submits a command; see the type's documentation for the steps.
     ///
     /// - Parameters:
-    ///   - command: The event to record and the sequence it must receive.
+    ///   - command: The events to record (one record) and the sequence it must receive.
     ///   - durability: ``DurabilityPolicy/immediate`` flushes the log before the command is
     ///     applied; ``DurabilityPolicy/deferred`` only appends, and a later flush makes the
     ///     record durable.
@@ -81,10 +89,10 @@ public final class MutationAuthority<Log: EventLog> {
             return try fenceNow(.logDiverged(projectionSequence: projection.latestSequence, logLastSequence: log.lastSequence))
         }
         do { try validate(command) } catch { throw .validation(error) }
-        let event = WalEvent(sequence: command.sequence, event: command.event)
+        let record = WalRecord(sequence: command.sequence, events: command.events)
         let before = log.lastSequence
         do {
-            _ = try log.append(event.postcardBytes(), expectedSequence: command.sequence)
+            _ = try log.append(record.postcardBytes(), expectedSequence: command.sequence)
         } catch {
             if log.lastSequence == before { throw .append(EventLogFailure(error)) }
             return try fenceNow(.ambiguousAppend(sequence: command.sequence, EventLogFailure(error)))
@@ -94,7 +102,7 @@ public final class MutationAuthority<Log: EventLog> {
                 return try fenceNow(.partialDurability(sequence: command.sequence, flushError: EventLogFailure(error)))
             }
         }
-        do { try projection.apply(event) } catch {
+        do { try projection.apply(record) } catch {
             return try fenceNow(.apply(sequence: command.sequence, error))
         }
         return MutationOutcome(sequence: command.sequence, durable: durability == .immediate)

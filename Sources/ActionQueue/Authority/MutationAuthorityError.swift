@@ -10,11 +10,15 @@ public enum MutationAuthorityError: Error, Sendable, Hashable {
     case fenced(AuthorityFence)
     /// The projection and the log disagree when the authority is created.
     case projectionLogMismatch(projectionSequence: UInt64, logLastSequence: UInt64)
+    /// ``AsyncMutationAuthority/close()`` began before the command was accepted; nothing changed.
+    case closed
 }
 
 /// Why an authority was fenced.
 public enum AuthorityFence: Sendable, Hashable {
-    /// The append threw but the log advanced (the record may or may not be durable).
+    /// The append threw but the log advanced (the record may or may not be durable), or,
+    /// under ``AsyncMutationAuthority``, the log failed a batch holding accepted commands
+    /// (they may or may not be in the log after reopen); `sequence` is the batch's first.
     case ambiguousAppend(sequence: UInt64, EventLogFailure)
     /// The record was appended but the flush failed (never retried: fsyncgate).
     case partialDurability(sequence: UInt64, flushError: EventLogFailure)

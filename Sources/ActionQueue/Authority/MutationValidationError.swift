@@ -16,6 +16,10 @@ public enum MutationValidationError: Error, Sendable, Hashable {
     case unknownSubscription(SubscriptionId)
     /// A `subscriptionCanceled` event for a subscription already canceled.
     case subscriptionAlreadyCanceled(SubscriptionId)
+    /// A command with no event.
+    case emptyCommand
+    /// The command's record would exceed the log's maximum record size.
+    case recordTooLarge(size: Int, limit: Int)
     /// The reducer would reject the event (the same check replay makes).
     case rejectedByReplay(ReplayError)
 }

@@ -21,6 +21,9 @@ public enum CodecError: Error, Sendable, Hashable {
     case invalidUTF8(offset: Int)
     /// Bytes left over after the value (only when trailing bytes are refused).
     case trailingBytes(offset: Int, count: Int)
+    /// A multi-event record declares fewer than two events (one event is stored as a
+    /// single-event record, so that form is never produced).
+    case invalidEventCount(offset: Int, count: Int)
 
     /// Where in the input the problem is (a byte offset, or the input's length at its end).
     public var offset: Int {
@@ -28,6 +31,7 @@ public enum CodecError: Error, Sendable, Hashable {
         case .unexpectedEnd(let o), .varintOverflow(let o), .invalidUTF8(let o): return o
         case .invalidBool(let o, _), .invalidOptionTag(let o, _), .invalidUUIDLength(let o, _), .trailingBytes(let o, _): return o
         case .invalidDiscriminant(let o, _, _), .lengthExceedsInput(let o, _, _): return o
+        case .invalidEventCount(let o, _): return o
         }
     }
 }

@@ -1,12 +1,13 @@
 /// Folds log records into a projection.
 public enum LogReplayer {
-    /// Decodes one log payload and checks that its embedded sequence is the log's.
+    /// Decodes one log payload (a single- or multi-event ``WalRecord``) and checks that its
+    /// embedded sequence is the log's.
     ///
     /// - Throws: ``RecoveryError/undecodableRecord(sequence:_:)`` or
     ///   ``RecoveryError/sequenceMismatch(logSequence:payloadSequence:)``.
-    public static func decode(_ payload: UnsafeRawBufferPointer, logSequence: UInt64) throws(RecoveryError) -> WalEvent {
-        let event: WalEvent
-        do { event = try WalEvent(postcard: Array(payload)) } catch {
+    public static func decode(_ payload: UnsafeRawBufferPointer, logSequence: UInt64) throws(RecoveryError) -> WalRecord {
+        let event: WalRecord
+        do { event = try WalRecord(postcard: Array(payload)) } catch {
             throw .undecodableRecord(sequence: logSequence, error)
         }
         guard event.sequence == logSequence else {
@@ -15,7 +16,8 @@ public enum LogReplayer {
         return event
     }
 
-    /// Applies every record from `start` on to `projection`; returns how many were applied.
+    /// Applies every record from `start` on to `projection` (all the events of a multi-event
+    /// record, or none); returns how many records were applied.
     /// Stops at the first error (the projection keeps everything applied before it).
     ///
     /// The log must hold every record from `start` through its last sequence, without a gap.
@@ -24,7 +26,7 @@ public enum LogReplayer {
     ///   (`found` is 0 when the log ended early), ``RecoveryError/logRead(_:)``, or the errors of
     ///   ``decode(_:logSequence:)`` and ``RecoveryError/replayRejected(_:)``.
     @discardableResult
-    public static func replay(_ log: some EventLog, from start: UInt64,
+    public static func replay(_ log: some EventLogReading, from start: UInt64,
                               into projection: inout ReplayReducer) throws(RecoveryError) -> UInt64 {
         var applied: UInt64 = 0
         var expected = start

@@ -32,7 +32,7 @@ public enum RecoveryBootstrap {
     ///   ``RecoveryError/undecodableRecord(sequence:_:)``,
     ///   ``RecoveryError/sequenceMismatch(logSequence:payloadSequence:)`` or
     ///   ``RecoveryError/replayRejected(_:)``.
-    public static func recover(log: some EventLog, snapshots: SnapshotStore?,
+    public static func recover(log: some EventLogReading, snapshots: SnapshotStore?,
                                logger: Logger = Logger(label: "actionqueue.recovery")) throws(RecoveryError) -> RecoveryResult {
         var skipped: [SkippedSnapshot] = []
         var base: Snapshot?

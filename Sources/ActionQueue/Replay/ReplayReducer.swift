@@ -4,7 +4,7 @@
 /// capabilities and the ledger.
 ///
 /// Validate-then-mutate: ``plan(_:)`` checks every precondition and computes the
-/// ``ProjectionChange`` without mutating; ``apply(_:)`` plans then commits, and the commit
+/// ``ProjectionChange`` without mutating; ``apply(_:)-(WalEvent)`` plans then commits, and the commit
 /// cannot fail. A rejected event therefore leaves the projection (including
 /// ``latestSequence``) unchanged and the same sequence retryable. The mutation authority
 /// validates with the very same ``plan(_:)``, so no event replay would reject is appended.
@@ -39,6 +39,8 @@ public struct ReplayReducer: Sendable, Hashable {
     public internal(set) var capabilityGrants: [CapabilityGrantKey: CapabilityGrantRecord] = [:]
     /// Ledger entries, in append order.
     public internal(set) var ledger: [LedgerEntry] = []
+    /// Indexes over ``runs`` (ready queue, lease expiries, runs by task, counts by state).
+    public private(set) var runIndexes = RunIndexes()
 
     /// The empty projection: nothing applied, ``latestSequence`` 0.
     public init() {}
@@ -47,9 +49,26 @@ public struct ReplayReducer: Sendable, Hashable {
 
     /// Current state of a run.
     public func runState(_ runId: RunId) -> RunState? { runs[runId]?.instance.state }
-    /// Runs of a task, ordered by id.
+    /// Runs of a task, ordered by id. O(k log k) for the task's k runs (``RunIndexes/runsByTask``).
     public func runs(ofTask taskId: TaskId) -> [RunRecord] {
-        runs.values.filter { $0.instance.taskId == taskId }.sorted { $0.instance.id < $1.instance.id }
+        (runIndexes.runsByTask[taskId] ?? []).sorted().compactMap { runs[$0] }
+    }
+    /// The first `limit` ready runs in lease order (priority, then age). O(limit).
+    public func readyRuns(limit: Int = .max) -> ArraySlice<ReadyRun> { runIndexes.ready.prefix(limit) }
+    /// Active leases expiring before `time` (strictly), earliest first. O(log n + k).
+    public func leases(expiringBefore time: UInt64) -> ArraySlice<LeaseExpiry> {
+        let end = RunIndexes.lowerBound(LeaseExpiry(expiry: time, runId: RunId(bytes: [UInt8](repeating: 0, count: 16))!),
+                                        in: runIndexes.leaseExpiries)
+        return runIndexes.leaseExpiries[..<end]
+    }
+    /// How many runs are in `state`. O(1).
+    public func runCount(in state: RunState) -> Int { runIndexes.countsByState[state, default: 0] }
+
+    /// Stores (or, with nil, removes) run `id`'s record and moves the indexes with it.
+    mutating func setRun(_ id: RunId, _ record: RunRecord?) {
+        let old = runs[id]
+        runs[id] = record
+        runIndexes.replace(old, with: record)
     }
     /// Whether a task has been canceled.
     public func isTaskCanceled(_ taskId: TaskId) -> Bool { tasks[taskId]?.canceledAt != nil }
@@ -69,7 +88,7 @@ public struct ReplayReducer: Sendable, Hashable {
         switch change {
         case .none: break
         case .task(let id, let record): tasks[id] = record
-        case .run(let record, _): runs[record.instance.id] = record
+        case .run(let record, _): setRun(record.instance.id, record)
         case .engine(let control): engine = control
         case .dependency(let id, let record): dependencies[id] = record
         case .budget(let key, let record): budgets[key] = record

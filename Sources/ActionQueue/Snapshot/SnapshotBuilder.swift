@@ -26,7 +26,7 @@ extension ReplayReducer {
         self.init()
         latestSequence = s.walSequence
         for task in s.tasks { tasks[task.spec.id] = task }
-        for run in s.runs { runs[run.instance.id] = run }
+        for run in s.runs { setRun(run.instance.id, run) }
         engine = s.engine
         for e in s.dependencies { dependencies[e.key] = e.value }
         for e in s.budgets { budgets[e.key] = e.value }

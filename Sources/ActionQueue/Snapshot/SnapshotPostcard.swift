@@ -1,5 +1,5 @@
 // Postcard forms of the projection records and of the snapshot body (schema version 1).
-// Field order is the declaration order of each record; see docs/ACTIONQUEUE.md.
+// Field order is the declaration order of each record; see docs/FORMAT.md.
 
 private extension PostcardWriter {
     mutating func writeOptU64(_ v: UInt64?) { writeOptional(v) { $0.writeU64($1) } }

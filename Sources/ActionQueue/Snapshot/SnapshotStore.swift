@@ -7,17 +7,18 @@ import AQLog
 /// the highest sequence. All I/O goes through AQLog's `Storage`.
 ///
 /// ```swift
-/// let store = SnapshotStore(directory: "/var/lib/app/snapshots")   // the directory must exist
+/// let store = SnapshotStore(directory: "/var/lib/app/snapshots")   // created by the first write
 /// let newest = try store.sequences().first.map { try store.load(sequence: $0) }
 /// ```
 public struct SnapshotStore: Sendable {
-    /// The snapshot directory (never created by the store).
+    /// The snapshot directory; the first ``write(_:)`` creates it (not its parents).
     public let directory: String
     let storage: any Storage
 
     /// Errors of the store.
     public enum Failure: Error, Sendable, Hashable {
-        /// The directory does not exist (the store never creates it).
+        /// The directory does not exist (and, on a write, could not be created because its
+        /// parent does not exist).
         case directoryMissing(String)
         /// A system call failed (reading, writing, listing or syncing).
         case io(IOFailure)
@@ -42,7 +43,8 @@ public struct SnapshotStore: Sendable {
     /// Validates, encodes and atomically writes `snapshot`; returns its path.
     ///
     /// An existing snapshot of the same sequence is replaced. A failed write leaves the
-    /// previous files as they were.
+    /// previous files as they were. A missing directory is created (and its parent synced,
+    /// so the directory survives a crash) when its parent exists.
     ///
     /// - Throws: ``Failure/format(path:_:)`` for an invalid snapshot,
     ///   ``Failure/directoryMissing(_:)``, or ``Failure/io(_:)``.
@@ -51,11 +53,21 @@ public struct SnapshotStore: Sendable {
         let bytes: [UInt8]
         let target = path(forSequence: snapshot.walSequence)
         do { bytes = try SnapshotFileFormat.encode(snapshot) } catch { throw .format(path: target, error) }
-        guard storage.isDirectory(directory) else { throw .directoryMissing(directory) }
+        try createDirectoryIfMissing()
         do { try storage.writeAtomically(bytes, to: target, temporary: target + ".tmp", directory: directory) } catch {
             throw error.errno == .noSuchFileOrDirectory ? .directoryMissing(directory) : .io(error)
         }
         return target
+    }
+
+    private func createDirectoryIfMissing() throws(Failure) {
+        guard !storage.isDirectory(directory) else { return }
+        let parent = directory.lastIndex(of: "/").map { $0 == directory.startIndex ? "/" : String(directory[..<$0]) } ?? "."
+        guard storage.isDirectory(parent) else { throw .directoryMissing(directory) }
+        do {
+            try storage.createDirectory(directory)
+            try storage.syncDirectory(parent)
+        } catch { throw .io(error) }
     }
 
     /// Sequences of the snapshot files present, newest first (temp files ignored).

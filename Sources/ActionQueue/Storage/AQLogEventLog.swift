@@ -5,11 +5,11 @@ import AQLog
 /// compaction checkpoint through `writeCheckpoint` (by default AQLog's
 /// `Checkpoint.write(directory:sequence:)`).
 ///
-/// The writer belongs to the caller: close it (`writer.close()`) when done.
+/// Close it (``close()``) when done: that releases the directory's writer lock.
 ///
 /// ```swift
-/// let log = try AQLogEventLog.open(directory: "/var/lib/app/events")
-/// defer { try? log.writer.close() }
+/// let log = try AQLogEventLog.open(directory: "/var/lib/app/events", durability: .deferred)
+/// defer { try? log.close() }
 /// ```
 public final class AQLogEventLog: EventLog {
     /// The log directory.
@@ -25,20 +25,23 @@ public final class AQLogEventLog: EventLog {
         self.checkpointWriter = writeCheckpoint
     }
 
-    /// Opens (or creates) the log in `directory` with AQLog's default options; checkpoints go
-    /// to AQLog's checkpoint file (reporting to `options.logger`) unless `writeCheckpoint` says
-    /// otherwise.
+    /// Opens (or creates) the log in `directory`; checkpoints go to AQLog's checkpoint file
+    /// (reporting to `options.logger`) unless `writeCheckpoint` says otherwise.
     ///
-    /// The writer is opened with `.sync` durability: an append is durable when it returns.
+    /// `durability` is the writer's: under `.sync` (the default) an append is durable when it
+    /// returns, and ``MutationAuthority``'s ``DurabilityPolicy/immediate`` flush costs nothing
+    /// more; under `.deferred` an append reaches the page cache and a ``flush()`` makes it
+    /// durable (``DurabilityPolicy/deferred`` then skips the flush). `.group` behaves as `.sync`
+    /// for this single-owner writer.
     ///
     /// - Throws: AQLog's `LogError` from `LogWriter.open(directory:options:durability:)`, for
     ///   example `logLocked` while another writer holds the directory, or `corruption`.
-    public static func open(directory: String, options: LogOptions = .init(),
+    public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync,
                             writeCheckpoint: ((UInt64) throws -> Void)? = nil) throws(LogError) -> AQLogEventLog {
         let checkpoint = writeCheckpoint ?? { [logger = options.logger] sequence in
             try Checkpoint.write(directory: directory, sequence: sequence, logger: logger)
         }
-        return AQLogEventLog(directory: directory, writer: try LogWriter.open(directory: directory, options: options),
+        return AQLogEventLog(directory: directory, writer: try LogWriter.open(directory: directory, options: options, durability: durability),
                              writeCheckpoint: checkpoint)
     }
 
@@ -69,6 +72,10 @@ public final class AQLogEventLog: EventLog {
             return true
         }
     }
+
+    /// Closes the writer (`LogWriter.close()`): syncs what was appended and releases the
+    /// directory's lock. Appends after it throw `LogError.closed`.
+    public func close() throws(LogError) { try writer.close() }
 
     /// Calls the checkpoint closure given at creation; the default, AQLog's
     /// `Checkpoint.write(directory:sequence:)`, refuses a sequence above the log's last durable
