@@ -3,7 +3,7 @@ import SystemPackage
 import AQLog
 @testable import AQLogSimulation
 
-/// The log's failure semantics (SPEC §4) under injected storage faults.
+/// The log's failure semantics (docs/DESIGN.md, "Failure semantics") under injected storage faults.
 @Suite struct FaultTests {
     let directory = "/log"
     let options = LogOptions(segmentSize: 64 * 1024, backend: .posix)

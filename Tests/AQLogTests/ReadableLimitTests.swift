@@ -5,7 +5,7 @@ import Synchronization
 import PropertyBased
 @testable import AQLog
 
-/// SPEC §5: readers never see a record before it is durable (deferred logs: acknowledged).
+/// Readers never see a record before it is durable (deferred logs: acknowledged); docs/DESIGN.md, "The path of a byte".
 /// The writer publishes that point in its `LOCK`; readers in any process cap at it while the
 /// writer lives.
 @Suite struct ReadableLimitTests {
