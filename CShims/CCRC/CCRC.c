@@ -63,7 +63,9 @@ uint32_t ccrc_crc32_zlib(uint32_t crc, const void *buf, size_t len) {
 }
 
 int ccrc_cpu_has_sse42(void) {
-#if defined(__x86_64__) || defined(__i386__)
+    // x86-64 only: the hardware engine's frame checksum and digest fold use the crc32
+    // instruction in 64-bit form, built for x86-64 alone.
+#if defined(__x86_64__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("sse4.2") ? 1 : 0;
 #else

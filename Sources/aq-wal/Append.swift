@@ -54,7 +54,8 @@ struct Append: ParsableCommand {
         }
         if let torn = writer.recoveryReport.tornTail {
             // Not an error (exit 0 stands), but an operator should know bytes were set aside.
-            Exit.report("opening repaired a torn tail: \(torn.file) at offset \(torn.offset), \(torn.length) bytes never acknowledged"
+            Exit.report("opening repaired a torn tail: \(torn.file) at offset \(torn.offset), \(torn.length) bytes never acknowledged as durable"
+                        + (torn.unsyncedCommittedRecords > 0 ? " (\(torn.unsyncedCommittedRecords) committed records never synced)" : "")
                         + (writer.recoveryReport.tornTailBackup.map { ", kept in \($0)" } ?? ""))
         }
         var lines = LineSplitter(maxLineLength: writer.maxRecordSize)

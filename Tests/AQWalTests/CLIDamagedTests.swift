@@ -53,6 +53,7 @@ import AQLog
         // A writer's open does the same by itself.
         let append = try aqWal(["append", copy], stdin: "next\n")
         #expect(append.status == 0 && append.stdout == "3\n", "stderr: \(append.stderr)")
+        #expect(append.stderr.contains("(3 committed records never synced)"), "its one line names them: \(append.stderr)")
         #expect(try aqWal(["verify", copy]).status == 0)
         // The flag once needed for it is still accepted.
         #expect(try aqWal(["repair", copy, "--discard-unsynced"]).status == 0)

@@ -210,7 +210,9 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
     }
 }
 
-/// A damaged region after the last commit point that no committed data follows.
+/// A damaged region after the last commit point, with whatever follows it that no commit frame
+/// vouches durable: batches that were in flight beside it, or a `.deferred` writer's unsynced
+/// batches (``unsyncedCommittedRecords``). Recovery removes it (backed up), `strict` refuses.
 public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     /// The segment file holding it: the log's last, unsealed segment.
     public var file: String

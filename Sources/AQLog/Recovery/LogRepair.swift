@@ -1,8 +1,9 @@
 import Logging
 import Metrics
 
-/// Removes a torn tail (never-acknowledged bytes after the last commit point), keeping a
-/// copy of the damaged bytes first; refuses corruption.
+/// Removes a torn tail (records never acknowledged as durable: bytes after the last commit
+/// point, and committed batches after damage that no commit frame vouches durable), keeping a
+/// copy of the removed bytes first; refuses corruption.
 ///
 /// Steps, all under the writer's `LOCK` (a running writer makes this fail with
 /// ``LogError/logLocked(path:)``, and no writer can start until it is done): run a read-only
@@ -12,9 +13,9 @@ import Metrics
 /// A healthy log is left untouched. The backup name never matches a segment name, so
 /// recovery ignores it.
 ///
-/// With `policy: .discardUnsynced` it also removes committed batches that follow damage no
-/// commit frame vouches durable (a `.deferred` log after a power loss); the backup then holds
-/// them too. Damage below a durable point is still refused.
+/// The committed batches it removes after damage are what a power loss leaves of a `.deferred`
+/// log (acknowledged to the page cache only); the backup holds them too. Damage below a
+/// durable point is refused.
 ///
 /// ```swift
 /// let report = try LogRepair.repair(directory: "/var/lib/app/wal")
@@ -25,7 +26,8 @@ public enum LogRepair {
     public static let backupSuffix = TornTailBackup.suffix
 
     /// Repairs the log in `directory` (see the type's documentation). `policy` is
-    /// ``RecoveryPolicy/truncateTornTail`` (default) or ``RecoveryPolicy/discardUnsynced``.
+    /// ``RecoveryPolicy/truncateTornTail`` (default) or ``RecoveryPolicy/discardUnsynced``,
+    /// another name for it.
     /// Reports to `logger` and counts with `metricsFactory`, as a log does with
     /// ``LogOptions/logger`` and ``LogOptions/metricsFactory`` (`nil`: label `aqlog`, and
     /// `MetricsSystem.factory`).

@@ -1,6 +1,8 @@
 /// `verify`'s scan of a sealed segment, streamed through a window of a few MiB instead of a
 /// copy of the whole segment: each window is checked right after its `pread` while its bytes
-/// are in the CPU's cache, and no segment-sized memory is touched. The result is the one
+/// are in the CPU's cache. The last window runs from the last commit point to the segment's
+/// end: the footer when the records end where a full segment's do, more when they end early
+/// (damage, or a last record that did not fit). The result is the one
 /// ``SegmentScanner/scan()`` of the whole segment gives.
 ///
 /// The frame loop (``SegmentScanner/advance(_:)``) runs over each window and stops at the first

@@ -33,7 +33,7 @@ extension LogEngine {
     }
 
     /// ``sync()``, then an empty commit frame vouching for everything now durable, so that
-    /// recovery can tell these records from never-synced ones (``RecoveryPolicy/discardUnsynced``)
+    /// recovery can tell these records from never-synced ones (which it removes after damage)
     /// even when nothing is appended after the flush. The frame is not synced: its claim is
     /// already true, and if a power loss drops it the records stay durable, only unvouched.
     func flush() throws(LogError) {

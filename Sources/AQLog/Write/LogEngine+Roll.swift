@@ -8,7 +8,8 @@ extension LogEngine {
         if marks.durable < marks.written {
             // Deferred: make the data durable and say so in a marker before the index goes
             // down, so a seal interrupted after its index sync still shows a durable claim
-            // (else damage to those records would look never-synced to `discardUnsynced`).
+            // (else damage to those records would look never-synced, and recovery would remove
+            // them with the batches after them).
             try flush()
         }
         try sealAndActivate(nextBase: marks.written &+ 1)
