@@ -60,7 +60,7 @@ import AQTestSupport
             buffer.withUnsafeMutableBytes { _ = h.encode(into: $0) }
             let decoded = try buffer.withUnsafeBytes { try SegmentHeader.decode($0).get() }.0
             #expect(decoded == h)
-            #expect(decoded.requiredFeatures == (depth > 1 ? .pipelinedCommits : []))
+            #expect(decoded.requiredFeatures == (depth > 1 ? [.pipelinedCommits, .highWaterMark] : .highWaterMark))
         }
         func reencoded(_ edit: (UnsafeMutableRawBufferPointer) -> Void) -> Result<(SegmentHeader, UInt32), SegmentHeader.DecodeError> {
             var bytes = buffer

@@ -15,6 +15,8 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var failSyncAfter: Int? = nil      // fail the Nth sync from now
         var failPreallocation: Errno? = nil
         var listings = 0
+        /// Every write's file name and end offset, in order, with the mark of a `HIGHWATER` write.
+        var writes: [(name: String, end: Int, mark: HighWaterMark?)] = []
         /// Completions of synced writes that arrived while another write was still in flight
         /// (several commits in flight).
         var overlappedCompletions = 0
@@ -117,6 +119,12 @@ final class RecordingStorage: Storage, @unchecked Sendable {
 }
 
 final class RecordingFile: StorageFile, @unchecked Sendable {
+    private func logWrite(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+        let name = LogDirectoryLayout.name(of: path)
+        let mark = name == LogDirectoryLayout.highWaterFile ? HighWaterMark.decode(bytes) : nil
+        owner.state.withLock { $0.writes.append((name, offset + bytes.count, mark)) }
+    }
+
     let inner: any StorageFile
     unowned let owner: RecordingStorage
     init(inner: any StorageFile, owner: RecordingStorage) { self.inner = inner; self.owner = owner }
@@ -134,6 +142,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func dropCleanPages() { inner.dropCleanPages() }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
+        logWrite(bytes, at: offset)
         try owner.measuringOverlap { () throws(IOFailure) in
             try recordedWrite(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
         }
@@ -151,6 +160,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
                 return WriteCompletion(tag: tag, failure: nil)
             } catch { return WriteCompletion(tag: tag, failure: error) }
         }
+        logWrite(bytes, at: offset)
         let highest = Self.highestRecord(in: bytes, at: offset, newBytesFrom: newBytesFrom)
         do throws(IOFailure) { try owner.beforeSync(path) } catch { return WriteCompletion(tag: tag, failure: error) }
         owner.state.withLock { $0.inFlight[tag] = highest }

@@ -43,8 +43,9 @@ import AQLog
         #expect(segments.dropLast().allSatisfy { $0["sealed"] as? Bool == true })
         #expect(segments.last?["sealed"] as? Bool == false)
         #expect(segments.allSatisfy { $0["size"] as? Int == 65536 && $0["file"] is String && $0["first_sequence"] is Int && $0["last_sequence"] is Int })
-        // Written by `aq-wal append` (a single-owner writer): format 2, one commit in flight, no features.
-        #expect(segments.allSatisfy { $0["format_version"] as? Int == 2 && $0["commit_depth"] as? Int == 1 && $0["required_features"] as? Int == 0 })
+        // Written by `aq-wal append` (a single-owner writer): format 2, one commit in flight, the
+        // high-water mark its writer keeps (bit 1).
+        #expect(segments.allSatisfy { $0["format_version"] as? Int == 2 && $0["commit_depth"] as? Int == 1 && $0["required_features"] as? Int == 2 })
         let checkpoint = j["checkpoint"] as? [String: Any]
         #expect(checkpoint?["status"] as? String == "recorded")
         #expect(checkpoint?["sequence"] as? Int == 250)

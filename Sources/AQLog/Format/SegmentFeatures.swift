@@ -16,6 +16,12 @@ public struct SegmentFeatures: OptionSet, Sendable, Hashable {
     /// torn at a crash, a later one intact after an earlier damaged one.
     public static let pipelinedCommits = SegmentFeatures(rawValue: 1 << 0)
 
+    /// The writer kept the log's `HIGHWATER` record for this segment while it was open: it
+    /// never wrote past the mark recorded there before recording a higher one, synced, so
+    /// recovery trusts the zeros past a valid mark and scans only up to it. A writer that does
+    /// not keep the record must not append to the segment: an older binary refuses it.
+    public static let highWaterMark = SegmentFeatures(rawValue: 1 << 1)
+
     /// Every feature this version reads.
-    public static let known: SegmentFeatures = [.pipelinedCommits]
+    public static let known: SegmentFeatures = [.pipelinedCommits, .highWaterMark]
 }

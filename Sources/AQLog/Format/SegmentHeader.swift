@@ -48,7 +48,7 @@ package struct SegmentHeader: Equatable, Sendable {
         self.previousDigest = previousDigest
         self.commitDepth = commitDepth
         self.inFlightBlocks = commitDepth > 1 ? inFlightBlocks : 0
-        self.requiredFeatures = commitDepth > 1 ? .pipelinedCommits : []
+        self.requiredFeatures = commitDepth > 1 ? [.pipelinedCommits, .highWaterMark] : .highWaterMark
     }
 
     /// Writes the header (with its checksum) into the first 64 bytes of `out`; returns the checksum.

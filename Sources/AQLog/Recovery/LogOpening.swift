@@ -17,6 +17,8 @@ struct LogOpening {
     let previousDurable: UInt64
     /// Wall time of settling (``LogRecovery/settleLastSegment(storage:directory:logger:)``).
     var settleDuration: Duration = .zero
+    /// The `HIGHWATER` record, read under the lock (nil when there is none that reads whole).
+    var highWater: HighWaterMark?
 
     /// Locks `directory`'s log and settles it, reporting to `logger`. Throws
     /// ``LogError/logLocked(path:)`` when a writer (or a repair) holds it.
@@ -37,7 +39,8 @@ struct LogOpening {
                 settled = clock.now - start
                 return previous
             }
-            return LogOpening(lock: held, previousDurable: previous.durableThrough, settleDuration: settled)
+            return LogOpening(lock: held, previousDurable: previous.durableThrough, settleDuration: settled,
+                              highWater: HighWaterMark.read(storage: storage, directory: directory))
         } catch {
             held.release()
             throw error
@@ -46,6 +49,8 @@ struct LogOpening {
 
     /// Recovers the log under this opening's lock, never below the previous writer's durable point.
     func recover(storage: any Storage, directory: String, policy: RecoveryPolicy, repair: Bool) throws(LogError) -> LogRecovery.Outcome {
-        try LogRecovery(storage: storage, directory: directory).recover(policy: policy, repair: repair, durableFloor: previousDurable)
+        var recovery = LogRecovery(storage: storage, directory: directory)
+        recovery.highWater = highWater
+        return try recovery.recover(policy: policy, repair: repair, durableFloor: previousDurable)
     }
 }

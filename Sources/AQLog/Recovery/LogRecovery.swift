@@ -10,6 +10,10 @@ struct LogRecovery {
     let directory: String
     /// How the open segment's bytes are read for its scan.
     var access: SegmentAccess = .mapped
+    /// The `HIGHWATER` record a writer's open read under the lock: when it names the open
+    /// segment, the scan stops at its mark (the zeros past it are trusted). Readers, which
+    /// hold no lock, scan the whole segment.
+    var highWater: HighWaterMark?
 
     /// The open segment as recovery left it.
     struct OpenSegment {
@@ -223,7 +227,9 @@ struct LogRecovery {
                           durableFloor: UInt64, report: inout RecoveryReport) throws(LogError) -> OpenSegment {
         let region: MappedRegion
         do { region = try file.region(access) } catch { throw .io(error) }
-        let result = SegmentScanner(bytes: region.bytes, file: descriptor.path, header: descriptor.header).scan()
+        let mark = highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
+        let result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
+                                    segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header).scan()
         report.bytesScanned += result.bytesScanned
         if durableFloor > result.lastSequence {
             if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }

@@ -229,7 +229,7 @@ struct SegmentScanner {
     /// Looks past the last commit point for bytes, committed data, or our own footer.
     private func classifyTail(_ result: inout Result, stoppedAt stop: Int, reason: CorruptionReason?, uncommitted: Int) {
         let start = result.committedEnd
-        result.bytesScanned = segmentSize - SegmentLayout.dataStart
+        result.bytesScanned = end - SegmentLayout.dataStart
         guard let (firstNonzero, endNonzero) = nonzeroSpan(from: start) else {
             assert(TailDecision.outcome(for: .zeros) == .clean)
             return

@@ -6,12 +6,18 @@ final class ActiveSegment {
     var offsets: [UInt32]
     /// CRC-32C over the committed records' checksums (goes into the trailer).
     var segmentDigest: UInt32
+    /// The offset nothing at or past which has been written, recorded in `HIGHWATER` before a
+    /// write may pass it (``SegmentFeatures/highWaterMark``); `Int.max` for a segment without
+    /// the feature.
+    var highWater: Int
 
-    init(file: any StorageFile, descriptor: SegmentDescriptor, offsets: [UInt32], segmentDigest: UInt32) {
+    init(file: any StorageFile, descriptor: SegmentDescriptor, offsets: [UInt32], segmentDigest: UInt32, highWater: Int? = nil) {
         self.file = file
         self.descriptor = descriptor
         self.offsets = offsets
         self.segmentDigest = segmentDigest
+        self.highWater = descriptor.header.requiredFeatures.contains(.highWaterMark)
+            ? highWater ?? alignUp(descriptor.dataEnd, SegmentLayout.blockSize) : Int.max
     }
 
     var path: String { descriptor.path }

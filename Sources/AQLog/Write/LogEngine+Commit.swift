@@ -64,6 +64,9 @@ extension LogEngine {
     /// when ``awaitCompletion()`` will report it.
     func submit(_ commit: InFlightCommit) -> WriteCompletion? {
         let batch = commit.batch
+        do throws(IOFailure) { try raiseHighWater(through: batch.fileEnd) } catch {
+            return WriteCompletion(tag: commit.tag, failure: error)
+        }
         let done = active.file.submitWrite(batch.writeBytes, at: batch.fileOffset, newBytesFrom: batch.fileOffset + batch.carried,
                                            sync: commit.synced, tag: commit.tag)
         if !commit.synced && done?.failure == nil { startWritebackIfDue(upTo: batch.fileEnd) }

@@ -27,7 +27,12 @@ extension LogEngine {
         let nextSize = nextSegmentSize
         let (nextFile, preparedPath) = try io { () throws(IOFailure) in try preparer.take(size: nextSize) }
         let sealed: SegmentDescriptor
-        do throws(IOFailure) { sealed = try active.seal() } catch {
+        // The footer goes at the segment's end: the mark first covers the whole segment, so
+        // a seal cut short leaves its index where recovery looks.
+        do throws(IOFailure) {
+            try raiseHighWater(through: active.size)
+            sealed = try active.seal()
+        } catch {
             nextFile.close()
             poisonLog(error)
             throw .poisoned(cause: error)
@@ -101,6 +106,7 @@ extension LogEngine {
         isClosed = true
         preparer.cancel()
         active.file.close()
+        highWaterFile?.close()
         publisher.release()
         if let failure { throw failure }
     }

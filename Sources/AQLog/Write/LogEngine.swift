@@ -38,6 +38,8 @@ final class LogEngine {
     var writebackFrom = SegmentLayout.dataStart
     var poison: IOFailure?
     var isClosed = false
+    /// `HIGHWATER`, opened at the first raise of the mark (``raiseHighWater(through:)``).
+    var highWaterFile: (any StorageFile)?
 
     /// Opens (creating when allowed) the log in `directory`, recovering it first.
     init(directory: String, options: LogOptions, policy: DurabilityPolicy, storage: any Storage,
@@ -82,7 +84,7 @@ final class LogEngine {
             if let open = outcome.open {
                 // Already durable: settled before recovery, and recovery's repairs write synced.
                 active = ActiveSegment(file: open.file, descriptor: open.descriptor, offsets: open.offsets,
-                                       segmentDigest: open.segmentDigest)
+                                       segmentDigest: open.segmentDigest, highWater: opening.highWater?.mark(for: open.descriptor))
                 maxRecordSize = Int(open.descriptor.header.maxRecordSize)
             } else {
                 let previous = outcome.sealed.last

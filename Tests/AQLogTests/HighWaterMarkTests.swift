@@ -1,0 +1,121 @@
+import Testing
+import AQTestSupport
+import Foundation
+@testable import AQLog
+
+/// `HIGHWATER`: a writer's open scans the open segment up to the mark its last writer recorded
+/// (zeros past it are trusted), so the open follows what the segment holds, not its size; a
+/// missing, damaged or foreign record means a scan of the whole segment.
+@Suite struct HighWaterMarkTests {
+    private static let segmentSize = 64 << 20
+
+    private func options() -> LogOptions {
+        var options = LogOptions(segmentSize: Self.segmentSize, backend: .posix)
+        options.initialSegmentSize = Self.segmentSize
+        return options
+    }
+
+    /// A closed log of `records` records of 200 bytes in one 64 MiB segment.
+    private func log(_ dir: String, records: Int) throws -> [[UInt8]] {
+        let writer = try LogWriter.open(directory: dir, options: options())
+        let sent = (0..<records).map { payload($0, size: 200) }
+        try writer.append(contentsOf: sent)
+        try writer.close()
+        return sent
+    }
+
+    private func reopenScanned(_ dir: String) throws -> Int {
+        let writer = try LogWriter.open(directory: dir, options: options())
+        defer { try? writer.close() }
+        return writer.recoveryReport.bytesScanned
+    }
+
+    @Test func anIdleLogsOpenScansUpToTheMarkNotTheSegment() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sent = try log(dir, records: 10)
+        let scanned = try reopenScanned(dir)
+        #expect(scanned <= LogEngine.highWaterStep + SegmentLayout.blockSize, "scanned \(scanned) of a 64 MiB segment")
+        #expect(try readAll(dir) == sent)
+    }
+
+    @Test func aLogWithMoreDataScansAboutTwiceWhatItHolds() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        _ = try log(dir, records: 40_000)  // about 9 MiB
+        let data = 40_000 * FrameHeader.frameSize(payloadLength: 200)
+        let scanned = try reopenScanned(dir)
+        #expect(scanned >= data && scanned <= 2 * data + LogEngine.highWaterStep + 2 * SegmentLayout.blockSize, "scanned \(scanned)")
+    }
+
+    /// Damaged, foreign (another segment's) or missing: the whole segment is scanned, and the
+    /// log opens with every record.
+    @Test(arguments: ["damaged", "foreign", "missing"])
+    func withoutAValidRecordTheWholeSegmentIsScanned(_ kind: String) throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sent = try log(dir, records: 10)
+        let path = dir + "/HIGHWATER"
+        switch kind {
+        case "damaged": patch(path, at: 17, [0xFF])
+        case "foreign": patch(path, at: 8, [0x02])  // another base sequence, checksum fixed below
+            let bytes = readFile(path)
+            let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<24])) }
+            patch(path, at: 24, withUnsafeBytes(of: crc.littleEndian) { Array($0) })
+        default: try FileManager.default.removeItem(atPath: path)
+        }
+        #expect(try reopenScanned(dir) >= Self.segmentSize - 2 * SegmentLayout.blockSize)
+        #expect(try readAll(dir) == sent)
+    }
+
+    /// In the order the storage saw them: every write into a segment ends at or below the mark
+    /// `HIGHWATER` holds for that segment, written (synced) before it; through rolls, seals
+    /// and markers, with `Log` and `LogWriter`.
+    @Test(arguments: [false, true])
+    func noSegmentWriteEverPassesTheMarkRecordedBeforeIt(concurrent: Bool) async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        var options = LogOptions(segmentSize: 8 << 20, backend: .posix)
+        options.initialSegmentSize = 8 << 20
+        let records = (0..<60_000).map { payload($0, size: 300) }  // about 2.5 segments
+        if concurrent {
+            let log = try Log(directory: dir, options: options, durability: .sync, storage: storage)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for p in 0..<8 { group.addTask { for i in stride(from: p, to: 4_000, by: 8) { _ = try await log.append(records[i]) } } }
+                try await group.waitForAll()
+            }
+            _ = try await log.append(contentsOf: Array(records[4_000...]))
+            try await log.close()
+        } else {
+            let writer = try LogWriter(directory: dir, options: options, durability: .deferred, storage: storage, backgroundPreparation: false)
+            for start in stride(from: 0, to: records.count, by: 500) { try writer.append(contentsOf: Array(records[start..<(start + 500)])) }
+            try writer.close()
+        }
+        // Only the active segment takes writes past its header block, and the last record written
+        // to HIGHWATER is the active segment's (a handle keeps the name it was opened with:
+        // `next.prealloc` for a segment activated from it).
+        var mark: HighWaterMark?
+        var segments = Set<UInt64>()
+        var checked = 0
+        for write in storage.state.withLock({ $0.writes }) {
+            if let m = write.mark { mark = m; segments.insert(m.baseSequence); continue }
+            guard SegmentName.baseSequence(of: write.name) != nil || write.name == LogDirectoryLayout.preparedSegment,
+                  write.end > SegmentLayout.blockSize else { continue }
+            #expect(write.end <= mark?.mark ?? 0, "\(write.name): a write ending at \(write.end) past the mark \(mark?.mark ?? 0)")
+            checked += 1
+        }
+        #expect(checked > 100 && segments.count >= 3, "\(checked) writes into \(segments.count) segments checked")
+    }
+
+    /// Bytes past the mark are never scanned (they were never written); once a later writer's
+    /// mark covers them they are, and a stray frame there is damage after the records.
+    @Test func theMarkMovesAheadOfTheWritesAndIsSyncedFirst() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        _ = try log(dir, records: 10)
+        let first = HighWaterMark.read(storage: PosixStorage(), directory: dir)
+        let mark = try #require(first?.mark, "the first write recorded a mark")
+        #expect(mark > SegmentLayout.dataStart + LogEngine.highWaterStep && mark <= SegmentLayout.dataStart + LogEngine.highWaterStep + 8192)
+        let writer = try LogWriter.open(directory: dir, options: options())
+        try writer.append(contentsOf: (0..<30_000).map { payload($0, size: 200) })  // past the first mark
+        let raised = HighWaterMark.read(storage: PosixStorage(), directory: dir)
+        #expect((raised?.mark ?? 0) > (first?.mark ?? .max), "raised before the writes passed it")
+        try writer.close()
+    }
+}
