@@ -3,7 +3,7 @@ import CBaseline
 import Foundation
 
 /// Reopening a log after its writer was killed: N records of 256 B in the open segment, as a
-/// SIGKILL leaves them (the files' bytes, no close marker, the writer's `LOCK` record), with the
+/// SIGKILL leaves them (the files' bytes, no close marker, the writer's `LOCK` and `HIGHWATER` records), with the
 /// pages dirty (the writer's bytes never written back) or clean (synced). The open is timed
 /// in-process; the settling sync (the dirty bytes made durable) is reported apart from the
 /// recovery scan, beside the raw work: the same file read through a mapping and checksummed in C.
@@ -41,7 +41,7 @@ func runCrashReopen(root: String, records: Int, segmentSize: Int, dirty: Bool) t
         left -= n
     }
     // What a SIGKILL leaves: the bytes as they are now, in the page cache.
-    let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".seg") || $0 == "LOCK" }
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".seg") || $0 == "LOCK" || $0 == "HIGHWATER" }
     let images = try names.map { ($0, try Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0))) }
     try writer.close()
     try FileManager.default.removeItem(atPath: dir)
