@@ -104,6 +104,20 @@ import Foundation
         #expect(checked > 100 && segments.count >= 3, "\(checked) writes into \(segments.count) segments checked")
     }
 
+    /// A `HIGHWATER` that cannot be written (here a directory of that name) fails the first
+    /// write that needs a mark, before any byte of it reaches the segment, with the file named.
+    @Test func aMarkThatCannotBeRecordedFailsTheWriteNamingHIGHWATER() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try FileManager.default.createDirectory(atPath: dir + "/HIGHWATER", withIntermediateDirectories: true)
+        let writer = try LogWriter.open(directory: dir, options: options())
+        #expect { try writer.append(payload(0)) } throws: { error in
+            guard case LogError.poisoned(let cause) = error else { return false }
+            return cause.path.hasSuffix("/HIGHWATER") && cause.errno == .isDirectory
+        }
+        try? writer.close()
+        #expect(try readAll(dir).isEmpty)
+    }
+
     /// Bytes past the mark are never scanned (they were never written); once a later writer's
     /// mark covers them they are, and a stray frame there is damage after the records.
     @Test func theMarkMovesAheadOfTheWritesAndIsSyncedFirst() throws {

@@ -88,7 +88,9 @@ extension LogEngine {
             preconditionFailure("completion of a write not in flight")
         }
         var failure = completion.failure
-        failure?.path = active.path  // the handle may still carry its pre-rename name
+        // The segment's handle may still carry its pre-rename name; a failure of `HIGHWATER`
+        // keeps its own.
+        if let path = failure?.path, LogDirectoryLayout.name(of: path) == LogDirectoryLayout.preparedSegment { failure?.path = active.path }
         inFlight[i].outcome = .some(failure)
         if poison != nil {
             if inFlight.allSatisfy({ $0.outcome != nil }) { zeroFailedBatches() }
