@@ -105,12 +105,15 @@ import Logging
         let created = SnapshotStore(directory: dir.path + "/new")
         try created.write(snapshot)
         #expect(try created.sequences() == [17])
+        let slashed = SnapshotStore(directory: dir.path + "/slashed/")  // a trailing slash names the same directory
+        try slashed.write(snapshot)
+        #expect(try slashed.sequences() == [17])
         let orphan = SnapshotStore(directory: dir.path + "/nope/deeper")
         #expect(throws: SnapshotStore.Failure.directoryMissing(dir.path + "/nope/deeper")) { try orphan.write(snapshot) }
         var invalid = snapshot
         invalid.schemaVersion = 2
         #expect(throws: SnapshotStore.Failure.self) { try store.write(invalid) }
-        #expect(dir.names() == ["new", "snapshot-00000000000000000017.aqsnap"])
+        #expect(dir.names() == ["new", "slashed", "snapshot-00000000000000000017.aqsnap"])
     }
 
     @Test func recoveryUsesSnapshotPlusTail() throws {

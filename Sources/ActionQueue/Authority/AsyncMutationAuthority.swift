@@ -61,7 +61,9 @@ public final class AsyncMutationAuthority: Sendable {
     public var projection: ReplayReducer { state.withLock { $0.acknowledged } }
 
     /// Runs `body` over the acknowledged projection under the authority's lock (keep it short:
-    /// submitters and acknowledgements wait for it).
+    /// submitters and acknowledgements wait for it). The lock is not reentrant: `body` must not
+    /// use the authority (its ``projection``, ``acceptedSequence``, `submit`), or it waits for
+    /// itself.
     public func withProjection<R>(_ body: (borrowing ReplayReducer) -> R) -> R {
         state.withLock { body($0.acknowledged) }
     }

@@ -117,7 +117,9 @@ public struct PostcardReader: Sendable {
     public mutating func readSequence<T>(_ body: (inout PostcardReader) throws(CodecError) -> T) throws(CodecError) -> [T] {
         let count = try readLength()
         var values: [T] = []
-        values.reserveCapacity(count)
+        // A count is bounded by the bytes left, not by what the elements take in memory:
+        // reserve for a plausible number only, and let a hostile count fail on its bytes.
+        values.reserveCapacity(min(count, 1024))
         for _ in 0..<count { values.append(try body(&self)) }
         return values
     }

@@ -62,7 +62,9 @@ public struct SnapshotStore: Sendable {
 
     private func createDirectoryIfMissing() throws(Failure) {
         guard !storage.isDirectory(directory) else { return }
-        let parent = directory.lastIndex(of: "/").map { $0 == directory.startIndex ? "/" : String(directory[..<$0]) } ?? "."
+        var path = Substring(directory)
+        while path.count > 1, path.hasSuffix("/") { path = path.dropLast() }  // "a/b/" names "a/b"
+        let parent = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         guard storage.isDirectory(parent) else { throw .directoryMissing(directory) }
         do {
             try storage.createDirectory(directory)
