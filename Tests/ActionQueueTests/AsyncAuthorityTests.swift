@@ -116,27 +116,68 @@ import Testing
         try? await authority.close()
     }
 
+    /// Commands accepted and queued while the failing batch is in flight are fenced with it:
+    /// none is acknowledged, none reaches the projection.
+    @Test func commandsQueuedBehindAFailedBatchAreFencedWithIt() async throws {
+        let disk = SimulatedStorage(seed: 3)
+        let gate = StorageGate()
+        let log = try Log(directory: "/log", options: quietOptions, storage: disk, backgroundPreparation: false)
+        let authority = try AsyncMutationAuthority(projection: ReplayReducer(), log: log, directory: "/log", storage: disk)
+        try await authority.submit(taskCreated(1))
+        disk.schedule(FaultTrigger(on: .sync, action: .fail(.ioError), persistent: true))
+        disk.trace { _ in gate.passOrWait() }
+        gate.close()
+        func submitted(_ id: UInt64) -> Task<Result<MutationOutcome, MutationAuthorityError>, Never> {
+            Task {
+                do throws(MutationAuthorityError) { return .success(try await authority.submit(taskCreated(id))) } catch { return .failure(error) }
+            }
+        }
+        let inFlight = submitted(2)
+        #expect(await waitUntil { authority.acceptedSequence == 2 })
+        let queued = [submitted(3), submitted(4)]
+        #expect(await waitUntil { authority.acceptedSequence == 4 }, "accepted while the batch before them is held")
+        gate.open()
+        for task in [inFlight] + queued {
+            guard case .failure(.fenced) = await task.value else { Issue.record("not fenced: \(await task.value)"); continue }
+        }
+        #expect(authority.projection.latestSequence == 1, "the acknowledged projection stays the log's prefix")
+        #expect(authority.projection.tasks.count == 1)
+        try? await authority.close()
+    }
+
     @Test func snapshotsAreTakenWhileSubmittersRunAndRecoveryStartsFromThem() async throws {
         let dir = TemporaryDirectory()
         let store = SnapshotStore(directory: dir.path + "/snapshots")  // created by the first write
         let authority = try await AsyncMutationAuthority.open(directory: dir.path + "/log", durability: .deferred)
         let snapshots = try await withThrowingTaskGroup(of: [Snapshot].self) { group in
+            // Submitters stop halfway until a snapshot of some acknowledged commands exists, so
+            // at least one is taken with submitters on both sides of it.
+            let midRun = SnapshotSignal()
             for p in UInt64(0)..<8 {
                 group.addTask {
-                    for t in UInt64(1)...4 { for event in taskLife(p * 100 + t) { try await authority.submit(event) } }
+                    for t in UInt64(1)...4 {
+                        if t == 3 { #expect(await waitUntil { midRun.isSet }) }
+                        for event in taskLife(p * 100 + t) { try await authority.submit(event) }
+                    }
                     return []
                 }
             }
             group.addTask {
                 var taken: [Snapshot] = []
-                for i in UInt64(1)...5 {
-                    taken.append(try await authority.publishSnapshot(to: store, timestamp: i, retain: 2))
+                var i: UInt64 = 0
+                while taken.count < 5 || !midRun.isSet {
+                    i += 1
+                    let snapshot = try await authority.publishSnapshot(to: store, timestamp: i, retain: 2)
+                    if snapshot.walSequence > 0 { midRun.set() }
+                    taken.append(snapshot)
                     try await Task.sleep(for: .milliseconds(2))
                 }
                 return taken
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
+        #expect(snapshots.contains { $0.walSequence > 0 && $0.walSequence < authority.acceptedSequence },
+                "a snapshot was taken while submitters were running: \(snapshots.map(\.walSequence))")
         let final = try await authority.publishSnapshot(to: store, timestamp: 9, retain: 2)
         let projection = authority.projection
         #expect(final.walSequence == projection.latestSequence)
@@ -169,6 +210,14 @@ import Testing
 
 /// Holds every storage operation of a simulated disk while closed (the committer's thread
 /// waits inside the operation), so a test can look at the authority mid-pipeline.
+/// A flag set once, read from any task.
+final class SnapshotSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    var isSet: Bool { lock.withLock { flag } }
+    func set() { lock.withLock { flag = true } }
+}
+
 final class StorageGate: @unchecked Sendable {
     private let condition = NSCondition()
     private var closed = false
