@@ -38,6 +38,16 @@ import Foundation
         #expect(try readAll(dir) == sent)
     }
 
+    /// A reader's first pass reads the open segment up to the mark too; `verify` reads it whole.
+    @Test func aReadersOpenScansUpToTheMarkAndVerifyReadsTheWholeSegment() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sent = try log(dir, records: 10)
+        let reader = try LogReader.open(directory: dir)
+        #expect(reader.report.bytesScanned <= LogEngine.highWaterStep + SegmentLayout.blockSize, "scanned \(reader.report.bytesScanned)")
+        #expect(try (1...10).map { try reader.record(UInt64($0)) } == sent)
+        #expect(try LogVerifier(directory: dir).verify().bytesVerified == Self.segmentSize)
+    }
+
     @Test func aLogWithMoreDataScansAboutTwiceWhatItHolds() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         _ = try log(dir, records: 40_000)  // about 9 MiB

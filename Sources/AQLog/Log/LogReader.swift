@@ -83,8 +83,8 @@ public final class LogReader {
     /// compacted since the last refresh. Mappings of unchanged sealed segments are kept.
     ///
     /// Cost: two small reads per segment, plus, while the open segment is the one already
-    /// read, only the batches committed since (the whole open segment is scanned at open
-    /// and after each roll). What follows the last commit is classified at open only: a
+    /// read, only the batches committed since (the open segment is scanned at open, up to its
+    /// writer's high-water mark, and whole after each roll). What follows the last commit is classified at open only: a
     /// refresh reads up to the last intact commit and leaves the rest to the next one.
     ///
     /// A segment that disappears between listing and opening (removed by a concurrent
@@ -92,7 +92,11 @@ public final class LogReader {
     public func refresh() throws(LogError) {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let limitBefore = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath)?.readableThrough }
-        let recovery = LogRecovery(storage: storage, directory: directory, access: access)
+        var recovery = LogRecovery(storage: storage, directory: directory, access: access)
+        // A first pass over the open segment reads it up to the writer's high-water mark
+        // (nothing was written past it); a record being rewritten reads as none (its
+        // checksum), and the whole segment is scanned.
+        if openScanPoint == nil { recovery.highWater = HighWaterMark.read(storage: storage, directory: directory) }
         let outcome: LogRecovery.Outcome
         do {
             outcome = try recovery.recoverBesideWriter(following: openScanPoint, writerBefore: limitBefore != nil)

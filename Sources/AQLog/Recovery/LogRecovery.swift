@@ -10,9 +10,9 @@ struct LogRecovery {
     let directory: String
     /// How the open segment's bytes are read for its scan.
     var access: SegmentAccess = .mapped
-    /// The `HIGHWATER` record a writer's open read under the lock: when it names the open
-    /// segment, the scan stops at its mark (the zeros past it are trusted). Readers, which
-    /// hold no lock, scan the whole segment.
+    /// The `HIGHWATER` record (a writer's open reads it under the lock, a reader's first pass
+    /// without): when it names the open segment, the scan stops at its mark (the zeros past it
+    /// are trusted). `verify` leaves it nil and scans whole segments.
     var highWater: HighWaterMark?
 
     /// The open segment as recovery left it.
