@@ -17,7 +17,7 @@ struct AQWal: ParsableCommand {
             (usage errors print the usage).
             """,
         subcommands: [Append.self, Dump.self, Inspect.self, Verify.self, Repair.self,
-                      CheckpointCommand.self, Compact.self, ConsumerCommand.self, ImportV5.self])
+                      CheckpointCommand.self, Compact.self, ConsumerCommand.self, Archive.self, Restore.self, ImportV5.self])
 
     /// Silences the library's swift-log output so stderr carries only the one-line error the
     /// contract promises; `AQ_WAL_LOG=debug|info|notice|warning|error` turns it on.

@@ -11,7 +11,8 @@ struct Compact: ParsableCommand {
             loser). Idempotent: rerun after a crash. --keep-segments/--keep-bytes keep at least \
             that much history; without a checkpoint they alone decide what goes. Nothing above \
             the slowest consumer cursor goes (aq-wal consumer); --max-consumer-lag drops cursors \
-            further behind first. A damaged CHECKPOINT or cursor removes nothing and exits 2.
+            further behind first. Once the log is archived (aq-wal archive), nothing not yet \
+            archived goes. A damaged CHECKPOINT, cursor or ARCHIVED removes nothing and exits 2.
 
             Examples:
               aq-wal compact /var/lib/app/wal --dry-run
@@ -57,17 +58,25 @@ struct Compact: ParsableCommand {
                 ("consumers", .consumers(report.consumers, lastSequence: report.lastSequence)),
                 ("dropped_consumers", .array(report.droppedConsumers.map { .string($0.name) })),
                 ("held_by_consumer", report.heldByConsumer.map { .string($0) } ?? .null),
+                ("held_by_archive", .bool(report.heldByArchive)), ("archive", .archive(report.archive)),
                 ("duration_ms", .milliseconds(report.duration)),
             ]).rendered)
         } else {
             let verb = report.dryRun ? "would remove" : "removed"
             for c in report.droppedConsumers { emit("\(report.dryRun ? "would drop" : "dropped") consumer \(c.name) (position \(c.position ?? 0), last sequence \(report.lastSequence))") }
             if let name = report.heldByConsumer { emit("held by consumer \(name)") }
+            if report.heldByArchive, let archive = report.archive {
+                emit("held by the archive: \(archive.held.count) sealed segments (\(archive.heldBytes) bytes) not archived")
+            }
             for r in report.removed { emit("\(verb) \(r.fileName) (sequences \(r.firstSequence)...\(r.lastSequence), \(r.bytes) bytes)") }
             emit("\(verb) \(report.removed.count) segments, \(report.bytesFreed) bytes; \(report.checkpoint)")
         }
         if case .damaged(let damage) = report.checkpoint {
             Exit.report(damage.description + "; nothing removed, rewrite it with aq-wal checkpoint")
+            throw ExitCode(Exit.corruption)
+        }
+        if case .damaged(let damage) = report.archive?.state {
+            Exit.report(damage.description + "; nothing removed, reset it with aq-wal archive --stop")
             throw ExitCode(Exit.corruption)
         }
         if let damage = report.consumers.lazy.compactMap(\.damage).first {

@@ -3,7 +3,7 @@ import ArgumentParser
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show segments, sequence ranges, sizes, sealed/open, the checkpoint and consumer cursors.",
+        abstract: "Show segments, sequence ranges, sizes, sealed/open, the checkpoint, consumer cursors and the archive.",
         discussion: """
             Reads headers and trailers (and scans the open segment); changes nothing; works \
             beside a running writer. A torn tail is shown (exit 0; see verify); corruption exits 2.
@@ -20,6 +20,8 @@ struct Inspect: ParsableCommand {
         let reader = try Exit.guarding { try LogReader.open(directory: directory) }
         let checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
         let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
+        let archive = try Exit.guarding { try ArchiveStatus.read(directory: directory) }
+        let archived = Set(archive.segments.filter(\.archived).map(\.fileName))
         let segments = reader.segments
         let bytes = segments.reduce(0) { $0 + $1.segmentSize }
         let records = reader.lastSequence >= reader.firstSequence && reader.lastSequence > 0 ? reader.lastSequence - reader.firstSequence + 1 : 0
@@ -28,14 +30,15 @@ struct Inspect: ParsableCommand {
                 .object([("file", .string(d.fileName)), ("first_sequence", .uint(d.baseSequence)), ("last_sequence", .uint(d.lastSequence)),
                          ("records", .int(d.recordCount)), ("size", .int(d.segmentSize)), ("data_end", .int(d.dataEnd)),
                          ("sealed", .bool(d.isSealed)), ("format_version", .int(Int(d.header.version))),
-                         ("commit_depth", .int(d.header.commitDepth)), ("required_features", .int(Int(d.header.requiredFeatures.rawValue)))])
+                         ("commit_depth", .int(d.header.commitDepth)), ("required_features", .int(Int(d.header.requiredFeatures.rawValue))),
+                         ("archived", .bool(archived.contains(d.fileName)))])
             }
             emit(JSONValue.object([
                 ("directory", .string(directory)), ("first_sequence", .uint(reader.firstSequence)),
                 ("last_sequence", .uint(reader.lastSequence)), ("records", .uint(records)), ("bytes", .int(bytes)),
                 ("segments", .array(list)), ("checkpoint", .checkpoint(checkpoint)),
                 ("consumers", .consumers(consumers, lastSequence: reader.lastSequence)),
-                ("torn_tail", .tornTail(reader.report.tornTail)),
+                ("torn_tail", .tornTail(reader.report.tornTail)), ("archive", .archive(archive)),
             ]).rendered)
             return
         }
@@ -43,8 +46,10 @@ struct Inspect: ParsableCommand {
         emit("records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
         emit("checkpoint: \(checkpoint)")
         for c in consumers { emit(c.line(lastSequence: reader.lastSequence)) }
+        emit(Archive.line(archive))
         for d in segments {
-            emit("  \(d.fileName)  \(d.baseSequence)...\(d.lastSequence)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")  v\(d.header.version) depth \(d.header.commitDepth)")
+            let mark = archive.state == .notArchiving || !d.isSealed ? "" : archived.contains(d.fileName) ? "  archived" : "  not archived"
+            emit("  \(d.fileName)  \(d.baseSequence)...\(d.lastSequence)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")  v\(d.header.version) depth \(d.header.commitDepth)\(mark)")
         }
         if let torn = reader.report.tornTail { emit("torn tail: \(torn) (run aq-wal repair)") }
     }

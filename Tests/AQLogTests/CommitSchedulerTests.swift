@@ -73,7 +73,19 @@ import Testing
         ("idle, unvouched, delay not elapsed: wait the rest", sync, state { $0.needsVouching = true; $0.idleFor = .milliseconds(20) }, .wait(.milliseconds(30))),
         ("idle, unvouched, delay elapsed: vouch", sync, state { $0.needsVouching = true; $0.idleFor = .milliseconds(50) }, .vouch),
         ("unvouched but vouching off: sleep", CommitScheduler(gatherDelay: nil, idleVouchDelay: nil), state { $0.needsVouching = true }, .wait(nil)),
+        ("segment of age: roll", aged, state { $0.segmentAge = .seconds(2) }, .roll),
+        ("segment of age, writes in flight: reap first", aged, state { $0.segmentAge = .seconds(2); $0.inFlight = 1 }, .reap(timeout: nil)),
+        ("segment of age, written records unsynced: sync first", aged, state { $0.segmentAge = .seconds(2); $0.unsyncedWrites = true }, .sync),
+        ("segment of age, records staged: commit them first", aged, state { $0.segmentAge = .seconds(2); $0.stagedRecords = 1 }, .commit),
+        ("segment of age while closing: close (a close leaves it open)", aged, state { $0.segmentAge = .seconds(2); $0.closing = true }, .close),
+        ("segment younger than the limit: sleep until it is due", aged, state { $0.segmentAge = .milliseconds(300) }, .wait(.milliseconds(700))),
+        ("segment younger, unvouched: wake for the sooner", aged,
+         state { $0.segmentAge = .milliseconds(990); $0.needsVouching = true; $0.idleFor = .milliseconds(20) }, .wait(.milliseconds(10))),
+        ("no record in the segment: no age, sleep", aged, state { $0.segmentAge = nil }, .wait(nil)),
+        ("an age but no limit: sleep", sync, state { $0.segmentAge = .seconds(9) }, .wait(nil)),
     ]
+
+    static let aged = CommitScheduler(gatherDelay: nil, idleVouchDelay: .milliseconds(50), maximumSegmentAge: .seconds(1))
 
     @Test(arguments: rows.indices)
     func eachRowGivesItsAction(_ i: Int) {

@@ -99,7 +99,9 @@ public enum Checkpoint {
 
     /// The holds the directory's contents establish.
     static func holdsPresent(directory: String, storage: any Storage) throws(LogError) -> CompactionHolds {
-        try ConsumerCursor.anyRegistered(directory: directory, storage: storage) ? .consumerCursors : []
+        var holds: CompactionHolds = try ConsumerCursor.anyRegistered(directory: directory, storage: storage) ? .consumerCursors : []
+        if try ArchiveState.read(directory: directory, storage: storage) != .notArchiving { holds.insert(.archive) }
+        return holds
     }
 
     private static func replace(directory: String, with content: CheckpointFormat.Content, storage: any Storage) throws(LogError) {

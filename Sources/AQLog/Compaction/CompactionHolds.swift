@@ -15,6 +15,9 @@ public struct CompactionHolds: OptionSet, Sendable, Hashable {
     /// a record above the slowest cursor's position.
     public static let consumerCursors = CompactionHolds(rawValue: 1 << 0)
 
+    /// The log is archived (``ArchiveState``): compaction keeps every segment not yet archived.
+    public static let archive = CompactionHolds(rawValue: 1 << 1)
+
     /// Every hold this version knows.
-    public static let known: CompactionHolds = [.consumerCursors]
+    public static let known: CompactionHolds = [.consumerCursors, .archive]
 }

@@ -36,6 +36,11 @@ public struct CompactionReport: Sendable, Equatable {
     public var droppedConsumers: [ConsumerCursor.Status] = []
     /// The consumer whose cursor kept a segment the checkpoint and retention would have let go.
     public var heldByConsumer: String?
+    /// Which segments are archived, as the run found them (``ArchiveStatus``).
+    public var archive: ArchiveStatus?
+    /// True when a segment the checkpoint and retention let go was kept because it is not yet
+    /// archived (``CompactionHolds/archive``).
+    public var heldByArchive = false
     /// Wall time of the run.
     public var duration: Duration = .zero
 

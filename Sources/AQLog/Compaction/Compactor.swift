@@ -15,6 +15,7 @@ import Metrics
 /// | readers | a mapped segment stays readable after `unlink` (Linux keeps the pages); a reader that lists a segment which then disappears retries its refresh (``LogReader/refresh()``) |
 /// | crashes | each removal is `unlink` then directory `fsync` before the next, so at most one removal is ever undurable, and it is always the oldest remaining: any crash leaves a missing *head*, which recovery accepts. Rerunning finishes the job |
 /// | damaged checkpoint | treated as no checkpoint, and then nothing is removed at all (not even by retention) until it is rewritten |
+/// | archive | once archiving began (``ArchiveState``), nothing not yet archived goes, whatever the checkpoint; a damaged `ARCHIVED` removes nothing |
 /// | consumer cursors | nothing above the slowest ``ConsumerCursor``'s position goes; a cursor lagging more than ``RetentionPolicy/maxConsumerLag`` records is dropped first (logged as a warning); a damaged cursor file removes nothing until it is set again or dropped |
 ///
 /// ```swift
@@ -110,6 +111,8 @@ public struct Compactor: Sendable {
         report.segmentsBefore = all.count
         report.lastSequence = outcome.report.lastSequence
         let hold = try consumerHold(lastSequence: report.lastSequence, into: &report)
+        let archive = ArchiveStatus(state: try ArchiveState.read(directory: directory, storage: storage), descriptors: all)
+        report.archive = archive
         var remainingSegments = all.count
         var remainingBytes = all.reduce(0) { $0 + $1.segmentSize }
         // Never the last segment: it is open, or the newest sealed one that fixes the log's position.
@@ -118,6 +121,10 @@ public struct Compactor: Sendable {
                   retention.allows(remainingSegments: remainingSegments - 1, remainingBytes: remainingBytes - d.segmentSize) else { break }
             if let hold, d.lastSequence > hold.through {
                 report.heldByConsumer = hold.name
+                break
+            }
+            if archive.state != .notArchiving, !archive.state.hasArchived(lastSequence: d.lastSequence) {
+                report.heldByArchive = true
                 break
             }
             report.removed.append(.init(path: d.path, firstSequence: d.baseSequence, lastSequence: d.lastSequence, bytes: d.segmentSize))

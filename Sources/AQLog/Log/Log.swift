@@ -33,6 +33,8 @@ import Foundation
 /// ```
 public final class Log: Sendable {
     let committer: Committer
+    /// Archives sealed segments when ``LogOptions/archiving`` is set.
+    let archiver: BackgroundArchiver?
 
     /// Opens (or creates) the log in `directory` and starts its committer thread.
     public static func open(directory: String, options: LogOptions = .init(), durability: Durability = .sync) throws(LogError) -> Log {
@@ -53,6 +55,15 @@ public final class Log: Sendable {
         let policy = DurabilityPolicy(durability: durability, options: options, overlappingWrites: storage.keepsWritesInFlight)
         let engine = try LogEngine(directory: directory, options: options, policy: policy, storage: storage,
                                    backgroundPreparation: backgroundPreparation)
+        if let archiving = options.archiving {
+            let run = LogArchiver(directory: directory, storage: storage, heldBytesWarning: archiving.heldBytesWarning,
+                                  logger: options.logger, metricsFactory: options.metricsFactory, send: archiving.send)
+            let worker = BackgroundArchiver(archiver: run, retryDelay: archiving.retryDelay, maximumRetryDelay: archiving.maximumRetryDelay)
+            engine.sealObserver = { worker.wake() }
+            archiver = worker
+        } else {
+            archiver = nil
+        }
         committer = Committer(engine: engine)
     }
 
@@ -102,10 +113,21 @@ public final class Log: Sendable {
     /// issued after close began fail with ``LogError/closed``. It does not observe
     /// cancellation, and a second call returns the first one's result.
     /// ``withLog(directory:options:durability:isolation:_:)`` closes a log whatever its body does.
-    public func close() async throws(LogError) { try await committer.close() }
+    /// With ``LogOptions/archiving``, it then cancels an archive run in progress and waits for
+    /// it to end.
+    public func close() async throws(LogError) {
+        do { try await committer.close() } catch {
+            await archiver?.stop()
+            throw error
+        }
+        await archiver?.stop()
+    }
 
     /// A `Log` dropped without ``close()`` is closed here (a warning is logged): nothing
     /// acknowledged is lost, and the directory's lock is released for the next writer.
     /// Call ``close()`` to see its result and to not block the dropping thread.
-    deinit { committer.closeAbandoned() }
+    deinit {
+        archiver?.cancel()
+        committer.closeAbandoned()
+    }
 }

@@ -21,12 +21,24 @@ extension LogOptions {
     }
 }
 
+extension LogOptions {
+    /// Archives each segment of the concurrent ``Log`` right after it is sealed, off the
+    /// append path (``LogArchiving``); `nil` (the default): the log is archived, if at all, by
+    /// a ``LogArchiver`` run elsewhere (`aq-wal archive` from cron). Not compared by `==`.
+    public var archiving: LogArchiving? {
+        get { observability.archiving }
+        set { observability.archiving = newValue }
+    }
+}
+
 /// Where a log reports: its logger and metrics factory (`nil`: the process's defaults).
 /// Always equal: it observes a log and does not configure it, so ``LogOptions``'s synthesized
 /// `==` compares every configuring field and none of these.
 struct Observability: Sendable, Equatable {
     var logger: Logger?
     var metricsFactory: (any MetricsFactory)?
+    /// Attached behaviour, not compared either: a closure has no equality.
+    var archiving: LogArchiving?
 
     /// The logger used when none is given: label `aqlog`.
     static var defaultLogger: Logger { Logger(label: "aqlog") }

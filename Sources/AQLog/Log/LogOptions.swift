@@ -55,6 +55,12 @@ public struct LogOptions: Sendable, Equatable {
     /// With more than one commit in flight, the most bytes in flight past the end of the
     /// oldest (recovery's look-ahead bound, recorded in each new segment's header). Default 1 MiB.
     public var maxInFlightBytes: Int = 1 << 20
+    /// The concurrent ``Log`` seals its open segment once the segment has held records for
+    /// this long, even when it is not full, so that it can be archived (``LogArchiving``): it
+    /// bounds what a standby restored from the archive lacks when it is promoted (the records
+    /// of the open segment, never sealed). `nil` (the default): segments are sealed when full.
+    /// ``LogWriter`` seals when full only.
+    public var maximumSegmentAge: Duration?
     /// Permission bits of the files the writer creates (segments, `LOCK`, the prepared segment,
     /// torn-tail backups); the directory, when the writer creates it, gets the same bits plus
     /// search (`x`) wherever read is granted. The process's umask applies to both, as for any

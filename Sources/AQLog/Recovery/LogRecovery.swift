@@ -122,7 +122,7 @@ struct LogRecovery {
     /// Reads header and trailer (two 64-byte reads); decides whether the segment must be scanned.
     /// Reads a segment's header and trailer. `next`: the segment listed after it (nil for the
     /// last), consulted when this one is unsealed to tell which of the two is wrong.
-    private func readEnds(file: any StorageFile, path: String, nameBase: UInt64, next: (UInt64, String)?,
+    func readEnds(file: any StorageFile, path: String, nameBase: UInt64, next: (UInt64, String)?,
                           report: inout RecoveryReport) throws(LogError) -> (SegmentDescriptor, Bool) {
         let size: Int
         do { size = try file.size() } catch { throw .io(error) }
@@ -206,7 +206,7 @@ struct LogRecovery {
                                  reason: .badFooter("segment before the last is not sealed")))
     }
 
-    private func checkContinuity(_ prev: SegmentDescriptor, _ next: SegmentDescriptor, first: SegmentDescriptor) throws(LogError) {
+    func checkContinuity(_ prev: SegmentDescriptor, _ next: SegmentDescriptor, first: SegmentDescriptor) throws(LogError) {
         if next.header.logID != first.header.logID {
             throw .corruption(.init(file: next.path, offset: 16, reason: .foreignSegment))
         }

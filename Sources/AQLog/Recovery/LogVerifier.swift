@@ -121,7 +121,7 @@ public struct LogVerifier {
         report.segments.append(result)
     }
 
-    private func verifySealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> CorruptionDiagnosis? {
+    func verifySealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> CorruptionDiagnosis? {
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
         let size = try io { () throws(IOFailure) in try file.size() }

@@ -8,13 +8,13 @@
 ///    written, with nothing in flight, syncs;
 /// 4. records staged: commit them if another commit may begin (``canBeginCommit``) and the
 ///    timing rule agrees (below), else reap;
-/// 5. records wait for a roll: reap what is in flight, sync what is written (`.deferred`),
-///    then roll;
+/// 5. records wait for a roll, or the open segment is older than ``LogOptions/maximumSegmentAge``:
+///    reap what is in flight, sync what is written (`.deferred`), then roll;
 /// 6. anything in flight: reap (looking again when the oldest turns slow, where another
 ///    commit could begin); a pending flush with nothing staged syncs;
 /// 7. closing: close;
 /// 8. idle with the last batch unvouched: vouch once the log stayed idle for the delay;
-/// 9. sleep.
+/// 9. sleep (until the open segment comes of age, when it has an age limit).
 ///
 /// Timing (rule 4). With nothing in flight a batch commits at once, except that `.group`
 /// waits up to its window for more producers: until the batch holds as many appends as the
@@ -32,6 +32,8 @@ struct CommitScheduler: Equatable {
     var gatherBytes: Int = 0
     /// Idle time before the last batch is vouched for (nil: never).
     var idleVouchDelay: Duration?
+    /// Age at which an open segment holding records is sealed (nil: only when full).
+    var maximumSegmentAge: Duration?
 
     struct State: Equatable {
         var writingInline = false
@@ -60,6 +62,8 @@ struct CommitScheduler: Equatable {
         var earlyCommitAge: Duration = .zero
         var needsVouching = false
         var idleFor: Duration = .zero
+        /// How long since the open segment received its first record (nil: it holds none).
+        var segmentAge: Duration?
     }
 
     enum Action: Equatable {
@@ -101,14 +105,22 @@ struct CommitScheduler: Equatable {
             if (full && age >= s.earlyCommitAge) || age >= slow { return .commit }
             return .reap(timeout: (age < s.earlyCommitAge ? s.earlyCommitAge : slow) - age)
         }
-        if s.overflow { return s.inFlight > 0 ? .reap(timeout: nil) : s.unsyncedWrites ? .sync : .roll }
+        if s.overflow || sealDue(s) { return s.inFlight > 0 ? .reap(timeout: nil) : s.unsyncedWrites ? .sync : .roll }
         if s.inFlight > 0 { return .reap(timeout: idleReapTimeout(s)) }
         if s.flushPending { return .sync }
         if s.closing { return .close }
+        let sealIn = maximumSegmentAge.flatMap { age in s.segmentAge.map { max(age - $0, .zero) } }
         if s.needsVouching, let delay = idleVouchDelay {
-            return s.idleFor >= delay ? .vouch : .wait(delay - s.idleFor)
+            return s.idleFor >= delay ? .vouch : .wait(min(delay - s.idleFor, sealIn ?? delay))
         }
-        return .wait(nil)
+        return .wait(sealIn)
+    }
+
+    /// The open segment holds records and has reached its age limit (never while failed or
+    /// closing: a close leaves the segment open, as any other).
+    private func sealDue(_ s: State) -> Bool {
+        guard let limit = maximumSegmentAge, let age = s.segmentAge, !s.closing else { return false }
+        return age >= limit
     }
 
     /// How long to wait for a completion with nothing staged. Staging does not interrupt the

@@ -53,6 +53,10 @@ extension Committer {
         s.needsVouching = engine.needsVouching
         if s.needsVouching && idleSince == nil { idleSince = now }
         s.idleFor = idleSince.map { now - $0 } ?? .zero
+        if policy.maximumSegmentAge != nil {
+            if segmentFilledSince == nil, marks.written >= engine.active.descriptor.baseSequence { segmentFilledSince = now }
+            s.segmentAge = segmentFilledSince.map { now - $0 }
+        }
         return s
     }
 
@@ -157,6 +161,7 @@ extension Committer {
             return
         }
         engine.finishRoll()
+        segmentFilledSince = nil
         acknowledge(into: &r)
         var appends = Set<UInt64>()
         while let next = overflow.records.first, engine.fitsInActive(payloadLength: next.payload.count) {

@@ -42,6 +42,9 @@ final class Committer: @unchecked Sendable {
     var appendsInLastBatch = 0
     var firstStaged: ContinuousClock.Instant?
     var idleSince: ContinuousClock.Instant?
+    /// When the committer first saw a record written to the open segment (its age for
+    /// ``LogOptions/maximumSegmentAge``); nil while it holds none.
+    var segmentFilledSince: ContinuousClock.Instant?
     var closeResult: Result<Void, LogError>?
     /// A moving average of how long a commit takes (begin to completion): the early-commit
     /// rule begins another commit beside one in flight for half of it.
@@ -61,7 +64,8 @@ final class Committer: @unchecked Sendable {
     init(engine: LogEngine) {
         self.engine = engine
         policy = engine.policy
-        scheduler = CommitScheduler(gatherDelay: policy.gatherDelay, gatherBytes: policy.gatherBytes, idleVouchDelay: policy.idleVouchDelay)
+        scheduler = CommitScheduler(gatherDelay: policy.gatherDelay, gatherBytes: policy.gatherBytes, idleVouchDelay: policy.idleVouchDelay,
+                                    maximumSegmentAge: policy.maximumSegmentAge)
         // Named from inside, with pthread: Foundation on Linux ignores a name set before
         // `start()`, and applies one set inside only if `start()` already returned.
         Thread { [self] in

@@ -19,6 +19,8 @@ struct DurabilityPolicy: Sendable, Equatable {
     let idleVouchDelay: Duration?
     /// Staged-but-unwritten bytes past which producers wait (back-pressure).
     let maxPendingBytes: Int
+    /// `Log`'s committer seals an open segment holding records once it is this old.
+    let maximumSegmentAge: Duration?
 
     /// Readers may read records before they are synced.
     var acknowledgesUnsynced: Bool { !syncsEachCommit }
@@ -45,6 +47,7 @@ struct DurabilityPolicy: Sendable, Equatable {
         inFlightBytes = commitDepth > 1 ? max(options.maxInFlightBytes, SegmentLayout.blockSize) : 0
         idleVouchDelay = options.idleVouchDelay
         maxPendingBytes = max(options.maxPendingBytes, 64 * 1024)
+        maximumSegmentAge = options.maximumSegmentAge
     }
 
     /// The header fields of a segment this writer creates.

@@ -68,6 +68,7 @@ extension LogEngine {
             m.durablyVouched = m.written
         }
         publishReadable()
+        sealObserver?()
     }
 
     /// Syncs what was written, vouches for it, releases the lock and closes files. Idempotent.

@@ -40,6 +40,8 @@ final class LogEngine {
     var isClosed = false
     /// `HIGHWATER`, opened at the first raise of the mark (``raiseHighWater(through:)``).
     var highWaterFile: (any StorageFile)?
+    /// Told after each roll that a segment was sealed (the log's background archiver).
+    var sealObserver: (@Sendable () -> Void)?
 
     /// Opens (creating when allowed) the log in `directory`, recovering it first.
     init(directory: String, options: LogOptions, policy: DurabilityPolicy, storage: any Storage,

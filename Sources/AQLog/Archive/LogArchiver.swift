@@ -1,0 +1,136 @@
+import Logging
+import Metrics
+
+/// Sends a log's sealed segments to an archive, oldest first, each exactly once it succeeded,
+/// through a `send` closure the application supplies (its own S3 client, say) or an operator's
+/// command (``ShellCommand``, `aq-wal archive --command`).
+///
+/// | concern | rule |
+/// |---|---|
+/// | what is sent | every sealed segment not yet archived, oldest first; never the open segment |
+/// | when it counts | once `send` returned: `ARCHIVED` then records the segment's last sequence (atomically, durably); a crash in between sends it again, so `send` must accept an identical object already there |
+/// | a failure | stops the run; nothing after the failed segment is sent; the next run resumes there |
+/// | the segment | verified (every record, index and trailer) before it is sent: a damaged segment is never archived |
+/// | compaction | from the first run on, never removes a segment not archived (``CompactionHolds/archive``) |
+/// | other archivers | serialised by `ARCHIVE.LOCK`; a second one fails at once with ``LogError/logLocked(path:)`` |
+/// | writers, readers, compaction | run beside it: sealed segments do not change, and compaction removes only archived ones |
+///
+/// ```swift
+/// let archiver = LogArchiver(directory: "/var/lib/app/wal") { segment in
+///     try await bucket.upload(file: segment.path, as: segment.fileName, ifAbsent: true)
+/// }
+/// let report = try await archiver.run()
+/// ```
+public struct LogArchiver: Sendable {
+    /// The lock file that serialises archivers.
+    public static let lockFile = "ARCHIVE.LOCK"
+
+    /// The log directory.
+    public let directory: String
+    /// The storage every read and record goes through.
+    public let storage: any Storage
+    /// Stores one segment in the archive.
+    public let send: @Sendable (ArchiveSegment) async throws -> Void
+    /// A warning is logged after a run that leaves more bytes than this held on disk.
+    public var heldBytesWarning: Int
+    /// Where runs report (`nil` given: a logger labelled `aqlog`).
+    public let logger: Logger
+    let metrics: ArchiveMetrics
+
+    /// An archiver of the log in `directory`. `heldBytesWarning`: the held bytes past which a
+    /// run logs a warning (1 GiB unless given).
+    public init(directory: String, storage: any Storage = PosixStorage(), heldBytesWarning: Int = 1 << 30,
+                logger: Logger? = nil, metricsFactory: (any MetricsFactory)? = nil,
+                send: @escaping @Sendable (ArchiveSegment) async throws -> Void) {
+        self.directory = directory
+        self.storage = storage
+        self.send = send
+        self.heldBytesWarning = heldBytesWarning
+        self.logger = logger.orDefault
+        metrics = ArchiveMetrics(directory: directory, factory: metricsFactory.orDefault)
+    }
+
+    /// Sends every sealed segment not yet archived, then reports. A run that sends nothing
+    /// still starts archiving: from then on compaction keeps what is not archived.
+    public func run() async throws(ArchiveError) -> ArchiveReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let lock = try takeLock()
+        defer { lock.release() }
+        var sent: [ArchiveSegment] = []
+        do throws(ArchiveError) {
+            try await sendPending(into: &sent)
+        } catch {
+            if Task.isCancelled {  // a closing log stopped the run: not a failure of the archive
+                logger.debug("archive run cancelled", metadata: ["directory": "\(directory)"])
+                throw error
+            }
+            metrics.failures.increment()
+            if let status = try? ArchiveStatus.read(directory: directory, storage: storage) { report(status, failing: error) }
+            throw error
+        }
+        let status: ArchiveStatus
+        do throws(LogError) { status = try ArchiveStatus.read(directory: directory, storage: storage) } catch { throw .log(error) }
+        report(status, failing: nil)
+        return ArchiveReport(sent: sent, status: status, duration: clock.now - start)
+    }
+
+    private func takeLock() throws(ArchiveError) -> any StorageLock {
+        do throws(LogError) { try storage.requireDirectory(directory) } catch { throw .log(error) }
+        let path = LogDirectoryLayout.join(directory, Self.lockFile)
+        do { return try storage.lockExclusive(path) } catch {
+            throw .log(error.errno == .wouldBlock ? .logLocked(path: path) : .io(error))
+        }
+    }
+
+    private func sendPending(into sent: inout [ArchiveSegment]) async throws(ArchiveError) {
+        var through: UInt64
+        do throws(LogError) {
+            switch try ArchiveState.read(directory: directory, storage: storage) {
+            case .damaged(let damage): throw LogError.invalidArgument("\(damage); reset it with aq-wal archive --stop")
+            case .archived(let t): through = t
+            case .notArchiving:
+                try ArchiveState.record(through: 0, directory: directory, storage: storage)
+                through = 0
+            }
+        } catch { throw .log(error) }
+        // Listed after the hold is recorded: nothing listed here is removed by compaction.
+        let pending: [SegmentDescriptor]
+        do throws(LogError) {
+            let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
+            outcome.open?.file.close()
+            pending = outcome.sealed.filter { $0.lastSequence > through }
+        } catch { throw .log(error) }
+        let buffer = SegmentReadBuffer()
+        for d in pending {
+            do throws(LogError) {
+                if let damage = try LogVerifier(directory: directory, storage: storage).verifySealed(d, buffer: buffer) {
+                    throw LogError.corruption(damage)
+                }
+            } catch { throw .log(error) }
+            let segment = ArchiveSegment(path: d.path, firstSequence: d.baseSequence, lastSequence: d.lastSequence, bytes: d.segmentSize)
+            do { try await send(segment) } catch { throw .sendFailed(segment: d.path, underlying: error) }
+            do throws(LogError) { try ArchiveState.record(through: d.lastSequence, directory: directory, storage: storage) } catch { throw .log(error) }
+            through = d.lastSequence
+            sent.append(segment)
+            metrics.segments.increment()
+            metrics.bytes.increment(by: d.segmentSize)
+            logger.debug("archived segment", metadata: [
+                "file": "\(d.path)", "firstSequence": "\(d.baseSequence)", "lastSequence": "\(d.lastSequence)"])
+        }
+    }
+
+    /// Updates the held gauges; warns when a failure leaves segments held, or the hold is past
+    /// ``heldBytesWarning``.
+    private func report(_ status: ArchiveStatus, failing error: ArchiveError?) {
+        metrics.held(status)
+        let held = status.heldBytes
+        guard error != nil || held > heldBytesWarning else { return }
+        var metadata: Logger.Metadata = [
+            "directory": "\(directory)", "heldBytes": "\(held)", "heldSegments": "\(status.held.count)",
+            "heldAgeSeconds": "\(Int(status.heldAge() ?? 0))"]
+        if let error { metadata["error"] = "\(error)" }
+        logger.warning(error == nil ? "archive hold past its warning size" : "archiving failed; compaction keeps what is not archived",
+                       metadata: metadata)
+    }
+}

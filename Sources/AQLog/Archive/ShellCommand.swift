@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An operator's command run through `/bin/sh -c` for one segment, as PostgreSQL runs its
+/// `archive_command` and `restore_command`: any tool that copies a file (`cp`, `rclone`,
+/// `aws s3 cp`) archives and restores a log without a storage client in this library.
+///
+/// In the template, `%p` becomes the segment file's path and `%f` its file name, each quoted
+/// for the shell (so the template does not quote them); `%%` becomes `%`. Other `%` sequences
+/// are kept as written. The command's standard output goes to the caller's standard error, so
+/// a tool's chatter never mixes with a report on standard output.
+///
+/// ```swift
+/// let copy = ShellCommand("cp %p /mnt/archive/%f")
+/// let archiver = LogArchiver(directory: "/var/lib/app/wal", send: copy.archiving)
+/// ```
+public struct ShellCommand: Sendable, CustomStringConvertible {
+    /// The command as written, placeholders unexpanded.
+    public var template: String
+
+    /// A command from its template.
+    public init(_ template: String) { self.template = template }
+
+    /// The template.
+    public var description: String { template }
+
+    /// How the command ended.
+    public enum Termination: Sendable, Equatable, CustomStringConvertible {
+        /// It exited with this status.
+        case exited(Int32)
+        /// A signal ended it.
+        case signaled(Int32)
+
+        /// `exited with status N` or `killed by signal N`.
+        public var description: String {
+            switch self {
+            case .exited(let status): return "exited with status \(status)"
+            case .signaled(let signal): return "killed by signal \(signal)"
+            }
+        }
+    }
+
+    /// The command did not succeed: what ran and how it ended.
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The expanded command.
+        public var command: String
+        /// How it ended.
+        public var termination: Termination
+        /// `command <termination>: <command>`.
+        public var description: String { "command \(termination): \(command)" }
+    }
+
+    /// The template with `%p`, `%f` and `%%` replaced.
+    public func expanded(path: String, fileName: String) -> String {
+        var out = ""
+        var chars = template.makeIterator()
+        while let c = chars.next() {
+            guard c == "%" else { out.append(c); continue }
+            switch chars.next() {
+            case "p": out += Self.quoted(path)
+            case "f": out += Self.quoted(fileName)
+            case "%": out.append("%")
+            case let other?: out.append("%"); out.append(other)
+            case nil: out.append("%")
+            }
+        }
+        return out
+    }
+
+    /// `text` in single quotes, each `'` written as `'\''`.
+    static func quoted(_ text: String) -> String {
+        "'" + text.replacingAll("'", with: "'\\''") + "'"
+    }
+
+    /// Runs the command for `path` / `fileName` and waits for it without blocking a thread (it
+    /// polls). Cancellation sends the command `SIGTERM` and waits for it to end. Throws
+    /// ``LogError/io(_:)`` when it cannot be started.
+    public func run(path: String, fileName: String) async throws(LogError) -> Termination {
+        let command = expanded(path: path, fileName: fileName)
+        let pid = try Self.spawn(command)
+        var delay: UInt64 = 1_000_000
+        var terminated = false
+        while true {
+            var status: Int32 = 0
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                let signal = status & 0x7f
+                return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+            }
+            if r < 0, errno != EINTR { throw .io(IOFailure("waitpid", path: command, errno: .init(rawValue: errno))) }
+            if Task.isCancelled, !terminated {
+                kill(pid, SIGTERM)
+                terminated = true
+            }
+            try? await Task.sleep(nanoseconds: delay)
+            delay = min(delay * 2, 20_000_000)
+        }
+    }
+
+    /// Runs the command for `segment` and throws ``Failure`` unless it exits 0: an archiver's
+    /// `send` (``LogArchiver``).
+    @Sendable public func archiving(_ segment: ArchiveSegment) async throws {
+        let command = expanded(path: segment.path, fileName: segment.fileName)
+        let end = try await run(path: segment.path, fileName: segment.fileName)
+        guard end == .exited(0) else { throw Failure(command: command, termination: end) }
+    }
+
+    /// A restore's `fetch` (``LogRestorer``) running the command with `%f` = the requested
+    /// segment's file name and `%p` = where to write it: exit 0 is ``LogRestorer/Fetch/fetched``,
+    /// `notFoundStatus` (default 4) ``LogRestorer/Fetch/notFound``, anything else throws
+    /// ``Failure``, so a broken archive never passes for the end of one.
+    public func fetching(notFoundStatus: Int32 = 4) -> @Sendable (LogRestorer.Request) async throws -> LogRestorer.Fetch {
+        { request in
+            let end = try await run(path: request.destination, fileName: request.fileName)
+            if end == .exited(notFoundStatus) { return .notFound }
+            guard end == .exited(0) else {
+                throw Failure(command: expanded(path: request.destination, fileName: request.fileName), termination: end)
+            }
+            return .fetched
+        }
+    }
+
+    private static func spawn(_ command: String) throws(LogError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sh"), strdup("-c"), strdup(command), nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let r = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+        guard r == 0 else { throw .io(IOFailure("posix_spawn /bin/sh", path: command, errno: .init(rawValue: r))) }
+        return pid
+    }
+}
+
+extension String {
+    /// This string with every occurrence of `target` replaced (no Foundation in this library).
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

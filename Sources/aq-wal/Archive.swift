@@ -1,0 +1,98 @@
+import AQLog
+import ArgumentParser
+import Foundation
+
+struct Archive: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send every sealed segment not yet archived to the archive, through a command.",
+        discussion: """
+            Runs COMMAND through /bin/sh -c once per sealed segment, oldest first: %p is the \
+            segment's path, %f its file name (both quoted for the shell), %% a literal %. A \
+            segment counts as archived once COMMAND exits 0 (recorded in DIR/ARCHIVED); a \
+            second run sends nothing already archived. The command must store the file \
+            atomically and durably, succeed when an identical object is already there and \
+            refuse to replace a different one (docs/OPERATIONS.md, "Archiving"). On failure it \
+            stops (exit 74, naming the segment and the command's exit status); the next run \
+            resumes there. Never sends the open segment; safe beside a writer, readers and \
+            compact, which from the first run on never removes a segment not yet archived. \
+            Another archive run on DIR: exit 75. --stop ends archiving (and its hold on \
+            compaction): the escape hatch when the archive is gone for good.
+
+            Examples:
+              aq-wal archive /var/lib/app/wal --command 'cp %p /mnt/archive/%f'
+              * * * * * aq-wal archive /srv/wal --command 'rclone copyto --immutable %p s3:bk/wal/%f'
+            """)
+
+    @Argument(help: "The log directory.") var directory: String
+    @Option(help: "The command storing one segment (%p: its path, %f: its file name, %%: %).") var command: String?
+    @Flag(help: "End archiving: remove DIR/ARCHIVED and its hold on compaction.") var stop = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        if stop == (command != nil) { throw ValidationError("give either --command or --stop") }
+    }
+
+    func run() throws {
+        if stop {
+            try Exit.guarding { try ArchiveState.stopArchiving(directory: directory) }
+            emit("archiving stopped: compaction follows the checkpoint again")
+            return
+        }
+        let shell = ShellCommand(command!)
+        let dir = directory
+        let printing = !json
+        let archiver = LogArchiver(directory: directory) { segment in
+            try await shell.archiving(segment)
+            if printing { emit("archived \(segment.fileName) (sequences \(segment.firstSequence)...\(segment.lastSequence))") }
+        }
+        let report: ArchiveReport
+        do { report = try blockingRun { try await archiver.run() } } catch let error as ArchiveError {
+            throw Self.fail(error, directory: dir)
+        }
+        if json {
+            emit(JSONValue.object([
+                ("directory", .string(directory)), ("sent", .array(report.sent.map { .string($0.fileName) })),
+                ("archive", .archive(report.status)), ("duration_ms", .milliseconds(report.duration)),
+            ]).rendered)
+        } else {
+            emit("archived \(report.sent.count) segments; \(Self.line(report.status))")
+        }
+    }
+
+    /// One line: the state, and what the hold keeps.
+    static func line(_ status: ArchiveStatus) -> String {
+        var line = "archive: \(status.state)"
+        if status.state != .notArchiving {
+            line += "; \(status.held.count) sealed segments (\(status.heldBytes) bytes) not archived"
+            if let age = status.heldAge() { line += ", the oldest sealed \(Int(age)) s ago" }
+        }
+        return line
+    }
+
+    /// The message and exit code for a failed run.
+    static func fail(_ error: ArchiveError, directory: String) -> ExitCode {
+        switch error {
+        case .log(let error):
+            if case .logLocked(let path) = error, path.hasSuffix(LogArchiver.lockFile) {
+                Exit.report("\(directory): another archive run holds \(path)")
+                return ExitCode(Exit.locked)
+            }
+            return Exit.fail(error)
+        case .sendFailed, .fetchFailed:
+            Exit.report(error.description)
+            return ExitCode(Exit.ioError)
+        }
+    }
+}
+
+/// Runs `body` to completion from synchronous code (the commands are synchronous).
+func blockingRun<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var result: Result<T, any Error>?
+    Task.detached {
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try result!.get()
+}

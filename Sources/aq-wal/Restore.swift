@@ -1,0 +1,61 @@
+import AQLog
+import ArgumentParser
+import Foundation
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a log from its archive, or extend a copy restored before.",
+        discussion: """
+            Asks COMMAND (run through /bin/sh -c) for the segment starting at the next sequence \
+            (1 for a new log, --from SEQ when the archive starts later, else the one after \
+            DIR's last record): %f is that segment's file name, %p a temporary path inside DIR \
+            to write it to (both quoted for the shell), %% a literal %. Each fetched segment is \
+            verified completely (records, index, trailer, the chain to the previous segment, \
+            the log's identity) before it is adopted. COMMAND exiting with the not-found status \
+            (default 4) is the end of the archive: exit 0, saying how far the copy reaches and \
+            how old its last segment is. Any other failure exits 74, so a broken archive never \
+            passes for its end. A damaged or foreign segment exits 2, naming it; what was \
+            restored before it stays. Run it again (cron) to extend the copy: a warm standby. \
+            To promote the copy, open a writer on it (aq-wal append DIR, or the library).
+
+            Examples:
+              aq-wal restore /srv/standby --command 'scripts/archive/dir-restore.sh /mnt/archive/%f %p'
+              * * * * * aq-wal restore /srv/wal --command 'rclone copyto s3:bk/wal/%f %p'
+            """)
+
+    @Argument(help: "The log directory (created when missing; its parent must exist).") var directory: String
+    @Option(help: "The command fetching one segment (%f: its file name, %p: where to write it, %%: %).") var command: String
+    @Option(parsing: .unconditional, help: "The first sequence of a new copy, when the archive does not start at 1.") var from: UInt64?
+    @Option(parsing: .unconditional, help: "The command's exit status meaning \"no such object\".") var notFoundStatus: Int32 = 4
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        if let from, from == 0 { throw ValidationError("--from must be at least 1") }
+        if notFoundStatus <= 0 || notFoundStatus > 125 { throw ValidationError("--not-found-status must be between 1 and 125") }
+    }
+
+    func run() throws {
+        let printing = !json
+        let restorer = LogRestorer(directory: directory, fetch: ShellCommand(command).fetching(notFoundStatus: notFoundStatus))
+        let from = self.from
+        let report: LogRestorer.Report
+        do { report = try blockingRun { try await restorer.run(from: from) } } catch let error as ArchiveError {
+            throw Archive.fail(error, directory: directory)
+        }
+        if printing {
+            for name in report.restored { emit("restored \(name)") }
+        }
+        let age = report.lastSegmentModified.map { max(0, ArchiveStatus.currentTime() - $0) }
+        if json {
+            emit(JSONValue.object([
+                ("directory", .string(directory)), ("restored", .array(report.restored.map { .string($0) })),
+                ("first_sequence", .uint(report.firstSequence)), ("last_sequence", .uint(report.lastSequence)),
+                ("last_segment_age_seconds", age.map { .int(Int($0)) } ?? .null),
+            ]).rendered)
+        } else {
+            var line = "restored \(report.restored.count) segments; the copy holds sequences \(report.firstSequence)...\(report.lastSequence)"
+            if let age { line += "; its last segment was sealed \(Int(age)) s ago" }
+            emit(line)
+        }
+    }
+}

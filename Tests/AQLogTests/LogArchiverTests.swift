@@ -1,0 +1,125 @@
+import Testing
+import AQTestSupport
+import Foundation
+@testable import AQLog
+
+@Suite struct LogArchiverTests {
+    @Test func sendsEachSealedSegmentOnceOldestFirstAndNeverTheOpenOne() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1500)
+        let segs = try descriptors(dir)
+        let sealed = segs.filter(\.isSealed)
+        #expect(sealed.count >= 4 && !segs.last!.isSealed)
+        let archive = MemoryArchive()
+        let report = try await LogArchiver(directory: dir, send: archive.send).run()
+        #expect(archive.names == sealed.map(\.fileName))
+        #expect(report.sent.map(\.fileName) == sealed.map(\.fileName))
+        #expect(report.status.state == .archived(through: sealed.last!.lastSequence))
+        for d in sealed { #expect(archive.object(d.fileName) == readFile(d.path)) }
+        let again = try await LogArchiver(directory: dir, send: archive.send).run()
+        #expect(again.sent.isEmpty, "a second run sends nothing already archived")
+        #expect(archive.names.count == sealed.count)
+    }
+
+    @Test func aFailedSendStopsTheRunAndTheNextRunResumesThere() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1500)
+        let sealed = try descriptors(dir).filter(\.isSealed)
+        let archive = MemoryArchive()
+        archive.failing = [sealed[2].fileName]
+        await #expect {
+            _ = try await LogArchiver(directory: dir, send: archive.send).run()
+        } throws: { error in
+            guard case .sendFailed(let segment, _) = error as? ArchiveError else { return false }
+            return segment == sealed[2].path
+        }
+        #expect(archive.names == sealed[0..<2].map(\.fileName), "nothing after the failed segment is sent")
+        #expect(try ArchiveState.read(directory: dir) == .archived(through: sealed[1].lastSequence))
+        let report = try await LogArchiver(directory: dir, send: archive.send).run()
+        #expect(report.sent.map(\.fileName) == sealed[2...].map(\.fileName))
+    }
+
+    @Test func aDamagedSealedSegmentIsNeverSent() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1500)
+        let sealed = try descriptors(dir).filter(\.isSealed)
+        var bytes = readFile(sealed[1].path)
+        bytes[9000] ^= 0x10
+        writeFile(sealed[1].path, bytes)
+        let archive = MemoryArchive()
+        await #expect {
+            _ = try await LogArchiver(directory: dir, send: archive.send).run()
+        } throws: { error in
+            guard case .log(.corruption(let d)) = error as? ArchiveError else { return false }
+            return d.file == sealed[1].path
+        }
+        #expect(archive.names == [sealed[0].fileName])
+    }
+
+    @Test func compactionKeepsWhatIsNotArchivedAndTheCheckpointRecordsTheHold() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1500)
+        let sealed = try descriptors(dir).filter(\.isSealed)
+        let archive = MemoryArchive()
+        archive.failing = [sealed[2].fileName]
+        archive.failForever = true
+        _ = try? await LogArchiver(directory: dir, send: archive.send).run()
+        try Checkpoint.write(directory: dir, sequence: sealed.last!.lastSequence)
+        // An older binary knows no archive hold: the checkpoint file must say there is one.
+        #expect(try Checkpoint.readContent(directory: dir, storage: PosixStorage()).holdsForTest == [.archive])
+        let report = try Compactor(directory: dir).run()
+        #expect(report.removed.map(\.fileName) == sealed[0..<2].map(\.fileName))
+        #expect(report.heldByArchive)
+        #expect(report.archive?.held.map(\.fileName) == sealed[2...].map(\.fileName))
+        #expect(segmentNames(dir).first == sealed[2].fileName)
+        archive.failing = []
+        _ = try await LogArchiver(directory: dir, send: archive.send).run()
+        let after = try Compactor(directory: dir).run()
+        #expect(after.removed.map(\.fileName) == sealed[2...].map(\.fileName))
+        #expect(!after.heldByArchive)
+    }
+
+    @Test func aDamagedArchiveStateRemovesNothingAndStopArchivingIsTheWayOut() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1500)
+        let archive = MemoryArchive()
+        _ = try await LogArchiver(directory: dir, send: archive.send).run()
+        let statePath = dir + "/" + ArchiveState.fileName
+        var bytes = readFile(statePath)
+        bytes[17] ^= 1
+        writeFile(statePath, bytes)
+        guard case .damaged(let damage) = try ArchiveState.read(directory: dir) else { Issue.record("not damaged"); return }
+        #expect(damage.offset == 24 && damage.file == statePath)
+        try Checkpoint.write(directory: dir, sequence: 1500)
+        let report = try Compactor(directory: dir).run()
+        #expect(report.removed.isEmpty && report.heldByArchive)
+        await #expect(throws: ArchiveError.self) { _ = try await LogArchiver(directory: dir, send: archive.send).run() }
+        try ArchiveState.stopArchiving(directory: dir)
+        #expect(try ArchiveState.read(directory: dir) == .notArchiving)
+        #expect(try Checkpoint.readContent(directory: dir, storage: PosixStorage()).holdsForTest == [])
+        let before = segmentNames(dir).count
+        #expect(try Compactor(directory: dir).run().removed.count == before - 1, "the checkpoint alone decides again")
+    }
+
+    @Test func aSecondArchiverIsRefusedWhileOneRuns() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 600)
+        let held = try PosixStorage().lockExclusive(dir + "/" + LogArchiver.lockFile)
+        defer { held.release() }
+        await #expect {
+            _ = try await LogArchiver(directory: dir, send: MemoryArchive().send).run()
+        } throws: { error in
+            guard case .log(.logLocked(let path)) = error as? ArchiveError else { return false }
+            return path.hasSuffix(LogArchiver.lockFile)
+        }
+    }
+}
+
+extension Checkpoint.Content {
+    /// The holds a valid file records (nil when absent or damaged).
+    var holdsForTest: CompactionHolds? {
+        if case .valid(let content) = self { return content.holds }
+        if case .absent = self { return [] }
+        return nil
+    }
+}
