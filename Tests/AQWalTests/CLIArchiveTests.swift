@@ -1,0 +1,106 @@
+import Testing
+import AQTestSupport
+import Foundation
+@testable import AQLog
+
+/// `aq-wal archive` and `aq-wal restore`: output, exit codes and state, with `cp` as the
+/// archive (the recipes for real tools are in `CLIArchiveToolsTests`).
+@Suite struct CLIArchiveTests {
+    /// Stores `%p` as `STORE/%f` through a temporary name (the shape every recipe has).
+    static func store(_ dir: String) -> String { "cp %p \(dir)/.tmp.%f && mv \(dir)/.tmp.%f \(dir)/%f" }
+    /// Fetches `STORE/%f` into `%p`, exit 4 when there is none.
+    static func fetch(_ dir: String) -> String { "test -e \(dir)/%f || exit 4; cp \(dir)/%f %p" }
+
+    @Test func archiveSendsSealedSegmentsOnceAndAFailureExits74AndResumes() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log"); let store = tmp.sub("store")
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: false)
+        try Fixture.healthy(dir, count: 1500)
+        let sealed = try LogReader.open(directory: dir).segments.filter(\.isSealed)
+        // The third segment's copy fails: exit 74 naming it and the status; two were sent.
+        let failing = "case %f in *\(sealed[2].fileName)*) exit 3;; esac; " + Self.store(store)
+        let first = try aqWal(["archive", dir, "--command", failing])
+        #expect(first.status == 74)
+        #expect(first.stderr.contains(sealed[2].fileName) && first.stderr.contains("exited with status 3"))
+        #expect(first.stdout.contains("archived \(sealed[1].fileName)") && !first.stdout.contains(sealed[2].fileName))
+        let second = try aqWal(["archive", dir, "--command", Self.store(store), "--json"])
+        #expect(second.status == 0)
+        #expect(second.json["sent"] as? [String] == sealed[2...].map(\.fileName))
+        #expect(segmentFiles(store) == sealed.map(\.fileName))
+        let third = try aqWal(["archive", dir, "--command", "exit 1"])
+        #expect(third.status == 0 && third.stdout.contains("archived 0 segments"), "nothing left to send")
+        // inspect and compact show the state.
+        let inspect = try aqWal(["inspect", dir, "--json"])
+        let archive = inspect.json["archive"] as? [String: Any]
+        #expect((archive?["state"] as? [String: Any])?["archived_through"] as? Int == Int(sealed.last!.lastSequence))
+        #expect((inspect.json["segments"] as? [[String: Any]])?.map { $0["archived"] as? Bool } == sealed.map { _ in true } + [false])
+    }
+
+    @Test func compactKeepsWhatIsNotArchivedAndStopReleasesIt() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log"); let store = tmp.sub("store")
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: false)
+        try Fixture.healthy(dir, count: 1500)
+        let sealed = try LogReader.open(directory: dir).segments.filter(\.isSealed)
+        let failing = "case %f in *\(sealed[1].fileName)*) exit 3;; esac; " + Self.store(store)
+        #expect(try aqWal(["archive", dir, "--command", failing]).status == 74)
+        #expect(try aqWal(["checkpoint", dir, "1500"]).status == 0)
+        let compact = try aqWal(["compact", dir, "--json"])
+        #expect(compact.status == 0)
+        #expect((compact.json["removed"] as? [[String: Any]])?.count == 1)
+        #expect(compact.json["held_by_archive"] as? Bool == true)
+        #expect(((compact.json["archive"] as? [String: Any])?["held_segments"] as? Int) == sealed.count - 1)
+        let text = try aqWal(["inspect", dir])
+        #expect(text.stdout.contains("not archived") && text.stdout.contains("\(sealed.count - 1) sealed segments"))
+        let stop = try aqWal(["archive", dir, "--stop"])
+        #expect(stop.status == 0 && !FileManager.default.fileExists(atPath: dir + "/ARCHIVED"))
+        #expect((try aqWal(["compact", dir, "--json"]).json["removed"] as? [[String: Any]])?.count == sealed.count - 1)
+    }
+
+    @Test func usageAndLockedAndBadPaths() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        #expect(try aqWal(["archive", dir]).status == 64, "neither --command nor --stop")
+        #expect(try aqWal(["archive", dir, "--command", "true", "--stop"]).status == 64)
+        #expect(try aqWal(["archive", tmp.sub("missing"), "--command", "true"]).status == 74)
+        writeFile(tmp.sub("file"), [1])
+        #expect(try aqWal(["archive", tmp.sub("file"), "--command", "true"]).status == 74)
+        let held = try PosixStorage().lockExclusive(dir + "/" + LogArchiver.lockFile)
+        let locked = try aqWal(["archive", dir, "--command", "true"])
+        held.release()
+        #expect(locked.status == 75 && locked.stderr.contains("another archive run"))
+        #expect(try aqWal(["restore", tmp.sub("r"), "--command", "true", "--from", "0"]).status == 64)
+        #expect(try aqWal(["restore", tmp.sub("r"), "--command", "true", "--not-found-status", "0"]).status == 64)
+    }
+
+    @Test func restoreBuildsAVerifiedCopyReportsTheEndAndRefusesDamage() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log"); let store = tmp.sub("store")
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: false)
+        let written = try Fixture.healthy(dir, count: 1500)
+        #expect(try aqWal(["archive", dir, "--command", Self.store(store)]).status == 0)
+        let sealed = try LogReader.open(directory: dir).segments.filter(\.isSealed)
+        let last = sealed.last!.lastSequence
+        // A command failing otherwise than "not found" is an error, not the end of the archive.
+        let broken = try aqWal(["restore", tmp.sub("c0"), "--command", "exit 1"])
+        #expect(broken.status == 74 && broken.stderr.contains("exited with status 1"))
+        let copy = tmp.sub("copy")
+        let restored = try aqWal(["restore", copy, "--command", Self.fetch(store)])
+        #expect(restored.status == 0)
+        #expect(restored.stdout.contains("restored \(sealed.count) segments; the copy holds sequences 1...\(last)"))
+        #expect(restored.stdout.contains("sealed") && restored.stdout.contains("s ago"))
+        #expect(try aqWal(["verify", copy]).status == 0)
+        let dumped = try aqWal(["dump", copy]).jsonLines
+        #expect(dumped.count == Int(last))
+        #expect(dumped.first?["payload"] as? String == Data(written[0]).base64EncodedString())
+        // Promotion: append continues the log.
+        let appended = try aqWal(["append", copy], stdin: "promoted\n")
+        #expect(appended.status == 0 && appended.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(last + 1)")
+        #expect(try aqWal(["verify", copy]).status == 0)
+        #expect(try aqWal(["restore", copy, "--command", Self.fetch(store)]).status == 64, "a writer's log")
+        // A damaged object: exit 2 naming it; what came before stays.
+        var bytes = readFile(store + "/" + sealed[1].fileName)
+        bytes[9000] ^= 0x20
+        writeFile(store + "/" + sealed[1].fileName, bytes)
+        let damaged = try aqWal(["restore", tmp.sub("c2"), "--command", Self.fetch(store)])
+        #expect(damaged.status == 2 && damaged.stderr.contains(sealed[1].fileName))
+        #expect(segmentFiles(tmp.sub("c2")) == [sealed[0].fileName])
+    }
+}
