@@ -118,7 +118,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AQWalTests",
-            dependencies: ["AQLog", "AQTestSupport"],
+            dependencies: ["AQLog", "ActionQueue", "AQTestSupport"],
             swiftSettings: strict),
     ]
 )

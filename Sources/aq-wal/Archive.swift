@@ -1,4 +1,5 @@
 import AQLog
+import ActionQueue
 import ArgumentParser
 import Foundation
 
@@ -15,7 +16,10 @@ struct Archive: ParsableCommand {
             stops (exit 74, naming the segment and the command's exit status); the next run \
             resumes there. Never sends the open segment; safe beside a writer, readers and \
             compact, which from the first run on never removes a segment not yet archived. \
-            Another archive run on DIR: exit 75. --stop ends archiving (and its hold on \
+            Another archive run on DIR: exit 75. With --snapshots, the newest ActionQueue \
+            snapshot within a segment's range (first sequence - 1 to last) is sent with it, \
+            named after it (<segment>.aqsnap), so a standby restored from a later start has \
+            the snapshot it recovers from. --stop ends archiving (and its hold on \
             compaction): the escape hatch when the archive is gone for good.
 
             Examples:
@@ -26,6 +30,7 @@ struct Archive: ParsableCommand {
     @Argument(help: "The log directory.") var directory: String
     @Option(help: "The command storing one segment (%p: its path, %f: its file name, %%: %).") var command: String?
     @Flag(help: "End archiving: remove DIR/ARCHIVED and its hold on compaction.") var stop = false
+    @Option(help: "An ActionQueue snapshot directory: each segment's snapshot goes with it (as <segment>.aqsnap).") var snapshots: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
@@ -41,8 +46,15 @@ struct Archive: ParsableCommand {
         let shell = ShellCommand(command!)
         let dir = directory
         let printing = !json
+        let store = snapshots.map { SnapshotStore(directory: $0) }
         let archiver = LogArchiver(directory: directory) { segment in
             try await shell.archiving(segment)
+            // Before the segment is recorded: a failure here sends both again next run.
+            if let store, let snapshot = try store.pairedSnapshot(for: segment) {
+                let name = SnapshotStore.archiveName(pairedWith: segment.fileName)
+                try await shell.runSucceeding(path: snapshot, fileName: name)
+                if printing { emit("archived \(name) (\(URL(fileURLWithPath: snapshot).lastPathComponent))") }
+            }
             if printing { emit("archived \(segment.fileName) (sequences \(segment.firstSequence)...\(segment.lastSequence))") }
         }
         let report: ArchiveReport

@@ -1,4 +1,5 @@
 import AQLog
+import ActionQueue
 import ArgumentParser
 import Foundation
 
@@ -27,6 +28,7 @@ struct Restore: ParsableCommand {
     @Option(help: "The command fetching one segment (%f: its file name, %p: where to write it, %%: %).") var command: String
     @Option(parsing: .unconditional, help: "The first sequence of a new copy, when the archive does not start at 1.") var from: UInt64?
     @Option(parsing: .unconditional, help: "The command's exit status meaning \"no such object\".") var notFoundStatus: Int32 = 4
+    @Option(help: "An ActionQueue snapshot directory: each restored segment's snapshot (<segment>.aqsnap) is fetched into it.") var snapshots: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
@@ -45,17 +47,56 @@ struct Restore: ParsableCommand {
         if printing {
             for name in report.restored { emit("restored \(name)") }
         }
+        var snapshotSequences: [UInt64] = []
+        if let snapshots {
+            snapshotSequences = try fetchSnapshots(pairedWith: report.restored, into: snapshots, printing: printing)
+        }
         let age = report.lastSegmentModified.map { max(0, ArchiveStatus.currentTime() - $0) }
         if json {
             emit(JSONValue.object([
                 ("directory", .string(directory)), ("restored", .array(report.restored.map { .string($0) })),
                 ("first_sequence", .uint(report.firstSequence)), ("last_sequence", .uint(report.lastSequence)),
                 ("last_segment_age_seconds", age.map { .int(Int($0)) } ?? .null),
+                ("snapshots", .array(snapshotSequences.map { .uint($0) })),
             ]).rendered)
         } else {
             var line = "restored \(report.restored.count) segments; the copy holds sequences \(report.firstSequence)...\(report.lastSequence)"
             if let age { line += "; its last segment was sealed \(Int(age)) s ago" }
             emit(line)
         }
+    }
+
+    /// Fetches the snapshot archived with each of `segments` (not found: it had none) into
+    /// the snapshot directory; returns the sequences filed. An invalid snapshot exits 2, a
+    /// failing command 74.
+    private func fetchSnapshots(pairedWith segments: [String], into directory: String, printing: Bool) throws -> [UInt64] {
+        let store = SnapshotStore(directory: directory)
+        let fetch = ShellCommand(command).fetching(notFoundStatus: notFoundStatus)
+        let temporary = URL(fileURLWithPath: directory).appendingPathComponent("restore.tmp.aqsnap").path
+        if !FileManager.default.fileExists(atPath: directory) {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        }
+        var filed: [UInt64] = []
+        for segment in segments {
+            let name = SnapshotStore.archiveName(pairedWith: segment)
+            let request = LogRestorer.Request(fileName: name, baseSequence: 0, destination: temporary)
+            let answer: LogRestorer.Fetch
+            do { answer = try blockingRun { try await fetch(request) } } catch {
+                try? FileManager.default.removeItem(atPath: temporary)
+                Exit.report("\(name): fetching from the archive failed: \(error)")
+                throw ExitCode(Exit.ioError)
+            }
+            guard answer == .fetched else { continue }
+            do { filed.append(try store.adopt(fetched: temporary)) } catch {
+                if case .format = error {
+                    Exit.report("\(name): not a valid snapshot: \(error)")
+                    throw ExitCode(Exit.corruption)
+                }
+                Exit.report("\(name): \(error)")
+                throw ExitCode(Exit.ioError)
+            }
+            if printing { emit("restored snapshot \(name) (sequence \(filed.last!))") }
+        }
+        return filed
     }
 }

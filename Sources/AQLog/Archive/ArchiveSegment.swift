@@ -16,6 +16,14 @@ public struct ArchiveSegment: Sendable, Equatable {
     public var lastSequence: UInt64
     /// Its size in bytes.
     public var bytes: Int
+
+    /// The segment file at `path` holding `firstSequence...lastSequence` in `bytes` bytes.
+    public init(path: String, firstSequence: UInt64, lastSequence: UInt64, bytes: Int) {
+        self.path = path
+        self.firstSequence = firstSequence
+        self.lastSequence = lastSequence
+        self.bytes = bytes
+    }
 }
 
 /// Why archiving or restoring stopped.

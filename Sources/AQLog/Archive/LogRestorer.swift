@@ -34,6 +34,13 @@ public struct LogRestorer: Sendable {
         public var baseSequence: UInt64
         /// Where to write it (a temporary file in the log directory, absent when asked).
         public var destination: String
+
+        /// A request for the object `fileName`, to be written at `destination`.
+        public init(fileName: String, baseSequence: UInt64, destination: String) {
+            self.fileName = fileName
+            self.baseSequence = baseSequence
+            self.destination = destination
+        }
     }
 
     /// Name of the temporary file a segment is fetched into.

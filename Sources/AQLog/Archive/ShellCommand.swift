@@ -98,12 +98,17 @@ public struct ShellCommand: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Runs the command and throws ``Failure`` unless it exits 0 (``LogError`` when it cannot
+    /// be started).
+    public func runSucceeding(path: String, fileName: String) async throws {
+        let end = try await run(path: path, fileName: fileName)
+        guard end == .exited(0) else { throw Failure(command: expanded(path: path, fileName: fileName), termination: end) }
+    }
+
     /// Runs the command for `segment` and throws ``Failure`` unless it exits 0: an archiver's
     /// `send` (``LogArchiver``).
     @Sendable public func archiving(_ segment: ArchiveSegment) async throws {
-        let command = expanded(path: segment.path, fileName: segment.fileName)
-        let end = try await run(path: segment.path, fileName: segment.fileName)
-        guard end == .exited(0) else { throw Failure(command: command, termination: end) }
+        try await runSucceeding(path: segment.path, fileName: segment.fileName)
     }
 
     /// A restore's `fetch` (``LogRestorer``) running the command with `%f` = the requested
