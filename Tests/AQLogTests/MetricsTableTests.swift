@@ -19,6 +19,7 @@ import Foundation
         try await log.close()
         #expect(try LogReader.open(directory: dir).segments.count >= 3)
 
+        _ = try await LogArchiver(directory: dir, metricsFactory: factory) { _ in }.run()
         try Checkpoint.write(directory: dir, sequence: 500)
         #expect(try !Compactor(directory: dir, metricsFactory: factory).run().removed.isEmpty)
 
