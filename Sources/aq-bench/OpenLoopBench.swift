@@ -26,9 +26,10 @@ struct OpenLoopResult: Codable, Sendable {
 }
 
 /// One open-loop run: `rate` appends/s of `recordSize` bytes for `duration` seconds.
-func runLogOpenLoop(directory: String, recordSize: Int, rate: Double, depth: Int, duration: Double) async throws -> (Double, Latency) {
-    var options = LogOptions()
-    options.initialSegmentSize = options.segmentSize  // a busy log's segments, from the first record
+func runLogOpenLoop(directory: String, recordSize: Int, rate: Double, depth: Int, duration: Double,
+                    options given: LogOptions? = nil) async throws -> (Double, Latency) {
+    var options = given ?? LogOptions()
+    if given == nil { options.initialSegmentSize = options.segmentSize }  // a busy log's segments, from the first record
     options.maxCommitsInFlight = depth
     // The next segment is prepared during open, before the clock starts (as the closed-loop
     // sync runs do): its zero-fill would otherwise share the disk with the first commits.

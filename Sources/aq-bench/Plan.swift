@@ -23,7 +23,7 @@ struct Plan {
     /// Segment sizes of the idle-open comparison.
     var idleOpenSegmentSizes = [64 << 20, 1 << 30]
 
-    var steps: Int { 1 + appends.count + depthModel.producers.count + 4 + tails.count + sealedSegments.count - 1 + 1 + 4 }
+    var steps: Int { 1 + appends.count + depthModel.producers.count + 5 + tails.count + sealedSegments.count - 1 + 1 + 4 }
 
     var settings: [String: String] {
         ["appendSeconds": "\(appendSeconds)", "segmentSize": "\(segmentSize)", "recoverySegmentSize": "\(recoverySegmentSize)",

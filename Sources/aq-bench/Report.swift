@@ -28,6 +28,7 @@ struct BenchReport: Codable, Sendable {
     /// The commits-in-flight model (`cbase_pipelined_commit`), per producer count.
     var depthModel: [DepthModelResult] = []
     var openLoop: [OpenLoopResult] = []
+    var archive: [ArchiveBenchResult] = []
     var recovery: [RecoveryResult] = []
     var verify: [VerifyResult] = []
     var readPath: [ReadPathResult] = []
@@ -181,6 +182,7 @@ struct BenchReport: Codable, Sendable {
         }
         out += depthModelTable()
         out += openLoopTable()
+        out += archiveTable()
 
         out += "CPU charged to this process (user + system, all its threads) over each run: cores kept busy (of \(machine.cpus)) and per record\n"
         out += pad("scenario", 40) + lpad("cores", 7) + lpad("us/rec", 8) + lpad("base cores", 11) + lpad("base us/rec", 12)

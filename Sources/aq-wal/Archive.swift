@@ -23,8 +23,8 @@ struct Archive: ParsableCommand {
             compaction): the escape hatch when the archive is gone for good.
 
             Examples:
-              aq-wal archive /var/lib/app/wal --command 'cp %p /mnt/archive/%f'
-              * * * * * aq-wal archive /srv/wal --command 'rclone copyto --immutable %p s3:bk/wal/%f'
+              aq-wal archive /srv/wal --command 'scripts/archive/dir-archive.sh %p /mnt/archive/%f'
+              aq-wal archive /srv/wal --command 'scripts/archive/s3-archive.sh %p s3://bk/wal/%f'
             """)
 
     @Argument(help: "The log directory.") var directory: String

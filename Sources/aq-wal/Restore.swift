@@ -21,7 +21,7 @@ struct Restore: ParsableCommand {
 
             Examples:
               aq-wal restore /srv/standby --command 'scripts/archive/dir-restore.sh /mnt/archive/%f %p'
-              * * * * * aq-wal restore /srv/wal --command 'rclone copyto s3:bk/wal/%f %p'
+              aq-wal restore /srv/standby --command 'scripts/archive/s3-restore.sh s3://bk/wal/%f %p'
             """)
 
     @Argument(help: "The log directory (created when missing; its parent must exist).") var directory: String

@@ -12,7 +12,7 @@ import Glibc
 /// a tool's chatter never mixes with a report on standard output.
 ///
 /// ```swift
-/// let copy = ShellCommand("cp %p /mnt/archive/%f")
+/// let copy = ShellCommand("/opt/aq/scripts/archive/dir-archive.sh %p /mnt/archive/%f")
 /// let archiver = LogArchiver(directory: "/var/lib/app/wal", send: copy.archiving)
 /// ```
 public struct ShellCommand: Sendable, CustomStringConvertible {
