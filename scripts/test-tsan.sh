@@ -27,6 +27,7 @@ SUITES=(
   LogWriterTests              # LOCK contention across threads, reopen beside posix_spawn
   ConcurrentCrashCycleTests   # crash cycles through the concurrent Log (simulated storage)
   LogLifecycleTests           # a Log dropped without close(): its deinit waits for the committer
+  LogArchivingTests           # a Log's background archiver woken by seals; sealing by age; close cancelling a run
   CompactionUnderLoadTests    # writer thread + LogTail while aq-wal compacts in other processes
   AsyncAuthorityTests         # ActionQueue's concurrent authority: submitters, drain task, acknowledgements
   AuthorityCrashCycleTests    # crash cycles through the concurrent authority (simulated storage)
