@@ -146,7 +146,7 @@ struct AQBench: AsyncParsableCommand {
         // 4b. Archiving beside a live writer.
         if !skipAppends && (filter == nil || "archive".contains(filter!)) {
             progress.step("archiving beside a live writer")
-            report.archive = try await ArchiveBench.run(root: root, seconds: max(1, plan.appendSeconds * 6),
+            report.archive = try await ArchiveBench.run(root: root, seconds: max(1, plan.appendSeconds * 5),
                                                         repetitions: max(plan.depthModel.repetitions, 3))
         }
         try? FileManager.default.removeItem(atPath: root + "/log-uring")

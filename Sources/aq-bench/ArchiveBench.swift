@@ -4,7 +4,8 @@ import Synchronization
 
 /// Archiving beside a live writer: `Log` (.sync, 256 B records, 2 MiB segments so seals come
 /// every few hundred milliseconds) at 80% of its closed-loop peak with 8 producers, open loop,
-/// interleaved: without archiving; with ``LogOptions/archiving`` through a closure that sends
+/// interleaved: without archiving; with ``LogOptions/archiving`` through a closure that does
+/// nothing (the archiver's own work: reading the segment to verify it, recording it); through a closure that sends
 /// each segment off the log's disk (read it, write it to tmpfs: what an upload to object storage
 /// asks of the machine); through a closure that copies it durably onto the log's own disk
 /// (temporary name, `fsync`, rename, directory `fsync`: the device then serves both); and
@@ -28,7 +29,7 @@ struct ArchiveBenchResult: Codable, Sendable {
 
 enum ArchiveBench {
     static let segmentSize = 2 << 20
-    static let variants = ["none", "closure", "closure-disk", "command"]
+    static let variants = ["none", "noop", "closure", "closure-disk", "command"]
 
     static func run(root: String, seconds: Double, repetitions: Int) async throws -> [ArchiveBenchResult] {
         let peak = try await closedLoopPeak(directory: root + "/archive-peak", seconds: seconds)
@@ -44,6 +45,8 @@ enum ArchiveBench {
                 var options = LogOptions(segmentSize: segmentSize)
                 options.initialSegmentSize = segmentSize
                 switch variant {
+                case "noop":
+                    options.archiving = LogArchiving { segment in try await sends.time {} }
                 case "closure":
                     let shm = "/dev/shm/aq-bench-archive"
                     try? FileManager.default.createDirectory(atPath: shm, withIntermediateDirectories: true)
@@ -155,7 +158,7 @@ extension BenchReport {
         out += pad("  archiving", 26) + lpad("rec/s", 10) + lpad("p50 us", 9) + lpad("p99 us", 9) + lpad("p99.9 us", 10)
         out += lpad("p99 x none", 11) + lpad("segments", 9) + lpad("ms/send", 9) + "\n"
         for r in archive {
-            let label = ["none": "  none", "closure": "  closure, off the disk", "closure-disk": "  closure, copy+fsync",
+            let label = ["none": "  none", "noop": "  closure doing nothing", "closure": "  closure, off the disk", "closure-disk": "  closure, copy+fsync",
                          "command": "  command, cp;sync;mv"][r.variant] ?? r.variant
             out += pad(label, 26) + lpad(si(r.recordsPerSecond), 10) + lpad(f1(r.latencyMicros.p50), 9) + lpad(f1(r.latencyMicros.p99), 9)
             out += lpad(f1(r.latencyMicros.p999), 10) + lpad(r.p99OverNone.map(f2) ?? "-", 11) + lpad("\(r.segmentsArchived)", 9)

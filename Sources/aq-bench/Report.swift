@@ -88,6 +88,9 @@ struct BenchReport: Codable, Sendable {
         if let w = find("deferred", 256, 1, "posix", api: .writerBatch), let r = w.ratioToSecondBaseline {
             add("deferred 256 B x1 LogWriter batch / C loop, same contract", r, ">=", 0.9)
         }
+        if let r = archive.first(where: { $0.variant == "closure" })?.p99OverNone {
+            add("archiving beside a live writer, closure off the disk: p99 / none", r, "<=", 1.1)
+        }
         if let c = tailCatchUp {
             add("LogTail catch-up, main actor / detached task", c.mainActorOverDetached, ">=", 0.5)
         }
@@ -220,6 +223,9 @@ struct BenchReport: Codable, Sendable {
             out += "\n"
         }
         out += readPathTable()
+        if let r = archive.first(where: { $0.variant == "closure" })?.p99OverNone {
+            add("archiving beside a live writer, closure off the disk: p99 / none", r, "<=", 1.1)
+        }
         if let c = tailCatchUp {
             out += "LogTail catching up on \(c.records) records: detached task \(si(c.detachedRecordsPerSecond))/s, "
             out += "main actor \(si(c.mainActorRecordsPerSecond))/s (\(f2(c.mainActorOverDetached))x)\n\n"

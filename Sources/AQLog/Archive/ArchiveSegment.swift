@@ -51,7 +51,8 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
 public struct ArchiveReport: Sendable, Equatable {
     /// Segments sent and recorded, oldest first.
     public var sent: [ArchiveSegment] = []
-    /// The log's archive state after the run.
+    /// The log's archive state after the run, from the segments' headers and trailers (the
+    /// open segment is listed with no record: it is not read).
     public var status: ArchiveStatus
     /// Wall time of the run.
     public var duration: Duration = .zero

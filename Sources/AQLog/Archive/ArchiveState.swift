@@ -50,21 +50,26 @@ public enum ArchiveState: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Records that the log is archived through `through` (atomically, durably). The first
-    /// record of a log is made under the compaction lock, after the checkpoint file records the
-    /// hold: a compaction that starts later keeps every segment not yet sent.
+    /// Records that the log is archived through `through`, atomically. The first record of a
+    /// log is made durable (directory synced), under the compaction lock, after the checkpoint
+    /// file records the hold: a compaction that starts later keeps every segment not yet sent.
+    /// Later records replace it with a synced file but leave the rename undurable (one flush,
+    /// not two, per archived segment): a crash may bring back the previous record, never a
+    /// damaged one, and that only sends a segment again (which the archive takes as identical)
+    /// or keeps one a little longer. It never claims a segment the archive does not hold.
     static func record(through: UInt64, directory: String, storage: any Storage) throws(LogError) {
-        let write = { () throws(LogError) in
+        let write = { (durable: Bool) throws(LogError) in
             let path = LogDirectoryLayout.join(directory, fileName)
             let temporary = path + ".tmp." + String(UInt64.random(in: 0...UInt64.max), radix: 16)
             try io { () throws(IOFailure) in
-                try storage.writeAtomically(ArchiveStateFormat.encode(through: through), to: path, temporary: temporary, directory: directory)
+                try storage.writeAtomically(ArchiveStateFormat.encode(through: through), to: path, temporary: temporary,
+                                            directory: directory, syncingDirectory: durable)
             }
         }
-        guard case .notArchiving = try read(directory: directory, storage: storage) else { return try write() }
+        guard case .notArchiving = try read(directory: directory, storage: storage) else { return try write(false) }
         try CompactionLock.withLock(directory: directory, storage: storage, waiting: .seconds(10)) { () throws(LogError) in
             try Checkpoint.recordHolds(directory: directory, storage: storage, adding: .archive)
-            try write()
+            try write(true)
         }
     }
 

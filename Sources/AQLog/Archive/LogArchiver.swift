@@ -66,13 +66,20 @@ public struct LogArchiver: Sendable {
                 throw error
             }
             metrics.failures.increment()
-            if let status = try? ArchiveStatus.read(directory: directory, storage: storage) { report(status, failing: error) }
+            if let status = try? status() { report(status, failing: error) }
             throw error
         }
         let status: ArchiveStatus
-        do throws(LogError) { status = try ArchiveStatus.read(directory: directory, storage: storage) } catch { throw .log(error) }
+        do throws(LogError) { status = try self.status() } catch { throw .log(error) }
         report(status, failing: nil)
         return ArchiveReport(sent: sent, status: status, duration: clock.now - start)
+    }
+
+    /// The archive status from the segments' ends (the open segment is listed, never read:
+    /// its last sequence is not known here).
+    private func status() throws(LogError) -> ArchiveStatus {
+        let (sealed, open) = try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds()
+        return ArchiveStatus(state: try ArchiveState.read(directory: directory, storage: storage), descriptors: sealed + (open.map { [$0] } ?? []))
     }
 
     private func takeLock() throws(ArchiveError) -> any StorageLock {
@@ -97,9 +104,7 @@ public struct LogArchiver: Sendable {
         // Listed after the hold is recorded: nothing listed here is removed by compaction.
         let pending: [SegmentDescriptor]
         do throws(LogError) {
-            let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
-            outcome.open?.file.close()
-            pending = outcome.sealed.filter { $0.lastSequence > through }
+            pending = try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds().sealed.filter { $0.lastSequence > through }
         } catch { throw .log(error) }
         let buffer = SegmentReadBuffer()
         for d in pending {

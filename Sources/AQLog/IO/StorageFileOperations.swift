@@ -3,8 +3,11 @@
 extension Storage {
     /// Replaces `path` with `bytes` atomically and durably: write `temporary`, `fdatasync`,
     /// rename over `path`, sync `directory`. On failure the temporary file is removed and
-    /// `path` keeps its previous content.
-    public func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String, directory: String) throws(IOFailure) {
+    /// `path` keeps its previous content. Without `syncingDirectory` the replacement is atomic
+    /// but not yet durable: a crash may leave the previous content (never a mix), for a record
+    /// whose loss only repeats work.
+    public func writeAtomically(_ bytes: [UInt8], to path: String, temporary: String, directory: String,
+                                syncingDirectory: Bool = true) throws(IOFailure) {
         let file = try openFile(temporary, create: true)
         do throws(IOFailure) {
             var written = Result<Void, IOFailure>.success(())
@@ -16,7 +19,7 @@ extension Storage {
             try? removeFile(temporary)
             throw error
         }
-        try syncDirectory(directory)
+        if syncingDirectory { try syncDirectory(directory) }
     }
 
     /// The whole content of `path`; fails with `EFBIG` when it exceeds `limit` bytes.
