@@ -223,9 +223,6 @@ struct BenchReport: Codable, Sendable {
             out += "\n"
         }
         out += readPathTable()
-        if let r = archive.first(where: { $0.variant == "closure" })?.p99OverNone {
-            add("archiving beside a live writer, closure off the disk: p99 / none", r, "<=", 1.1)
-        }
         if let c = tailCatchUp {
             out += "LogTail catching up on \(c.records) records: detached task \(si(c.detachedRecordsPerSecond))/s, "
             out += "main actor \(si(c.mainActorRecordsPerSecond))/s (\(f2(c.mainActorOverDetached))x)\n\n"
