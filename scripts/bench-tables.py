@@ -123,6 +123,20 @@ def main(path):
         p(f"\nStreaming, `.deferred` ({s['bytes'] >> 20} MiB of {s['recordSize'] >> 10} KiB records, batches of 16, `LogWriter` + close): "
           f"{s['logMegabytesPerSecond']:.0f} MB/s; the same contract in C: {s['rawMegabytesPerSecond']:.0f} MB/s "
           f"({s['logMegabytesPerSecond'] / s['rawMegabytesPerSecond']:.2f}×).")
+    if d.get("archive"):
+        a0 = d["archive"][0]
+        p(f"\n### Archiving beside a live writer (`Log` .sync 256 B x8, open loop at 80% of its peak of {k(a0['peakRecordsPerSecond'])}/s, "
+          f"{size(a0['segmentSize'])} segments, median run by p99)\n")
+        p("| archiving | records/s | p50 µs | p99 µs | p99.9 µs | p99 × none | segments | ms per send |")
+        p("|---|---|---|---|---|---|---|---|")
+        names = {"none": "none", "noop": "closure doing nothing", "closure": "closure, off the disk (to tmpfs)",
+                 "closure-disk": "closure, copy + fsync on the log's disk", "command": "command `cp; sync; mv` (a process per segment)"}
+        for r in d["archive"]:
+            l = r["latencyMicros"]
+            ratio = f"{r['p99OverNone']:.2f}" if r.get("p99OverNone") else "–"
+            send = f"{r['meanSendMillis']:.1f}" if r.get("meanSendMillis") else "–"
+            p(f"| {names.get(r['variant'], r['variant'])} | {k(r['recordsPerSecond'])} | {l['p50']:.0f} | {l['p99']:.0f} | {l['p999']:.0f} "
+              f"| {ratio} | {r['segmentsArchived']} | {send} |")
     p("")
 
     p("### Targets (this run)\n")

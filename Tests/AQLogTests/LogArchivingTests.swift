@@ -38,8 +38,7 @@ import MetricsTestKit
         let log = try Log.open(directory: dir, options: options)
         try await Task.sleep(for: .milliseconds(300))
         #expect(try descriptors(dir).allSatisfy { !$0.isSealed }, "an empty segment is never sealed")
-        try await log.append([1, 2, 3])
-        try await log.append([4, 5])
+        try await log.append(contentsOf: [[1, 2, 3], [4, 5]])  // one batch: the segment holds both as it ages
         #expect(await eventually(timeout: .seconds(30)) { ((try? descriptors(dir)) ?? []).contains { $0.isSealed } })
         let segs = try descriptors(dir)
         #expect(segs.first?.isSealed == true && segs.first?.lastSequence == 2)
