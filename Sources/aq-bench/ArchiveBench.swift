@@ -67,10 +67,8 @@ enum ArchiveBench {
                 }
                 let (rps, latency) = try await runLogOpenLoop(directory: dir, recordSize: 256, rate: rate, depth: LogOptions().maxCommitsInFlight,
                                                               duration: seconds, options: options)
-                let shm = "/dev/shm/aq-bench-archive"
-                let archived = ((try? FileManager.default.contentsOfDirectory(atPath: store)) ?? [])
-                    .filter { $0.hasSuffix(".seg") }.count + ((try? FileManager.default.contentsOfDirectory(atPath: shm)) ?? []).count
-                try? FileManager.default.removeItem(atPath: shm)
+                let archived = sends.count
+                try? FileManager.default.removeItem(atPath: "/dev/shm/aq-bench-archive")
                 runs[variant, default: []].append((rps, latency, archived, sends.mean))
                 try? FileManager.default.removeItem(atPath: dir)
                 try? FileManager.default.removeItem(atPath: store)
@@ -147,6 +145,8 @@ final class SendTimes: Sendable {
     }
 
     var mean: Double? { totals.withLock { $0.count == 0 ? nil : 1000 * $0.seconds / Double($0.count) } }
+    /// Sends that completed.
+    var count: Int { totals.withLock { $0.count } }
 }
 
 extension BenchReport {
