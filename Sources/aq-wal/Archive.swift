@@ -82,14 +82,14 @@ struct Archive: ParsableCommand {
     }
 
     /// The message and exit code for a failed run.
-    static func fail(_ error: ArchiveError, directory: String) -> ExitCode {
+    static func fail(_ error: ArchiveError, directory: String, creating: Bool = false) -> ExitCode {
         switch error {
         case .log(let error):
             if case .logLocked(let path) = error, path.hasSuffix(LogArchiver.lockFile) {
                 Exit.report("\(directory): another archive run holds \(path)")
                 return ExitCode(Exit.locked)
             }
-            return Exit.fail(error)
+            return Exit.fail(error, creating: creating)
         case .sendFailed, .fetchFailed:
             Exit.report(error.description)
             return ExitCode(Exit.ioError)

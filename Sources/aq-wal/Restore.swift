@@ -40,9 +40,11 @@ struct Restore: ParsableCommand {
         let printing = !json
         let restorer = LogRestorer(directory: directory, fetch: ShellCommand(command).fetching(notFoundStatus: notFoundStatus))
         let from = self.from
+        var isDirectory: ObjCBool = false
+        let creating = !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
         let report: LogRestorer.Report
         do { report = try blockingRun { try await restorer.run(from: from) } } catch let error as ArchiveError {
-            throw Archive.fail(error, directory: directory)
+            throw Archive.fail(error, directory: directory, creating: creating)
         }
         if printing {
             for name in report.restored { emit("restored \(name)") }

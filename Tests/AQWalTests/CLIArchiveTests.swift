@@ -67,6 +67,10 @@ import Foundation
         let locked = try aqWal(["archive", dir, "--command", "true"])
         held.release()
         #expect(locked.status == 75 && locked.stderr.contains("another archive run"))
+        #expect(try aqWal(["restore", tmp.sub("missing") + "/r", "--command", "exit 4"]).status == 73, "cannot create the copy")
+        #expect(try aqWal(["restore", tmp.sub("file"), "--command", "exit 4"]).status == 73)
+        let nothing = try aqWal(["restore", tmp.sub("r0"), "--command", "true"])
+        #expect(nothing.status == 74 && nothing.stderr.contains("reported the object fetched, but nothing is at"))
         #expect(try aqWal(["restore", tmp.sub("r"), "--command", "true", "--from", "0"]).status == 64)
         #expect(try aqWal(["restore", tmp.sub("r"), "--command", "true", "--not-found-status", "0"]).status == 64)
     }

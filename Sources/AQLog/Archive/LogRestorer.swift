@@ -119,6 +119,9 @@ public struct LogRestorer: Sendable {
                 throw .fetchFailed(segment: request.fileName, underlying: error)
             }
             if answer == .notFound { break }
+            guard (try? storage.listDirectory(directory))?.contains(Self.temporaryName) ?? true else {
+                throw .fetchFailed(segment: request.fileName, underlying: NothingFetched(destination: temporary))
+            }
             let adopted: SegmentDescriptor
             do throws(LogError) { adopted = try adopt(request, previous: previous) } catch {
                 removeTemporary(temporary)
@@ -177,6 +180,14 @@ public struct LogRestorer: Sendable {
         d.path = final
         try ArchiveState.record(through: d.lastSequence, directory: directory, storage: storage)
         return d
+    }
+
+    /// `fetch` answered ``Fetch/fetched`` but left nothing at the destination.
+    public struct NothingFetched: Error, Sendable, Equatable, CustomStringConvertible {
+        /// Where the object was to be written.
+        public var destination: String
+        /// `reported the object fetched, but nothing is at <destination>`.
+        public var description: String { "reported the object fetched, but nothing is at \(destination)" }
     }
 
     private func createIfMissing() throws(LogError) {
