@@ -38,25 +38,7 @@ func shQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'
 
 /// Runs `executable` with exactly `environment`, feeding `stdin`.
 func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: String = "") throws -> CLIResult {
-    let tmp = TemporaryDirectory()
-    let outPath = tmp.sub("out"), errPath = tmp.sub("err")
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = environment
-    let input = Pipe()
-    process.standardInput = input
-    process.standardOutput = FileHandle(forWritingAtPath: outPath)
-    process.standardError = FileHandle(forWritingAtPath: errPath)
-    try process.run()
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    let out = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
-    let err = String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self)
-    return CLIResult(status: process.terminationStatus, stdout: out, stderr: err)
+    try runProcess(executable, arguments, environment: environment, stdin: stdin)
 }
 
 /// One line of about 200 bytes per index in `range`, naming `tag` and the index: 1000 of them

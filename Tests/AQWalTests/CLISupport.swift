@@ -39,18 +39,23 @@ let unprivilegedRunner: (path: String, arguments: [String])? = {
 /// Runs `aq-wal` with `arguments` as a real process, feeding `stdin`; as `nobody` when
 /// `unprivileged` (the caller checks ``unprivilegedRunner`` first).
 func aqWal(_ arguments: [String], stdin: String = "", unprivileged: Bool = false) throws -> CLIResult {
+    if unprivileged, let runner = unprivilegedRunner {
+        return try runProcess(runner.path, runner.arguments + [aqWalPath] + arguments, stdin: stdin)
+    }
+    return try runProcess(aqWalPath, arguments, stdin: stdin)
+}
+
+/// Runs `executable` with `arguments` as a real process, feeding `stdin`; its environment is
+/// `environment` when given, else this process's.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String = "") throws -> CLIResult {
     let tmp = TemporaryDirectory()
     let outPath = tmp.sub("out"), errPath = tmp.sub("err")
     _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     let process = Process()
-    if unprivileged, let runner = unprivilegedRunner {
-        process.executableURL = URL(fileURLWithPath: runner.path)
-        process.arguments = runner.arguments + [aqWalPath] + arguments
-    } else {
-        process.executableURL = URL(fileURLWithPath: aqWalPath)
-        process.arguments = arguments
-    }
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
     let input = Pipe()
     process.standardInput = input
     process.standardOutput = FileHandle(forWritingAtPath: outPath)
