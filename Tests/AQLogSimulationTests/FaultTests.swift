@@ -109,6 +109,29 @@ import AQLog
         #expect(disk.stats.preallocateNoSpace >= 2)
     }
 
+    /// A roll by age (``LogOptions/maximumSegmentAge``) that cannot prepare the next segment is
+    /// tried again one age later, not in a loop, and the log keeps working.
+    @Test func aFailedRollByAgeIsRetriedAnAgeLater() async throws {
+        let disk = SimulatedStorage(seed: 11)
+        var options = self.options
+        options.maximumSegmentAge = .milliseconds(50)
+        let log = try Log(directory: directory, options: options, durability: .sync, storage: disk)
+        try await log.append([1])
+        disk.schedule(FaultTrigger(on: .preallocate, action: .fail(.noSpace), persistent: true))
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .milliseconds(600) {
+            _ = try? await log.append([2])  // may fail with ENOSPC: it waited for the next segment
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let attempts = disk.stats.preallocateNoSpace
+        #expect(attempts >= 2, "the roll was tried")
+        #expect(attempts <= 30, "one attempt per age, not a loop: \(attempts) in 600 ms")
+        disk.clearFaults()
+        let sequence = try await log.append([3])
+        try await log.close()
+        #expect(try records(disk).last == [3] && sequence == UInt64(try records(disk).count))
+    }
+
     @Test func shortWritesAreContinuedByTheLog() throws {
         let disk = SimulatedStorage(seed: 8)
         disk.faultRates = FaultRates(shortWrite: 0.5)

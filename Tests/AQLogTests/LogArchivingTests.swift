@@ -64,3 +64,26 @@ import MetricsTestKit
         #expect(try ArchiveState.read(directory: dir) == .archived(through: 0), "nothing counted as archived")
     }
 }
+
+/// ``LogOptions/maximumSegmentAge`` under steady load: producers always have a batch staged.
+@Suite struct SegmentAgeUnderLoadTests {
+    @Test func aSegmentIsSealedByAgeWhileProducersKeepAppending() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        var options = LogOptions(segmentSize: 16 << 20, backend: .posix)
+        options.initialSegmentSize = 16 << 20
+        options.maximumSegmentAge = .milliseconds(150)
+        let log = try Log.open(directory: dir, options: options)
+        let deadline = ContinuousClock.now + .seconds(1)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<64 {  // more than a commit takes: a batch is always staged
+                group.addTask { while ContinuousClock.now < deadline { try await log.append(payload(producer, size: 100)) } }
+            }
+            try await group.waitForAll()
+        }
+        try await log.close()
+        let sealed = try descriptors(dir).filter(\.isSealed)
+        #expect(sealed.count >= 2, "sealed by age under load: \(sealed.count)")
+        #expect(sealed.allSatisfy { $0.dataEnd < $0.segmentSize / 2 }, "none of them full")
+        #expect(try readAll(dir).count == Int(try LogReader.open(directory: dir).lastSequence))
+    }
+}

@@ -43,4 +43,28 @@ import Foundation
         task.cancel()
         #expect(try await task.value == .signaled(SIGTERM))
     }
+
+    /// A recipe's shell waits for its running tool before its `TERM` trap runs: cancellation
+    /// signals the whole process group, so the tool ends too, at once.
+    @Test func cancellationReachesTheToolTheShellIsWaitingFor() async throws {
+        let start = ContinuousClock.now
+        let task = Task { try await ShellCommand("trap 'exit 1' TERM; sleep 600").run(path: "p", fileName: "f") }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        #expect(try await task.value == .exited(1))
+        #expect(ContinuousClock.now - start < ShellCommand.terminationGrace)
+    }
+
+    /// A command that ignores `SIGTERM` is killed after the grace period.
+    @Test func aCommandIgnoringTerminationIsKilled() async throws {
+        let task = Task { try await ShellCommand("trap '' TERM; sleep 600").run(path: "p", fileName: "f") }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        #expect(try await task.value == .signaled(SIGKILL))
+    }
+
+    /// Standard input is `/dev/null`: a command reading it ends instead of waiting.
+    @Test func theCommandReadsNothingFromStandardInput() async throws {
+        #expect(try await ShellCommand("test -z \"$(cat)\"").run(path: "p", fileName: "f") == .exited(0))
+    }
 }

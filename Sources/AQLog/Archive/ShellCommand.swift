@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 
 /// An operator's command run through `/bin/sh -c` for one segment, as PostgreSQL runs its
 /// `archive_command` and `restore_command`: any tool that copies a file (`cp`, `rclone`,
@@ -73,14 +74,21 @@ public struct ShellCommand: Sendable, CustomStringConvertible {
         "'" + text.replacingAll("'", with: "'\\''") + "'"
     }
 
+    /// How long a cancelled command has, after `SIGTERM`, before its process group gets `SIGKILL`.
+    public static let terminationGrace: Duration = .seconds(5)
+
     /// Runs the command for `path` / `fileName` and waits for it without blocking a thread (it
-    /// polls). Cancellation sends the command `SIGTERM` and waits for it to end. Throws
-    /// ``LogError/io(_:)`` when it cannot be started.
+    /// polls `waitpid`). The command runs in its own process group with standard input from
+    /// `/dev/null`, no blocked signals and default signal dispositions (a parent that ignores
+    /// `SIGPIPE` does not pass that on). Cancellation sends the group `SIGTERM`, then `SIGKILL`
+    /// after ``terminationGrace``, and waits for the shell to end. Throws ``LogError/io(_:)``
+    /// when it cannot be started or waited for.
     public func run(path: String, fileName: String) async throws(LogError) -> Termination {
         let command = expanded(path: path, fileName: fileName)
         let pid = try Self.spawn(command)
         var delay: UInt64 = 1_000_000
-        var terminated = false
+        var terminatedAt: ContinuousClock.Instant?
+        var killed = false
         while true {
             var status: Int32 = 0
             let r = waitpid(pid, &status, WNOHANG)
@@ -88,13 +96,32 @@ public struct ShellCommand: Sendable, CustomStringConvertible {
                 let signal = status & 0x7f
                 return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
             }
-            if r < 0, errno != EINTR { throw .io(IOFailure("waitpid", path: command, errno: .init(rawValue: errno))) }
-            if Task.isCancelled, !terminated {
-                kill(pid, SIGTERM)
-                terminated = true
+            if r < 0, errno != EINTR {
+                // ECHILD: the process ignores SIGCHLD, so the status is gone; the command's
+                // outcome is unknown and must not count as success.
+                throw .io(IOFailure("waitpid", path: command, errno: .init(rawValue: errno)))
             }
-            try? await Task.sleep(nanoseconds: delay)
-            delay = min(delay * 2, 20_000_000)
+            if Task.isCancelled {
+                if terminatedAt == nil {
+                    kill(-pid, SIGTERM)
+                    terminatedAt = .now
+                } else if !killed, ContinuousClock.now - terminatedAt! >= Self.terminationGrace {
+                    kill(-pid, SIGKILL)
+                    killed = true
+                }
+                // Cancelled, `Task.sleep` returns at once: wait on a timer instead.
+                await Self.pause(nanoseconds: 20_000_000)
+            } else {
+                try? await Task.sleep(nanoseconds: delay)
+                delay = min(delay * 2, 20_000_000)
+            }
+        }
+    }
+
+    /// Suspends for `nanoseconds` whether or not the task is cancelled.
+    private static func pause(nanoseconds: UInt64) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { c.resume() }
         }
     }
 
@@ -130,11 +157,25 @@ public struct ShellCommand: Sendable, CustomStringConvertible {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
+        // Its own process group (cancellation signals every process the command started), no
+        // signal blocked (a runtime worker thread blocks them all), default dispositions.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), defaults = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sh"), strdup("-c"), strdup(command), nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
-        let r = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+        let r = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
         guard r == 0 else { throw .io(IOFailure("posix_spawn /bin/sh", path: command, errno: .init(rawValue: r))) }
         return pid
     }

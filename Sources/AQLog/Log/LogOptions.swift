@@ -58,8 +58,12 @@ public struct LogOptions: Sendable, Equatable {
     /// The concurrent ``Log`` seals its open segment once the segment has held records for
     /// this long, even when it is not full, so that it can be archived (``LogArchiving``): it
     /// bounds what a standby restored from the archive lacks when it is promoted (the records
-    /// of the open segment, never sealed). `nil` (the default): segments are sealed when full.
-    /// ``LogWriter`` seals when full only.
+    /// of the open segment, never sealed). Once due, later records wait for the next segment,
+    /// so the seal comes under steady load too; the next segment is prepared ahead. A segment
+    /// sealed early keeps its full size (segments never shrink): every seal archives
+    /// ``segmentSize`` bytes, so pair a short age with small segments (a minute's age with 64
+    /// MiB segments archives about 92 GB a day of a nearly idle log). `nil` (the default):
+    /// segments are sealed when full. Must be positive. ``LogWriter`` seals when full only.
     public var maximumSegmentAge: Duration?
     /// Permission bits of the files the writer creates (segments, `LOCK`, the prepared segment,
     /// torn-tail backups); the directory, when the writer creates it, gets the same bits plus

@@ -53,9 +53,11 @@ extension Committer {
         s.needsVouching = engine.needsVouching
         if s.needsVouching && idleSince == nil { idleSince = now }
         s.idleFor = idleSince.map { now - $0 } ?? .zero
-        if policy.maximumSegmentAge != nil {
+        if let limit = policy.maximumSegmentAge {
             if segmentFilledSince == nil, marks.written >= engine.active.descriptor.baseSequence { segmentFilledSince = now }
             s.segmentAge = segmentFilledSince.map { now - $0 }
+            // Due: later records wait for the next segment, so the roll comes under steady load.
+            if let age = s.segmentAge, age >= limit, !closing { engine.sealPending = true }
         }
         return s
     }
@@ -150,7 +152,13 @@ extension Committer {
             }
             // The next segment could not be prepared (e.g. ENOSPC): fail the waiting records
             // cleanly, give their sequences back, keep the log usable. Tickets, not sequences,
-            // name the victims: the sequences are given back and reused.
+            // name the victims: the sequences are given back and reused. A roll by age is
+            // tried again one age later, not at once.
+            if engine.sealPending {
+                engine.sealPending = false
+                segmentFilledSince = .now
+                engine.logger.warning("sealing by age failed; trying again later", metadata: ["error": "\(error)"])
+            }
             let failed = overflow.tickets
             overflow.removeAll()
             engine.releaseReservedSequences()

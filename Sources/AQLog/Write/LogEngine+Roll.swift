@@ -52,6 +52,7 @@ extension LogEngine {
         }
         active.file.close()
         active = next
+        sealPending = false
         segmentCount += 1
         filling.reset(at: active.dataEnd, prefix: UnsafeRawBufferPointer(start: nil, count: 0))
         if preparer.background { startPreparationIfDue() } else { preparer.start(size: nextSegmentSize) }

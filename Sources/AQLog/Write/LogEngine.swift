@@ -42,6 +42,9 @@ final class LogEngine {
     var highWaterFile: (any StorageFile)?
     /// Told after each roll that a segment was sealed (the log's background archiver).
     var sealObserver: (@Sendable () -> Void)?
+    /// The active segment is to be sealed (it reached ``LogOptions/maximumSegmentAge``): no
+    /// record is staged into it any more, so the roll comes even under steady load.
+    var sealPending = false
 
     /// Opens (creating when allowed) the log in `directory`, recovering it first.
     init(directory: String, options: LogOptions, policy: DurabilityPolicy, storage: any Storage,
@@ -54,6 +57,7 @@ final class LogEngine {
             throw .invalidOptions("max record size \(m) does not fit a \(options.segmentSize)-byte segment (largest \(SegmentLayout.largestRecord(segmentSize: options.segmentSize)))")
         }
         try options.validateInitialSegmentSize()
+        if let age = options.maximumSegmentAge, age <= .zero { throw .invalidOptions("maximum segment age must be positive") }
         self.storage = storage
         self.directory = directory
         self.policy = policy
@@ -141,7 +145,10 @@ final class LogEngine {
     /// preparation would run here under the committer's lock, so it runs at open and right
     /// after each roll instead, with the lock released.
     func startPreparationIfDue() {
-        guard preparer.background, !preparer.isStarted, active.dataEnd - SegmentLayout.dataStart >= active.size / 4 else { return }
+        // A log sealed by age rolls at any fill: its next segment is prepared at once, so no
+        // roll waits for a zero-fill.
+        guard preparer.background, !preparer.isStarted,
+              policy.maximumSegmentAge != nil || active.dataEnd - SegmentLayout.dataStart >= active.size / 4 else { return }
         preparer.start(size: nextSegmentSize)
     }
 
@@ -207,6 +214,7 @@ final class LogEngine {
     /// a batch that would not fit after it waits for the pipeline to drain
     /// (``canBeginCommit``), so a record of the maximum size still fits an empty segment.
     func fitsInActive(payloadLength: Int) -> Bool {
+        if sealPending { return false }
         let end = filling.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + 2 * BatchBuffer.commitCost
         return active.fits(end: end, additionalRecords: inFlightRecords + filling.recordCount + 1)
     }
