@@ -39,7 +39,9 @@ struct Archive: ParsableCommand {
 
     func run() throws {
         if stop {
-            try Exit.guarding { try ArchiveState.stopArchiving(directory: directory) }
+            do { try ArchiveState.stopArchiving(directory: directory) } catch {
+                throw Self.fail(.log(error), directory: directory)
+            }
             emit("archiving stopped: compaction follows the checkpoint again")
             return
         }
@@ -93,6 +95,9 @@ struct Archive: ParsableCommand {
         case .sendFailed, .fetchFailed:
             Exit.report(error.description)
             return ExitCode(Exit.ioError)
+        case .damagedState:
+            Exit.report(error.description)
+            return ExitCode(Exit.corruption)
         }
     }
 }

@@ -41,18 +41,31 @@ struct Restore: ParsableCommand {
         let restorer = LogRestorer(directory: directory, fetch: ShellCommand(command).fetching(notFoundStatus: notFoundStatus))
         let from = self.from
         var isDirectory: ObjCBool = false
-        let creating = !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
-        let report: LogRestorer.Report
+        let existed = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
+        var report: LogRestorer.Report?
+        var failure: ExitCode?
         do { report = try blockingRun { try await restorer.run(from: from) } } catch let error as ArchiveError {
-            throw Archive.fail(error, directory: directory, creating: creating)
+            // 73 when DIR itself could not be made (as for append); any other failure is 74 or 2.
+            var aboutDirectory = false
+            if !existed, case .log(let e) = error {
+                switch e {
+                case .notADirectory: aboutDirectory = true
+                case .io(let f): aboutDirectory = f.path == directory
+                default: break
+                }
+            }
+            failure = Archive.fail(error, directory: directory, creating: aboutDirectory)
         }
-        if printing {
+        if printing, let report {
             for name in report.restored { emit("restored \(name)") }
         }
+        // Snapshots also after a failed run: those of the segments it adopted must not be skipped.
         var snapshotSequences: [UInt64] = []
-        if let snapshots {
-            snapshotSequences = try fetchSnapshots(pairedWith: report.restored, into: snapshots, printing: printing)
+        if let snapshots, FileManager.default.fileExists(atPath: directory + "/" + LogDirectoryLayout.lockFile) {
+            snapshotSequences = try fetchSnapshots(restored: report?.restored ?? [], into: snapshots, printing: printing)
         }
+        if let failure { throw failure }
+        guard let report else { return }
         let age = report.lastSegmentModified.map { max(0, ArchiveStatus.currentTime() - $0) }
         if json {
             emit(JSONValue.object([
@@ -66,21 +79,31 @@ struct Restore: ParsableCommand {
             if let age { line += "; its last segment was sealed \(Int(age)) s ago" }
             emit(line)
         }
+        if report.lastSequence == 0 {
+            let start = from ?? 1
+            Exit.report("the archive has no segment starting at sequence \(start)\(from == nil ? "; if it starts later (the log was compacted before archiving began), give --from" : "")")
+        }
     }
 
-    /// Fetches the snapshot archived with each of `segments` (not found: it had none) into
-    /// the snapshot directory; returns the sequences filed. An invalid snapshot exits 2, a
-    /// failing command 74.
-    private func fetchSnapshots(pairedWith segments: [String], into directory: String, printing: Bool) throws -> [UInt64] {
+    /// Fetches, into the snapshot directory, the snapshot archived with each segment restored
+    /// by this run, and with the copy's first segment when the directory holds no snapshot a
+    /// recovery of the copy could start from (not found: the segment had none). Returns the
+    /// sequences filed. An invalid snapshot exits 2, a failing command 74.
+    private func fetchSnapshots(restored: [String], into directory: String, printing: Bool) throws -> [UInt64] {
         let store = SnapshotStore(directory: directory)
         let fetch = ShellCommand(command).fetching(notFoundStatus: notFoundStatus)
         let temporary = URL(fileURLWithPath: directory).appendingPathComponent("restore.tmp.aqsnap").path
+        let segments = (try? LogReader.open(directory: self.directory).segments) ?? []
+        guard let first = segments.first else { return [] }
+        let held = (try? store.sequences()) ?? []
+        var wanted = Set(restored)
+        if !held.contains(where: { $0 >= first.baseSequence - 1 && $0 <= segments.last!.lastSequence }) { wanted.insert(first.fileName) }
         if !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
         }
         var filed: [UInt64] = []
-        for segment in segments {
-            let name = SnapshotStore.archiveName(pairedWith: segment)
+        for segment in segments where wanted.contains(segment.fileName) {
+            let name = SnapshotStore.archiveName(pairedWith: segment.fileName)
             let request = LogRestorer.Request(fileName: name, baseSequence: 0, destination: temporary)
             let answer: LogRestorer.Fetch
             do { answer = try blockingRun { try await fetch(request) } } catch {
@@ -89,13 +112,15 @@ struct Restore: ParsableCommand {
                 throw ExitCode(Exit.ioError)
             }
             guard answer == .fetched else { continue }
-            do { filed.append(try store.adopt(fetched: temporary)) } catch {
-                if case .format = error {
-                    Exit.report("\(name): not a valid snapshot: \(error)")
+            do { filed.append(try store.adopt(fetched: temporary, covering: (segment.baseSequence - 1)...segment.lastSequence)) } catch {
+                switch error {
+                case .format, .notCovering:
+                    Exit.report("\(name): not a valid snapshot for \(segment.fileName): \(error)")
                     throw ExitCode(Exit.corruption)
+                default:
+                    Exit.report("\(name): \(error)")
+                    throw ExitCode(Exit.ioError)
                 }
-                Exit.report("\(name): \(error)")
-                throw ExitCode(Exit.ioError)
             }
             if printing { emit("restored snapshot \(name) (sequence \(filed.last!))") }
         }

@@ -27,9 +27,12 @@ me=dir-archive.sh
 src=$1 dst=$2
 dir=$(dirname -- "$dst") name=$(basename -- "$dst")
 
-# Already archived: identical bytes are success, different bytes are refused.
+# Already archived: identical bytes are success (once they and their name are durable: an
+# earlier run may have been stopped between its link and its directory sync), different bytes
+# are refused.
 existing() {
   if cmp -s -- "$src" "$dst"; then
+    sync -- "$dst" "$dir" || { echo "$me: cannot fsync $dst and $dir" >&2; exit 1; }
     echo "$me: $dst already holds these bytes" >&2
     exit 0
   fi

@@ -36,6 +36,9 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
     case sendFailed(segment: String, underlying: any Error)
     /// `fetch` threw for this segment name; what was restored before it stays.
     case fetchFailed(segment: String, underlying: any Error)
+    /// The `ARCHIVED` file is damaged: nothing is sent until it is reset
+    /// (``ArchiveState/stopArchiving(directory:storage:)``); compaction meanwhile removes nothing.
+    case damagedState(ArchiveStateDamage)
 
     /// One line naming the segment and the cause.
     public var description: String {
@@ -43,6 +46,7 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
         case .log(let error): return error.description
         case .sendFailed(let segment, let error): return "\(segment): archiving failed: \(error)"
         case .fetchFailed(let segment, let error): return "\(segment): fetching from the archive failed: \(error)"
+        case .damagedState(let damage): return "\(damage); reset it with aq-wal archive --stop"
         }
     }
 }

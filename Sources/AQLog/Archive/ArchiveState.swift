@@ -75,9 +75,18 @@ public enum ArchiveState: Sendable, Equatable, CustomStringConvertible {
 
     /// Ends archiving: removes `ARCHIVED` (and the hold it puts on compaction) under the
     /// compaction lock. The escape hatch when the archive is gone for good and held segments
-    /// fill the disk; a later archive run starts again from the oldest sealed segment left.
+    /// fill the disk; a later archive run starts again from the oldest sealed segment left, so
+    /// stop whatever archives the log first (a cron job, ``LogOptions/archiving``). Holds
+    /// `ARCHIVE.LOCK` meanwhile: throws ``LogError/logLocked(path:)`` naming it while an
+    /// archive run holds it.
     public static func stopArchiving(directory: String, storage: any Storage = PosixStorage()) throws(LogError) {
         try storage.requireDirectory(directory)
+        let lockPath = LogDirectoryLayout.join(directory, LogArchiver.lockFile)
+        let archiving: any StorageLock
+        do { archiving = try storage.lockExclusive(lockPath) } catch {
+            throw error.errno == .wouldBlock ? .logLocked(path: lockPath) : .io(error)
+        }
+        defer { archiving.release() }
         try CompactionLock.withLock(directory: directory, storage: storage, waiting: .seconds(10)) { () throws(LogError) in
             do throws(IOFailure) {
                 try storage.removeFile(LogDirectoryLayout.join(directory, fileName))

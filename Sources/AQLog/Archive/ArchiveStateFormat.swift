@@ -12,7 +12,9 @@
 /// ```
 /// Segments are archived strictly oldest first, so one sequence says which are: a sealed
 /// segment is archived when its last sequence is at or below it. The file is replaced
-/// atomically (temporary file synced, renamed, directory synced). A file of any other size,
+/// atomically (temporary file synced, renamed; the directory synced for the first record only:
+/// a later rename lost in a crash brings back an earlier record, which only sends a segment
+/// again). A file of any other size,
 /// magic, version or checksum is damaged: compaction then removes nothing, and archiving
 /// refuses until the operator resets it (docs/OPERATIONS.md).
 enum ArchiveStateFormat {

@@ -8,7 +8,7 @@ import Metrics
 /// | concern | rule |
 /// |---|---|
 /// | what is sent | every sealed segment not yet archived, oldest first; never the open segment |
-/// | when it counts | once `send` returned: `ARCHIVED` then records the segment's last sequence (atomically, durably); a crash in between sends it again, so `send` must accept an identical object already there |
+/// | when it counts | once `send` returned: `ARCHIVED` then records the segment's last sequence (atomically; a crash before or just after the record may bring back the earlier one) and the segment is sent again, so `send` must accept an identical object already there |
 /// | a failure | stops the run; nothing after the failed segment is sent; the next run resumes there |
 /// | the segment | verified (every record, index and trailer) before it is sent: a damaged segment is never archived |
 /// | compaction | from the first run on, never removes a segment not archived (``CompactionHolds/archive``) |
@@ -92,22 +92,35 @@ public struct LogArchiver: Sendable {
 
     private func sendPending(into sent: inout [ArchiveSegment]) async throws(ArchiveError) {
         var through: UInt64
-        do throws(LogError) {
-            switch try ArchiveState.read(directory: directory, storage: storage) {
-            case .damaged(let damage): throw LogError.invalidArgument("\(damage); reset it with aq-wal archive --stop")
-            case .archived(let t): through = t
-            case .notArchiving:
-                try ArchiveState.record(through: 0, directory: directory, storage: storage)
-                through = 0
-            }
-        } catch { throw .log(error) }
+        let state: ArchiveState
+        do throws(LogError) { state = try ArchiveState.read(directory: directory, storage: storage) } catch { throw .log(error) }
+        switch state {
+        case .damaged(let damage): throw .damagedState(damage)
+        case .archived(let t): through = t
+        case .notArchiving:
+            do throws(LogError) { try ArchiveState.record(through: 0, directory: directory, storage: storage) } catch { throw .log(error) }
+            through = 0
+        }
         // Listed after the hold is recorded: nothing listed here is removed by compaction.
-        let pending: [SegmentDescriptor]
-        do throws(LogError) {
-            pending = try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds().sealed.filter { $0.lastSequence > through }
-        } catch { throw .log(error) }
+        let listing: (sealed: [SegmentDescriptor], open: SegmentDescriptor?)
+        do throws(LogError) { listing = try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds() } catch { throw .log(error) }
+        let pending = listing.sealed.filter { $0.lastSequence > through }
         let buffer = SegmentReadBuffer()
         for d in pending {
+            // A closing log cancels the run: stop between segments, not after the backlog.
+            if Task.isCancelled { throw .sendFailed(segment: d.path, underlying: CancellationError()) }
+            // The newest sealed segment with no segment after it may be one whose seal is not
+            // yet synced (a writer sealing it right now, read by a cron run): sync it first, so
+            // the archive never holds a seal a power loss could undo.
+            if d.path == listing.sealed.last?.path, listing.open == nil {
+                do throws(LogError) {
+                    try io { () throws(IOFailure) in
+                        let file = try storage.openFile(d.path, create: false)
+                        defer { file.close() }
+                        try file.syncData()
+                    }
+                } catch { throw .log(error) }
+            }
             do throws(LogError) {
                 if let damage = try LogVerifier(directory: directory, storage: storage).verifySealed(d, buffer: buffer) {
                     throw LogError.corruption(damage)

@@ -4,7 +4,7 @@ import AQLog
 /// an archive that starts after the log's head (compacted before archiving began) still has
 /// the snapshot it recovers from.
 ///
-/// Each archived segment may carry one snapshot: the newest whose sequence lies in the
+/// Each archived segment may carry one snapshot: the oldest whose sequence lies in the
 /// segment's range extended by one below (`firstSequence - 1 ... lastSequence`), stored under
 /// the segment's name with `.aqsnap` for `.seg` (``archiveName(pairedWith:)``). A restore asks
 /// for that name beside each segment it adopts; ``adopt(fetched:)`` checks the file and files
@@ -18,23 +18,32 @@ extension SnapshotStore {
         (segmentFileName.hasSuffix(SegmentName.suffix) ? String(segmentFileName.dropLast(SegmentName.suffix.count)) : segmentFileName) + ".aqsnap"
     }
 
-    /// The path of the snapshot to archive with `segment`: the newest whose sequence lies in
+    /// The path of the snapshot to archive with `segment`: the oldest whose sequence lies in
     /// `segment.firstSequence - 1 ... segment.lastSequence`; nil when there is none (or no
-    /// snapshot directory).
+    /// snapshot directory). The oldest, so that a segment sent again (after a crash before it
+    /// was recorded) is paired with the same snapshot although newer ones were written since,
+    /// and the archive, which refuses to replace an object, is not stopped by a different one.
+    /// (Only pruning that snapshot in between changes the choice; the archive command then
+    /// refuses the new pairing and the run stops until the operator removes that `.aqsnap`
+    /// object, docs/OPERATIONS.md.)
     public func pairedSnapshot(for segment: ArchiveSegment) throws(Failure) -> String? {
         let all: [UInt64]
         do { all = try sequences() } catch .directoryMissing { return nil }
         let low = segment.firstSequence &- 1
-        return all.first { $0 >= low && $0 <= segment.lastSequence }.map { path(forSequence: $0) }
+        return all.last { $0 >= low && $0 <= segment.lastSequence }.map { path(forSequence: $0) }
     }
 
     /// Validates the snapshot file fetched at `path` and files it in this store under its own
-    /// sequence (atomically, durably), removing `path`; returns the sequence.
+    /// sequence (atomically, durably), removing `path`; returns the sequence. `covering`: the
+    /// range its sequence must lie in (the segment it travelled with, first sequence - 1 to
+    /// last): a snapshot ahead of the log would make recovery refuse the log.
     ///
-    /// - Throws: ``Failure/format(path:_:)`` when the bytes are not a valid snapshot (the
-    ///   fetched file is removed), ``Failure/io(_:)``, ``Failure/directoryMissing(_:)``.
+    /// - Throws: ``Failure/format(path:_:)`` when the bytes are not a valid snapshot,
+    ///   ``Failure/notCovering(path:sequence:expected:)`` when its sequence lies outside
+    ///   `covering` (the fetched file is removed either way), ``Failure/io(_:)``,
+    ///   ``Failure/directoryMissing(_:)``.
     @discardableResult
-    public func adopt(fetched path: String) throws(Failure) -> UInt64 {
+    public func adopt(fetched path: String, covering: ClosedRange<UInt64>? = nil) throws(Failure) -> UInt64 {
         let bytes: [UInt8]
         do {
             bytes = try storage.readWholeFile(path, limit: SnapshotFileFormat.headerLength + Int(SnapshotFileFormat.maxPayloadLength))
@@ -42,6 +51,9 @@ extension SnapshotStore {
         defer { try? storage.removeFile(path) }
         let snapshot: Snapshot
         do { snapshot = try SnapshotFileFormat.decode(bytes) } catch { throw .format(path: path, error) }
+        if let covering, !covering.contains(snapshot.walSequence) {
+            throw .notCovering(path: path, sequence: snapshot.walSequence, expected: covering)
+        }
         try write(snapshot)
         return snapshot.walSequence
     }

@@ -25,6 +25,9 @@ public struct SnapshotStore: Sendable {
         /// The snapshot at `path` was refused: it could not be encoded (on write) or is not a
         /// valid snapshot file (on load).
         case format(path: String, SnapshotFileFormat.Failure)
+        /// A snapshot fetched from an archive (``adopt(fetched:covering:)``) covers `sequence`,
+        /// outside the range of the segment it travelled with.
+        case notCovering(path: String, sequence: UInt64, expected: ClosedRange<UInt64>)
     }
 
     /// A store over `directory`; `storage` is AQLog's POSIX storage unless a test supplies
