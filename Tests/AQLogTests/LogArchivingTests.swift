@@ -73,16 +73,19 @@ import MetricsTestKit
         options.initialSegmentSize = 16 << 20
         options.maximumSegmentAge = .milliseconds(150)
         let log = try Log.open(directory: dir, options: options)
-        let deadline = ContinuousClock.now + .seconds(1)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let stop = Locked(false)
+        let sealedTwice = try await withThrowingTaskGroup(of: Void.self) { group in
             for producer in 0..<64 {  // more than a commit takes: a batch is always staged
-                group.addTask { while ContinuousClock.now < deadline { try await log.append(payload(producer, size: 100)) } }
+                group.addTask { while !stop.withLock({ $0 }) { try await log.append(payload(producer, size: 100)) } }
             }
+            let sealed = await eventually(timeout: .seconds(120)) { ((try? descriptors(dir)) ?? []).filter(\.isSealed).count >= 2 }
+            stop.withLock { $0 = true }
             try await group.waitForAll()
+            return sealed
         }
         try await log.close()
         let sealed = try descriptors(dir).filter(\.isSealed)
-        #expect(sealed.count >= 2, "sealed by age under load: \(sealed.count)")
+        #expect(sealedTwice, "sealed by age under load: \(sealed.count)")
         #expect(sealed.allSatisfy { $0.dataEnd < $0.segmentSize / 2 }, "none of them full")
         #expect(try readAll(dir).count == Int(try LogReader.open(directory: dir).lastSequence))
     }
