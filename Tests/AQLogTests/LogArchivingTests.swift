@@ -22,7 +22,7 @@ import MetricsTestKit
         for i in 0..<1500 { try await log.append(payload(i, size: 200)) }
         let sealed = try descriptors(dir).filter(\.isSealed)
         #expect(sealed.count >= 4)
-        #expect(await eventually(timeout: .seconds(60)) { archive.names.count == sealed.count })
+        #expect(await eventually { archive.names.count == sealed.count })
         #expect(archive.names == sealed.map(\.fileName))
         for d in sealed { #expect(archive.object(d.fileName) == readFile(d.path)) }
         try await log.close()
@@ -39,7 +39,7 @@ import MetricsTestKit
         try await Task.sleep(for: .milliseconds(300))
         #expect(try descriptors(dir).allSatisfy { !$0.isSealed }, "an empty segment is never sealed")
         try await log.append(contentsOf: [[1, 2, 3], [4, 5]])  // one batch: the segment holds both as it ages
-        #expect(await eventually(timeout: .seconds(30)) { ((try? descriptors(dir)) ?? []).contains { $0.isSealed } })
+        #expect(await eventually { ((try? descriptors(dir)) ?? []).contains { $0.isSealed } })
         let segs = try descriptors(dir)
         #expect(segs.first?.isSealed == true && segs.first?.lastSequence == 2)
         try await Task.sleep(for: .milliseconds(300))
@@ -59,7 +59,7 @@ import MetricsTestKit
             try await Task.sleep(for: .seconds(3600))  // an archive that never answers
         }
         let log = try Log.open(directory: dir, options: options)
-        #expect(await eventually(timeout: .seconds(30)) { started.withLock { $0 } })
+        #expect(await eventually { started.withLock { $0 } })
         try await log.close()  // returns: the run is cancelled
         #expect(try ArchiveState.read(directory: dir) == .archived(through: 0), "nothing counted as archived")
     }
@@ -78,7 +78,7 @@ import MetricsTestKit
             for producer in 0..<64 {  // more than a commit takes: a batch is always staged
                 group.addTask { while !stop.withLock({ $0 }) { try await log.append(payload(producer, size: 100)) } }
             }
-            let sealed = await eventually(timeout: .seconds(120)) { ((try? descriptors(dir)) ?? []).filter(\.isSealed).count >= 2 }
+            let sealed = await eventually { ((try? descriptors(dir)) ?? []).filter(\.isSealed).count >= 2 }
             stop.withLock { $0 = true }
             try await group.waitForAll()
             return sealed
