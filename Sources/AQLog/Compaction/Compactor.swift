@@ -38,6 +38,9 @@ public struct Compactor: Sendable {
     /// The swift-metrics factory of the compaction instruments: `MetricsSystem.factory` (as
     /// read when the compactor was made) unless one was given.
     public let metricsFactory: any MetricsFactory
+    /// Held bytes past which a run warns that the archive hold keeps segments (1 GiB, as
+    /// ``LogArchiver/heldBytesWarning``'s default).
+    public static let archiveHoldWarning = 1 << 30
     /// Test hook: stop (as if the process died) after this many removals.
     var stopAfterRemovals: Int?
 
@@ -92,6 +95,13 @@ public struct Compactor: Sendable {
         if !dryRun { metrics.finished(report) }
         if case .damaged(let damage) = report.checkpoint {
             logger.warning("compaction skipped: damaged checkpoint", metadata: ["file": "\(damage.file)", "reason": "\(damage.reason)"])
+        }
+        if let archive = report.archive, archive.heldBytes > Self.archiveHoldWarning {
+            // Also when nothing archives the log any more: its own runs would warn, but a
+            // stopped archive cron runs none.
+            logger.warning("archive hold keeps segments not yet archived", metadata: [
+                "directory": "\(directory)", "heldBytes": "\(archive.heldBytes)", "heldSegments": "\(archive.held.count)",
+                "heldAgeSeconds": "\(Int(archive.heldAge() ?? 0))"])
         }
         logger.debug("compaction finished", metadata: [
             "directory": "\(directory)", "dryRun": "\(dryRun)", "removed": "\(report.removed.count)",
