@@ -66,17 +66,22 @@ exists() {
     *) return 2 ;;
   esac
 }
-# DEST exists: the same bytes are success, other bytes are refused.
+# DEST exists: the same bytes are success, other bytes are refused. rclone's exit status, not
+# its stderr (which carries notices such as a missing config file), says whether it read DEST.
 compare() {
-  if rclone cat -- "$dst" 2>"$err" | cmp -s -- "$src" -; then
-    echo "$me: $dst already holds these bytes" >&2
-    exit 0
-  fi
-  if [ -s "$err" ]; then
+  got=$(mktemp) || exit 1
+  if ! rclone cat -- "$dst" >"$got" 2>"$err"; then
+    rm -f -- "$got"
     echo "$me: $dst exists but cannot be read back to compare:" >&2
     cat "$err" >&2
     exit 1
   fi
+  if cmp -s -- "$src" "$got"; then
+    rm -f -- "$got"
+    echo "$me: $dst already holds these bytes" >&2
+    exit 0
+  fi
+  rm -f -- "$got"
   echo "$me: refusing to replace $dst: it exists with different content" >&2
   exit 1
 }
