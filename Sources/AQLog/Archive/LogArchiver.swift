@@ -121,6 +121,7 @@ public struct LogArchiver: Sendable {
                     }
                 } catch { throw .log(error) }
             }
+            await readPaced(d)
             do throws(LogError) {
                 if let damage = try LogVerifier(directory: directory, storage: storage).verifySealed(d, buffer: buffer) {
                     throw LogError.corruption(damage)
@@ -135,6 +136,24 @@ public struct LogArchiver: Sendable {
             metrics.bytes.increment(by: d.segmentSize)
             logger.debug("archived segment", metadata: [
                 "file": "\(d.path)", "firstSequence": "\(d.baseSequence)", "lastSequence": "\(d.lastSequence)"])
+        }
+    }
+
+    /// Reads `d` into the page cache in 256 KiB steps a millisecond apart, so that its
+    /// verification and `send` read memory, and the device serves the writer's synced writes
+    /// between the steps instead of queueing them behind one large read. Best effort: a read
+    /// that fails here fails again, reported, in verification.
+    private func readPaced(_ d: SegmentDescriptor) async {
+        guard let file = try? storage.openFileForReading(d.path) else { return }
+        defer { file.close() }
+        let step = 256 << 10
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: step, alignment: SegmentLayout.blockSize)
+        defer { chunk.deallocate() }
+        var offset = 0
+        while offset < d.segmentSize, !Task.isCancelled {
+            guard let n = try? file.read(into: chunk, at: offset), n > 0 else { return }
+            offset += n
+            try? await Task.sleep(for: .milliseconds(1))
         }
     }
 
