@@ -69,8 +69,7 @@ public struct LogArchiver: Sendable {
             if let status = try? status() { report(status, failing: error) }
             throw error
         }
-        let status: ArchiveStatus
-        do throws(LogError) { status = try self.status() } catch { throw .log(error) }
+        let status = try logStep { () throws(LogError) in try self.status() }
         report(status, failing: nil)
         return ArchiveReport(sent: sent, status: status, duration: clock.now - start)
     }
@@ -83,7 +82,7 @@ public struct LogArchiver: Sendable {
     }
 
     private func takeLock() throws(ArchiveError) -> any StorageLock {
-        do throws(LogError) { try storage.requireDirectory(directory) } catch { throw .log(error) }
+        try logStep { () throws(LogError) in try storage.requireDirectory(directory) }
         let path = LogDirectoryLayout.join(directory, Self.lockFile)
         do { return try storage.lockExclusive(path) } catch {
             throw .log(error.errno == .wouldBlock ? .logLocked(path: path) : .io(error))
@@ -92,18 +91,15 @@ public struct LogArchiver: Sendable {
 
     private func sendPending(into sent: inout [ArchiveSegment]) async throws(ArchiveError) {
         var through: UInt64
-        let state: ArchiveState
-        do throws(LogError) { state = try ArchiveState.read(directory: directory, storage: storage) } catch { throw .log(error) }
-        switch state {
+        switch try logStep({ () throws(LogError) in try ArchiveState.read(directory: directory, storage: storage) }) {
         case .damaged(let damage): throw .damagedState(damage)
         case .archived(let t): through = t
         case .notArchiving:
-            do throws(LogError) { try ArchiveState.record(through: 0, directory: directory, storage: storage) } catch { throw .log(error) }
+            try logStep { () throws(LogError) in try ArchiveState.record(through: 0, directory: directory, storage: storage) }
             through = 0
         }
         // Listed after the hold is recorded: nothing listed here is removed by compaction.
-        let listing: (sealed: [SegmentDescriptor], open: SegmentDescriptor?)
-        do throws(LogError) { listing = try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds() } catch { throw .log(error) }
+        let listing = try logStep { () throws(LogError) in try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds() }
         let pending = listing.sealed.filter { $0.lastSequence > through }
         let buffer = SegmentReadBuffer()
         for d in pending {
@@ -113,23 +109,23 @@ public struct LogArchiver: Sendable {
             // yet synced (a writer sealing it right now, read by a cron run): sync it first, so
             // the archive never holds a seal a power loss could undo.
             if d.path == listing.sealed.last?.path, listing.open == nil {
-                do throws(LogError) {
+                try logStep { () throws(LogError) in
                     try io { () throws(IOFailure) in
                         let file = try storage.openFile(d.path, create: false)
                         defer { file.close() }
                         try file.syncData()
                     }
-                } catch { throw .log(error) }
+                }
             }
             await readPaced(d)
-            do throws(LogError) {
-                if let damage = try LogVerifier(directory: directory, storage: storage).verifySealed(d, buffer: buffer) {
-                    throw LogError.corruption(damage)
-                }
-            } catch { throw .log(error) }
+            if let damage = try logStep({ () throws(LogError) in
+                try LogVerifier(directory: directory, storage: storage).verifySealed(d, buffer: buffer)
+            }) {
+                throw .log(.corruption(damage))
+            }
             let segment = ArchiveSegment(path: d.path, firstSequence: d.baseSequence, lastSequence: d.lastSequence, bytes: d.segmentSize)
             do { try await send(segment) } catch { throw .sendFailed(segment: d.path, underlying: error) }
-            do throws(LogError) { try ArchiveState.record(through: d.lastSequence, directory: directory, storage: storage) } catch { throw .log(error) }
+            try logStep { () throws(LogError) in try ArchiveState.record(through: d.lastSequence, directory: directory, storage: storage) }
             through = d.lastSequence
             sent.append(segment)
             metrics.segments.increment()
@@ -170,4 +166,10 @@ public struct LogArchiver: Sendable {
         logger.warning(error == nil ? "archive hold past its warning size" : "archiving failed; compaction keeps what is not archived",
                        metadata: metadata)
     }
+}
+
+/// Runs one step of an archive or restore run that can fail only as the log can: its
+/// ``LogError`` becomes ``ArchiveError/log(_:)``.
+func logStep<T>(_ body: () throws(LogError) -> T) throws(ArchiveError) -> T {
+    do { return try body() } catch { throw .log(error) }
 }
