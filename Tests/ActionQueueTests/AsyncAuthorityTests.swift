@@ -56,9 +56,11 @@ import Testing
         let first = Task { try await authority.submit(taskCreated(1)) }
         #expect(await waitUntil { authority.acceptedSequence == 1 })
         // Refused against the pending projection (task 1 exists there), though not acknowledged.
-        let duplicate = Task { () -> Result<MutationOutcome, MutationAuthorityError> in
+        // Refused at once (no disk needed): awaited before the next command, so the sequence it
+        // names is the one due after the first command's.
+        let duplicate = await Task { () -> Result<MutationOutcome, MutationAuthorityError> in
             do throws(MutationAuthorityError) { return .success(try await authority.submit(taskCreated(1))) } catch { return .failure(error) }
-        }
+        }.value
         let second = Task { try await authority.submit(runCreated(1, task: 1)) }
         #expect(await waitUntil { authority.acceptedSequence == 2 })
         _ = await waitUntil(seconds: 0.2) { authority.acceptedSequence > 2 }
@@ -67,7 +69,7 @@ import Testing
         #expect(authority.projection.tasks.isEmpty)
         gate.open()
         #expect(try await first.value.sequence == 1)
-        #expect(await duplicate.value == Result<MutationOutcome, MutationAuthorityError>.failure(.validation(.rejectedByReplay(.duplicateEvent(sequence: 2, .taskExists(T(1)))))))
+        #expect(duplicate == Result<MutationOutcome, MutationAuthorityError>.failure(.validation(.rejectedByReplay(.duplicateEvent(sequence: 2, .taskExists(T(1)))))))
         #expect(try await second.value == MutationOutcome(sequence: 2, durable: true))
         #expect(authority.projection.runState(R(1)) == .scheduled)
         try await authority.close()
