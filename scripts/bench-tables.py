@@ -109,12 +109,12 @@ def main(path):
             p(f"| {r['recordSize']} B | {r['frames']:,} | {r['forEach']:.2f} | {r['rawMmap']:.2f} | {per(r['forEach']):.1f}, {per(r['rawMmap']):.1f} "
               f"| {r['verify']:.2f} | {r['rawPread']:.2f} | {r['openScan']:.2f} | {r['rawOpenMmap']:.2f} |")
     if d.get("crashReopen"):
-        p("\n### Reopen after a killed writer (256 B records in the open segment, `LogWriter` open in-process)\n")
-        p("| records | pages | open ms | settling sync ms | recovery ms | bytes scanned | C mmap+CRC of the segment ms |")
-        p("|---|---|---|---|---|---|---|")
+        p("\n### Reopen after a killed `.sync` writer (256 B records in the open segment, `LogWriter` open in-process)\n")
+        p("| records | pages | open ms | settling sync ms | recovery ms | bytes scanned | bytes trusted (durable prefix) | C mmap+CRC of the segment ms |")
+        p("|---|---|---|---|---|---|---|---|")
         for r in d["crashReopen"]:
             p(f"| {r['records']:,} | {r['pages']} | {r['openMillis']:.1f} | {r['settleMillis']:.1f} | {r['recoveryMillis']:.1f} "
-              f"| {r['bytesScanned']:,} | {r['rawMillis']:.1f} |")
+              f"| {r['bytesScanned']:,} | {r.get('bytesTrusted', 0):,} | {r['rawMillis']:.1f} |")
     if d.get("idleOpen"):
         p("\nIdle open (one record in an open segment of the full size, median of 3): " + "; ".join(
             f"{size(r['segmentSize'])} segments {r['openMillis']:.1f} ms ({r['bytesScanned']:,} bytes scanned)" for r in d["idleOpen"]) + ".")

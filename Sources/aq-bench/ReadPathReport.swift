@@ -14,9 +14,9 @@ extension BenchReport {
         }
         if !crashReopen.isEmpty {
             out += "### Reopen after a killed writer (256 B records in the open segment, in-process open)\n\n"
-            out += "| records | pages | open ms | settle ms | recovery ms | bytes scanned | C mmap+CRC of the segment ms |\n|---|---|---|---|---|---|---|\n"
+            out += "| records | pages | open ms | settle ms | recovery ms | bytes scanned | bytes trusted | C mmap+CRC of the segment ms |\n|---|---|---|---|---|---|---|---|\n"
             for r in crashReopen {
-                out += "| \(r.records) | \(r.pages) | \(f2(r.openMillis)) | \(f2(r.settleMillis)) | \(f2(r.recoveryMillis)) | \(r.bytesScanned) | \(f2(r.rawMillis)) |\n"
+                out += "| \(r.records) | \(r.pages) | \(f2(r.openMillis)) | \(f2(r.settleMillis)) | \(f2(r.recoveryMillis)) | \(r.bytesScanned) | \(r.bytesTrusted) | \(f2(r.rawMillis)) |\n"
             }
             out += "\n"
         }

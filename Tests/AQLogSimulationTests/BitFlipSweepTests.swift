@@ -97,4 +97,69 @@ import AQLog
         #expect(totals[.torn] == nil, "a flip below the close marker was taken for a torn tail")
         #expect((totals[.detected] ?? 0) > 0)
     }
+
+    /// Every bit of `HIGHWATER`'s mark and durable prefix records, and of the prefix's index,
+    /// flipped in turn (the index's ends) after a killed `.sync` writer: a writer's open either trusts the prefix
+    /// (the flip missed every checked byte) or scans from the data start, and always recovers
+    /// exactly the records written; appending until the segment is sealed then gives a footer
+    /// that `verify` accepts (a wrong index or digest taken from the prefix would not be).
+    @Test func everyFlipOfTheDurablePrefixLeavesTheWritersOpenRight() throws {
+        let disk = SimulatedStorage(seed: 2027)
+        var options = LogOptions(segmentSize: 256 * 1024, backend: .posix)
+        options.initialSegmentSize = 256 * 1024
+        options.highWaterStep = SegmentLayout.blockSize
+        let writer = try LogWriter(directory: "/log", options: options, durability: .sync, storage: disk, backgroundPreparation: false)
+        var original: [[UInt8]] = []
+        for i in 0..<60 {
+            let batch = (0..<3).map { k in (0..<(300 + (i * 3 + k) * 37 % 500)).map { UInt8(truncatingIfNeeded: $0 &* 5 &+ i &+ k) } }
+            try writer.append(contentsOf: batch)
+            original += batch
+        }
+        disk.crash(.keepUnsynced)   // the process dies; what it wrote stays in the page cache
+        disk.resume()
+        let names = try disk.listDirectory("/log")
+        let image = names.map { ("/log/" + $0, disk.contents(of: "/log/" + $0)) }
+        let highWater = disk.contents(of: "/log/HIGHWATER")!
+        let prefix = try #require(highWater.withUnsafeBytes { VouchedPrefix.decode($0) }, "the killed writer recorded a prefix")
+        #expect(prefix.recordCount > 100)
+        /// A machine holding the killed writer's files, with bit `bit` of `HIGHWATER` flipped.
+        func machine(flipping bit: Int) throws -> SimulatedStorage {
+            let disk = SimulatedStorage(seed: 2028)
+            try disk.createDirectory("/log")
+            for (path, bytes) in image { if let bytes { disk.setContents(of: path, bytes) } }
+            disk.flipBit(path: "/log/HIGHWATER", bit: bit)
+            return disk
+        }
+        let filler = (0..<12).map { [UInt8](repeating: UInt8($0), count: 16 << 10) }
+        var trusted = 0, whole = 0
+        var wrong: [Int] = []
+        // Both records whole; the index's first and last 64 bytes (every entry's bits are alike).
+        let indexEnd = VouchedPrefix.indexOffset + prefix.recordCount * SegmentLayout.indexEntrySize
+        let bytes = Array(0..<(VouchedPrefix.offset + VouchedPrefix.size))
+            + Array(VouchedPrefix.indexOffset..<(VouchedPrefix.indexOffset + 64)) + Array((indexEnd - 64)..<indexEnd)
+        for byte in bytes {
+            for bit in 0..<8 {
+                do {
+                    let disk = try machine(flipping: byte * 8 + bit)
+                    let reopened = try LogWriter(directory: "/log", options: options, durability: .sync, storage: disk, backgroundPreparation: false)
+                    if reopened.recoveryReport.bytesTrusted > 0 { trusted += 1 } else { whole += 1 }
+                    let right = reopened.lastSequence == UInt64(original.count)
+                    try reopened.append(contentsOf: filler)   // seals the segment
+                    try reopened.close()
+                    let reader = try LogReader(directory: "/log", storage: disk)
+                    var out: [[UInt8]] = []
+                    try reader.forEach { _, b in out.append(Array(b)); return true }
+                    let sealed = reader.segments.first?.isSealed == true
+                    let verified = try LogVerifier(directory: "/log", storage: disk).verify().corruption == nil
+                    if !right || !sealed || !verified || out != original + filler { wrong.append(byte * 8 + bit) }
+                } catch {
+                    if wrong.isEmpty { print("first failure: \(error)") }
+                    wrong.append(byte * 8 + bit)
+                }
+            }
+        }
+        print("HIGHWATER bit flips: \(trusted + whole) (prefix trusted \(trusted), whole scan \(whole)), wrong \(wrong.count)")
+        #expect(wrong.isEmpty, "\(wrong.count) bits, first \(wrong.prefix(10))")
+        #expect(whole > 0 && trusted > 0)
+    }
 }

@@ -49,6 +49,7 @@ import AQLogSimulation
             var options = LogOptions(segmentSize: 64 * 1024, backend: .posix)
             options.logger = .simulation
             options.maxCommitsInFlight = depth
+            options.highWaterStep = SegmentLayout.blockSize * (1 + Int(seed % 4))  // the durable prefix moves often
             if cycle / 2 % 2 == 1 { CrashCycle.growSegments(&options) }
             // Odd cycles vouch for the last batch as soon as the committer is idle, so crashes
             // also land on and around those frames.

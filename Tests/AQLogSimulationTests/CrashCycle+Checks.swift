@@ -50,7 +50,10 @@ extension CrashCycle {
 
     /// With some probability, flips one bit of a record or commit frame that a later committed
     /// batch vouches for, in the open segment; recovery must refuse it and change nothing, or
-    /// the flip must be provably harmless (an unchecked padding byte: identical dump).
+    /// the flip must be provably harmless (an unchecked padding byte: identical dump). A flip
+    /// inside the durable prefix `HIGHWATER` records is not read by the writer's open (trusted
+    /// as a sealed trailer is): then every reader must refuse it, and the writer must have left
+    /// the flipped byte as it was.
     mutating func flipAtRestAndExpectCorruption() {
         guard random.chance(0.2) else { return }
         // A process crash leaves dirty pages, which write-back would lay over the flip: the
@@ -68,8 +71,19 @@ extension CrashCycle {
         do {
             let w = try open()
             let torn = w.recoveryReport.tornTail
+            let trustedEnd = SegmentLayout.dataStart + w.recoveryReport.bytesTrusted
             if (try? dump()) == baseline {
                 report.flipsHarmless += 1
+            } else if offset < trustedEnd {
+                do {
+                    _ = try dump()
+                    failures.append(fail("flip at \(path) bit \(bit) in the trusted prefix was read without an error"))
+                } catch LogError.corruption {
+                    report.flipsLeftToReaders += 1
+                    if disk.contents(of: path)?[offset] != flipped?[offset] { failures.append(fail("the writer changed a flipped byte of its trusted prefix")) }
+                } catch {
+                    failures.append(fail("flip at bit \(bit) in the trusted prefix: reader failed with \(error)"))
+                }
             } else {
                 failures.append(fail("flip at \(path) bit \(bit) was not refused (torn: \(String(describing: torn)))"))
             }

@@ -16,7 +16,8 @@ import AQLogSimulation
 /// - nothing is invented: each recovered record holds bytes some append gave that sequence;
 /// - sequences are dense from 1;
 /// - a bit flip below a commit point is refused as corruption with the file untouched (or is
-///   provably harmless: an identical dump), never taken for a torn tail.
+///   provably harmless: an identical dump), never taken for a torn tail; inside the durable
+///   prefix a writer's open trusts, it is refused by every reader and left untouched.
 ///
 /// ``init(seed:durability:depth:)`` picks the durability mode (`.sync`, `.group`, `.deferred`)
 /// and `LogOptions.maxCommitsInFlight` (1-4), over a storage that keeps up to 4 synced writes
@@ -63,6 +64,8 @@ struct CrashCycle {
         var tornTails = 0
         var flipsDetected = 0
         var flipsHarmless = 0
+        /// Flips inside the durable prefix a writer's open trusted, refused by every reader.
+        var flipsLeftToReaders = 0
         var injectedMidOperationCrashes = 0
         /// Reopens after a power loss that removed committed, never-synced batches after damage
         /// (a `.deferred` log whose write-back kept a later batch and lost an earlier one).
@@ -98,6 +101,9 @@ struct CrashCycle {
         options = LogOptions(segmentSize: 64 * 1024, recoveryPolicy: .truncateTornTail, backend: .posix)
         options.maxCommitsInFlight = depth
         options.logger = .simulation
+        // Marks raised every few blocks: the durable prefix `HIGHWATER` records moves often
+        // inside a 64 KiB segment, and crashes land between its writes.
+        options.highWaterStep = SegmentLayout.blockSize * (1 + random.int(in: 0..<4))
         if seed % 2 == 1 { Self.growSegments(&options) }
         self.durability = durability
         self.depth = depth

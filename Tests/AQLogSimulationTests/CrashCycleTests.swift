@@ -44,6 +44,7 @@ import AQLog
             total.tornTails += r.tornTails
             total.flipsDetected += r.flipsDetected
             total.flipsHarmless += r.flipsHarmless
+            total.flipsLeftToReaders += r.flipsLeftToReaders
             total.injectedMidOperationCrashes += r.injectedMidOperationCrashes
             total.unsyncedTailsRemoved += r.unsyncedTailsRemoved
             total.unsyncedRecordsDiscarded += r.unsyncedRecordsDiscarded
@@ -64,7 +65,7 @@ import AQLog
             sectorsLost=\(stats.sectorsLost) operations=\(stats.operations); writes kept in flight \(stats.writesKeptInFlight) \
             (at most \(stats.mostWritesInFlight) at once), completed out of order \(stats.completionsOutOfOrder), in flight at a crash \(stats.inFlightWritesAtCrash)
             acknowledged records checked \(total.acknowledgedChecked), recovered \(total.recordsRecovered), \
-            torn tails repaired \(total.tornTails), markIdle frames \(total.idleFrames), flips refused \(total.flipsDetected) harmless \(total.flipsHarmless), \
+            torn tails repaired \(total.tornTails), markIdle frames \(total.idleFrames), flips refused \(total.flipsDetected) harmless \(total.flipsHarmless) refused by readers in a trusted prefix \(total.flipsLeftToReaders), \
             logs refused 0, never-synced batches after damage removed at reopen \(total.unsyncedTailsRemoved) \(total.unsyncedTailReasons) \
             (\(total.unsyncedRecordsDiscarded) committed records acknowledged to the page cache only), failing seeds: \(failed.isEmpty ? "none" : failed.joined(separator: ",")), lost = \(failed.isEmpty ? 0 : -1), \
             \(clock.now - started)

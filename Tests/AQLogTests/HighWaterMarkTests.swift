@@ -34,7 +34,7 @@ import Foundation
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let sent = try log(dir, records: 10)
         let scanned = try reopenScanned(dir)
-        #expect(scanned <= LogEngine.highWaterStep + SegmentLayout.blockSize, "scanned \(scanned) of a 64 MiB segment")
+        #expect(scanned <= LogEngine.defaultHighWaterStep + SegmentLayout.blockSize, "scanned \(scanned) of a 64 MiB segment")
         #expect(try readAll(dir) == sent)
     }
 
@@ -43,7 +43,7 @@ import Foundation
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let sent = try log(dir, records: 10)
         let reader = try LogReader.open(directory: dir)
-        #expect(reader.report.bytesScanned <= LogEngine.highWaterStep + SegmentLayout.blockSize, "scanned \(reader.report.bytesScanned)")
+        #expect(reader.report.bytesScanned <= LogEngine.defaultHighWaterStep + SegmentLayout.blockSize, "scanned \(reader.report.bytesScanned)")
         #expect(try (1...10).map { try reader.record(UInt64($0)) } == sent)
         #expect(try LogVerifier(directory: dir).verify().bytesVerified == Self.segmentSize)
     }
@@ -53,7 +53,7 @@ import Foundation
         _ = try log(dir, records: 40_000)  // about 9 MiB
         let data = 40_000 * FrameHeader.frameSize(payloadLength: 200)
         let scanned = try reopenScanned(dir)
-        #expect(scanned >= data && scanned <= 2 * data + LogEngine.highWaterStep + 2 * SegmentLayout.blockSize, "scanned \(scanned)")
+        #expect(scanned >= data && scanned <= 2 * data + LogEngine.defaultHighWaterStep + 2 * SegmentLayout.blockSize, "scanned \(scanned)")
     }
 
     /// Damaged, foreign (another segment's) or missing: the whole segment is scanned, and the
@@ -135,7 +135,7 @@ import Foundation
         _ = try log(dir, records: 10)
         let first = HighWaterMark.read(storage: PosixStorage(), directory: dir)
         let mark = try #require(first?.mark, "the first write recorded a mark")
-        #expect(mark > SegmentLayout.dataStart + LogEngine.highWaterStep && mark <= SegmentLayout.dataStart + LogEngine.highWaterStep + 8192)
+        #expect(mark > SegmentLayout.dataStart + LogEngine.defaultHighWaterStep && mark <= SegmentLayout.dataStart + LogEngine.defaultHighWaterStep + 8192)
         let writer = try LogWriter.open(directory: dir, options: options())
         try writer.append(contentsOf: (0..<30_000).map { payload($0, size: 200) })  // past the first mark
         let raised = HighWaterMark.read(storage: PosixStorage(), directory: dir)

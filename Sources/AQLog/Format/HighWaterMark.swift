@@ -16,12 +16,15 @@
 /// 24  u32  CRC-32C of bytes 0..<24
 /// 28  u32  zero
 /// ```
-/// The record is the first 32 bytes of the file's single 4096-byte block, written whole (any
-/// backend, direct I/O included, takes it) with its data synced.
+/// The record is the first 32 bytes of the file's first 4096-byte block, written whole (any
+/// backend, direct I/O included, takes it) with its data synced; the block's next 64 bytes
+/// hold the segment's durable prefix (``VouchedPrefix``), whose index follows the block.
 struct HighWaterMark: Equatable, Sendable {
     var headerChecksum: UInt32
     var baseSequence: UInt64
     var mark: Int
+    /// The durable prefix recorded with the mark (nil: none reads whole).
+    var prefix: VouchedPrefix?
 
     static let magic: UInt32 = 0x5748_5141
     static let size = 32
@@ -48,13 +51,18 @@ struct HighWaterMark: Equatable, Sendable {
               bytes.u32(at: 24) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<24])) else { return nil }
         let mark = bytes.u64(at: 16)
         guard mark <= UInt64(Int.max) else { return nil }
-        return HighWaterMark(headerChecksum: bytes.u32(at: 4), baseSequence: bytes.u64(at: 8), mark: Int(mark))
+        return HighWaterMark(headerChecksum: bytes.u32(at: 4), baseSequence: bytes.u64(at: 8), mark: Int(mark),
+                             prefix: VouchedPrefix.decode(bytes))
     }
 
-    /// The record in `directory`, or nil when there is none that reads whole.
+    /// The record in `directory` (from the file's first block), or nil when there is none
+    /// that reads whole.
     static func read(storage: any Storage, directory: String) -> HighWaterMark? {
         let path = LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile)
-        guard let bytes = try? storage.readWholeFile(path, limit: fileSize) else { return nil }
-        return bytes.withUnsafeBytes { decode($0) }
+        guard let file = try? storage.openFileForReading(path) else { return nil }
+        defer { file.close() }
+        var bytes = [UInt8](repeating: 0, count: VouchedPrefix.offset + VouchedPrefix.size)
+        let count = bytes.withUnsafeMutableBytes { b in (try? file.read(into: b, at: 0)) ?? 0 }
+        return bytes.withUnsafeBytes { decode(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 }

@@ -74,6 +74,9 @@ public struct LogOptions: Sendable, Equatable {
     public var filePermissions: UInt16 = 0o666
     /// Where the log reports (``logger``, ``metricsFactory``): left out of `==`.
     var observability = Observability()
+    /// The least the writer moves its high-water mark past a write (docs/FORMAT.md, `HIGHWATER`):
+    /// 4 MiB. Simulations shrink it so that segments of 64 KiB see several raises.
+    package var highWaterStep = 4 << 20
 
     /// Options with these five fields and every other at its default (set those as
     /// properties). Nothing is validated here: opening a log throws

@@ -51,6 +51,7 @@ struct LogOpening {
     func recover(storage: any Storage, directory: String, policy: RecoveryPolicy, repair: Bool) throws(LogError) -> LogRecovery.Outcome {
         var recovery = LogRecovery(storage: storage, directory: directory)
         recovery.highWater = highWater
+        recovery.trustsDurablePrefix = true
         return try recovery.recover(policy: policy, repair: repair, durableFloor: previousDurable)
     }
 }

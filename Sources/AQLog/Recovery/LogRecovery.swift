@@ -14,6 +14,10 @@ struct LogRecovery {
     /// without): when it names the open segment, the scan stops at its mark (the zeros past it
     /// are trusted). `verify` leaves it nil and scans whole segments.
     var highWater: HighWaterMark?
+    /// Whether the scan starts at the durable prefix `highWater` records (``VouchedPrefix``):
+    /// a writer's open and a repair, which hold the lock. Readers and `verify` read every
+    /// frame.
+    var trustsDurablePrefix = false
 
     /// The open segment as recovery left it.
     struct OpenSegment {
@@ -24,6 +28,10 @@ struct LogRecovery {
         /// True when this pass continued an earlier one's ``ScanPoint`` (the bytes below it
         /// were proven unchanged) instead of scanning the segment whole.
         var followed = false
+        /// The durable prefix the scan started from instead of the data start (nil: none).
+        var trustedPrefix: VouchedPrefix?
+        /// The checksum field of the last intact commit frame (0 when there is none).
+        var lastCommitChecksum: UInt32 = 0
 
         var offsets: [UInt32] { scan.offsets }
         var segmentDigest: UInt32 { scan.segmentDigest }
@@ -228,8 +236,20 @@ struct LogRecovery {
         let region: MappedRegion
         do { region = try file.region(access) } catch { throw .io(error) }
         let mark = highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
-        let result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
+        var result: SegmentScanner.Result
+        var trusted: VouchedPrefix?
+        if let (start, cursor, prefix) = durablePrefix(of: descriptor, mark: mark, in: region.bytes) {
+            trusted = prefix
+            // The window begins at the prefix's last commit frame, which must still be there.
+            result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[start..<mark]), at: start,
+                                    segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header)
+                .scan(continuing: cursor)
+            result.bytesScanned = mark - cursor.pos
+            report.bytesTrusted += cursor.pos - SegmentLayout.dataStart
+        } else {
+            result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
                                     segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header).scan()
+        }
         report.bytesScanned += result.bytesScanned
         if durableFloor > result.lastSequence {
             if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }
@@ -265,7 +285,36 @@ struct LogRecovery {
             try zero(file: file, range: range, path: descriptor.path)
             report.bytesRepaired += range.count
         }
-        return OpenSegment(file: file, descriptor: descriptor, scan: result)
+        var open = OpenSegment(file: file, descriptor: descriptor, scan: result)
+        open.trustedPrefix = trusted
+        if result.committedEnd > SegmentLayout.dataStart {
+            open.lastCommitChecksum = region.bytes.u32(at: result.committedEnd - BatchBuffer.commitCost)
+        }
+        return open
+    }
+
+    /// Where the scan of the open segment may start, and the scanner's state there: the durable
+    /// prefix `HIGHWATER` records for `descriptor` (``VouchedPrefix``), when it is trusted
+    /// here, names this segment, ends below `mark`, its index reads whole, and the commit frame
+    /// it ends with is still in `bytes`. The returned offset is that frame's (the scan window's
+    /// start). Nil means a scan from the data start.
+    private func durablePrefix(of descriptor: SegmentDescriptor, mark: Int,
+                               in bytes: UnsafeRawBufferPointer) -> (Int, SegmentScanner.Cursor, VouchedPrefix)? {
+        guard trustsDurablePrefix, let prefix = highWater?.prefix?.matching(descriptor, mark: mark),
+              let file = try? storage.openFileForReading(LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile))
+        else { return nil }
+        defer { file.close() }
+        guard let offsets = prefix.readIndex(from: file) else { return nil }
+        var result = SegmentScanner.Result(header: descriptor.header)
+        result.offsets = offsets
+        result.committedEnd = prefix.end
+        result.segmentDigest = prefix.segmentDigest
+        result.durableThrough = prefix.durableThrough
+        let start = prefix.end - BatchBuffer.commitCost
+        guard start >= SegmentLayout.dataStart, bytes.u32(at: start) == prefix.lastCommitChecksum,
+              SegmentScanner(window: UnsafeRawBufferPointer(rebasing: bytes[start..<prefix.end]), at: start, segmentSize: bytes.count,
+                             file: descriptor.path, header: descriptor.header).stillHolds(result) else { return nil }
+        return (start, SegmentScanner.Cursor(after: result), prefix)
     }
 
     /// Reads the batches committed in the open segment since `point`; nil when the bytes

@@ -12,6 +12,11 @@ public struct RecoveryReport: Sendable, Equatable {
     public var sealedBytesRead = 0
     /// Bytes of the open segment examined by the scanner.
     public var bytesScanned = 0
+    /// Bytes of the open segment trusted without being read: the durable prefix its last
+    /// writer recorded in `HIGHWATER` (a writer's open and a repair; docs/FORMAT.md), as a
+    /// sealed segment's trailer is trusted. Readers and `verify` check those records when
+    /// they read them.
+    public var bytesTrusted = 0
     /// Bytes zeroed by repair (torn tail or interrupted footer).
     public var bytesRepaired = 0
     /// The torn tail found (and zeroed unless the policy was strict or the open was read-only).

@@ -29,6 +29,18 @@ extension LogRecovery {
             try file.syncData()
         }
         file.dropCleanPages()
+        // `HIGHWATER` too: a writer killed inside a raise leaves a mark (and prefix) in the
+        // cache that this open would build on; a power loss after it would then take the mark
+        // back while the bytes written up to it stayed, and recovery would stop short of them.
+        if let mark = try? storage.openFile(LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile), create: false) {
+            defer { mark.close() }
+            do throws(IOFailure) { try mark.syncData() } catch {
+                // As for the segment: drop what a failed write-back left readable, ask again.
+                mark.dropCleanPages()
+                try mark.syncData()
+            }
+            mark.dropCleanPages()
+        }
         try storage.syncDirectory(directory)
     }
 }

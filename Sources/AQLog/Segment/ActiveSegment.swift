@@ -10,14 +10,40 @@ final class ActiveSegment {
     /// write may pass it (``SegmentFeatures/highWaterMark``); `Int.max` for a segment without
     /// the feature.
     var highWater: Int
+    /// The highest durable-through a commit frame of this segment claims.
+    var claimed: UInt64
+    /// The checksum field of the last commit frame (0 before the first).
+    var lastCommitChecksum: UInt32
+    /// The committed state a sync has made durable: what `HIGHWATER` may vouch for
+    /// (``VouchedPrefix``) when the mark is next raised.
+    private(set) var durable: Committed
+    /// Index entries already in `HIGHWATER` for this segment, durable, and their checksum.
+    var indexInHighWater: (count: Int, checksum: UInt32) = (0, 0)
 
-    init(file: any StorageFile, descriptor: SegmentDescriptor, offsets: [UInt32], segmentDigest: UInt32, highWater: Int? = nil) {
+    /// The end of the committed data and what lies below it.
+    struct Committed: Equatable {
+        var end: Int
+        var recordCount: Int
+        var segmentDigest: UInt32
+        var claimed: UInt64
+        var lastCommitChecksum: UInt32
+    }
+
+    /// A segment whose committed state (`offsets`, `segmentDigest`, `claimed`, the last commit
+    /// frame's checksum, up to the descriptor's data end) is durable: a new one, or one
+    /// recovery left.
+    init(file: any StorageFile, descriptor: SegmentDescriptor, offsets: [UInt32], segmentDigest: UInt32,
+         claimed: UInt64 = 0, lastCommitChecksum: UInt32 = 0, highWater: Int? = nil) {
         self.file = file
         self.descriptor = descriptor
         self.offsets = offsets
         self.segmentDigest = segmentDigest
+        self.claimed = claimed
+        self.lastCommitChecksum = lastCommitChecksum
         self.highWater = descriptor.header.requiredFeatures.contains(.highWaterMark)
             ? highWater ?? alignUp(descriptor.dataEnd, SegmentLayout.blockSize) : Int.max
+        durable = Committed(end: descriptor.dataEnd, recordCount: offsets.count, segmentDigest: segmentDigest, claimed: claimed,
+                            lastCommitChecksum: lastCommitChecksum)
     }
 
     var path: String { descriptor.path }
@@ -30,12 +56,20 @@ final class ActiveSegment {
         SegmentLayout.fits(dataEnd: end, recordCount: offsets.count + additionalRecords, segmentSize: size)
     }
 
-    /// Records a batch that reached the file.
-    func committed(_ batch: BatchBuffer) {
+    /// Records a batch that reached the file, whose commit frame claims `claim` durable.
+    func committed(_ batch: BatchBuffer, claim: UInt64) {
         offsets.append(contentsOf: batch.frameOffsets)
         for crc in batch.recordChecksums { segmentDigest = digestFold(segmentDigest, crc) }
         descriptor.dataEnd = batch.fileEnd
+        claimed = max(claimed, claim)
+        lastCommitChecksum = batch.commitChecksum
         if !batch.isEmpty { descriptor.lastSequence = batch.lastSequence }
+    }
+
+    /// Everything committed so far is durable (a sync covered it).
+    func committedIsDurable() {
+        durable = Committed(end: dataEnd, recordCount: offsets.count, segmentDigest: segmentDigest, claimed: claimed,
+                            lastCommitChecksum: lastCommitChecksum)
     }
 
     /// Writes the dense index and trailer and syncs; returns the sealed descriptor.

@@ -114,6 +114,12 @@ final class BatchBuffer {
         isFinished = true
     }
 
+    /// The checksum field of the finished batch's commit frame.
+    var commitChecksum: UInt32 {
+        precondition(isFinished)
+        return UnsafeRawBufferPointer(storage.mutableBytes).u32(at: used - Self.commitCost)
+    }
+
     /// The bytes to hand to ``StorageFile/write(_:at:newBytesFrom:sync:)``; block-aligned start,
     /// readable zeros up to the next block boundary.
     var writeBytes: UnsafeRawBufferPointer { storage.bytes(0..<used) }

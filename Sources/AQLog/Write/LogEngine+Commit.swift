@@ -112,7 +112,9 @@ extension LogEngine {
 
     private func apply(_ commit: InFlightCommit) {
         let batch = commit.batch
-        active.committed(batch)
+        active.committed(batch, claim: commit.claim)
+        // Applied in order: a synced batch's completion makes every earlier one durable too.
+        if commit.synced { active.committedIsDurable() }
         advance { m in
             m.vouched = max(m.vouched, commit.claim)
             m.written = max(m.written, batch.lastSequence)

@@ -1,31 +1,82 @@
-/// Keeping `HIGHWATER` (``HighWaterMark``) ahead of every write into the active segment.
+/// Keeping `HIGHWATER` (``HighWaterMark``) ahead of every write into the active segment, and
+/// recording with it the segment's durable prefix (``VouchedPrefix``).
 extension LogEngine {
-    /// The least a raise moves the mark past the write that needs it: few enough syncs of
-    /// `HIGHWATER` (the mark then at least doubles the covered range), a short scan for an
-    /// idle log.
-    static let highWaterStep = 4 << 20
+    /// The least a raise moves the mark past the write that needs it (``LogOptions/highWaterStep``).
+    /// With the prefix it records, this bounds what a writer's open reads of a log that syncs:
+    /// the bytes from the last durable batch to the mark.
+    static let defaultHighWaterStep = LogOptions().highWaterStep
 
     /// Before a write that ends at `end`: when it would pass the active segment's mark, records
-    /// a higher one (the write's end plus at least ``highWaterStep`` and at least the data
-    /// already covered, up to the segment's end), synced. The I/O thread only.
+    /// a higher one, synced, together with the durable prefix (and the index entries it adds).
+    /// The mark moves to the write's end plus at least ``highWaterStep`` and at least the data
+    /// written since the durable prefix, up to the segment's end: a log that syncs raises it
+    /// every step, one that defers its syncs at least doubles what it covers each time. The
+    /// I/O thread only.
     func raiseHighWater(through end: Int) throws(IOFailure) {
         guard end > active.highWater else { return }
-        let covered = end - SegmentLayout.dataStart
-        let mark = min(active.size, alignUp(end + max(Self.highWaterStep, covered), SegmentLayout.blockSize))
-        let file: any StorageFile
-        if let open = highWaterFile {
-            file = open
-        } else {
-            file = try storage.openFile(LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile), create: true)
-            highWaterFile = file
-            // Its name must be durable before a mark in it can count.
-            try storage.syncDirectory(directory)
-        }
+        let durable = active.durable
+        let mark = min(active.size, alignUp(end + max(highWaterStep, end - durable.end), SegmentLayout.blockSize))
+        let file = try highWaterHandle()
+        let prefix = try writeIndex(through: durable, to: file)
+        try writeHighWaterBlock(mark: mark, prefix: prefix, to: file)
+        active.highWater = mark
+        if let prefix { active.indexInHighWater = (prefix.recordCount, prefix.indexChecksum) }
+    }
+
+    /// At open, when `HIGHWATER` holds a prefix naming the active segment that recovery did not
+    /// trust (the segment was scanned whole): records the mark alone, synced, before anything
+    /// is written, so that frames written later at the same place can never make that stale
+    /// prefix look valid.
+    func clearUntrustedPrefix() throws(IOFailure) {
+        try writeHighWaterBlock(mark: active.highWater, prefix: nil, to: try highWaterHandle())
+        active.indexInHighWater = (0, 0)
+    }
+
+    private func highWaterHandle() throws(IOFailure) -> any StorageFile {
+        if let open = highWaterFile { return open }
+        let file = try storage.openFile(LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile), create: true)
+        highWaterFile = file
+        // Its name must be durable before a mark in it can count.
+        try storage.syncDirectory(directory)
+        return file
+    }
+
+    /// The first block, then one `fdatasync` for it and the index entries written before it
+    /// (a write with its own durability flag would leave those in the device's cache).
+    private func writeHighWaterBlock(mark: Int, prefix: VouchedPrefix?, to file: any StorageFile) throws(IOFailure) {
         let block = AlignedBuffer(capacity: HighWaterMark.fileSize)
         block.zero(0..<HighWaterMark.fileSize)
         HighWaterMark(headerChecksum: active.descriptor.headerChecksum, baseSequence: active.descriptor.baseSequence, mark: mark)
             .encode(into: block.mutableBytes)
-        try file.write(block.bytes(0..<HighWaterMark.fileSize), at: 0, newBytesFrom: 0, sync: true)
-        active.highWater = mark
+        prefix?.encode(into: block.mutableBytes)
+        try file.write(block.bytes(0..<HighWaterMark.fileSize), at: 0, newBytesFrom: 0, sync: false)
+        try file.syncData()
+    }
+
+    /// Writes the index entries `durable` adds to those already in `HIGHWATER` (whole blocks,
+    /// unsynced: the block's sync covers them) and returns the prefix record describing them;
+    /// nil when nothing durable follows the data start.
+    private func writeIndex(through durable: ActiveSegment.Committed, to file: any StorageFile) throws(IOFailure) -> VouchedPrefix? {
+        guard durable.end > SegmentLayout.dataStart else { return nil }
+        var (have, checksum) = active.indexInHighWater
+        if have > durable.recordCount { (have, checksum) = (0, 0) }  // not this segment's
+        let count = durable.recordCount
+        if count > have {
+            let perBlock = VouchedPrefix.entriesPerBlock
+            let first = have / perBlock * perBlock
+            let blocks = (count - first + perBlock - 1) / perBlock
+            let buffer = AlignedBuffer(capacity: blocks * SegmentLayout.blockSize)
+            buffer.zero(0..<(blocks * SegmentLayout.blockSize))
+            let bytes = buffer.mutableBytes
+            for i in first..<count { bytes.setU32(active.offsets[i], at: (i - first) * SegmentLayout.indexEntrySize) }
+            let at = VouchedPrefix.indexOffset + first * SegmentLayout.indexEntrySize
+            try file.write(buffer.bytes(0..<(blocks * SegmentLayout.blockSize)), at: at,
+                           newBytesFrom: VouchedPrefix.indexOffset + have * SegmentLayout.indexEntrySize, sync: false)
+            checksum = VouchedPrefix.indexChecksum(active.offsets, from: have, to: count, continuing: checksum)
+        }
+        return VouchedPrefix(headerChecksum: active.descriptor.headerChecksum, baseSequence: active.descriptor.baseSequence,
+                             end: durable.end, recordCount: count, durableThrough: durable.claimed,
+                             segmentDigest: durable.segmentDigest, indexChecksum: checksum,
+                             lastCommitChecksum: durable.lastCommitChecksum)
     }
 }

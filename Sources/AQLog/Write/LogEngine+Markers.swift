@@ -26,6 +26,9 @@ extension LogEngine {
 
     /// After ``syncFile()``: what was written and vouched for when it began is durable.
     func markSynced(written: UInt64, vouched: UInt64) {
+        // Nothing is applied while a sync runs (the I/O is the syncing thread's), so the
+        // segment's committed state is what the sync covered, unless a roll intervened.
+        if active.descriptor.lastSequence == written { active.committedIsDurable() }
         advance { m in
             m.durable = max(m.durable, written)
             m.durablyVouched = max(m.durablyVouched, vouched)

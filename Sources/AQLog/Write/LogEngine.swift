@@ -40,6 +40,8 @@ final class LogEngine {
     var isClosed = false
     /// `HIGHWATER`, opened at the first raise of the mark (``raiseHighWater(through:)``).
     var highWaterFile: (any StorageFile)?
+    /// ``LogOptions/highWaterStep``.
+    let highWaterStep: Int
     /// Told after each roll that a segment was sealed (the log's background archiver).
     var sealObserver: (@Sendable () -> Void)?
     /// The active segment is to be sealed (it reached ``LogOptions/maximumSegmentAge``): no
@@ -61,6 +63,7 @@ final class LogEngine {
         self.storage = storage
         self.directory = directory
         self.policy = policy
+        highWaterStep = max(SegmentLayout.blockSize, options.highWaterStep)
         logger = options.logger.orDefault
         metrics = LogMetrics(directory: directory, factory: options.metricsFactory.orDefault)
         if !storage.isDirectory(directory) {
@@ -75,6 +78,7 @@ final class LogEngine {
         }
         let opening = try LogOpening.begin(storage: storage, directory: directory, logger: logger)
         publisher = Publisher(lock: opening.lock, channel: notifier.channel(for: directory))
+        var clearsPrefix = false
         do {
             let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true)
             var report = outcome.report
@@ -89,8 +93,14 @@ final class LogEngine {
             spares = (0..<policy.commitDepth).map { _ in BatchBuffer(capacity: buffered) }
             if let open = outcome.open {
                 // Already durable: settled before recovery, and recovery's repairs write synced.
-                active = ActiveSegment(file: open.file, descriptor: open.descriptor, offsets: open.offsets,
-                                       segmentDigest: open.segmentDigest, highWater: opening.highWater?.mark(for: open.descriptor))
+                active = ActiveSegment(file: open.file, descriptor: open.descriptor, offsets: open.offsets, segmentDigest: open.segmentDigest,
+                                       claimed: open.scan.durableThrough, lastCommitChecksum: open.lastCommitChecksum,
+                                       highWater: opening.highWater?.mark(for: open.descriptor))
+                if let prefix = open.trustedPrefix {
+                    active.indexInHighWater = (prefix.recordCount, prefix.indexChecksum)
+                } else {
+                    clearsPrefix = opening.highWater?.prefix?.names(open.descriptor) == true
+                }
                 maxRecordSize = Int(open.descriptor.header.maxRecordSize)
             } else {
                 let previous = outcome.sealed.last
@@ -115,6 +125,7 @@ final class LogEngine {
             prefix.withUnsafeBytes { filling.reset(at: active.dataEnd, prefix: $0) }
             // Preparing in the foreground is for callers that want it done before the first
             // append (benchmarks, simulations): do it now, as part of opening.
+            if clearsPrefix { try io { () throws(IOFailure) in try clearUntrustedPrefix() } }
             if backgroundPreparation { startPreparationIfDue() } else { preparer.start(size: nextSegmentSize) }
         } catch {
             publisher.release()
