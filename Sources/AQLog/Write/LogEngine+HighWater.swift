@@ -12,15 +12,18 @@ extension LogEngine {
     /// written since the durable prefix, up to the segment's end: a log that syncs raises it
     /// every step, one that defers its syncs at least doubles what it covers each time. The
     /// I/O thread only.
-    func raiseHighWater(through end: Int) throws(IOFailure) {
+    ///
+    /// `withPrefix` false (the raise before a seal, which the trailer follows at once) records
+    /// the mark alone: the seal's own index makes the prefix's redundant.
+    func raiseHighWater(through end: Int, withPrefix: Bool = true) throws(IOFailure) {
         guard end > active.highWater else { return }
         let durable = active.durable
         let mark = min(active.size, alignUp(end + max(highWaterStep, end - durable.end), SegmentLayout.blockSize))
         let file = try highWaterHandle()
-        let prefix = try writeIndex(through: durable, to: file)
+        let prefix = withPrefix ? try writeIndex(through: durable, to: file) : nil
         try writeHighWaterBlock(mark: mark, prefix: prefix, to: file)
         active.highWater = mark
-        if let prefix { active.indexInHighWater = (prefix.recordCount, prefix.indexChecksum) }
+        active.indexInHighWater = prefix.map { ($0.recordCount, $0.indexChecksum) } ?? (0, 0)
     }
 
     /// At open, when `HIGHWATER` holds a prefix naming the active segment that recovery did not

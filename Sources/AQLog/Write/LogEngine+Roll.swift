@@ -30,7 +30,7 @@ extension LogEngine {
         // The footer goes at the segment's end: the mark first covers the whole segment, so
         // a seal cut short leaves its index where recovery looks.
         do throws(IOFailure) {
-            try raiseHighWater(through: active.size)
+            try raiseHighWater(through: active.size, withPrefix: false)
             sealed = try active.seal()
         } catch {
             nextFile.close()
