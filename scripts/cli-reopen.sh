@@ -3,19 +3,28 @@
 # takes RECORDS lines of 256 B from a pipe kept open, is SIGKILLed once it acknowledged every
 # line, the page cache is written back (`sync`), and `aq-wal append DIR < /dev/null` opens and
 # closes the log. Prints, for RUNS logs, the whole process's time beside the process start alone
-# (`aq-wal --help`). Usage: scripts/cli-reopen.sh [RECORDS] [RUNS] (default 200000 3).
-# Builds the release `aq-wal` into .build-release; scratch space under ${TMPDIR:-/tmp}.
+# (`aq-wal --help`). Usage: scripts/cli-reopen.sh [RECORDS] [RUNS] [DIR] (default 200000 3
+# .build-release). Builds the release `aq-wal` into .build-release; the logs go under DIR, which
+# must be on the disk under test (not tmpfs, where O_DIRECT is refused and `sync` is free).
 set -euo pipefail
 records=${1:-200000}
 runs=${2:-3}
+case "$records$runs" in *[!0-9]*) echo "usage: $0 [RECORDS] [RUNS] [DIR]" >&2; exit 64 ;; esac
 cd "$(dirname "$0")/.."
 swift build -c release --product aq-wal --scratch-path .build-release >/dev/null
 wal=$PWD/.build-release/release/aq-wal
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/aq-cli-reopen.XXXXXX")
+scratch=$(mktemp -d "${3:-$PWD/.build-release}/aq-cli-reopen.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 python3 -c "import sys; sys.stdout.write(('x' * 256 + '\n') * $records)" > "$scratch/lines"
 
-micros() { local start end; start=$(date +%s%N); "$@" > /dev/null 2>&1 < /dev/null || true; end=$(date +%s%N); echo $(( (end - start) / 1000 )); }
+# Microseconds `$@` takes, stdin from /dev/null; a failure ends the script with its message.
+micros() {
+    local start end
+    start=$(date +%s%N)
+    "$@" > /dev/null < /dev/null || { echo "failed: $*" >&2; exit 1; }
+    end=$(date +%s%N)
+    echo $(( (end - start) / 1000 ))
+}
 
 for run in $(seq 1 "$runs"); do
     dir="$scratch/log$run"
@@ -24,12 +33,12 @@ for run in $(seq 1 "$runs"); do
     "$wal" append "$dir" < "$scratch/input$run" > "$scratch/acks$run" &
     writer=$!
     exec 3> "$scratch/input$run"
-    cat "$scratch/lines" >&3
+    cat "$scratch/lines" >&3 || { echo "aq-wal append stopped reading its input" >&2; exit 1; }
     for _ in $(seq 1 600); do
-        [ "$(wc -l < "$scratch/acks$run")" -ge "$records" ] && break
+        [ "$(wc -l < "$scratch/acks$run" 2>/dev/null || echo 0)" -ge "$records" ] && break
         sleep 0.2
     done
-    kill -9 "$writer"
+    kill -9 "$writer" 2>/dev/null || { echo "aq-wal append ended before it was killed" >&2; exit 1; }
     wait "$writer" 2>/dev/null || true
     exec 3>&-
     acked=$(wc -l < "$scratch/acks$run")

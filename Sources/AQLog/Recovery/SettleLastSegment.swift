@@ -32,7 +32,14 @@ extension LogRecovery {
         // `HIGHWATER` too: a writer killed inside a raise leaves a mark (and prefix) in the
         // cache that this open would build on; a power loss after it would then take the mark
         // back while the bytes written up to it stayed, and recovery would stop short of them.
-        if let mark = try? storage.openFile(LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile), create: false) {
+        // None there, or a directory in its place (no mark can be read from it): nothing to settle.
+        let highWater: (any StorageFile)?
+        do {
+            highWater = try storage.openFile(LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile), create: false)
+        } catch where error.errno == .noSuchFileOrDirectory || error.errno == .isDirectory {
+            highWater = nil
+        }
+        if let mark = highWater {
             defer { mark.close() }
             do throws(IOFailure) { try mark.syncData() } catch {
                 // As for the segment: drop what a failed write-back left readable, ask again.
