@@ -65,6 +65,18 @@ func bitwiseCRC(_ bytes: [UInt8], polynomial: UInt32) -> UInt32 {
         }
     }
 
+    /// A batch or segment digest folded in one pass over the checksums equals folding them one
+    /// at a time, in order (logs written either way must agree): empty, one, and many values.
+    @Test func foldingAllChecksumsAtOnceEqualsFoldingEachInOrder() {
+        var random = SystemRandomNumberGenerator()
+        for count in [0, 1, 2, 7, 256, 1000] {
+            let values = (0..<count).map { _ in UInt32.random(in: .min ... .max, using: &random) }
+            let start = UInt32.random(in: .min ... .max, using: &random)
+            #expect(digestFold(start, all: values) == values.reduce(start, digestFold), "\(count) values")
+            #expect(digestFold(0, all: values) == values.reduce(0) { digestFold($0, $1) })
+        }
+    }
+
     @Test func continuationEqualsOneShot() async {
         await propertyCheck(count: 200, input: Gen.uint8().array(of: 0...400), Gen.int(in: 0...400)) { bytes, cut in
             let k = min(cut, bytes.count)

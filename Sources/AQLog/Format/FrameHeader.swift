@@ -107,3 +107,14 @@ package struct CommitPayload: Equatable, Sendable {
     if CRC32C.engine == .isal { return CRC32C.hardwareFold(digest, recordChecksum) }
     return withUnsafeBytes(of: recordChecksum.littleEndian) { CRC32C.checksum($0, continuing: digest) }
 }
+
+/// Folds every checksum in `recordChecksums`, in order, into `digest`: the same value as
+/// folding them one at a time (a digest is the CRC-32C of the checksums as little-endian
+/// u32s), in one call of the CRC engine over the array's bytes instead of one per record.
+@inlinable func digestFold(_ digest: UInt32, all recordChecksums: [UInt32]) -> UInt32 {
+    #if _endian(little)
+    return recordChecksums.withUnsafeBytes { CRC32C.checksum($0, continuing: digest) }
+    #else
+    return recordChecksums.reduce(digest, digestFold)
+    #endif
+}

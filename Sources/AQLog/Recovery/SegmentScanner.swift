@@ -99,7 +99,6 @@ struct SegmentScanner {
         var next: UInt64
         var pending: [UInt32] = []
         var pendingCRCs: [UInt32] = []
-        var batchDigest: UInt32 = 0
         /// Why the loop stopped (nil: a clean end, or not run yet).
         var stopReason: CorruptionReason?
 
@@ -156,12 +155,10 @@ struct SegmentScanner {
     func advance(_ cursor: inout Cursor) {
         var pos = cursor.pos
         var next = cursor.next
-        var batchDigest = cursor.batchDigest
         var stopReason: CorruptionReason? = nil
         defer {
             cursor.pos = pos
             cursor.next = next
-            cursor.batchDigest = batchDigest
             cursor.stopReason = stopReason
         }
 
@@ -183,17 +180,17 @@ struct SegmentScanner {
                     let commit = commitPayload(at: pos + FrameHeader.size)
                     // An empty commit (close marker) must vouch for exactly what precedes it.
                     let markerOK = !cursor.pending.isEmpty || commit.durableThrough == next &- 1
+                    // The batch's digest, and the segment's, folded once per batch in one pass.
                     guard markerOK, h.sequence == next &- 1, Int(commit.recordCount) == cursor.pending.count,
-                          commit.batchDigest == batchDigest, commit.durableThrough < next else {
+                          commit.batchDigest == digestFold(0, all: cursor.pendingCRCs), commit.durableThrough < next else {
                         stopReason = .damagedCommittedData
                         break scanning
                     }
                     cursor.result.offsets.append(contentsOf: cursor.pending)
-                    for crc in cursor.pendingCRCs { cursor.result.segmentDigest = digestFold(cursor.result.segmentDigest, crc) }
+                    cursor.result.segmentDigest = digestFold(cursor.result.segmentDigest, all: cursor.pendingCRCs)
                     cursor.result.durableThrough = max(cursor.result.durableThrough, commit.durableThrough)
                     cursor.pending.removeAll(keepingCapacity: true)
                     cursor.pendingCRCs.removeAll(keepingCapacity: true)
-                    batchDigest = 0
                     cursor.result.committedEnd = pos + h.frameSize
                 } else {
                     guard h.sequence == next else {
@@ -202,7 +199,6 @@ struct SegmentScanner {
                     }
                     cursor.pending.append(UInt32(pos))
                     cursor.pendingCRCs.append(h.checksum)
-                    batchDigest = digestFold(batchDigest, h.checksum)
                     next &+= 1
                 }
                 pos += h.frameSize

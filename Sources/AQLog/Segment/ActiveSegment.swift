@@ -59,7 +59,7 @@ final class ActiveSegment {
     /// Records a batch that reached the file, whose commit frame claims `claim` durable.
     func committed(_ batch: BatchBuffer, claim: UInt64) {
         offsets.append(contentsOf: batch.frameOffsets)
-        for crc in batch.recordChecksums { segmentDigest = digestFold(segmentDigest, crc) }
+        segmentDigest = digestFold(segmentDigest, all: batch.recordChecksums)
         descriptor.dataEnd = batch.fileEnd
         claimed = max(claimed, claim)
         lastCommitChecksum = batch.commitChecksum

@@ -17,8 +17,6 @@ final class BatchBuffer {
     private(set) var recordCount = 0
     private(set) var firstSequence: UInt64 = 0
     private(set) var lastSequence: UInt64 = 0
-    /// CRC-32C over the staged records' checksums (the commit frame's batch digest).
-    private(set) var batchDigest: UInt32 = 0
     /// Each staged record's checksum, in order (folded into the segment digest on commit).
     private(set) var recordChecksums: [UInt32] = []
     /// Each staged record's frame offset in the file.
@@ -43,7 +41,6 @@ final class BatchBuffer {
         if carried > 0 { storage.mutableBytes.baseAddress!.copyMemory(from: prefix.baseAddress!, byteCount: carried) }
         used = carried
         recordCount = 0
-        batchDigest = 0
         recordChecksums.removeAll(keepingCapacity: true)
         frameOffsets.removeAll(keepingCapacity: true)
         isFinished = false
@@ -90,7 +87,6 @@ final class BatchBuffer {
         }
         frameOffsets.append(UInt32(fileOffset + used))
         recordChecksums.append(crc)
-        batchDigest = digestFold(batchDigest, crc)
         if recordCount == 0 { firstSequence = sequence }
         lastSequence = sequence
         recordCount += 1
@@ -105,7 +101,9 @@ final class BatchBuffer {
         if recordCount == 0 { lastSequence = markerSequence! }
         let out = storage.mutableBytes
         let payloadAt = used + FrameHeader.size
-        let commit = CommitPayload(recordCount: UInt32(recordCount), batchDigest: batchDigest, durableThrough: durableThrough)
+        // The batch digest: CRC-32C over the staged records' checksums, in one pass.
+        let commit = CommitPayload(recordCount: UInt32(recordCount), batchDigest: digestFold(0, all: recordChecksums),
+                                   durableThrough: durableThrough)
         commit.store(into: out, at: payloadAt)
         let payloadCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: out[payloadAt..<payloadAt + CommitPayload.size]))
         FrameHeader.write(into: out, at: used, payloadLength: CommitPayload.size, isCommit: true,
