@@ -80,22 +80,16 @@ package struct VouchedPrefix: Equatable, Sendable {
                              lastCommitChecksum: block.u32(at: at + 48))
     }
 
-    /// The checksum of the index entries `offsets[from..<to]` as the index stores them,
-    /// continuing `crc` (the checksum of the entries before `from`).
+    /// The checksum of the index entries `offsets[from..<to]` as the index stores them
+    /// (little-endian u32s), continuing `crc` (the checksum of the entries before `from`).
     static func indexChecksum(_ offsets: [UInt32], from: Int = 0, to count: Int, continuing crc: UInt32 = 0) -> UInt32 {
-        var crc = crc
-        var entry = [UInt8](repeating: 0, count: 256 * SegmentLayout.indexEntrySize)
-        var i = from
-        while i < count {
-            let n = min(256, count - i)
-            entry.withUnsafeMutableBytes { b in
-                for k in 0..<n { b.setU32(offsets[i + k], at: k * SegmentLayout.indexEntrySize) }
-                crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[0..<(n * SegmentLayout.indexEntrySize)]),
-                                      continuing: crc)
-            }
-            i += n
+        #if _endian(little)
+        return offsets[from..<count].withUnsafeBytes { CRC32C.checksum($0, continuing: crc) }
+        #else
+        return offsets[from..<count].reduce(crc) { crc, entry in
+            withUnsafeBytes(of: entry.littleEndian) { CRC32C.checksum($0, continuing: crc) }
         }
-        return crc
+        #endif
     }
 
     /// Reads the index this record describes from `HIGHWATER`: nil when the file is short, the

@@ -42,8 +42,8 @@ final class ActiveSegment {
         self.lastCommitChecksum = lastCommitChecksum
         self.highWater = descriptor.header.requiredFeatures.contains(.highWaterMark)
             ? highWater ?? alignUp(descriptor.dataEnd, SegmentLayout.blockSize) : Int.max
-        durable = Committed(end: descriptor.dataEnd, recordCount: offsets.count, segmentDigest: segmentDigest, claimed: claimed,
-                            lastCommitChecksum: lastCommitChecksum)
+        durable = Committed(end: SegmentLayout.dataStart, recordCount: 0, segmentDigest: 0, claimed: 0, lastCommitChecksum: 0)
+        committedIsDurable()
     }
 
     var path: String { descriptor.path }

@@ -61,9 +61,11 @@ extension LogEngine {
     /// nil when nothing durable follows the data start.
     private func writeIndex(through durable: ActiveSegment.Committed, to file: any StorageFile) throws(IOFailure) -> VouchedPrefix? {
         guard durable.end > SegmentLayout.dataStart else { return nil }
-        var (have, checksum) = active.indexInHighWater
-        if have > durable.recordCount { (have, checksum) = (0, 0) }  // not this segment's
+        let (have, checksum) = active.indexInHighWater
         let count = durable.recordCount
+        // Set only from this segment's durable state, which never shrinks; reset at a roll.
+        assert(have <= count, "HIGHWATER holds more index entries than are durable")
+        var newChecksum = checksum
         if count > have {
             let perBlock = VouchedPrefix.entriesPerBlock
             let first = have / perBlock * perBlock
@@ -75,11 +77,11 @@ extension LogEngine {
             let at = VouchedPrefix.indexOffset + first * SegmentLayout.indexEntrySize
             try file.write(buffer.bytes(0..<(blocks * SegmentLayout.blockSize)), at: at,
                            newBytesFrom: VouchedPrefix.indexOffset + have * SegmentLayout.indexEntrySize, sync: false)
-            checksum = VouchedPrefix.indexChecksum(active.offsets, from: have, to: count, continuing: checksum)
+            newChecksum = VouchedPrefix.indexChecksum(active.offsets, from: have, to: count, continuing: checksum)
         }
         return VouchedPrefix(headerChecksum: active.descriptor.headerChecksum, baseSequence: active.descriptor.baseSequence,
                              end: durable.end, recordCount: count, durableThrough: durable.claimed,
-                             segmentDigest: durable.segmentDigest, indexChecksum: checksum,
+                             segmentDigest: durable.segmentDigest, indexChecksum: newChecksum,
                              lastCommitChecksum: durable.lastCommitChecksum)
     }
 }
