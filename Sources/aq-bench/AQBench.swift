@@ -19,6 +19,8 @@ struct AQBench: AsyncParsableCommand {
     @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
     @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"; \"depth model\": the model alone; \"streaming\": the streaming comparison alone).") var filter: String?
     @Option(help: "Most commits the log keeps in flight (LogOptions.maxCommitsInFlight, 1-4; default: the library's).") var commitDepth: Int?
+    @Option(help: ArgumentHelp("Bytes the append runs' writer moves its high-water mark by at least (default 4 MiB; 1073741824 raises once per segment): what recording the durable prefix costs.", visibility: .hidden))
+    var highWaterStep: Int?
     @Flag(help: "Skip the commits-in-flight model (C, depths 1-4, closed and open loop; about 25 s by default).") var skipDepthModel = false
     @Option(help: "Depths the commits-in-flight model runs, comma-separated, 1 among them (default 1,2,3,4).") var depthModelDepths: String?
 
@@ -77,7 +79,8 @@ struct AQBench: AsyncParsableCommand {
             var threadedRuns: [RunFigures] = []
             var batchBytes = 0
             for _ in 0..<spec.repetitions {
-                let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds, commitDepth: commitDepth)
+                let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds, commitDepth: commitDepth,
+                                           highWaterStep: highWaterStep)
                 logRuns.append(f)
                 let batches = spec.mode == .deferred ? max(f.writes, 1) : max(f.syncs, 1)
                 batchBytes = max(f.bytesWritten / batches, 1)

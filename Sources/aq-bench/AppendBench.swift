@@ -112,13 +112,15 @@ func newHistogram() -> Histogram<UInt64> {
 }
 
 /// Runs the log side of `spec` for `duration` in `directory` (reused across runs of one backend).
-func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: Double, commitDepth: Int?) async throws -> RunFigures {
+func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: Double, commitDepth: Int?,
+            highWaterStep: Int? = nil) async throws -> RunFigures {
     let counters = IOCounters()
     let base = PosixStorage(writePath: spec.backend.writePath)
     let storage = CountingStorage(base, counters: counters)
     var options = LogOptions(segmentSize: spec.rollingSegmentSize ?? segmentSize)
     options.initialSegmentSize = options.segmentSize  // a busy log's segments, from the first record
     if let commitDepth { options.maxCommitsInFlight = commitDepth }
+    if let highWaterStep { options.highWaterStep = highWaterStep }
     let payload = [UInt8](repeating: 0x5A, count: spec.recordSize)
     let batch = [[UInt8]](repeating: payload, count: spec.batch)
     let clock = ContinuousClock()
