@@ -30,16 +30,24 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     /// spawns processes.
     static let contentionWindow: Duration = .milliseconds(200)
 
-    init(path: String, mode: mode_t = 0o666) throws(IOFailure) {
+    init(path: String, mode: mode_t = 0o666, contentionWindow: Duration = PosixLock.contentionWindow) throws(IOFailure) {
         self.path = path
+        fd = try Self.openLocked(path, mode: mode, contentionWindow: contentionWindow)
+    }
+
+    /// Opens `path` and takes both locks; on failure nothing stays open. Kept out of `init` on
+    /// purpose: a class initializer that throws once every stored property is set runs
+    /// `deinit`, whose ``release()`` would close the descriptor a second time, by then perhaps
+    /// a number another thread has just been given (a segment file, which then fails `EBADF`).
+    private static func openLocked(_ path: String, mode: mode_t, contentionWindow: Duration) throws(IOFailure) -> Int32 {
         // O_CLOEXEC: a spawned child must not keep the lock's file (and so the lock) open.
-        fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: mode)
-        let deadline = ContinuousClock.now + Self.contentionWindow
+        let fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: mode)
+        let deadline = ContinuousClock.now + contentionWindow
         while true {
             do throws(IOFailure) {
                 try Syscalls.flockFile(fd, LOCK_EX | LOCK_NB, path: path)
-                try Self.lockRecord(fd, path: path)
-                return
+                try lockRecord(fd, path: path)
+                return fd
             } catch where error.errno == .wouldBlock && ContinuousClock.now < deadline {
                 usleep(2_000)
             } catch {
