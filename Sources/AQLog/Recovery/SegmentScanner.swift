@@ -167,7 +167,7 @@ struct SegmentScanner {
                 pos = next
                 continue
             }
-            if pos + FrameHeader.size <= limit, isZero(pos..<(pos + FrameHeader.size)) {
+            if pos + FrameHeader.size <= limit, u64(pos) == 0, u64(pos + 8) == 0 {  // a zero header: nothing written here
                 stopReason = cursor.pending.isEmpty ? nil : .incompleteHeader
                 break
             }
@@ -306,6 +306,7 @@ struct SegmentScanner {
         // Byte-wise: each index byte is either what the seal would write or still zero (torn).
         for (i, off) in offsets.enumerated() {
             let at = indexStart + i * SegmentLayout.indexEntrySize
+            if bytes.u32(at: at - base) == off { continue }  // whole: the usual case, one load
             for k in 0..<SegmentLayout.indexEntrySize {
                 let b = bytes[at - base + k]
                 if b != 0 && b != UInt8(truncatingIfNeeded: off >> (8 * UInt32(k))) { return false }
