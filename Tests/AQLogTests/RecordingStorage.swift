@@ -36,6 +36,12 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var maxConcurrentIO = 0
         /// Fail the Nth unsynced write from now with `EIO` (before it lands).
         var failUnsyncedWriteAfter: Int? = nil
+        /// Fail with `EIO` the next `times` reads of a file named `name` that cover `offset`.
+        var failReads: (name: String, offset: Int, times: Int)? = nil
+        /// Reads that covered `failReads`' offset, failed or not.
+        var readsOfFailingOffset = 0
+        /// Bytes read, by file name.
+        var bytesRead: [String: Int] = [:]
     }
     let state = Mutex(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
@@ -286,7 +292,20 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
         try inner.syncData()
         owner.state.withLock { $0.syncs += 1 }
     }
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int { try inner.read(into: buffer, at: offset) }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) -> Int {
+        let fails = owner.state.withLock { s -> Bool in
+            guard let f = s.failReads, f.name == LogDirectoryLayout.name(of: path),
+                  (offset..<(offset + buffer.count)).contains(f.offset) else { return false }
+            s.readsOfFailingOffset += 1
+            guard f.times > 0 else { return false }
+            s.failReads!.times -= 1
+            return true
+        }
+        if fails { throw IOFailure("pread", path: path, errno: .ioError, offset: offset) }
+        let n = try inner.read(into: buffer, at: offset)
+        owner.state.withLock { $0.bytesRead[LogDirectoryLayout.name(of: path), default: 0] += n }
+        return n
+    }
     func mapReadOnly() throws(IOFailure) -> MappedRegion { try inner.mapReadOnly() }
     func truncate(to size: Int) throws(IOFailure) { try inner.truncate(to: size) }
     func close() { inner.close() }

@@ -35,10 +35,47 @@ import Foundation
     @Test func aHealthyMultiWindowSegmentVerifiesClean() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let sealed = try sealedLog(dir)
-        #expect(readFile(sealed).count > 4 * SealedSegmentStream.window)
-        let report = try LogVerifier(directory: dir).verify()
+        let size = readFile(sealed).count
+        #expect(size >= 4 * SealedSegmentStream.window)
+        let storage = RecordingStorage()
+        let report = try LogVerifier(directory: dir, storage: storage).verify()
         #expect(report.corruption == nil && report.tornTail == nil)
         #expect(report.segments.first?.sealed == true && report.segments.first?.problem == nil)
+        // Each byte read once, but for the frame each window cuts (read again with the next
+        // one) and the segment's ends, which recovery reads before the stream.
+        let read = storage.state.withLock { $0.bytesRead[LogDirectoryLayout.name(of: sealed)] ?? 0 }
+        #expect(read >= size && read <= size + 8 * SegmentLayout.blockSize, "\(read) bytes read of \(size)")
+    }
+
+    /// Each window after the first is read ahead on another thread while the one before it is
+    /// checked. A read-ahead that fails is read again in line: a failure that passes costs
+    /// nothing, one that persists is reported as the I/O error it is, at its offset.
+    @Test(arguments: [1, 3])
+    func aFailedReadAheadIsReadAgainAndOnlyAPersistentFailureIsReported(times: Int) throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sealed = try sealedLog(dir)
+        let storage = RecordingStorage()
+        let offset = 2 * SealedSegmentStream.window + 4096
+        storage.state.withLock { $0.failReads = (LogDirectoryLayout.name(of: sealed), offset, times) }
+        if times == 1 {
+            let report = try LogVerifier(directory: dir, storage: storage).verify()
+            #expect(report.corruption == nil && report.segments.first?.problem == nil)
+        } else {
+            #expect {
+                _ = try LogVerifier(directory: dir, storage: storage).verify()
+            } throws: { error in
+                guard case LogError.io(let failure) = error else { return false }
+                return failure.errno == .ioError && failure.path == sealed
+            }
+        }
+        // Read ahead, then read again in line (and, when that failed too, no more): the window
+        // read again is the only one read twice.
+        #expect(storage.state.withLock { $0.readsOfFailingOffset } == 2)
+        if times == 1 {
+            let size = readFile(sealed).count
+            let read = storage.state.withLock { $0.bytesRead[LogDirectoryLayout.name(of: sealed)] ?? 0 }
+            #expect(read >= size && read <= size + 8 * SegmentLayout.blockSize, "\(read) bytes read of \(size)")
+        }
     }
 
     /// Records larger than a window: each window grows to hold the frame it starts with.
@@ -57,7 +94,9 @@ import Foundation
 
     /// Damage in a payload, or in a header, at offsets around and between window ends: each
     /// found at its frame, exactly as a scan of the whole segment finds it.
-    @Test(arguments: [(2 << 20) - 3, 2 << 20, (2 << 20) + 700, (4 << 20) - 16, 6 << 20, (9 << 20) + 12345, (15 << 20) + 999])
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7].map { [w = SealedSegmentStream.window] i in
+        [w - 3, w, w + 700, 2 * w - 16, 5 * w / 2, 3 * w - 999, 3 * w + 12345][i - 1]
+    })
     func damageIsFoundWhereverTheWindowsFall(at target: Int) throws {
         for inHeader in [false, true] {
             let tmp = TemporaryDirectory(); let dir = tmp.sub("log")

@@ -51,33 +51,3 @@ extension StorageFile {
         }
     }
 }
-
-/// Memory for reading segments one after another with `pread` (``SegmentAccess/read``): one
-/// allocation grown as needed and reused, so a pass over many segments pays the page faults of
-/// fresh memory once, not per segment.
-final class SegmentReadBuffer {
-    private var memory: UnsafeMutableRawBufferPointer?
-
-    deinit { memory?.deallocate() }
-
-    /// Grows the buffer to hold `count` bytes.
-    func reserve(_ count: Int) {
-        guard (memory?.count ?? -1) < count else { return }
-        memory?.deallocate()
-        memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: SegmentLayout.blockSize)
-    }
-
-    /// The bytes of `file` in `range`, read into this buffer (grown to hold them): valid until
-    /// the next read. A file that ends first is `EIO` at the offset where it ended.
-    func read(_ file: any StorageFile, _ range: Range<Int>) throws(IOFailure) -> UnsafeRawBufferPointer {
-        reserve(range.count)
-        let bytes = UnsafeMutableRawBufferPointer(rebasing: memory![0..<range.count])
-        var done = 0
-        while done < range.count {
-            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[done...]), at: range.lowerBound + done)
-            guard n > 0 else { throw IOFailure("pread", path: file.path, errno: .ioError, offset: range.lowerBound + done) }
-            done += n
-        }
-        return UnsafeRawBufferPointer(bytes)
-    }
-}

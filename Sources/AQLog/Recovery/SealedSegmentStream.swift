@@ -1,6 +1,6 @@
 /// `verify`'s scan of a sealed segment, streamed through a window of a few MiB instead of a
 /// copy of the whole segment: each window is checked right after its `pread` while its bytes
-/// are in the CPU's cache. The last window runs from the last commit point to the segment's
+/// are in the CPU's cache, and the next one is read meanwhile (``SegmentReadBuffer``). The last window runs from the last commit point to the segment's
 /// end: the footer when the records end where a full segment's do, more when they end early
 /// (damage, or a last record that did not fit). The result is the one
 /// ``SegmentScanner/scan()`` of the whole segment gives.
@@ -13,7 +13,7 @@
 /// resumes and classifies what follows the records.
 enum SealedSegmentStream {
     /// Bytes a window holds (more when one frame is larger): small enough to stay in cache.
-    static let window = 2 << 20
+    static let window = 4 << 20
 
     /// A window of the segment: its bytes and the segment offset of the first.
     struct Window {
@@ -28,9 +28,12 @@ enum SealedSegmentStream {
         let largest = FrameHeader.frameSize(payloadLength: Int(d.header.maxRecordSize))
         var cursor = SegmentScanner.Cursor(after: .init(header: d.header))
         var (base, capacity) = (0, window)
+        // The file is closed after this returns: no read of it may still be running.
+        defer { buffer.finishReadAhead() }
         while true {
             let end = min(size, base + capacity)
-            let bytes = try buffer.read(file, base..<end)
+            // The window after this one usually starts a little before `end`: read on from there.
+            let bytes = try buffer.window(file, base..<end, readingAhead: end..<min(size, end + window))
             let scanner = SegmentScanner(window: bytes, at: base, segmentSize: size, file: d.path, header: d.header)
             scanner.advance(&cursor)
             if end == size, cursor.result.committedEnd >= base {
@@ -52,7 +55,7 @@ enum SealedSegmentStream {
         // The records ended (or met damage) inside a window: the rest of the segment from the
         // last commit point, whatever its length, is the last window.
         let from = alignDown(cursor.result.committedEnd, SegmentLayout.blockSize)
-        let bytes = try buffer.read(file, from..<size)
+        let bytes = try buffer.window(file, from..<size, readingAhead: nil)
         let scanner = SegmentScanner(window: bytes, at: from, segmentSize: size, file: d.path, header: d.header)
         return (scanner.scan(continuing: cursor), Window(bytes: bytes, base: from))
     }
