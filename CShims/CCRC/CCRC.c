@@ -47,12 +47,21 @@ uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) {
 }
 
 __attribute__((target("sse4.2")))
+uint32_t ccrc_frame_fields(uint32_t payload_crc, uint32_t word, uint64_t sequence) {
+    // Header bytes 4..<16 as little-endian words: the length word and the sequence's low half,
+    // then its high half.
+    uint64_t s = _mm_crc32_u64(~payload_crc, (uint64_t)word | (sequence << 32));
+    return ~_mm_crc32_u32((uint32_t)s, (uint32_t)(sequence >> 32));
+}
+
+__attribute__((target("sse4.2")))
 uint32_t ccrc_fold(uint32_t digest, uint32_t value) {
     return ~_mm_crc32_u32(~digest, value);
 }
 #else
 uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) { (void)frame; (void)payload_length; return 0; }
 uint32_t ccrc_fold(uint32_t digest, uint32_t value) { (void)digest; (void)value; return 0; }
+uint32_t ccrc_frame_fields(uint32_t payload_crc, uint32_t word, uint64_t sequence) { (void)payload_crc; (void)word; (void)sequence; return 0; }
 #endif
 
 uint32_t ccrc_crc32c_isal(uint32_t crc, const void *buf, size_t len) {

@@ -56,6 +56,10 @@ func bitwiseCRC(_ bytes: [UInt8], polynomial: UInt32) -> UInt32 {
                                                continuing: CRC32C.portable(UnsafeRawBufferPointer(rebasing: p[16...])))
                 #expect(CRC32C.hardwareFrame(p.baseAddress!, payloadLength: length) == portable)
                 #expect(FrameHeader.checksumOfFrame(in: p, at: 0, length: length) == portable)
+                // What a writer computes from the payload's checksum and the fields it sets.
+                let payloadCRC = CRC32C.portable(UnsafeRawBufferPointer(rebasing: p[16...]))
+                #expect(CRC32C.hardwareFrameFields(payloadCRC, word: p.u32(at: 4), sequence: p.u64(at: 8)) == portable)
+                #expect(FrameHeader.expectedChecksum(payloadChecksum: payloadCRC, word: p.u32(at: 4), sequence: p.u64(at: 8)) == portable)
             }
             let bytes = withUnsafeBytes(of: value.littleEndian) { Array($0) }
             let digest = UInt32(truncatingIfNeeded: frame.count &* 2_654_435_761)

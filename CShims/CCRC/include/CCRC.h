@@ -16,6 +16,9 @@ int ccrc_cpu_has_sse42(void);
 /// payload_length payload bytes): of the payload, continued with header bytes 4..<16.
 /// Only where ccrc_cpu_has_sse42() (ISA-L and the crc32 instruction).
 uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length);
+/// A frame's checksum from its payload's CRC-32C and its header fields: payload_crc continued
+/// with header bytes 4..<16 (word, then sequence, little-endian). Only where ccrc_cpu_has_sse42().
+uint32_t ccrc_frame_fields(uint32_t payload_crc, uint32_t word, uint64_t sequence);
 /// CRC-32C of value's 4 little-endian bytes, continuing digest. Only where ccrc_cpu_has_sse42().
 uint32_t ccrc_fold(uint32_t digest, uint32_t value);
 #endif

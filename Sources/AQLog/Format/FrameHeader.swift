@@ -47,7 +47,8 @@ package struct FrameHeader: Equatable, Sendable {
 
     /// The CRC-32C a frame with these fields and this payload must carry.
     @inlinable public static func expectedChecksum(payloadChecksum: UInt32, word: UInt32, sequence: UInt64) -> UInt32 {
-        withUnsafeTemporaryAllocation(byteCount: 12, alignment: 8) { tmp in
+        if CRC32C.engine == .isal { return CRC32C.hardwareFrameFields(payloadChecksum, word: word, sequence: sequence) }
+        return withUnsafeTemporaryAllocation(byteCount: 12, alignment: 8) { tmp in
             tmp.setU32(word, at: 0)
             tmp.setU64(sequence, at: 4)
             return CRC32C.checksum(UnsafeRawBufferPointer(tmp), continuing: payloadChecksum)
@@ -111,10 +112,15 @@ package struct CommitPayload: Equatable, Sendable {
 /// Folds every checksum in `recordChecksums`, in order, into `digest`: the same value as
 /// folding them one at a time (a digest is the CRC-32C of the checksums as little-endian
 /// u32s), in one call of the CRC engine over the array's bytes instead of one per record.
-@inlinable func digestFold(_ digest: UInt32, all recordChecksums: [UInt32]) -> UInt32 {
+@inlinable func digestFold(_ digest: UInt32, all recordChecksums: UnsafeBufferPointer<UInt32>) -> UInt32 {
     #if _endian(little)
-    return recordChecksums.withUnsafeBytes { CRC32C.checksum($0, continuing: digest) }
+    return CRC32C.checksum(UnsafeRawBufferPointer(recordChecksums), continuing: digest)
     #else
     return recordChecksums.reduce(digest, digestFold)
     #endif
+}
+
+/// ``digestFold(_:all:)-(_,UnsafeBufferPointer<UInt32>)`` over an array.
+@inlinable func digestFold(_ digest: UInt32, all recordChecksums: [UInt32]) -> UInt32 {
+    recordChecksums.withUnsafeBufferPointer { digestFold(digest, all: $0) }
 }

@@ -65,7 +65,7 @@ public final class LogWriter {
         try counted { () throws(LogError) in
             try engine.checkWritable()
             try engine.checkSize(payload.count)
-            return try appendChecked(CollectionOfOne(payload)).lowerBound
+            return try withPayloadBytes(payload) { (pointers) throws(LogError) in try appendChecked(pointers) }.lowerBound
         }
     }
 
@@ -111,18 +111,22 @@ public final class LogWriter {
         }
     }
 
-    private func appendChecked<C: Collection>(_ payloads: C) throws(LogError) -> Range<UInt64> where C.Element == UnsafeRawBufferPointer {
+    private func appendChecked(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>) throws(LogError) -> Range<UInt64> {
         let first = engine.marks.written &+ 1
         let sync = engine.policy.syncsEachCommit
-        for payload in payloads {
-            if !engine.fitsInActive(payloadLength: payload.count) {
-                // Synced like any batch of this mode: if the roll then fails (the next segment
-                // cannot be prepared) the call throws with this part durable, and a `.sync` log
-                // never has two batches written but not synced (recovery relies on one).
-                if engine.stagedRecords > 0 { try commit(sync: sync) }
-                try engine.roll()
-            }
-            _ = engine.stage(payload, payloadChecksum: CRC32C.checksum(payload))
+        var next = 0
+        while true {
+            next = engine.stage(payloads, from: next) { CRC32C.checksum(payloads[$0]) }
+            guard next < payloads.count else { break }
+            // The next record does not fit: commit what is staged, roll, and stage it into the
+            // new segment (empty, so it fits: the caller checked its size). Synced like any
+            // batch of this mode: if the roll then fails (the next segment cannot be prepared)
+            // the call throws with this part durable, and a `.sync` log never has two batches
+            // written but not synced (recovery relies on one).
+            if engine.stagedRecords > 0 { try commit(sync: sync) }
+            try engine.roll()
+            _ = engine.stage(payloads[next], payloadChecksum: CRC32C.checksum(payloads[next]))
+            next += 1
         }
         try commit(sync: sync)
         return first..<(engine.marks.written &+ 1)

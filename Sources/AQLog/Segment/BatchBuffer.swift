@@ -17,13 +17,42 @@ final class BatchBuffer {
     private(set) var recordCount = 0
     private(set) var firstSequence: UInt64 = 0
     private(set) var lastSequence: UInt64 = 0
-    /// Each staged record's checksum, in order (folded into the segment digest on commit).
-    private(set) var recordChecksums: [UInt32] = []
-    /// Each staged record's frame offset in the file.
-    private(set) var frameOffsets: [UInt32] = []
+    /// Each staged record's checksum and frame offset, in order, in memory the batch manages
+    /// itself: appending to an array held by a class costs a uniqueness check and a runtime
+    /// exclusivity check per record, more than the rest of staging a small record.
+    private var checksums: UnsafeMutablePointer<UInt32>
+    private var offsets: UnsafeMutablePointer<UInt32>
+    private var entryCapacity = 1024
     private(set) var isFinished = false
 
-    init(capacity: Int) { storage = AlignedBuffer(capacity: capacity) }
+    init(capacity: Int) {
+        storage = AlignedBuffer(capacity: capacity)
+        checksums = .allocate(capacity: entryCapacity)
+        offsets = .allocate(capacity: entryCapacity)
+    }
+
+    deinit {
+        checksums.deallocate()
+        offsets.deallocate()
+    }
+
+    /// Each staged record's checksum, in order (folded into the segment digest on commit).
+    /// Valid until the batch next changes.
+    var recordChecksums: UnsafeBufferPointer<UInt32> { UnsafeBufferPointer(start: checksums, count: recordCount) }
+    /// Each staged record's frame offset in the file. Valid until the batch next changes.
+    var frameOffsets: UnsafeBufferPointer<UInt32> { UnsafeBufferPointer(start: offsets, count: recordCount) }
+
+    /// Room for one more entry.
+    private func growEntries() {
+        let capacity = entryCapacity * 2
+        let (newChecksums, newOffsets) = (UnsafeMutablePointer<UInt32>.allocate(capacity: capacity),
+                                          UnsafeMutablePointer<UInt32>.allocate(capacity: capacity))
+        newChecksums.initialize(from: checksums, count: recordCount)
+        newOffsets.initialize(from: offsets, count: recordCount)
+        checksums.deallocate()
+        offsets.deallocate()
+        (checksums, offsets, entryCapacity) = (newChecksums, newOffsets, capacity)
+    }
 
     var isEmpty: Bool { recordCount == 0 }
     /// File offset just past the staged frames.
@@ -33,16 +62,17 @@ final class BatchBuffer {
 
     /// Starts an empty batch at file offset `end`, carrying `prefix` (the bytes of the
     /// segment from `alignDown(end)` to `end`).
+    ///
+    /// Bytes past the prefix keep whatever an earlier batch left there: each frame writes its
+    /// own padding, and ``finish(durableThrough:markerSequence:)`` zeroes the rest of its last
+    /// block, so zeroing the whole buffer per batch (a memset as large as the batch) is not needed.
     func reset(at end: Int, prefix: UnsafeRawBufferPointer) {
-        storage.zero(0..<max(used, carried))
         fileOffset = alignDown(end, SegmentLayout.blockSize)
         carried = end - fileOffset
         precondition(prefix.count == carried)
         if carried > 0 { storage.mutableBytes.baseAddress!.copyMemory(from: prefix.baseAddress!, byteCount: carried) }
         used = carried
         recordCount = 0
-        recordChecksums.removeAll(keepingCapacity: true)
-        frameOffsets.removeAll(keepingCapacity: true)
         isFinished = false
     }
 
@@ -61,7 +91,7 @@ final class BatchBuffer {
         if staged > 0 { memmove(base, base + carried, staged) }
         storage.zero(staged..<used)
         let shift = UInt32(SegmentLayout.blockSize - carried)
-        for i in frameOffsets.indices { frameOffsets[i] += shift }
+        for i in 0..<recordCount { offsets[i] += shift }
         fileOffset += SegmentLayout.blockSize
         carried = 0
         used = staged
@@ -83,10 +113,13 @@ final class BatchBuffer {
         let crc = FrameHeader.write(into: out, at: used, payloadLength: payload.count, isCommit: false,
                                     sequence: sequence, payloadChecksum: payloadChecksum)
         if payload.count > 0 {
+            // The padding after the payload reads as zeros (the last word, then the payload over it).
+            if payload.count % 8 != 0 { out.storeBytes(of: UInt64(0), toByteOffset: used + frame - 8, as: UInt64.self) }
             (out.baseAddress! + used + FrameHeader.size).copyMemory(from: payload.baseAddress!, byteCount: payload.count)
         }
-        frameOffsets.append(UInt32(fileOffset + used))
-        recordChecksums.append(crc)
+        if recordCount == entryCapacity { growEntries() }
+        offsets[recordCount] = UInt32(fileOffset + used)
+        checksums[recordCount] = crc
         if recordCount == 0 { firstSequence = sequence }
         lastSequence = sequence
         recordCount += 1
@@ -109,6 +142,8 @@ final class BatchBuffer {
         FrameHeader.write(into: out, at: used, payloadLength: CommitPayload.size, isCommit: true,
                           sequence: lastSequence, payloadChecksum: payloadCRC)
         used += FrameHeader.frameSize(payloadLength: CommitPayload.size)
+        // Zeros to the block's end: an aligned write carries them (``writeBytes``).
+        storage.zero(used..<alignUp(used, SegmentLayout.blockSize))
         isFinished = true
     }
 

@@ -73,13 +73,12 @@ extension Committer {
         let first = engine.marks.assigned &+ 1
         var stagedDirectly = false
         nextTicket &+= 1
-        for (p, crc) in zip(payloads, checksums) {
-            if !rolling && overflow.isEmpty && engine.fitsInActive(payloadLength: p.count) {
-                _ = engine.stage(p, payloadChecksum: crc)
-                stagedDirectly = true
-            } else {
-                overflow.append(.init(payload: Array(p), checksum: crc, sequence: engine.assignSequence(), ticket: nextTicket))
-            }
+        // Into the active segment while they fit; from the first that does not, in line for
+        // the next segment.
+        let staged = !rolling && overflow.isEmpty ? checksums.withUnsafeBufferPointer { crcs in engine.stage(payloads, from: 0) { crcs[$0] } } : 0
+        stagedDirectly = staged > 0
+        for i in staged..<payloads.count {
+            overflow.append(.init(payload: Array(payloads[i]), checksum: checksums[i], sequence: engine.assignSequence(), ticket: nextTicket))
         }
         if stagedDirectly { appendsStaged += 1 }
         if firstStaged == nil { firstStaged = .now }

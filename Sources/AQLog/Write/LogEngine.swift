@@ -237,6 +237,30 @@ final class LogEngine {
         return marks.assigned
     }
 
+    /// Stages `payloads[start...]` in order while each fits in the active segment (as
+    /// ``fitsInActive(payloadLength:)`` decides), `checksum(i)` giving payload `i`'s CRC-32C;
+    /// returns the index of the first not staged (`payloads.count` when all were). The batch,
+    /// the segment and the sequence are held in locals for the pass, so a record costs its
+    /// frame, its checksum and its copy, not a round of reference counting and watermark checks.
+    func stage(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>, from start: Int,
+               checksum: (Int) -> UInt32) -> Int {
+        guard !sealPending else { return start }
+        let batch = filling, segment = active
+        let inFlightCount = inFlightRecords
+        var sequence = marks.assigned
+        var i = start
+        while i < payloads.count {
+            let p = payloads[i]
+            let end = batch.fileEnd + FrameHeader.frameSize(payloadLength: p.count) + 2 * BatchBuffer.commitCost
+            guard segment.fits(end: end, additionalRecords: inFlightCount + batch.recordCount + 1) else { break }
+            sequence &+= 1
+            batch.stage(p, sequence: sequence, payloadChecksum: checksum(i))
+            i += 1
+        }
+        if i > start { advance { $0.assigned = sequence } }
+        return i
+    }
+
     /// Reserves the next sequence for a record staged later with ``stage(_:payloadChecksum:sequence:)``
     /// (records waiting for a roll keep their place in line).
     func assignSequence() -> UInt64 {
