@@ -2,6 +2,7 @@
 #include <zlib.h>
 #include <limits.h>
 #include <string.h>
+#include <stdlib.h>
 #include "CCRC.h"
 #if defined(__x86_64__)
 #include <nmmintrin.h>
@@ -85,6 +86,14 @@ uint32_t ccrc_crc32_zlib(uint32_t crc, const void *buf, size_t len) {
         p += n; len -= n;
     }
     return (uint32_t)state;
+}
+
+int ccrc_hardware_engine = 0;
+
+__attribute__((constructor))
+static void ccrc_choose_engine(void) {
+    const char *forced = getenv("AQLOG_CRC");
+    ccrc_hardware_engine = ccrc_cpu_has_sse42() && !(forced != NULL && strcmp(forced, "portable") == 0);
 }
 
 int ccrc_cpu_has_sse42(void) {

@@ -12,6 +12,10 @@ uint32_t ccrc_crc32c_isal(uint32_t crc, const void *buf, size_t len);
 uint32_t ccrc_crc32_zlib(uint32_t crc, const void *buf, size_t len);
 /// 1 when the CPU has SSE4.2 (the instruction ISA-L's CRC-32C kernel needs), else 0.
 int ccrc_cpu_has_sse42(void);
+/// 1 when checksums use the hardware engine: the CPU has SSE4.2 and the environment does not
+/// set AQLOG_CRC=portable. Decided once, before main (a constructor), so reading it is one load.
+extern int ccrc_hardware_engine;
+static inline int ccrc_uses_hardware(void) { return ccrc_hardware_engine; }
 /// CRC-32C of a frame laid out as the segment format has it (16-byte header, then
 /// payload_length payload bytes): of the payload, continued with header bytes 4..<16.
 /// Only where ccrc_cpu_has_sse42() (ISA-L and the crc32 instruction).

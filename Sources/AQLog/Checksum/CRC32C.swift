@@ -23,18 +23,15 @@ public enum CRC32C {
         case isal = "isa-l crc32_iscsi"
     }
 
-    /// The engine chosen at start-up by CPU feature detection.
-    public static let engine: Engine = {
-        if let forced = getenvString("AQLOG_CRC"), forced == "portable" { return .slicingBy8 }
-        return ccrc_cpu_has_sse42() != 0 ? .isal : .slicingBy8
-    }()
+    /// The engine chosen at start-up by CPU feature detection (and `AQLOG_CRC`), before `main`:
+    /// reading it is one load, with no lazy initialisation to check on every checksum.
+    @inlinable
+    public static var engine: Engine { ccrc_uses_hardware() != 0 ? .isal : .slicingBy8 }
 
     /// CRC-32C of `bytes`, continuing from `crc` (0 to start).
+    @inlinable
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
-        switch engine {
-        case .isal: return hardware(bytes, continuing: crc)
-        case .slicingBy8: return table.update(crc, bytes)
-        }
+        ccrc_uses_hardware() != 0 ? hardware(bytes, continuing: crc) : portable(bytes, continuing: crc)
     }
 
     /// The portable slicing-by-8 engine, regardless of the CPU.
