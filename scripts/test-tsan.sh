@@ -52,7 +52,7 @@ status=0
 # Parallel test cases made false reports: liburing maps and unmaps its rings with raw system
 # calls TSan does not see, so a ring mapped where another test's closed ring was reads as a
 # race between the two tests' threads.
-TSAN_OPTIONS="halt_on_error=1${TSAN_OPTIONS:+ $TSAN_OPTIONS}" \
+TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan-suppressions.txt${TSAN_OPTIONS:+ $TSAN_OPTIONS}" \
   timeout -k 30s "$test_timeout" \
   swift test --skip-build --sanitize=thread --scratch-path "$scratch" --no-parallel --filter "$filter" 2>&1 \
   | tee "$log" || status=$?
