@@ -29,6 +29,10 @@ final class SegmentReadBuffer: @unchecked Sendable {
     private var aheadTarget = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     private var aheadOutcome: Result<Void, IOFailure> = .success(())
     private let readAheadDone = DispatchSemaphore(value: 0)
+    /// A serial queue of its own: its thread is made when needed, even while the shared pool's
+    /// threads are all busy (callers in async code, such as the archiver, block in `verify`
+    /// waiting for the read-ahead; on a pool it shares, that read-ahead could wait for a thread).
+    private let readAheadQueue = DispatchQueue(label: "aqlog.read-ahead")
     /// Set by the helper with the signal: the caller polls it a little before sleeping, since
     /// a read-ahead usually ends about when the checks of the window before it do, and a
     /// sleep and wake-up cost tens of microseconds on a busy machine.
@@ -72,7 +76,7 @@ final class SegmentReadBuffer: @unchecked Sendable {
             let target = UnsafeMutableRawBufferPointer(rebasing: half[Self.carryLimit..<(Self.carryLimit + next.count)])
             ahead = next
             aheadTarget = target
-            DispatchQueue.global(qos: .userInitiated).async { [self] in
+            readAheadQueue.async { [self] in
                 aheadOutcome = Result { () throws(IOFailure) in try Self.readFully(file, into: aheadTarget, at: next.lowerBound) }
                 readAheadFinished.store(true, ordering: .releasing)
                 readAheadDone.signal()
@@ -84,7 +88,8 @@ final class SegmentReadBuffer: @unchecked Sendable {
     /// Waits for a read-ahead in flight, if any (the caller may close the file after this).
     func finishReadAhead() {
         guard ahead != nil else { return }
-        for _ in 0..<20_000 where !readAheadFinished.load(ordering: .acquiring) {}
+        var polls = 0
+        while polls < 20_000, !readAheadFinished.load(ordering: .acquiring) { polls += 1 }
         readAheadDone.wait()
         readAheadFinished.store(false, ordering: .relaxed)
         ahead = nil

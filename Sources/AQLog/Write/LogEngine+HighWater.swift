@@ -31,7 +31,13 @@ extension LogEngine {
     /// is written, so that frames written later at the same place can never make that stale
     /// prefix look valid.
     func clearUntrustedPrefix() throws(IOFailure) {
-        try writeHighWaterBlock(mark: active.highWater, prefix: nil, to: try highWaterHandle())
+        let file = try highWaterHandle()
+        do throws(IOFailure) { try writeHighWaterBlock(mark: active.highWater, prefix: nil, to: file) } catch {
+            // The open fails with this: nothing will close the handle later.
+            file.close()
+            highWaterFile = nil
+            throw error
+        }
         active.indexInHighWater = (0, 0)
     }
 

@@ -79,6 +79,8 @@ final class LogEngine {
         let opening = try LogOpening.begin(storage: storage, directory: directory, logger: logger)
         publisher = Publisher(lock: opening.lock, channel: notifier.channel(for: directory))
         var clearsPrefix = false
+        // Closed if the open fails after taking it (the catch cannot reach `active`).
+        var activeFile: (any StorageFile)?
         do {
             let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true)
             var report = outcome.report
@@ -93,6 +95,7 @@ final class LogEngine {
             spares = (0..<policy.commitDepth).map { _ in BatchBuffer(capacity: buffered) }
             if let open = outcome.open {
                 // Already durable: settled before recovery, and recovery's repairs write synced.
+                activeFile = open.file
                 active = ActiveSegment(file: open.file, descriptor: open.descriptor, offsets: open.offsets, segmentDigest: open.segmentDigest,
                                        claimed: open.scan.durableThrough, lastCommitChecksum: open.lastCommitChecksum,
                                        highWater: opening.highWater?.mark(for: open.descriptor))
@@ -111,6 +114,7 @@ final class LogEngine {
                                            baseSequence: (previous?.lastSequence ?? 0) &+ 1, segmentSize: UInt64(size),
                                            previousDigest: previous?.trailerChecksum ?? 0, commitDepth: depth, inFlightBlocks: blocks)
                 active = try Self.activate(storage: storage, directory: directory, preparer: preparer, header: header)
+                activeFile = active.file
                 maxRecordSize = max
                 report.segments += 1
             }
@@ -128,6 +132,7 @@ final class LogEngine {
             if clearsPrefix { try io { () throws(IOFailure) in try clearUntrustedPrefix() } }
             if backgroundPreparation { startPreparationIfDue() } else { preparer.start(size: nextSegmentSize) }
         } catch {
+            activeFile?.close()
             publisher.release()
             throw error
         }

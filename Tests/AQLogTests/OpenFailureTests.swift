@@ -1,0 +1,36 @@
+import Testing
+import AQTestSupport
+import Foundation
+@testable import AQLog
+
+/// A writer's open that fails leaves nothing of the log open: an embedder that retries opens
+/// (after `EIO`, `ENOSPC`) must not run out of descriptors.
+@Suite struct OpenFailureTests {
+    /// The descriptors of this process open on `path`.
+    private func descriptors(on path: String) -> Int {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == target }.count
+    }
+
+    /// The open fails after it took the open segment (reading its last partial block fails):
+    /// the segment's descriptor is closed with the failure.
+    @Test func anOpenThatFailsAfterTakingTheOpenSegmentClosesIt() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        for i in 0..<7 { try w.append(payload(i, size: 100)) }  // the data ends inside the first data block
+        try w.close()
+        let name = segmentFiles(dir)[0], path = dir + "/" + name
+        let storage = RecordingStorage()
+        storage.state.withLock { $0.failReads = (name, SegmentLayout.dataStart + 64, 1) }
+        #expect {
+            _ = try LogWriter(directory: dir, options: smallSegments, storage: storage)
+        } throws: { error in
+            guard case LogError.io(let failure) = error else { return false }
+            return failure.errno == .ioError
+        }
+        #expect(storage.state.withLock { $0.readsOfFailingOffset } == 1, "the tail block's read failed")
+        #expect(descriptors(on: path) == 0, "the open segment is still open after the failed open")
+        try LogWriter(directory: dir, options: smallSegments, storage: storage).close()  // and the log opens again
+    }
+}
