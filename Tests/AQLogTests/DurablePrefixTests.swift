@@ -48,6 +48,18 @@ import Foundation
 
     private var frame: Int { FrameHeader.frameSize(payloadLength: Self.recordSize) }
 
+    /// A log of `records` acknowledged records in `tmp` and the image its writer leaves when
+    /// killed (in `killed`); returns that image's path and the records.
+    private func killedLog(in tmp: TemporaryDirectory, records: Int,
+                           durability: Durability = .sync) throws -> (copy: String, sent: [[UInt8]]) {
+        let dir = tmp.sub("log"), copy = tmp.sub("killed")
+        let writer = try LogWriter.open(directory: dir, options: options(), durability: durability)
+        let sent = try append(writer, records)
+        try killedImage(of: dir, to: copy)
+        try writer.close()
+        return (copy, sent)
+    }
+
     /// About 9 MiB acknowledged, then a kill: the open trusts all but the last step and reads
     /// only from there to the mark; a writer continuing from that open keeps extending the
     /// index, and a second kill's open trusts the larger prefix.
@@ -81,11 +93,8 @@ import Foundation
     /// clears the prefix it did not trust before it writes anything.
     @Test(arguments: ["index", "end", "commit"])
     func aPrefixThatDoesNotHoldMeansAWholeScan(_ damage: String) throws {
-        let tmp = TemporaryDirectory(); let dir = tmp.sub("log"), copy = tmp.sub("killed")
-        let writer = try LogWriter.open(directory: dir, options: options())
-        let sent = try append(writer, 30_000)
-        try killedImage(of: dir, to: copy)
-        try writer.close()
+        let tmp = TemporaryDirectory()
+        let (copy, sent) = try killedLog(in: tmp, records: 30_000)
         let path = copy + "/HIGHWATER"
         let before = readFile(path)
         #expect(before.withUnsafeBytes { VouchedPrefix.decode($0) } != nil, "the killed writer recorded a prefix")
@@ -107,11 +116,8 @@ import Foundation
 
     /// A `.deferred` writer that never synced vouches for nothing: its open reads every frame.
     @Test func nothingSyncedNothingTrusted() throws {
-        let tmp = TemporaryDirectory(); let dir = tmp.sub("log"), copy = tmp.sub("killed")
-        let writer = try LogWriter.open(directory: dir, options: options(), durability: .deferred)
-        let sent = try append(writer, 30_000)
-        try killedImage(of: dir, to: copy)
-        try writer.close()
+        let tmp = TemporaryDirectory()
+        let (copy, sent) = try killedLog(in: tmp, records: 30_000, durability: .deferred)
         let report = try reopen(copy)
         #expect(report.bytesTrusted == 0)
         #expect(report.bytesScanned >= sent.count * frame)
@@ -121,11 +127,8 @@ import Foundation
     /// A flipped bit inside the prefix: the writer's open does not read it and leaves it as it
     /// is; every reader, and `verify`, refuses it, also after that writer appended more.
     @Test func damageInsideThePrefixIsRefusedByEveryReader() throws {
-        let tmp = TemporaryDirectory(); let dir = tmp.sub("log"), copy = tmp.sub("killed")
-        let writer = try LogWriter.open(directory: dir, options: options())
-        let sent = try append(writer, 30_000)
-        try killedImage(of: dir, to: copy)
-        try writer.close()
+        let tmp = TemporaryDirectory()
+        let (copy, sent) = try killedLog(in: tmp, records: 30_000)
         let segment = copy + "/" + SegmentName.fileName(baseSequence: 1)
         let damaged = SegmentLayout.dataStart + 10 * frame + FrameHeader.size + 3  // record 11's payload
         patch(segment, at: damaged, [readFile(segment)[damaged] ^ 0x04])

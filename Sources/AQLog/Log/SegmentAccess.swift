@@ -21,13 +21,13 @@ public enum SegmentAccess: Sendable, Equatable {
 }
 
 extension StorageFile {
-    /// Fills `buffer` from offset 0, continuing short reads; a file that ends first (shrunk
+    /// Fills `buffer` from `offset`, continuing short reads; a file that ends first (shrunk
     /// meanwhile) is `EIO` at the offset where it ended.
-    func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(IOFailure) {
+    func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int = 0) throws(IOFailure) {
         var done = 0
         while done < buffer.count {
-            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: done)
-            guard n > 0 else { throw IOFailure("pread", path: path, errno: .ioError, offset: done) }
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: offset + done)
+            guard n > 0 else { throw IOFailure("pread", path: path, errno: .ioError, offset: offset + done) }
             done += n
         }
     }

@@ -66,7 +66,7 @@ final class SegmentReadBuffer: @unchecked Sendable {
             let other = 1 - current
             let half = reserve(other, range.count)
             let target = UnsafeMutableRawBufferPointer(rebasing: half[Self.carryLimit..<(Self.carryLimit + range.count)])
-            try Self.readFully(file, into: target, at: range.lowerBound)
+            try file.readFully(into: target, at: range.lowerBound)
             current = other
             last = (range, Self.carryLimit)
             bytes = UnsafeRawBufferPointer(target)
@@ -77,7 +77,7 @@ final class SegmentReadBuffer: @unchecked Sendable {
             ahead = next
             aheadTarget = target
             readAheadQueue.async { [self] in
-                aheadOutcome = Result { () throws(IOFailure) in try Self.readFully(file, into: aheadTarget, at: next.lowerBound) }
+                aheadOutcome = Result { () throws(IOFailure) in try file.readFully(into: aheadTarget, at: next.lowerBound) }
                 readAheadFinished.store(true, ordering: .releasing)
                 readAheadDone.signal()
             }
@@ -114,14 +114,5 @@ final class SegmentReadBuffer: @unchecked Sendable {
         current = 1 - current
         self.last = (range, Self.carryLimit - carry)
         return UnsafeRawBufferPointer(rebasing: to[(Self.carryLimit - carry)..<(Self.carryLimit + range.upperBound - read.lowerBound)])
-    }
-
-    private static func readFully(_ file: any StorageFile, into bytes: UnsafeMutableRawBufferPointer, at offset: Int) throws(IOFailure) {
-        var done = 0
-        while done < bytes.count {
-            let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[done...]), at: offset + done)
-            guard n > 0 else { throw IOFailure("pread", path: file.path, errno: .ioError, offset: offset + done) }
-            done += n
-        }
     }
 }

@@ -230,9 +230,14 @@ final class LogEngine {
     /// a batch that would not fit after it waits for the pipeline to drain
     /// (``canBeginCommit``), so a record of the maximum size still fits an empty segment.
     func fitsInActive(payloadLength: Int) -> Bool {
-        if sealPending { return false }
-        let end = filling.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + 2 * BatchBuffer.commitCost
-        return active.fits(end: end, additionalRecords: inFlightRecords + filling.recordCount + 1)
+        !sealPending && Self.fits(payloadLength: payloadLength, after: filling, in: active, inFlightRecords: inFlightRecords)
+    }
+
+    /// The rule of ``fitsInActive(payloadLength:)``, for callers holding its parts in locals.
+    private static func fits(payloadLength: Int, after batch: BatchBuffer, in segment: ActiveSegment,
+                             inFlightRecords: Int) -> Bool {
+        let end = batch.fileEnd + FrameHeader.frameSize(payloadLength: payloadLength) + 2 * BatchBuffer.commitCost
+        return segment.fits(end: end, additionalRecords: inFlightRecords + batch.recordCount + 1)
     }
 
     /// Stages a record into the filling batch; the caller checked size, writability and fit.
@@ -256,8 +261,7 @@ final class LogEngine {
         var i = start
         while i < payloads.count {
             let p = payloads[i]
-            let end = batch.fileEnd + FrameHeader.frameSize(payloadLength: p.count) + 2 * BatchBuffer.commitCost
-            guard segment.fits(end: end, additionalRecords: inFlightCount + batch.recordCount + 1) else { break }
+            guard Self.fits(payloadLength: p.count, after: batch, in: segment, inFlightRecords: inFlightCount) else { break }
             sequence &+= 1
             batch.stage(p, sequence: sequence, payloadChecksum: checksum(i))
             i += 1
