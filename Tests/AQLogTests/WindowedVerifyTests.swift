@@ -3,7 +3,7 @@ import AQTestSupport
 import Foundation
 @testable import AQLog
 
-/// `verify` streams a sealed segment through windows of ``SealedSegmentStream/window`` bytes
+/// `verify` streams a sealed segment through windows of ``SegmentStream/window`` bytes
 /// (more for a larger frame), resuming mid-batch at each window's end. Its result must be
 /// what one scan of the whole segment gives, wherever the windows' ends fall.
 @Suite struct WindowedVerifyTests {
@@ -36,7 +36,7 @@ import Foundation
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let sealed = try sealedLog(dir)
         let size = readFile(sealed).count
-        #expect(size >= 4 * SealedSegmentStream.window)
+        #expect(size >= 4 * SegmentStream.window)
         let storage = RecordingStorage()
         let report = try LogVerifier(directory: dir, storage: storage).verify()
         #expect(report.corruption == nil && report.tornTail == nil)
@@ -55,7 +55,7 @@ import Foundation
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let sealed = try sealedLog(dir)
         let storage = RecordingStorage()
-        let offset = 2 * SealedSegmentStream.window + 4096
+        let offset = 2 * SegmentStream.window + 4096
         storage.state.withLock { $0.failReads = (LogDirectoryLayout.name(of: sealed), offset, times) }
         if times == 1 {
             let report = try LogVerifier(directory: dir, storage: storage).verify()
@@ -94,7 +94,7 @@ import Foundation
 
     /// Damage in a payload, or in a header, at offsets around and between window ends: each
     /// found at its frame, exactly as a scan of the whole segment finds it.
-    @Test(arguments: [1, 2, 3, 4, 5, 6, 7].map { [w = SealedSegmentStream.window] i in
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7].map { [w = SegmentStream.window] i in
         [w - 3, w, w + 700, 2 * w - 16, 5 * w / 2, 3 * w - 999, 3 * w + 12345][i - 1]
     })
     func damageIsFoundWhereverTheWindowsFall(at target: Int) throws {

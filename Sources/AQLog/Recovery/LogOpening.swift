@@ -52,6 +52,7 @@ struct LogOpening {
         var recovery = LogRecovery(storage: storage, directory: directory)
         recovery.highWater = highWater
         recovery.trustsDurablePrefix = true
+        recovery.streamsOpenSegment = true
         return try recovery.recover(policy: policy, repair: repair, durableFloor: previousDurable)
     }
 }

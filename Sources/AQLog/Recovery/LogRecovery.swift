@@ -18,6 +18,11 @@ struct LogRecovery {
     /// a writer's open and a repair, which hold the lock. Readers and `verify` read every
     /// frame.
     var trustsDurablePrefix = false
+    /// Whether the open segment's frames are read through `pread` windows read ahead
+    /// (``SegmentStream``) rather than faulted in through the mapping: a writer's open and a
+    /// repair, whose settling dropped the segment's cached pages, so every byte comes from the
+    /// medium. Readers keep the mapping: their pages are usually cached, and a copy would cost more.
+    var streamsOpenSegment = false
 
     /// The open segment as recovery left it.
     struct OpenSegment {
@@ -236,20 +241,26 @@ struct LogRecovery {
         let region: MappedRegion
         do { region = try file.region(access) } catch { throw .io(error) }
         let mark = highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
-        var result: SegmentScanner.Result
+        var cursor = SegmentScanner.Cursor(after: .init(header: descriptor.header))
         var trusted: VouchedPrefix?
-        if let (start, cursor, prefix) = durablePrefix(of: descriptor, mark: mark, in: region.bytes) {
+        if let (prefixCursor, prefix) = durablePrefix(of: descriptor, mark: mark, in: region.bytes) {
             trusted = prefix
-            // The window begins at the prefix's last commit frame, which must still be there.
-            result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[start..<mark]), at: start,
-                                    segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header)
-                .scan(continuing: cursor)
-            result.bytesScanned = mark - cursor.pos
+            cursor = prefixCursor
             report.bytesTrusted += cursor.pos - SegmentLayout.dataStart
-        } else {
-            result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
-                                    segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header).scan()
         }
+        let scanFrom = cursor.pos
+        if streamsOpenSegment, mark - scanFrom >= 2 * SegmentStream.window {
+            // Settling dropped these pages: read them from the medium a window ahead of the checks.
+            let buffer = SegmentReadBuffer()
+            defer { buffer.finishReadAhead() }
+            do { _ = try SegmentStream.advance(&cursor, file, descriptor, through: mark, buffer: buffer) } catch { throw .io(error) }
+        }
+        // The frames left (all of them when nothing was streamed) and what follows the last
+        // commit point, over the mapping; the scanner reads nothing below the cursor.
+        var result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
+                                    segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header)
+            .scan(continuing: cursor)
+        result.bytesScanned = mark - scanFrom
         report.bytesScanned += result.bytesScanned
         if durableFloor > result.lastSequence {
             if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }
@@ -296,10 +307,9 @@ struct LogRecovery {
     /// Where the scan of the open segment may start, and the scanner's state there: the durable
     /// prefix `HIGHWATER` records for `descriptor` (``VouchedPrefix``), when it is trusted
     /// here, names this segment, ends below `mark`, its index reads whole, and the commit frame
-    /// it ends with is still in `bytes`. The returned offset is that frame's (the scan window's
-    /// start). Nil means a scan from the data start.
+    /// it ends with is still in `bytes`. Nil means a scan from the data start.
     private func durablePrefix(of descriptor: SegmentDescriptor, mark: Int,
-                               in bytes: UnsafeRawBufferPointer) -> (Int, SegmentScanner.Cursor, VouchedPrefix)? {
+                               in bytes: UnsafeRawBufferPointer) -> (SegmentScanner.Cursor, VouchedPrefix)? {
         guard trustsDurablePrefix, let prefix = highWater?.prefix?.matching(descriptor, mark: mark),
               let file = try? storage.openFileForReading(LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile))
         else { return nil }
@@ -314,7 +324,7 @@ struct LogRecovery {
         guard start >= SegmentLayout.dataStart, bytes.u32(at: start) == prefix.lastCommitChecksum,
               SegmentScanner(window: UnsafeRawBufferPointer(rebasing: bytes[start..<prefix.end]), at: start, segmentSize: bytes.count,
                              file: descriptor.path, header: descriptor.header).stillHolds(result) else { return nil }
-        return (start, SegmentScanner.Cursor(after: result), prefix)
+        return (SegmentScanner.Cursor(after: result), prefix)
     }
 
     /// Reads the batches committed in the open segment since `point`; nil when the bytes

@@ -128,7 +128,7 @@ public struct LogVerifier {
         guard size == d.segmentSize else {
             return .init(file: d.path, offset: size, reason: .badFooter("the file is \(size) bytes, the segment \(d.segmentSize)"))
         }
-        let (scan, footer) = try io { () throws(IOFailure) in try SealedSegmentStream.scan(file, d, buffer: buffer) }
+        let (scan, footer) = try io { () throws(IOFailure) in try SegmentStream.scan(file, d, buffer: buffer) }
         let trailer = d.trailer!
         let indexOffset = Int(trailer.indexOffset)
         func bad(_ offset: Int, _ reason: CorruptionReason) -> CorruptionDiagnosis { .init(file: d.path, offset: offset, reason: reason) }

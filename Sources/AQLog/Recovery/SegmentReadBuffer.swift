@@ -1,8 +1,8 @@
 import Dispatch
 import Synchronization
 
-/// Memory for reading segments window by window with `pread` (``SegmentAccess/read``), as
-/// `verify` does (``SealedSegmentStream``), with the next window read ahead.
+/// Memory for reading segments window by window with `pread` (``SegmentStream``: `verify`, and
+/// a writer's open of what it reads from the medium), with the next window read ahead.
 ///
 /// Two halves, each grown as needed and reused, so a pass over many segments pays the page
 /// faults of fresh memory once, not per segment. While the caller checks the window in one

@@ -1,0 +1,73 @@
+/// A segment's frames read through windows of a few MiB (``SegmentReadBuffer``: `pread`, the
+/// next window read ahead on a helper thread) instead of a copy or a mapping of the whole
+/// file: each window is checked right after its read, while its bytes are in the CPU's cache,
+/// and the device reads the next one meanwhile. `verify` reads sealed segments this way
+/// (``scan(_:_:buffer:)``), and a writer's open the part of its open segment it must read from
+/// the medium (``advance(_:_:_:through:buffer:)``): settling dropped those pages, and faulted
+/// in through a mapping, the device's reads and the frame checks take turns on one thread.
+///
+/// The frame loop (``SegmentScanner/advance(_:)``) runs over each window and stops at the first
+/// frame that reaches past it; the next window starts at that frame's block (and holds all of
+/// it, however large). Once the loop stops inside a window (the records end, or damage), what
+/// follows is classified over bytes that run from the last commit point to the end.
+enum SegmentStream {
+    /// Bytes a window holds (more when one frame is larger): small enough to stay in cache.
+    static let window = 4 << 20
+
+    /// A window of the segment: its bytes and the segment offset of the first.
+    struct Window {
+        let bytes: UnsafeRawBufferPointer
+        let base: Int
+        var end: Int { base + bytes.count }
+    }
+
+    /// Moves `cursor` over the frames of `file` (segment `d`) that lie before `limit`, window by
+    /// window from the cursor's block, until the frame loop stops inside a window (the records
+    /// end, damage) or reaches `limit`. Returns the last window read, valid until `buffer`'s
+    /// next use. A read-ahead may still be running: ``SegmentReadBuffer/finishReadAhead()``
+    /// before the file closes.
+    static func advance(_ cursor: inout SegmentScanner.Cursor, _ file: any StorageFile, _ d: SegmentDescriptor,
+                        through limit: Int, buffer: SegmentReadBuffer) throws(IOFailure) -> Window {
+        let largest = FrameHeader.frameSize(payloadLength: Int(d.header.maxRecordSize))
+        var (base, capacity) = (alignDown(cursor.pos, SegmentLayout.blockSize), window)
+        while true {
+            let end = min(limit, base + capacity)
+            // The window after this one usually starts a little before `end`: read on from there.
+            let bytes = try buffer.window(file, base..<end, readingAhead: end..<min(limit, end + window))
+            SegmentScanner(window: bytes, at: base, segmentSize: d.segmentSize, file: d.path, header: d.header)
+                .advance(&cursor)
+            // What the loop needs past where it stopped to decide there: the frame starting
+            // there (its header says how long it is) and padding up to the next block.
+            let room = end - cursor.pos
+            var frame = 0
+            if room >= FrameHeader.size {
+                frame = min(FrameHeader(bytes, at: cursor.pos - base).frameSize, largest)
+            }
+            let needed = frame + SegmentLayout.blockSize + FrameHeader.size
+            guard end < limit, room < needed else { return Window(bytes: bytes, base: base) }
+            // Cut by the window's end: the next window starts at that frame's block.
+            base = alignDown(cursor.pos, SegmentLayout.blockSize)
+            capacity = max(window, needed + SegmentLayout.blockSize)
+        }
+    }
+
+    /// `verify`'s scan of the sealed segment `d`: the result ``SegmentScanner/scan()`` of the
+    /// whole segment gives, and the last window, which holds everything from the last commit
+    /// point to the segment's end (the footer when the records end where a full segment's do,
+    /// more when they end early: damage, or a last record that did not fit).
+    static func scan(_ file: any StorageFile, _ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(IOFailure) -> (SegmentScanner.Result, Window) {
+        let size = d.segmentSize
+        var cursor = SegmentScanner.Cursor(after: .init(header: d.header))
+        // The file is closed after this returns: no read of it may still be running.
+        defer { buffer.finishReadAhead() }
+        var last = try advance(&cursor, file, d, through: size, buffer: buffer)
+        if last.end != size || cursor.result.committedEnd < last.base {
+            // The records ended (or met damage) inside a window: the rest of the segment from
+            // the last commit point, whatever its length, is the last window.
+            let from = alignDown(cursor.result.committedEnd, SegmentLayout.blockSize)
+            last = Window(bytes: try buffer.window(file, from..<size, readingAhead: nil), base: from)
+        }
+        let scanner = SegmentScanner(window: last.bytes, at: last.base, segmentSize: size, file: d.path, header: d.header)
+        return (scanner.scan(continuing: cursor), last)
+    }
+}
