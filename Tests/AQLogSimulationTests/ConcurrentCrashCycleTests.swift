@@ -50,6 +50,7 @@ import AQLogSimulation
             options.logger = .simulation
             options.maxCommitsInFlight = depth
             options.highWaterStep = SegmentLayout.blockSize * (1 + Int(seed % 4))  // the durable prefix moves often
+            options.recoveryReadWindow = SegmentLayout.blockSize * (1 + Int(seed % 5))  // read as a large segment is
             if cycle / 2 % 2 == 1 { CrashCycle.growSegments(&options) }
             // Odd cycles vouch for the last batch as soon as the committer is idle, so crashes
             // also land on and around those frames.

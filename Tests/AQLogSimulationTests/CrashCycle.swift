@@ -104,6 +104,9 @@ struct CrashCycle {
         // Marks raised every few blocks: the durable prefix `HIGHWATER` records moves often
         // inside a 64 KiB segment, and crashes land between its writes.
         options.highWaterStep = SegmentLayout.blockSize * (1 + random.int(in: 0..<4))
+        // The open segment read from the medium a few blocks at a time (`SegmentStream`), as a
+        // large segment is: windows end inside frames, batches and torn tails.
+        options.recoveryReadWindow = SegmentLayout.blockSize * (1 + Int(seed % 5))
         if seed % 2 == 1 { Self.growSegments(&options) }
         self.durability = durability
         self.depth = depth

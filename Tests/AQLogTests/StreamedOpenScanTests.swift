@@ -49,7 +49,7 @@ import Foundation
         var recovery = LogRecovery(storage: storage, directory: dir)
         recovery.highWater = HighWaterMark.read(storage: storage, directory: dir)
         recovery.trustsDurablePrefix = true
-        recovery.streamsOpenSegment = streamed
+        recovery.streamWindow = streamed ? SegmentStream.window : nil
         let result = Result { () throws(LogError) -> Verdict in
             let outcome = try recovery.recover(policy: policy, repair: false)
             guard let open = outcome.open else { return Verdict() }
@@ -88,9 +88,10 @@ import Foundation
     }
 
     /// A flipped byte around and between the windows' ends (payload or header): the same
-    /// verdict (the torn tail after a `.deferred` writer's damage, or a refusal) both ways.
-    @Test(arguments: [1, 2, 3, 4, 5, 6].map { [w = SegmentStream.window] i in
-        [w - 3, w, w + 700, 2 * w - 16, 5 * w / 2, 3 * w - 999][i - 1]
+    /// verdict (the torn tail after a `.deferred` writer's damage, or a refusal) both ways. The
+    /// stream starts at the data start, so its first window ends a window past it.
+    @Test(arguments: [1, 2, 3, 4, 5, 6].map { [w = SegmentStream.window, s = SegmentLayout.dataStart] i in
+        s + [w - 3, w, w + 700, 2 * w - 16, 5 * w / 2, 3 * w - 999][i - 1]
     })
     func damageIsJudgedTheSameStreamed(at target: Int) throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
@@ -112,6 +113,34 @@ import Foundation
                 Issue.record("\(policy): \(verdict)")
             }
         }
+    }
+
+    /// A read of the medium that fails once is read again; one that keeps failing fails the
+    /// open with the I/O error, naming the segment, and changes nothing.
+    @Test(arguments: [1, 3])
+    func aFailingReadIsRetriedAndAPersistentOneFailsTheOpen(times: Int) throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let segment = try killedDeferredLog(dir)
+        let before = readFile(segment)
+        let expected = try expectSameVerdict(dir).get()
+        let storage = RecordingStorage()
+        let name = LogDirectoryLayout.name(of: segment)
+        storage.state.withLock { $0.failReads = (name, 2 * SegmentStream.window + 4096, times) }
+        let options = LogOptions(backend: .posix)
+        if times == 1 {
+            let writer = try LogWriter(directory: dir, options: options, durability: .deferred, storage: storage)
+            #expect(writer.recoveryReport.lastSequence == expected.lastSequence)
+            try writer.close()
+        } else {
+            #expect {
+                _ = try LogWriter(directory: dir, options: options, durability: .deferred, storage: storage)
+            } throws: { error in
+                guard case LogError.io(let failure) = error else { return false }
+                return failure.errno == .ioError && failure.path == segment
+            }
+            #expect(readFile(segment) == before)
+        }
+        #expect(storage.state.withLock { $0.readsOfFailingOffset } == 2)
     }
 
     /// Zeros in the middle (writes the device never made), and a last batch cut short.

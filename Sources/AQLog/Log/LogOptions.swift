@@ -77,6 +77,10 @@ public struct LogOptions: Sendable, Equatable {
     /// The least the writer moves its high-water mark past a write (docs/FORMAT.md, `HIGHWATER`):
     /// 4 MiB. Simulations shrink it so that segments of 64 KiB see several raises.
     package var highWaterStep = 4 << 20
+    /// Bytes a writer's open reads at a time when it reads its open segment from the medium
+    /// (``SegmentStream``): 4 MiB. Simulations shrink it so that segments of 64 KiB are read
+    /// that way too.
+    package var recoveryReadWindow = SegmentStream.window
 
     /// Options with these five fields and every other at its default (set those as
     /// properties). Nothing is validated here: opening a log throws

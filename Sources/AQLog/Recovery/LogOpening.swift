@@ -48,11 +48,13 @@ struct LogOpening {
     }
 
     /// Recovers the log under this opening's lock, never below the previous writer's durable point.
-    func recover(storage: any Storage, directory: String, policy: RecoveryPolicy, repair: Bool) throws(LogError) -> LogRecovery.Outcome {
+    /// What it must read of the open segment is read `readWindow` bytes at a time (``SegmentStream``).
+    func recover(storage: any Storage, directory: String, policy: RecoveryPolicy, repair: Bool,
+                 readWindow: Int = SegmentStream.window) throws(LogError) -> LogRecovery.Outcome {
         var recovery = LogRecovery(storage: storage, directory: directory)
         recovery.highWater = highWater
         recovery.trustsDurablePrefix = true
-        recovery.streamsOpenSegment = true
+        recovery.streamWindow = readWindow
         return try recovery.recover(policy: policy, repair: repair, durableFloor: previousDurable)
     }
 }

@@ -18,11 +18,12 @@ struct LogRecovery {
     /// a writer's open and a repair, which hold the lock. Readers and `verify` read every
     /// frame.
     var trustsDurablePrefix = false
-    /// Whether the open segment's frames are read through `pread` windows read ahead
-    /// (``SegmentStream``) rather than faulted in through the mapping: a writer's open and a
-    /// repair, whose settling dropped the segment's cached pages, so every byte comes from the
-    /// medium. Readers keep the mapping: their pages are usually cached, and a copy would cost more.
-    var streamsOpenSegment = false
+    /// The window in which the open segment's frames are read through `pread`, the next read
+    /// ahead (``SegmentStream``), when there are two windows or more to read; nil: through the
+    /// mapping. Set for a writer's open and a repair, whose settling dropped the segment's cached
+    /// pages, so every byte comes from the medium. Readers keep the mapping: their pages are
+    /// usually cached, and a copy would cost more.
+    var streamWindow: Int?
 
     /// The open segment as recovery left it.
     struct OpenSegment {
@@ -249,14 +250,15 @@ struct LogRecovery {
             report.bytesTrusted += cursor.pos - SegmentLayout.dataStart
         }
         let scanFrom = cursor.pos
-        if streamsOpenSegment, mark - scanFrom >= 2 * SegmentStream.window {
+        if let window = streamWindow, mark - scanFrom >= 2 * window {
             // Settling dropped these pages: read them from the medium a window ahead of the checks.
             let buffer = SegmentReadBuffer()
             defer { buffer.finishReadAhead() }
-            do { _ = try SegmentStream.advance(&cursor, file, descriptor, through: mark, buffer: buffer) } catch { throw .io(error) }
+            do { _ = try SegmentStream.advance(&cursor, file, descriptor, through: mark, window: window, buffer: buffer) }
+            catch { throw .io(error) }
         }
         // The frames left (all of them when nothing was streamed) and what follows the last
-        // commit point, over the mapping; the scanner reads nothing below the cursor.
+        // commit point, over the mapping; the scanner reads nothing below that point.
         var result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
                                     segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header)
             .scan(continuing: cursor)

@@ -3,8 +3,9 @@
 /// file: each window is checked right after its read, while its bytes are in the CPU's cache,
 /// and the device reads the next one meanwhile. `verify` reads sealed segments this way
 /// (``scan(_:_:buffer:)``), and a writer's open the part of its open segment it must read from
-/// the medium (``advance(_:_:_:through:buffer:)``): settling dropped those pages, and faulted
-/// in through a mapping, the device's reads and the frame checks take turns on one thread.
+/// the medium (``advance(_:_:_:from:through:window:buffer:)``): settling dropped those pages,
+/// and faulted in through a mapping, the device's reads and the frame checks take turns on one
+/// thread.
 ///
 /// The frame loop (``SegmentScanner/advance(_:)``) runs over each window and stops at the first
 /// frame that reaches past it; the next window starts at that frame's block (and holds all of
@@ -21,15 +22,17 @@ enum SegmentStream {
         var end: Int { base + bytes.count }
     }
 
-    /// Moves `cursor` over the frames of `file` (segment `d`) that lie before `limit`, window by
-    /// window from the cursor's block, until the frame loop stops inside a window (the records
+    /// Moves `cursor` over the frames of `file` (segment `d`) that lie before `limit`, `window`
+    /// bytes at a time (more for a larger frame) from `start` (at most the cursor's offset; by
+    /// default its block), until the frame loop stops inside a window (the records
     /// end, damage) or reaches `limit`. Returns the last window read, valid until `buffer`'s
     /// next use. A read-ahead may still be running: ``SegmentReadBuffer/finishReadAhead()``
     /// before the file closes.
     static func advance(_ cursor: inout SegmentScanner.Cursor, _ file: any StorageFile, _ d: SegmentDescriptor,
-                        through limit: Int, buffer: SegmentReadBuffer) throws(IOFailure) -> Window {
+                        from start: Int? = nil, through limit: Int, window: Int = window,
+                        buffer: SegmentReadBuffer) throws(IOFailure) -> Window {
         let largest = FrameHeader.frameSize(payloadLength: Int(d.header.maxRecordSize))
-        var (base, capacity) = (alignDown(cursor.pos, SegmentLayout.blockSize), window)
+        var (base, capacity) = (start ?? alignDown(cursor.pos, SegmentLayout.blockSize), window)
         while true {
             let end = min(limit, base + capacity)
             // The window after this one usually starts a little before `end`: read on from there.
@@ -60,7 +63,8 @@ enum SegmentStream {
         var cursor = SegmentScanner.Cursor(after: .init(header: d.header))
         // The file is closed after this returns: no read of it may still be running.
         defer { buffer.finishReadAhead() }
-        var last = try advance(&cursor, file, d, through: size, buffer: buffer)
+        // From the file's start, header included: windows end at multiples of `window`.
+        var last = try advance(&cursor, file, d, from: 0, through: size, buffer: buffer)
         if last.end != size || cursor.result.committedEnd < last.base {
             // The records ended (or met damage) inside a window: the rest of the segment from
             // the last commit point, whatever its length, is the last window.

@@ -82,7 +82,8 @@ final class LogEngine {
         // Closed if the open fails after taking it (the catch cannot reach `active`).
         var activeFile: (any StorageFile)?
         do {
-            let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true)
+            let outcome = try opening.recover(storage: storage, directory: directory, policy: options.recoveryPolicy, repair: true,
+                                           readWindow: options.recoveryReadWindow)
             var report = outcome.report
             report.settleDuration = opening.settleDuration
             segmentCount = outcome.sealed.count + 1
