@@ -21,11 +21,14 @@ struct AQBench: AsyncParsableCommand {
     @Option(help: "Most commits the log keeps in flight (LogOptions.maxCommitsInFlight, 1-4; default: the library's).") var commitDepth: Int?
     @Option(help: ArgumentHelp("Bytes the append runs' writer moves its high-water mark by at least (default 4 MiB; 1073741824 raises once per segment): what recording the durable prefix costs.", visibility: .hidden))
     var highWaterStep: Int?
+    @Option(help: ArgumentHelp("Fix the rule that begins a further commit beside those in flight: eager or batching (default: measured while the log runs).", visibility: .hidden))
+    var commitRule: String?
     @Flag(help: "Skip the commits-in-flight model (C, depths 1-4, closed and open loop; about 25 s by default).") var skipDepthModel = false
     @Option(help: "Depths the commits-in-flight model runs, comma-separated, 1 among them (default 1,2,3,4).") var depthModelDepths: String?
 
     mutating func validate() throws {
         if quick && full { throw ValidationError("--quick and --full exclude each other") }
+        if let commitRule, !["eager", "batching"].contains(commitRule) { throw ValidationError("--commit-rule is eager or batching") }
         if let depthModelDepths {
             let depths = depthModelDepths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !depths.isEmpty, depths.allSatisfy({ $0 != nil && (1...4).contains($0!) }), depths.contains(1) else {
@@ -80,7 +83,7 @@ struct AQBench: AsyncParsableCommand {
             var batchBytes = 0
             for _ in 0..<spec.repetitions {
                 let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds, commitDepth: commitDepth,
-                                           highWaterStep: highWaterStep)
+                                           highWaterStep: highWaterStep, commitRule: commitRule.map { $0 == "eager" ? .eager : .batching })
                 logRuns.append(f)
                 let batches = spec.mode == .deferred ? max(f.writes, 1) : max(f.syncs, 1)
                 batchBytes = max(f.bytesWritten / batches, 1)

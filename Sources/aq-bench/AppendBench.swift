@@ -113,7 +113,7 @@ func newHistogram() -> Histogram<UInt64> {
 
 /// Runs the log side of `spec` for `duration` in `directory` (reused across runs of one backend).
 func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: Double, commitDepth: Int?,
-            highWaterStep: Int? = nil) async throws -> RunFigures {
+            highWaterStep: Int? = nil, commitRule: CommitRule? = nil) async throws -> RunFigures {
     let counters = IOCounters()
     let base = PosixStorage(writePath: spec.backend.writePath)
     let storage = CountingStorage(base, counters: counters)
@@ -121,6 +121,7 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
     options.initialSegmentSize = options.segmentSize  // a busy log's segments, from the first record
     if let commitDepth { options.maxCommitsInFlight = commitDepth }
     if let highWaterStep { options.highWaterStep = highWaterStep }
+    options.commitRule = commitRule
     let payload = [UInt8](repeating: 0x5A, count: spec.recordSize)
     let batch = [[UInt8]](repeating: payload, count: spec.batch)
     let clock = ContinuousClock()

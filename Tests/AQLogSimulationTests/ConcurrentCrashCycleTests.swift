@@ -51,6 +51,7 @@ import AQLogSimulation
             options.maxCommitsInFlight = depth
             options.highWaterStep = SegmentLayout.blockSize * (1 + Int(seed % 4))  // the durable prefix moves often
             options.recoveryReadWindow = SegmentLayout.blockSize * (1 + Int(seed % 5))  // read as a large segment is
+            options.commitRule = [nil, .eager, .batching][Int(seed / 5 % 3)]  // measured, at once, or batched
             if cycle / 2 % 2 == 1 { CrashCycle.growSegments(&options) }
             // Odd cycles vouch for the last batch as soon as the committer is idle, so crashes
             // also land on and around those frames.

@@ -107,6 +107,8 @@ struct CrashCycle {
         // The open segment read from the medium a few blocks at a time (`SegmentStream`), as a
         // large segment is: windows end inside frames, batches and torn tails.
         options.recoveryReadWindow = SegmentLayout.blockSize * (1 + Int(seed % 5))
+        // Further commits begin as the log measures best, at once, or batched (`CommitPacing`).
+        options.commitRule = [nil, .eager, .batching][Int(seed / 5 % 3)]
         if seed % 2 == 1 { Self.growSegments(&options) }
         self.durability = durability
         self.depth = depth

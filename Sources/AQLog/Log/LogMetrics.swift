@@ -15,6 +15,8 @@ struct LogMetrics: Sendable {
     /// Back-pressure of the concurrent ``Log`` (``Committer/recordBackPressure()``).
     let stagedBytes: Gauge
     let producersWaitingForRoom: Gauge
+    /// 1 while the concurrent ``Log`` begins further commits eagerly, 0 while it batches (``CommitPacing``).
+    let eagerCommits: Gauge
     private let dimensions: [(String, String)]
     private let factory: any MetricsFactory
 
@@ -33,6 +35,7 @@ struct LogMetrics: Sendable {
         repairedBytes = Counter(label: "aqlog_recovery_repaired_bytes_total", dimensions: dims, factory: factory)
         stagedBytes = Gauge(label: "aqlog_staged_bytes", dimensions: dims, factory: factory)
         producersWaitingForRoom = Gauge(label: "aqlog_producers_waiting_for_room", dimensions: dims, factory: factory)
+        eagerCommits = Gauge(label: "aqlog_eager_commits", dimensions: dims, factory: factory)
     }
 
     func committed(records: Int, bytes: Int, synced: Bool, duration: Duration) {

@@ -48,10 +48,13 @@ public struct LogOptions: Sendable, Equatable {
     public var inlineDeferredCommits: Bool = true
     /// Most commits the concurrent ``Log`` keeps in flight at once (1 to 4) where the storage
     /// can overlap synced writes (io_uring with `O_DIRECT` and `RWF_DSYNC`); elsewhere, and
-    /// for ``LogWriter`` and `.deferred`, one. A further commit begins beside one in flight
-    /// only once that one has taken half a typical commit, so depth costs nothing when
-    /// producers keep each batch full. Recorded in each new segment's header.
-    public var maxCommitsInFlight: Int = 2
+    /// for ``LogWriter`` and `.deferred`, one. How soon a further commit begins beside one in
+    /// flight the log measures while it runs: once the staged batch cannot grow and the one in
+    /// flight has taken half a typical commit (many producers, or a device that gains little
+    /// from overlapping syncs), or at once where that completes more records per second (a few
+    /// producers on a device that overlaps syncs well). docs/DESIGN.md, "Concurrency".
+    /// Recorded in each new segment's header. Default 4.
+    public var maxCommitsInFlight: Int = 4
     /// With more than one commit in flight, the most bytes in flight past the end of the
     /// oldest (recovery's look-ahead bound, recorded in each new segment's header). Default 1 MiB.
     public var maxInFlightBytes: Int = 1 << 20
@@ -81,6 +84,10 @@ public struct LogOptions: Sendable, Equatable {
     /// (``SegmentStream``): 4 MiB. Simulations shrink it so that segments of 64 KiB are read
     /// that way too.
     package var recoveryReadWindow = SegmentStream.window
+    /// The rule that begins a further commit beside those in flight, fixed (benchmarks and
+    /// simulations compare and exercise each); nil (the default): measured while the log runs
+    /// (``CommitPacing``).
+    package var commitRule: CommitRule?
 
     /// Options with these five fields and every other at its default (set those as
     /// properties). Nothing is validated here: opening a log throws

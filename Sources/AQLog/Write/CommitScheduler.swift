@@ -10,8 +10,9 @@
 ///    timing rule agrees (below), else reap;
 /// 5. records wait for a roll, or the open segment is older than ``LogOptions/maximumSegmentAge``:
 ///    reap what is in flight, sync what is written (`.deferred`), then roll;
-/// 6. anything in flight: reap (looking again when the oldest turns slow, where another
-///    commit could begin); a pending flush with nothing staged syncs;
+/// 6. anything in flight: reap (where another commit could begin, looking again when the
+///    oldest turns slow, or under the eager rule every sixteenth of a commit before that); a
+///    pending flush with nothing staged syncs;
 /// 7. closing: close;
 /// 8. idle with the last batch unvouched: vouch once the log stayed idle for the delay;
 /// 9. sleep (until the open segment comes of age, when it has an age limit).
@@ -19,13 +20,14 @@
 /// Timing (rule 4). With nothing in flight a batch commits at once, except that `.group`
 /// waits up to its window for more producers: until the batch holds as many appends as the
 /// last one (its producers are all back) or the window's bytes, and never for more than a
-/// quarter of a typical commit after the last completion (the disk idles meanwhile). With a commit in flight, a
-/// further one begins once the oldest has been in flight for `earlyCommitAge` (half a typical
-/// commit) if the staged batch already holds as many appends as the last one (waiting would
-/// not make it larger), or once the oldest has taken four times that (a slow sync: overlap
-/// it). Otherwise the committer reaps with a timeout that wakes it at the next of those
-/// points. With closed-loop producers this keeps batches as large as at depth 1 where the
-/// device gains nothing from overlapping syncs (docs/BENCHMARKS.md).
+/// quarter of a typical commit after the last completion (the disk idles meanwhile). With a
+/// commit in flight and room for another, the rule ``CommitPacing`` measured best decides.
+/// Batching: a further one begins once the oldest has been in flight for `earlyCommitAge`
+/// (half a typical commit) if the staged batch already holds as many appends as the last one
+/// (waiting would not make it larger), or once the oldest has taken four times that (a slow
+/// sync: overlap it); otherwise the committer reaps with a timeout that wakes it at the next
+/// of those points. With closed-loop producers this keeps batches as large as at depth 1
+/// where the device gains nothing from overlapping syncs. Eager: it begins at once.
 struct CommitScheduler: Equatable {
     /// How long `.group` may wait for more producers (nil: `.sync` and `.deferred`).
     var gatherDelay: Duration?
@@ -60,6 +62,8 @@ struct CommitScheduler: Equatable {
         var oldestInFlightFor: Duration = .zero
         /// When a further commit may begin beside one in flight.
         var earlyCommitAge: Duration = .zero
+        /// ``CommitPacing/Rule/eager``: a further commit begins as soon as records are staged.
+        var eager = false
         var needsVouching = false
         var idleFor: Duration = .zero
         /// How long since the open segment received its first record (nil: it holds none).
@@ -96,6 +100,7 @@ struct CommitScheduler: Equatable {
                 return .commit
             }
             guard s.canBeginCommit else { return .reap(timeout: nil) }
+            if s.eager { return .commit }
             // Beside a commit in flight, begin another only when waiting cannot make it larger
             // (as many appends as the last batch: its producers are back) once the oldest is
             // half done, or when the oldest is slow (twice a typical commit).
@@ -130,12 +135,20 @@ struct CommitScheduler: Equatable {
     private func idleReapTimeout(_ s: State) -> Duration? {
         guard s.canBeginCommit, s.earlyCommitAge > .zero else { return nil }
         let slow = s.earlyCommitAge * 4
+        if s.eager && s.oldestInFlightFor < slow { return max(Self.eagerPoll, s.earlyCommitAge / 8) }
         return s.oldestInFlightFor < slow ? slow - s.oldestInFlightFor : max(s.earlyCommitAge, Self.slowCommitPoll)
     }
 
     /// The shortest interval between looks at a slow commit (a device with very fast commits
     /// would otherwise wake the committer thousands of times during one long stall).
     static let slowCommitPoll: Duration = .microseconds(250)
+
+    /// Under the eager rule, while the oldest commit is not slow, the committer looks for
+    /// records staged while it waits for a completion with room for another commit (staging
+    /// does not interrupt that wait) every sixteenth of a typical commit, at most this often:
+    /// a record so waits a small fraction of a commit for its own to begin, and the looks stay
+    /// a bounded number a commit. Beside a slow commit it looks as under batching.
+    static let eagerPoll: Duration = .microseconds(10)
 
     /// `.group`'s wait for more producers, or nil to commit now. Never longer than a quarter of
     /// a typical commit after the last completion: the disk idles while the committer waits,

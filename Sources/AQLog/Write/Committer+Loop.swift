@@ -11,7 +11,9 @@ extension Committer {
             if case .wait = action {} else { idleSince = nil }
             switch action {
             case .wait(let limit):
+                let since = ContinuousClock.now
                 if let limit { lock.wait(nanoseconds: max(limit.nanoseconds, 1_000)) } else { lock.wait() }
+                if engine.inFlight.isEmpty { pacing.idled(.now - since) }
             case .commit: commit()
             case .reap(let timeout): reap(timeout: timeout)
             case .roll: rollAndStageOverflow()
@@ -49,6 +51,7 @@ extension Committer {
         s.canBeginCommit = engine.canBeginCommit
         s.oldestInFlightFor = engine.inFlight.first.map { now - $0.began } ?? .zero
         s.earlyCommitAge = commitLatency / 2
+        s.eager = pacing.activeRule == .eager
         s.unsyncedWrites = marks.durable < marks.written
         s.needsVouching = engine.needsVouching
         if s.needsVouching && idleSince == nil { idleSince = now }
@@ -109,6 +112,7 @@ extension Committer {
     /// pending fails (the scheduler reaps what is still in flight first).
     func complete(_ completion: WriteCompletion, into r: inout Resumptions) {
         let began = engine.inFlight.first { $0.tag == completion.tag }?.began
+        let written = engine.marks.written
         do throws(LogError) {
             guard try engine.complete(completion) else { return }
         } catch {
@@ -118,6 +122,9 @@ extension Committer {
         }
         lastCompletion = .now
         if let began { commitLatency = (commitLatency * 7 + (lastCompletion! - began)) / 8 }
+        let rule = pacing.rule
+        pacing.completed(records: Int(engine.marks.written &- written), at: lastCompletion!)
+        if pacing.rule != rule { engine.metrics.eagerCommits.record(pacing.rule == .eager ? 1 : 0) }
         acknowledge(into: &r)
     }
 

@@ -49,6 +49,8 @@ final class Committer: @unchecked Sendable {
     /// A moving average of how long a commit takes (begin to completion): the early-commit
     /// rule begins another commit beside one in flight for half of it.
     var commitLatency: Duration = .microseconds(200)
+    /// Which rule begins a further commit beside those in flight (measured while the log runs).
+    var pacing: CommitPacing
     /// When the last commit completed (`.group` waits for producers only briefly after it).
     var lastCompletion: ContinuousClock.Instant?
     /// Vouching frames written (tests).
@@ -64,6 +66,9 @@ final class Committer: @unchecked Sendable {
     init(engine: LogEngine) {
         self.engine = engine
         policy = engine.policy
+        // With one commit in flight the rules cannot differ: nothing to measure.
+        pacing = CommitPacing(fixed: policy.commitDepth > 1 ? policy.commitRule : .batching)
+        engine.metrics.eagerCommits.record(pacing.rule == .eager ? 1 : 0)
         scheduler = CommitScheduler(gatherDelay: policy.gatherDelay, gatherBytes: policy.gatherBytes, idleVouchDelay: policy.idleVouchDelay,
                                     maximumSegmentAge: policy.maximumSegmentAge)
         // Named from inside, with pthread: Foundation on Linux ignores a name set before

@@ -15,6 +15,9 @@ struct DurabilityPolicy: Sendable, Equatable {
     /// Most bytes in flight past the end of the oldest batch in flight, when beginning
     /// another beside it (recorded in new headers, rounded up to blocks).
     let inFlightBytes: Int
+    /// The rule that begins a further commit beside those in flight; nil: measured
+    /// (``CommitPacing``).
+    let commitRule: CommitRule?
     /// After this long idle, `Log`'s committer vouches for its last batch; nil: never.
     let idleVouchDelay: Duration?
     /// Staged-but-unwritten bytes past which producers wait (back-pressure).
@@ -45,6 +48,7 @@ struct DurabilityPolicy: Sendable, Equatable {
         commitDepth = syncsEachCommit && overlappingWrites
             ? min(max(options.maxCommitsInFlight, 1), SegmentHeader.maximumCommitDepth) : 1
         inFlightBytes = commitDepth > 1 ? max(options.maxInFlightBytes, SegmentLayout.blockSize) : 0
+        commitRule = options.commitRule
         idleVouchDelay = options.idleVouchDelay
         maxPendingBytes = max(options.maxPendingBytes, 64 * 1024)
         maximumSegmentAge = options.maximumSegmentAge
