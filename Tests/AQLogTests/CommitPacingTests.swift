@@ -138,6 +138,23 @@ import Testing
         #expect(p.probes == 1 && p.rule == .batching)
     }
 
+    @Test func slowCommitsLengthenTheEpoch() {
+        var p = CommitPacing(epoch: Self.epoch)
+        var t = ContinuousClock.now
+        p.completed(records: 0, at: t)
+        // Commits of 5 ms: an epoch lasts 80 ms, so 32 epochs of 10 ms are 4 of them.
+        for _ in 0..<(CommitPacing.initialInterval * 10) {
+            t += .milliseconds(1)
+            p.completed(records: 10, at: t, typicalCommit: .milliseconds(5))
+        }
+        #expect(p.activeRule == .batching, "no probe yet")
+        for _ in 0..<(CommitPacing.initialInterval * 80 - CommitPacing.initialInterval * 10) {
+            t += .milliseconds(1)
+            p.completed(records: 10, at: t, typicalCommit: .milliseconds(5))
+        }
+        #expect(p.activeRule == .eager, "the probe begins after 32 epochs of 80 ms")
+    }
+
     @Test func aFixedRuleIsNeverProbed() {
         var p = CommitPacing(fixed: .eager, epoch: Self.epoch)
         var t = ContinuousClock.now

@@ -36,6 +36,8 @@ struct CommitPacing {
     static let eagerGain = 1.05
     static let batchingGain = 0.97
     static let probePairs = 8
+    /// The fewest typical commits an epoch lasts.
+    static let commitsPerEpoch = 16
     /// A challenger this far behind after ``decisivePairs`` pairs ends its probe early.
     static let clearLoss = 0.8
     static let decisivePairs = 2
@@ -65,8 +67,10 @@ struct CommitPacing {
         self.epoch = epoch
     }
 
-    /// Records that `records` more records were written at `now`.
-    mutating func completed(records: Int, at now: ContinuousClock.Instant) {
+    /// Records that `records` more records were written at `now`, where a commit typically takes
+    /// `typicalCommit`: an epoch lasts at least ``commitsPerEpoch`` of those, so that a slow
+    /// device's epochs hold enough completions to compare.
+    mutating func completed(records: Int, at now: ContinuousClock.Instant, typicalCommit: Duration = .zero) {
         guard !fixed else { return }
         guard let start = epochStart else {
             epochStart = now
@@ -74,8 +78,9 @@ struct CommitPacing {
         }
         epochRecords += records
         let elapsed = now - start
-        guard elapsed >= epoch else { return }
-        let counts = elapsed < epoch * 4 && epochIdle * 4 <= elapsed
+        let length = max(epoch, typicalCommit * Self.commitsPerEpoch)
+        guard elapsed >= length else { return }
+        let counts = elapsed < length * 4 && epochIdle * 4 <= elapsed
         endEpoch(records: counts ? epochRecords : nil, seconds: Self.seconds(elapsed))
         epochStart = now
         epochRecords = 0

@@ -123,7 +123,7 @@ extension Committer {
         lastCompletion = .now
         if let began { commitLatency = (commitLatency * 7 + (lastCompletion! - began)) / 8 }
         let rule = pacing.rule
-        pacing.completed(records: Int(engine.marks.written &- written), at: lastCompletion!)
+        pacing.completed(records: Int(engine.marks.written &- written), at: lastCompletion!, typicalCommit: commitLatency)
         if pacing.rule != rule { engine.metrics.eagerCommits.record(pacing.rule == .eager ? 1 : 0) }
         acknowledge(into: &r)
     }
