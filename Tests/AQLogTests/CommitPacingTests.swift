@@ -7,6 +7,14 @@ import Testing
 @Suite struct CommitPacingTests {
     static let epoch = Duration.milliseconds(10)
 
+    /// A pacing that saw its first completion at the instant returned.
+    static func started(fixed: CommitPacing.Rule? = nil) -> (CommitPacing, ContinuousClock.Instant) {
+        var p = CommitPacing(fixed: fixed, epoch: epoch)
+        let t = ContinuousClock.now
+        p.completed(records: 0, at: t)
+        return (p, t)
+    }
+
     /// Drives `pacing` for `epochs` epochs, each completing `rate(activeRule)` records a
     /// millisecond, with `idle` of idle time reported in each millisecond.
     static func run(_ pacing: inout CommitPacing, epochs: Int, from start: inout ContinuousClock.Instant,
@@ -19,9 +27,7 @@ import Testing
     }
 
     @Test func startsBatchingAndProbesEagerAfterTheInterval() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         #expect(p.activeRule == .batching)
         Self.run(&p, epochs: CommitPacing.initialInterval, from: &t) { _ in 10 }
         #expect(p.rule == .batching)
@@ -29,9 +35,7 @@ import Testing
     }
 
     @Test func eagerTakesOverWhenItCompletesEnoughMore() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         Self.run(&p, epochs: CommitPacing.initialInterval + 2 * CommitPacing.probePairs, from: &t) { $0 == .eager ? 12 : 10 }
         #expect(p.rule == .eager)
         #expect(p.switches == 1 && p.probes == 1)
@@ -39,27 +43,21 @@ import Testing
     }
 
     @Test func aSmallGainLeavesBatching() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         Self.run(&p, epochs: CommitPacing.initialInterval + 2 * CommitPacing.probePairs, from: &t) { $0 == .eager ? 102 : 100 }
         #expect(p.rule == .batching, "2% is within the noise: eager costs latency, so it must pay by \(CommitPacing.eagerGain)")
         #expect(p.probes == 1 && p.interval == 2 * CommitPacing.initialInterval, "a lost probe doubles the interval")
     }
 
     @Test func aClearLossEndsTheProbeEarly() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         Self.run(&p, epochs: CommitPacing.initialInterval + 2 * CommitPacing.decisivePairs, from: &t) { $0 == .eager ? 6 : 10 }
         #expect(p.probes == 1 && p.rule == .batching)
         #expect(p.activeRule == .batching)
     }
 
     @Test func aTieGoesBackToBatching() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         var eagerRate = 12
         Self.run(&p, epochs: CommitPacing.initialInterval + 2 * CommitPacing.probePairs, from: &t) { $0 == .eager ? eagerRate : 10 }
         #expect(p.rule == .eager)
@@ -71,18 +69,14 @@ import Testing
     }
 
     @Test func intervalStopsGrowingAtItsMaximum() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         Self.run(&p, epochs: 40 * CommitPacing.maximumInterval, from: &t) { $0 == .eager ? 5 : 10 }
         #expect(p.rule == .batching && p.switches == 0)
         #expect(p.interval == CommitPacing.maximumInterval)
     }
 
     @Test func idleEpochsDoNotCount() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         // Idle half of every millisecond: the producers, not the rule, set the rate.
         Self.run(&p, epochs: 4 * CommitPacing.initialInterval, from: &t, idle: .microseconds(500)) { $0 == .eager ? 20 : 10 }
         #expect(p.probes == 0 && p.rule == .batching)
@@ -92,9 +86,7 @@ import Testing
     }
 
     @Test func aSwitchAfterLostProbesResetsTheInterval() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         var eagerRate = 9
         Self.run(&p, epochs: CommitPacing.initialInterval + 2 * CommitPacing.probePairs, from: &t) { $0 == .eager ? eagerRate : 10 }
         #expect(p.rule == .batching && p.interval == 2 * CommitPacing.initialInterval)
@@ -105,9 +97,7 @@ import Testing
     }
 
     @Test func anEpochThatDoesNotCountRunsAgainUnderTheSameRule() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         Self.run(&p, epochs: CommitPacing.initialInterval + 1, from: &t) { _ in 10 }
         #expect(p.activeRule == .batching, "the second epoch of the probe runs the incumbent")
         Self.run(&p, epochs: 1, from: &t, idle: .microseconds(500)) { _ in 10 }
@@ -121,9 +111,7 @@ import Testing
     }
 
     @Test func aProbeIsDroppedWhenTheLoadChangesUnderIt() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         Self.run(&p, epochs: CommitPacing.initialInterval, from: &t) { _ in 10 }
         #expect(p.activeRule == .eager)
         Self.run(&p, epochs: CommitPacing.voidEpochsToDrop, from: &t, idle: .microseconds(500)) { _ in 10 }
@@ -131,17 +119,13 @@ import Testing
     }
 
     @Test func nothingCompletedNeverSwitches() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         Self.run(&p, epochs: CommitPacing.initialInterval + 2 * CommitPacing.probePairs, from: &t) { _ in 0 }
         #expect(p.probes == 1 && p.rule == .batching)
     }
 
     @Test func slowCommitsLengthenTheEpoch() {
-        var p = CommitPacing(epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started()
         // Commits of 5 ms: an epoch lasts 80 ms, so 32 epochs of 10 ms are 4 of them.
         for _ in 0..<(CommitPacing.initialInterval * 10) {
             t += .milliseconds(1)
@@ -156,9 +140,7 @@ import Testing
     }
 
     @Test func aFixedRuleIsNeverProbed() {
-        var p = CommitPacing(fixed: .eager, epoch: Self.epoch)
-        var t = ContinuousClock.now
-        p.completed(records: 0, at: t)
+        var (p, t) = Self.started(fixed: .eager)
         Self.run(&p, epochs: 4 * CommitPacing.initialInterval, from: &t) { $0 == .eager ? 1 : 100 }
         #expect(p.rule == .eager && p.activeRule == .eager && p.probes == 0)
     }
