@@ -41,7 +41,7 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     /// a number another thread has just been given (a segment file, which then fails `EBADF`).
     private static func openLocked(_ path: String, mode: mode_t, contentionWindow: Duration) throws(IOFailure) -> Int32 {
         // O_CLOEXEC: a spawned child must not keep the lock's file (and so the lock) open.
-        let fd = try Syscalls.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: mode)
+        let fd = try RegularFile.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: mode)
         let deadline = ContinuousClock.now + contentionWindow
         while true {
             do throws(IOFailure) {
@@ -107,7 +107,7 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     /// file does not exist). Zeros while the holder has published nothing readable.
     static func progress(path: String) throws(IOFailure) -> WriterProgress? {
         let fd: Int32
-        do throws(IOFailure) { fd = try Syscalls.open(path, flags: O_RDONLY | O_CLOEXEC) } catch {
+        do throws(IOFailure) { fd = try RegularFile.open(path, flags: O_RDONLY | O_CLOEXEC) } catch {
             if error.errno == .noSuchFileOrDirectory { return nil }
             throw error
         }

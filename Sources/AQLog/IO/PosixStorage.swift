@@ -97,7 +97,7 @@ public final class PosixStorage: Storage {
     /// `.uring` and `.uringDirect`.
     public func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         // O_CLOEXEC: a child the embedding process spawns must not keep the log's files open.
-        let fd = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), mode: fileMode)
+        let fd = try RegularFile.open(path, flags: O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), mode: fileMode)
         switch writePath {
         case .posix: return PosixFile(fd: fd, path: path)
         case .uring, .uringDirect:
@@ -114,7 +114,7 @@ public final class PosixStorage: Storage {
     /// `O_RDONLY`: a reader needs read permission only. Plain `pread`/`mmap` whatever the
     /// write path (a reader writes nothing, so it needs no ring).
     public func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile {
-        PosixFile(fd: try Syscalls.open(path, flags: O_RDONLY | O_CLOEXEC), path: path)
+        PosixFile(fd: try RegularFile.open(path, flags: O_RDONLY | O_CLOEXEC), path: path)
     }
 
     /// Opens (creating, mode 0644) `path` and takes an exclusive `flock` plus the

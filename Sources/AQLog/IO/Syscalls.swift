@@ -83,6 +83,23 @@ enum Syscalls {
         return Int(st.st_size)
     }
 
+    /// The file's type: `st_mode & S_IFMT` from `fstat`.
+    static func fileType(_ fd: Int32, path: String) throws(IOFailure) -> mode_t {
+        var st = Glibc.stat()
+        _ = try valueOrFailure("fstat", path) { fstat(fd, &st) }
+        return st.st_mode & S_IFMT
+    }
+
+    /// `fcntl(F_GETFL)`.
+    static func statusFlags(_ fd: Int32, path: String) throws(IOFailure) -> Int32 {
+        try valueOrFailure("fcntl(F_GETFL)", path) { fcntl(fd, F_GETFL) }
+    }
+
+    /// `fcntl(F_SETFL)`.
+    static func setStatusFlags(_ fd: Int32, _ flags: Int32, path: String) throws(IOFailure) {
+        _ = try valueOrFailure("fcntl(F_SETFL)", path) { fcntl(fd, F_SETFL, flags) }
+    }
+
     static func ftruncate(_ fd: Int32, _ size: Int, path: String) throws(IOFailure) {
         _ = try valueOrFailure("ftruncate", path) { Glibc.ftruncate(fd, off_t(size)) }
     }

@@ -64,7 +64,7 @@ final class URingFile: StorageFile, @unchecked Sendable {
         if direct, let why = Self.directIORefusal(fd: fd) {
             logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "\(why)"])
         } else if direct {
-            do throws(IOFailure) { directFD = try Syscalls.open(path, flags: O_RDWR | O_CLOEXEC | CURING_O_DIRECT) } catch {
+            do throws(IOFailure) { directFD = try RegularFile.open(path, flags: O_RDWR | O_CLOEXEC | CURING_O_DIRECT) } catch {
                 // File systems without O_DIRECT (tmpfs, some overlays) refuse it with EINVAL:
                 // stay buffered rather than fail a commit.
                 guard error.errno == .invalidArgument else { throw error }

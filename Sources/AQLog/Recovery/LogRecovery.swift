@@ -215,6 +215,7 @@ struct LogRecovery {
             }
         } catch {
             if case .corruption = error { return error }  // the file after it is the wrong one
+            if case .io(let failure) = error, failure.operation == RegularFile.notRegular { return error }  // not a segment at all
         }
         return .corruption(.init(file: descriptor.path, offset: size - SegmentLayout.trailerSize,
                                  reason: .badFooter("segment before the last is not sealed")))
