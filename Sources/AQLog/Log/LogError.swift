@@ -138,7 +138,8 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
     /// The segment header does not decode (wrong magic, failed checksum, contradictory
     /// fields) or does not fit its file (a base sequence of 0 or other than the file name's, a
     /// size other than the file's, a maximum record size too large for the segment), or the
-    /// file is too short to be a segment. `offset`: 0.
+    /// file is too short to be a segment, or the entry is no regular file (a directory, a
+    /// FIFO). `offset`: 0.
     case badSegmentHeader
     /// A sealed segment's index or trailer disagrees with the header, the file or the frames,
     /// or a segment other than the last is not sealed; the text says which check failed

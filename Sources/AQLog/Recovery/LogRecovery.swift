@@ -97,7 +97,9 @@ struct LogRecovery {
             let file: any StorageFile
             // Only a repairing open (the writer's) may write; everything else reads, with read
             // permission alone.
-            do { file = try repair ? storage.openFile(path, create: false) : storage.openFileForReading(path) } catch { throw .io(error) }
+            do { file = try repair ? storage.openFile(path, create: false) : storage.openFileForReading(path) } catch {
+                throw Self.notASegment(error) ?? .io(error)
+            }
             let isLast = i == segments.count - 1
             var keepOpen = false
             defer { if !keepOpen { file.close() } }
@@ -207,7 +209,7 @@ struct LogRecovery {
         let nextPath = LogDirectoryLayout.join(directory, next.1)
         do throws(LogError) {
             let file: any StorageFile
-            do { file = try storage.openFileForReading(nextPath) } catch { throw .io(error) }
+            do { file = try storage.openFileForReading(nextPath) } catch { throw Self.notASegment(error) ?? .io(error) }
             defer { file.close() }
             let (following, _) = try readEnds(file: file, path: nextPath, nameBase: next.0, next: nil, report: &report)
             if following.header.logID != descriptor.header.logID {
@@ -215,10 +217,17 @@ struct LogRecovery {
             }
         } catch {
             if case .corruption = error { return error }  // the file after it is the wrong one
-            if case .io(let failure) = error, failure.operation == RegularFile.notRegular { return error }  // not a segment at all
         }
         return .corruption(.init(file: descriptor.path, offset: size - SegmentLayout.trailerSize,
                                  reason: .badFooter("segment before the last is not sealed")))
+    }
+
+    /// An entry under a segment's name that is not a regular file (``RegularFile``) is damage
+    /// in the log's directory, as a file too short to be a segment is: a typed corruption, so
+    /// `verify` reports it and salvage keeps what precedes it.
+    static func notASegment(_ failure: IOFailure) -> LogError? {
+        guard failure.operation == RegularFile.notRegular else { return nil }
+        return .corruption(.init(file: failure.path, offset: 0, reason: .badSegmentHeader))
     }
 
     func checkContinuity(_ prev: SegmentDescriptor, _ next: SegmentDescriptor, first: SegmentDescriptor) throws(LogError) {

@@ -17,7 +17,11 @@ extension LogRecovery {
         // its parent leaves it in the cache only.
         try storage.syncDirectory(parentDirectory(of: directory))
         guard let last = try listSegments(storage, directory).last else { return }
-        let file = try storage.openFile(LogDirectoryLayout.join(directory, last.1), create: false)
+        let file: any StorageFile
+        do { file = try storage.openFile(LogDirectoryLayout.join(directory, last.1), create: false) } catch {
+            if notASegment(error) != nil { return }  // nothing to settle: recovery reports it as damage
+            throw error
+        }
         defer { file.close() }
         do throws(IOFailure) { try file.syncData() } catch {
             // A write-back error that no earlier sync reported surfaces here, once; the pages
