@@ -23,6 +23,8 @@ struct AQBench: AsyncParsableCommand {
     var highWaterStep: Int?
     @Option(help: ArgumentHelp("Fix the rule that begins a further commit beside those in flight: eager or batching (default: measured while the log runs).", visibility: .hidden))
     var commitRule: String?
+    @Flag(help: ArgumentHelp("Run each producer of the Log append runs on a thread of its own (a task executor preference), as the C baselines' producers are, instead of the shared cooperative pool.", visibility: .hidden))
+    var producerThreads = false
     @Flag(help: "Skip the commits-in-flight model (C, depths 1-4, closed and open loop; about 25 s by default).") var skipDepthModel = false
     @Option(help: "Depths the commits-in-flight model runs, comma-separated, 1 among them (default 1,2,3,4).") var depthModelDepths: String?
 
@@ -83,7 +85,8 @@ struct AQBench: AsyncParsableCommand {
             var batchBytes = 0
             for _ in 0..<spec.repetitions {
                 let f = try await runLog(spec, directory: logDir, segmentSize: plan.segmentSize, duration: plan.appendSeconds, commitDepth: commitDepth,
-                                           highWaterStep: highWaterStep, commitRule: commitRule.map { $0 == "eager" ? .eager : .batching })
+                                           highWaterStep: highWaterStep, commitRule: commitRule.map { $0 == "eager" ? .eager : .batching },
+                                           producerThreads: producerThreads)
                 logRuns.append(f)
                 let batches = spec.mode == .deferred ? max(f.writes, 1) : max(f.syncs, 1)
                 batchBytes = max(f.bytesWritten / batches, 1)

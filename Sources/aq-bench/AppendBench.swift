@@ -113,7 +113,7 @@ func newHistogram() -> Histogram<UInt64> {
 
 /// Runs the log side of `spec` for `duration` in `directory` (reused across runs of one backend).
 func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: Double, commitDepth: Int?,
-            highWaterStep: Int? = nil, commitRule: CommitRule? = nil) async throws -> RunFigures {
+            highWaterStep: Int? = nil, commitRule: CommitRule? = nil, producerThreads: Bool = false) async throws -> RunFigures {
     let counters = IOCounters()
     let base = PosixStorage(writePath: spec.backend.writePath)
     let storage = CountingStorage(base, counters: counters)
@@ -167,9 +167,11 @@ func runLog(_ spec: AppendSpec, directory: String, segmentSize: Int, duration: D
     let start = clock.now
     let deadline = start + .milliseconds(Int(duration * 1000))
     let useBatch = spec.api == .batch
+    let threads = producerThreads ? (0..<spec.producers).map { _ in ProducerThread() } : []
+    defer { threads.forEach { $0.stop() } }
     let (records, histogram) = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
-        for _ in 0..<spec.producers {
-            group.addTask {
+        for i in 0..<spec.producers {
+            group.addTask(executorPreference: threads.isEmpty ? nil : threads[i]) {
                 var h = newHistogram()
                 var n = 0
                 var now = clock.now

@@ -50,6 +50,15 @@ import Testing
         ("eager beside a slow commit: look as under batching", sync,
          state { $0.inFlight = 1; $0.eager = true; $0.oldestInFlightFor = .microseconds(500); $0.earlyCommitAge = .microseconds(100) },
          .reap(timeout: .microseconds(250))),
+        ("batching, two in flight beside a slow one, depth allows more: reap", sync,
+         state { $0.stagedRecords = 2; $0.appendsStaged = 2; $0.appendsInLastBatch = 2; $0.inFlight = CommitScheduler.batchingDepth
+                 $0.oldestInFlightFor = .microseconds(900); $0.earlyCommitAge = .microseconds(100) }, .reap(timeout: nil)),
+        ("batching, two in flight, nothing staged, depth allows more: wait for a completion", sync,
+         state { $0.inFlight = CommitScheduler.batchingDepth; $0.oldestInFlightFor = .microseconds(10); $0.earlyCommitAge = .microseconds(100) },
+         .reap(timeout: nil)),
+        ("eager, two in flight, depth allows more: commit another", sync,
+         state { $0.stagedRecords = 1; $0.appendsStaged = 1; $0.inFlight = CommitScheduler.batchingDepth; $0.eager = true
+                 $0.oldestInFlightFor = .microseconds(10); $0.earlyCommitAge = .microseconds(100) }, .commit),
         ("staged, depth reached: reap", sync,
          state { $0.stagedRecords = 1; $0.inFlight = 2; $0.canBeginCommit = false; $0.oldestInFlightFor = .seconds(1) }, .reap(timeout: nil)),
         ("group, batch smaller than the last: wait out the window", group,

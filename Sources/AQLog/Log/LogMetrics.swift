@@ -15,7 +15,8 @@ struct LogMetrics: Sendable {
     /// Back-pressure of the concurrent ``Log`` (``Committer/recordBackPressure()``).
     let stagedBytes: Gauge
     let producersWaitingForRoom: Gauge
-    /// 1 while the concurrent ``Log`` begins further commits eagerly, 0 while it batches (``CommitPacing``).
+    /// 1 while the concurrent ``Log`` has chosen to begin further commits eagerly, 0 while it
+    /// batches (``CommitPacing``; a probe's epochs under the other rule do not change it).
     let eagerCommits: Gauge
     private let dimensions: [(String, String)]
     private let factory: any MetricsFactory

@@ -51,9 +51,10 @@ public struct LogOptions: Sendable, Equatable {
     /// for ``LogWriter`` and `.deferred`, one. How soon a further commit begins beside one in
     /// flight the log measures while it runs: once the staged batch cannot grow and the one in
     /// flight has taken half a typical commit (many producers, or a device that gains little
-    /// from overlapping syncs), or at once where that completes more records per second (a few
-    /// producers on a device that overlaps syncs well). docs/DESIGN.md, "Concurrency".
-    /// Recorded in each new segment's header. Default 4.
+    /// from overlapping syncs; then at most two are in flight), or at once, up to this many,
+    /// where that completes more records per second (a few producers on a device that overlaps
+    /// syncs well). docs/DESIGN.md, "Concurrency". Recorded in each new segment's header.
+    /// Default 4.
     public var maxCommitsInFlight: Int = 4
     /// With more than one commit in flight, the most bytes in flight past the end of the
     /// oldest (recovery's look-ahead bound, recorded in each new segment's header). Default 1 MiB.

@@ -26,8 +26,9 @@
 /// (half a typical commit) if the staged batch already holds as many appends as the last one
 /// (waiting would not make it larger), or once the oldest has taken four times that (a slow
 /// sync: overlap it); otherwise the committer reaps with a timeout that wakes it at the next
-/// of those points. With closed-loop producers this keeps batches as large as at depth 1
-/// where the device gains nothing from overlapping syncs. Eager: it begins at once.
+/// of those points; it keeps at most ``batchingDepth`` in flight. With closed-loop producers
+/// this keeps batches as large as at depth 1 where the device gains nothing from overlapping
+/// syncs. Eager: it begins at once, up to the depth.
 struct CommitScheduler: Equatable {
     /// How long `.group` may wait for more producers (nil: `.sync` and `.deferred`).
     var gatherDelay: Duration?
@@ -99,7 +100,7 @@ struct CommitScheduler: Equatable {
                 if let wait = gatherWait(s) { return .wait(wait) }
                 return .commit
             }
-            guard s.canBeginCommit else { return .reap(timeout: nil) }
+            guard hasRoom(s) else { return .reap(timeout: nil) }
             if s.eager { return .commit }
             // Beside a commit in flight, begin another only when waiting cannot make it larger
             // (as many appends as the last batch: its producers are back) once the oldest is
@@ -133,11 +134,24 @@ struct CommitScheduler: Equatable {
     /// turns slow, and then every half commit: a record staged meanwhile is overlapped with the
     /// slow commit instead of waiting for it. Without room for another commit it waits.
     private func idleReapTimeout(_ s: State) -> Duration? {
-        guard s.canBeginCommit, s.earlyCommitAge > .zero else { return nil }
+        guard hasRoom(s), s.earlyCommitAge > .zero else { return nil }
         let slow = s.earlyCommitAge * 4
         if s.eager && s.oldestInFlightFor < slow { return max(Self.eagerPoll, s.earlyCommitAge / 8) }
         return s.oldestInFlightFor < slow ? slow - s.oldestInFlightFor : max(s.earlyCommitAge, Self.slowCommitPoll)
     }
+
+    /// Whether the rule in force lets another commit begin beside those in flight: the depth
+    /// and byte bounds allow it, and under batching fewer than ``batchingDepth`` are in flight.
+    private func hasRoom(_ s: State) -> Bool {
+        s.canBeginCommit && (s.eager || s.inFlight < Self.batchingDepth)
+    }
+
+    /// The most commits the batching rule keeps in flight, whatever the depth allows. It begins
+    /// a further commit beside a slow one; where a third and fourth followed, they stacked
+    /// syncs on a device already slow to complete the first and made every batch smaller
+    /// (docs/BENCHMARKS.md, "Which rule begins a further commit"). Deeper pipelines are the
+    /// eager rule's, which the log runs only where it measured them to pay.
+    static let batchingDepth = 2
 
     /// The shortest interval between looks at a slow commit (a device with very fast commits
     /// would otherwise wake the committer thousands of times during one long stall).
