@@ -1,8 +1,9 @@
 /// Which rule begins a further commit beside those in flight, chosen by measuring both.
 ///
 /// - ``Rule/batching`` (the default) begins one only when waiting cannot make the staged batch
-///   larger, or when the oldest commit in flight is slow (``CommitScheduler``). With many
-///   closed-loop producers it keeps batches as large as with one commit in flight.
+///   larger, or when the oldest commit in flight is slow, and keeps at most two in flight
+///   (``CommitScheduler``). With many closed-loop producers it keeps batches as large as with
+///   one commit in flight.
 /// - ``Rule/eager`` begins one as soon as records are staged and the depth allows it. It pays
 ///   where the device completes overlapping syncs fast enough to make up for the smaller
 ///   batches: a few producers running flat out, or a device with much internal parallelism.

@@ -16,7 +16,7 @@ extension Committer {
                 let idle = engine.inFlight.isEmpty && engine.stagedRecords == 0 && !ioBusy
                 let since = ContinuousClock.now
                 if let limit { lock.wait(nanoseconds: max(limit.nanoseconds, 1_000)) } else { lock.wait() }
-                if idle && engine.inFlight.isEmpty { pacing.idled(.now - since) }
+                if idle { pacing.idled(.now - since) }
             case .commit: commit()
             case .reap(let timeout): reap(timeout: timeout)
             case .roll: rollAndStageOverflow()
