@@ -30,7 +30,7 @@ static uint32_t crc32c_short(uint32_t state, const unsigned char *p, size_t len)
     return s32;
 }
 
-enum { PREFETCH_DISTANCE = 4096, PREFETCH_MOST = 512 };
+enum { PREFETCH_DISTANCE = 4096, PREFETCH_MOST = 4096 };
 
 uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) {
     const unsigned char *bytes = frame;

@@ -59,6 +59,7 @@ final class SimulatedFile: StorageFile, @unchecked Sendable {
 
     /// Forgets the pages a failed sync left readable but never durable.
     func dropCleanPages() { storage.dropCleanPages(inode, generation: generation) }
+    func dropCleanPages(from offset: Int) { storage.dropCleanPages(inode, generation: generation, from: offset) }
 
     /// Like `PosixFile`: skips the already-written prefix, continues short writes, then syncs.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {

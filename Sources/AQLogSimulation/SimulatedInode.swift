@@ -12,6 +12,8 @@ final class SimulatedInode {
 
     /// Sector size of the simulated disk: the unit in which unsynced writes survive a crash.
     static let sectorSize = 512
+    /// What the kernel caches and drops at a time.
+    static let pageSize = 4096
 
     private(set) var current: [UInt8] = []
     private(set) var durable: [UInt8] = []
@@ -61,14 +63,23 @@ final class SimulatedInode {
         pending.removeAll { if case .write = $0 { true } else { false } }
     }
 
-    /// `POSIX_FADV_DONTNEED`: clean pages are dropped, so reads show the medium plus what is
-    /// still dirty (pages a failed sync forgot read as the medium has them). The size, inode
-    /// metadata, does not change.
-    func dropCleanPages() {
+    /// `POSIX_FADV_DONTNEED` from the page holding `offset`: clean pages are dropped, so reads
+    /// there show the medium plus what is still dirty (pages a failed sync forgot read as the
+    /// medium has them). The size, inode metadata, does not change.
+    func dropCleanPages(from offset: Int = 0) {
         var visible = durable
         for change in pending { Self.apply(change, to: &visible) }
         Self.apply(.resize(current.count), to: &visible)
-        current = visible
+        // The kernel drops whole pages: the page holding `offset` goes too.
+        let start = min(offset / Self.pageSize * Self.pageSize, current.count)
+        current.replaceSubrange(start..., with: visible[start...])
+    }
+
+    /// Flips one bit on the medium only: the page cache keeps the bytes it holds until the page
+    /// is dropped.
+    func flipBitOnMedium(_ bit: Int) {
+        let byte = bit / 8
+        if byte < durable.count { durable[byte] ^= UInt8(1) << UInt8(bit % 8) }
     }
 
     /// Flips one bit on the medium (both the durable and the visible copy).

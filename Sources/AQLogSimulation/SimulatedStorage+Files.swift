@@ -53,10 +53,10 @@ extension SimulatedStorage {
         }
     }
 
-    func dropCleanPages(_ id: Int, generation: Int) {
+    func dropCleanPages(_ id: Int, generation: Int, from offset: Int = 0) {
         locked {
             guard generation == self.generation else { return }
-            inodes[id]?.dropCleanPages()
+            inodes[id]?.dropCleanPages(from: offset)
         }
     }
 

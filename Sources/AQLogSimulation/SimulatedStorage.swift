@@ -129,6 +129,17 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         }
     }
 
+    /// Flips one bit of a file on the medium while its cached page, if any, keeps the bit as it
+    /// was (a sector damaged under a page the cache still holds): reads show it once the page
+    /// is dropped.
+    public func flipBitOnMedium(path: String, bit: Int) {
+        locked {
+            guard let id = live[path] ?? durable[path] else { return }
+            inodes[id]!.flipBitOnMedium(bit)
+            statistics.bitFlips += 1
+        }
+    }
+
     /// Flips one bit of a file on the medium (a latent sector error that no sync repairs).
     public func flipBit(path: String, bit: Int) {
         locked {

@@ -19,7 +19,7 @@ struct AQBench: AsyncParsableCommand {
     @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
     @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"; \"depth model\": the model alone; \"streaming\": the streaming comparison alone).") var filter: String?
     @Option(help: "Most commits the log keeps in flight (LogOptions.maxCommitsInFlight, 1-4; default: the library's).") var commitDepth: Int?
-    @Option(help: ArgumentHelp("Bytes the append runs' writer moves its high-water mark by at least (default 4 MiB; 1073741824 raises once per segment): what recording the durable prefix costs.", visibility: .hidden))
+    @Option(help: ArgumentHelp("Bytes the writers of the append runs and of the reopen rows move their high-water mark by at least (default: the library's; 1073741824 raises once per segment): what recording the durable prefix costs, and what a reopen reads past it.", visibility: .hidden))
     var highWaterStep: Int?
     @Option(help: ArgumentHelp("Fix the rule that begins a further commit beside those in flight: eager or batching (default: measured while the log runs).", visibility: .hidden))
     var commitRule: String?
@@ -204,7 +204,8 @@ struct AQBench: AsyncParsableCommand {
             let full = (plan.recoverySegmentSize - (256 << 10)) / (FrameHeader.frameSize(payloadLength: 256) + 4)
             for records in plan.crashReopenRecords + [full] {
                 for dirty in [true, false] {
-                    report.crashReopen.append(try runCrashReopen(root: root, records: records, segmentSize: plan.recoverySegmentSize, dirty: dirty))
+                    report.crashReopen.append(try runCrashReopen(root: root, records: records, segmentSize: plan.recoverySegmentSize, dirty: dirty,
+                                                                  highWaterStep: highWaterStep))
                 }
             }
             progress.step("idle open: \(plan.idleOpenSegmentSizes.map(formatSize).joined(separator: ", ")) segments")

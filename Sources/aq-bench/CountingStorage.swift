@@ -69,6 +69,7 @@ final class CountingFile: StorageFile {
     func reserve(size: Int) throws(IOFailure) { try inner.reserve(size: size) }
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func dropCleanPages() { inner.dropCleanPages() }
+    func dropCleanPages(from offset: Int) { inner.dropCleanPages(from: offset) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
         count(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)

@@ -28,12 +28,13 @@ struct IdleOpenResult: Codable, Sendable {
     var bytesScanned: Int
 }
 
-func runCrashReopen(root: String, records: Int, segmentSize: Int, dirty: Bool) throws -> CrashReopenResult {
+func runCrashReopen(root: String, records: Int, segmentSize: Int, dirty: Bool, highWaterStep: Int? = nil) throws -> CrashReopenResult {
     let dir = root + "/crash-reopen"
     try? FileManager.default.removeItem(atPath: dir)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     var options = LogOptions(segmentSize: segmentSize)
     options.initialSegmentSize = segmentSize
+    if let highWaterStep { options.highWaterStep = highWaterStep }
     // Acknowledged as durable (`.sync`, batches of 256), as the writer a crash interrupts
     // in production: its `HIGHWATER` holds the durable prefix the reopen trusts.
     let writer = try LogWriter.open(directory: dir, options: options, durability: .sync)

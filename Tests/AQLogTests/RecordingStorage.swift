@@ -147,6 +147,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     }
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func dropCleanPages() { inner.dropCleanPages() }
+    func dropCleanPages(from offset: Int) { inner.dropCleanPages(from: offset) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         logWrite(bytes, at: offset)
         try owner.measuringOverlap { () throws(IOFailure) in

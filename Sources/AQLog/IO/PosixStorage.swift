@@ -145,6 +145,7 @@ final class PosixFile: StorageFile, @unchecked Sendable {
     // Both hints: a failure costs only speed, never durability, which comes from syncData().
     func startWriteback(from offset: Int, length: Int) { try? Syscalls.startWriteback(fd, from: offset, length: length, path: path) }
     func dropCleanPages() { try? Syscalls.dropCleanPages(fd, path: path) }
+    func dropCleanPages(from offset: Int) { try? Syscalls.dropCleanPages(fd, from: offset, path: path) }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         let skip = max(0, min(newBytesFrom - offset, bytes.count))

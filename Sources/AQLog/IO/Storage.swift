@@ -89,6 +89,13 @@ public protocol StorageFile: AnyObject, Sendable {
     /// drops them, so recovery does not build on them. Best effort.
     /// (No default: a wrapper that forgot to forward it would silently keep them.)
     func dropCleanPages()
+    /// Drops the clean cached pages from `offset` to the end of the file only (those holding
+    /// bytes before it stay cached). The default drops them all.
+    func dropCleanPages(from offset: Int)
+}
+
+extension StorageFile {
+    public func dropCleanPages(from offset: Int) { dropCleanPages() }
 }
 
 /// A held lock; released by ``release()`` or when the process exits.

@@ -118,10 +118,13 @@ enum Syscalls {
     }
 
     /// `posix_fadvise(POSIX_FADV_DONTNEED)` over the whole file: drops its clean cached pages.
-    static func dropCleanPages(_ fd: Int32, path: String) throws(IOFailure) {
+    /// `POSIX_FADV_DONTNEED` from the page holding `offset` to the end of the file (the kernel
+    /// keeps a page the range covers only in part).
+    static func dropCleanPages(_ fd: Int32, from offset: Int = 0, path: String) throws(IOFailure) {
+        let start = offset / pageSize * pageSize
         _ = try valueOrFailure("posix_fadvise", path, failed: { $0 != 0 }) {
             // posix_fadvise returns the error number instead of setting errno.
-            let e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+            let e = posix_fadvise(fd, off_t(start), 0, POSIX_FADV_DONTNEED)
             if e != 0 { Glibc.errno = e }
             return e
         }
@@ -202,6 +205,12 @@ enum Syscalls {
             mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0)
         }!
     }
+
+    /// `MADV_POPULATE_READ` (Linux 5.14), which the C library's headers declare only for
+    /// some feature macros: fault pages in readable, reporting a failure instead of `SIGBUS`.
+    static let populateRead: Int32 = 22
+    /// The memory page size (what the page cache holds and drops at a time).
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     static func madvise(_ start: UnsafeMutableRawPointer, size: Int, advice: Int32, path: String) throws(IOFailure) {
         _ = try valueOrFailure("madvise", path) { Glibc.madvise(start, size, advice) }

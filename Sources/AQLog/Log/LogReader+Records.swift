@@ -128,7 +128,7 @@ extension LogReader {
             let goOn = try withExtendedLifetime(v) { () throws(E) -> Bool in
                 while sequence <= segmentLast {
                     let payload: UnsafeRawBufferPointer
-                    do throws(LogError) { payload = try v.payload(of: sequence, verify: verifyChecksums) } catch { throw lift(error) }
+                    do throws(LogError) { payload = try v.payload(of: sequence, verify: verifyChecksums, walking: true) } catch { throw lift(error) }
                     if try !body(sequence, payload) { return false }
                     sequence += 1
                 }

@@ -177,7 +177,8 @@ public final class LogReader {
             throw .corruption(.init(file: d.path, offset: region.bytes.count,
                                     reason: .badFooter("the file is \(region.bytes.count) bytes, the segment \(needed)")))
         }
-        let v = SegmentView(descriptor: d, region: region, scannedOffsets: d.isSealed ? nil : openScan, lastSequence: d.lastSequence)
+        let v = SegmentView(descriptor: d, region: region, scannedOffsets: d.isSealed ? nil : openScan, lastSequence: d.lastSequence,
+                            mapped: access == .mapped)
         views.append((i, v))
         // The least recently read is unmapped once nothing holds it (a caller still iterating
         // it keeps its own reference).

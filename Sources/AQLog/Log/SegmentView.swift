@@ -17,8 +17,23 @@ final class SegmentView {
     private let indexOffset: Int
     private let maxRecordSize: UInt32
     let baseSequence: UInt64
+    /// How far walks have faulted the mapping in (``payload(of:verify:walking:)``); `Int.max`
+    /// when they never do: a copy, not a mapping; a kernel without `MADV_POPULATE_READ`; or
+    /// frames smaller than ``populateFromFrameSize`` on average.
+    /// Unchecked: a view is read by one reader at a time (``LogReader`` is not `Sendable`), so a
+    /// dynamic exclusivity check on every record read would guard nothing.
+    @exclusivity(unchecked) private var populated: Int
 
-    init(descriptor: SegmentDescriptor, region: MappedRegion, scannedOffsets: [UInt32]?, lastSequence: UInt64) {
+    /// What one `MADV_POPULATE_READ` faults in ahead of a walk.
+    static let populateChunk = 1 << 20
+    /// The average frame size from which walks fault the mapping in ahead. A walk over 4 KiB
+    /// frames stalls in its checksums on each page fault and gains about a third from faulting
+    /// ahead; one over 256-byte frames is bound by its work per frame, and there the kernel's
+    /// own read-around on a fault costs less than faulting ahead (docs/BENCHMARKS.md, "Where a
+    /// record's time goes on the read path").
+    static let populateFromFrameSize = 1024
+
+    init(descriptor: SegmentDescriptor, region: MappedRegion, scannedOffsets: [UInt32]?, lastSequence: UInt64, mapped: Bool) {
         self.descriptor = descriptor
         self.region = region
         self.scannedOffsets = scannedOffsets
@@ -27,6 +42,8 @@ final class SegmentView {
         indexOffset = descriptor.trailer.map { Int($0.indexOffset) } ?? 0
         maxRecordSize = descriptor.header.maxRecordSize
         baseSequence = descriptor.baseSequence
+        let frames = max(1, Int(lastSequence &- baseSequence &+ 1))
+        populated = mapped && (limit - SegmentLayout.dataStart) / frames >= Self.populateFromFrameSize ? 0 : .max
     }
 
 
@@ -39,12 +56,14 @@ final class SegmentView {
     }
 
     /// The payload of `sequence`, validated (bounds, sequence, length limit, checksum).
-    func payload(of sequence: UInt64, verify: Bool) throws(LogError) -> UnsafeRawBufferPointer {
+    /// `walking`: the caller reads the records that follow next (``populateAhead(from:)``).
+    func payload(of sequence: UInt64, verify: Bool, walking: Bool = false) throws(LogError) -> UnsafeRawBufferPointer {
         let bytes = region.bytes
         let offset = frameOffset(of: sequence)
         guard offset >= SegmentLayout.dataStart, offset + FrameHeader.size <= limit else {
             throw .corruption(.init(file: descriptor.path, offset: offset, reason: .badFooter("index entry for \(sequence) out of range")))
         }
+        if walking, offset + FrameHeader.size > populated { populateAhead(from: offset) }
         let h = FrameHeader(bytes, at: offset)
         guard !h.isCommit, h.sequence == sequence else {
             throw .corruption(.init(file: descriptor.path, offset: offset, reason: .sequenceGap(expected: sequence, found: h.sequence)))
@@ -62,5 +81,13 @@ final class SegmentView {
             }
         }
         return payload
+    }
+
+    /// Faults in the mapping's pages from `offset` to a chunk past it ahead of a walk in file
+    /// order (``MappedRegion/populate(_:)``); a kernel that cannot turns it off.
+    @inline(never)
+    private func populateAhead(from offset: Int) {
+        let end = min(region.bytes.count, alignUp(offset + 1, Self.populateChunk) + Self.populateChunk)
+        populated = region.populate(max(populated, offset)..<end) ? end : .max
     }
 }

@@ -19,6 +19,9 @@ struct LogOpening {
     var settleDuration: Duration = .zero
     /// The `HIGHWATER` record, read under the lock (nil when there is none that reads whole).
     var highWater: HighWaterMark?
+    /// Where settling began to drop the last segment's cached pages (its durable prefix's end;
+    /// 0: all of them).
+    var pagesDroppedFrom = 0
 
     /// Locks `directory`'s log and settles it, reporting to `logger`. Throws
     /// ``LogError/logLocked(path:)`` when a writer (or a repair) holds it.
@@ -32,15 +35,16 @@ struct LogOpening {
         do {
             let clock = ContinuousClock()
             var settled = Duration.zero
+            var droppedFrom = 0
             let previous = try io { () throws(IOFailure) in
                 let previous = try held.startPublishing()
                 let start = clock.now
-                try LogRecovery.settleLastSegment(storage: storage, directory: directory, logger: logger)
+                droppedFrom = try LogRecovery.settleLastSegment(storage: storage, directory: directory, logger: logger)
                 settled = clock.now - start
                 return previous
             }
             return LogOpening(lock: held, previousDurable: previous.durableThrough, settleDuration: settled,
-                              highWater: HighWaterMark.read(storage: storage, directory: directory))
+                              highWater: HighWaterMark.read(storage: storage, directory: directory), pagesDroppedFrom: droppedFrom)
         } catch {
             held.release()
             throw error
@@ -55,6 +59,7 @@ struct LogOpening {
         recovery.highWater = highWater
         recovery.trustsDurablePrefix = true
         recovery.streamWindow = readWindow
+        recovery.pagesDroppedFrom = pagesDroppedFrom
         return try recovery.recover(policy: policy, repair: repair, durableFloor: previousDurable)
     }
 }

@@ -24,6 +24,13 @@ struct LogRecovery {
     /// pages, so every byte comes from the medium. Readers keep the mapping: their pages are
     /// usually cached, and a copy would cost more.
     var streamWindow: Int?
+    /// Where settling began to drop the open segment's cached pages (a writer's open, a repair:
+    /// ``settleLastSegment(storage:directory:logger:)``); a scan that starts below it (the
+    /// durable prefix was not trusted) drops the rest first, so that it reads the medium.
+    var pagesDroppedFrom = 0
+    /// Window memory for ``SegmentAccess/read`` scans of the open segment, shared with a caller
+    /// that reads other segments through it (`verify`); nil: a buffer of the scan's own.
+    var readBuffer: SegmentReadBuffer?
 
     /// The open segment as recovery left it.
     struct OpenSegment {
@@ -249,30 +256,10 @@ struct LogRecovery {
     /// Scans the unsealed last segment, applying the policy to what follows its last commit.
     private func scanOpen(file: any StorageFile, descriptor: SegmentDescriptor, policy: RecoveryPolicy, repair: Bool,
                           durableFloor: UInt64, report: inout RecoveryReport) throws(LogError) -> OpenSegment {
-        let region: MappedRegion
-        do { region = try file.region(access) } catch { throw .io(error) }
-        let mark = highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
-        var cursor = SegmentScanner.Cursor(after: .init(header: descriptor.header))
         var trusted: VouchedPrefix?
-        if let (prefixCursor, prefix) = durablePrefix(of: descriptor, mark: mark, in: region.bytes) {
-            trusted = prefix
-            cursor = prefixCursor
-            report.bytesTrusted += cursor.pos - SegmentLayout.dataStart
-        }
-        let scanFrom = cursor.pos
-        if let window = streamWindow, mark - scanFrom >= 2 * window {
-            // Settling dropped these pages: read them from the medium a window ahead of the checks.
-            let buffer = SegmentReadBuffer()
-            defer { buffer.finishReadAhead() }
-            do { _ = try SegmentStream.advance(&cursor, file, descriptor, through: mark, window: window, buffer: buffer) }
-            catch { throw .io(error) }
-        }
-        // The frames left (all of them when nothing was streamed) and what follows the last
-        // commit point, over the mapping; the scanner reads nothing below that point.
-        var result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
-                                    segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header)
-            .scan(continuing: cursor)
-        result.bytesScanned = mark - scanFrom
+        let (result, lastCommitChecksum) = try access == .read
+            ? scanOpenInWindows(file: file, descriptor: descriptor)
+            : scanOpenMapped(file: file, descriptor: descriptor, trusted: &trusted, report: &report)
         report.bytesScanned += result.bytesScanned
         if durableFloor > result.lastSequence {
             if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }
@@ -310,10 +297,48 @@ struct LogRecovery {
         }
         var open = OpenSegment(file: file, descriptor: descriptor, scan: result)
         open.trustedPrefix = trusted
-        if result.committedEnd > SegmentLayout.dataStart {
-            open.lastCommitChecksum = region.bytes.u32(at: result.committedEnd - BatchBuffer.commitCost)
-        }
+        open.lastCommitChecksum = lastCommitChecksum
         return open
+    }
+
+    /// The open segment's scan over its mapping (a writer's open, a repair, mapped readers),
+    /// from its durable prefix when trusted, up to its high-water mark; and the checksum field
+    /// of its last intact commit frame (0: none).
+    private func scanOpenMapped(file: any StorageFile, descriptor: SegmentDescriptor, trusted: inout VouchedPrefix?,
+                                report: inout RecoveryReport) throws(LogError) -> (SegmentScanner.Result, UInt32) {
+        var region: MappedRegion
+        do { region = try file.region(access) } catch { throw .io(error) }
+        let mark = highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
+        var cursor = SegmentScanner.Cursor(after: .init(header: descriptor.header))
+        if let (prefixCursor, prefix) = durablePrefix(of: descriptor, mark: mark, in: region.bytes) {
+            trusted = prefix
+            cursor = prefixCursor
+            report.bytesTrusted += cursor.pos - SegmentLayout.dataStart
+        }
+        let scanFrom = cursor.pos
+        if scanFrom < pagesDroppedFrom {
+            // Map again after the drop: a mapping made before it may already show those pages.
+            file.dropCleanPages()
+            do { region = try file.region(access) } catch { throw .io(error) }
+        }
+        if let window = streamWindow, mark - scanFrom >= 2 * window {
+            // Settling dropped these pages: read them from the medium a window ahead of the checks.
+            let buffer = SegmentReadBuffer()
+            defer { buffer.finishReadAhead() }
+            do { _ = try SegmentStream.advance(&cursor, file, descriptor, through: mark, window: window, buffer: buffer) }
+            catch { throw .io(error) }
+        }
+        // The frames left (all of them when nothing was streamed) and what follows the last
+        // commit point, over the mapping; the scanner reads nothing below that point.
+        if case .mapped = access {
+            _ = region.populate(alignDown(cursor.pos, SegmentLayout.blockSize)..<mark, uncached: streamWindow != nil)
+        }
+        var result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
+                                    segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header)
+            .scan(continuing: cursor)
+        result.bytesScanned = mark - scanFrom
+        let commitAt = result.committedEnd - BatchBuffer.commitCost
+        return (result, commitAt >= SegmentLayout.dataStart ? region.bytes.u32(at: commitAt) : 0)
     }
 
     /// Where the scan of the open segment may start, and the scanner's state there: the durable

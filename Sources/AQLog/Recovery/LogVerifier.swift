@@ -71,7 +71,9 @@ public struct LogVerifier {
         try storage.requireDirectory(directory)
         let outcome: LogRecovery.Outcome
         do {
-            outcome = try LogRecovery(storage: storage, directory: directory, access: .read).recoverBesideWriter()
+            var recovery = LogRecovery(storage: storage, directory: directory, access: .read)
+            recovery.readBuffer = buffer
+            outcome = try recovery.recoverBesideWriter()
         } catch {
             switch error {
             case .corruption(let d):

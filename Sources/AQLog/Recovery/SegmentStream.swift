@@ -59,19 +59,27 @@ enum SegmentStream {
     /// point to the segment's end (the footer when the records end where a full segment's do,
     /// more when they end early: damage, or a last record that did not fit).
     static func scan(_ file: any StorageFile, _ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(IOFailure) -> (SegmentScanner.Result, Window) {
-        let size = d.segmentSize
+        try scan(file, d, through: d.segmentSize, fileSize: d.segmentSize, buffer: buffer)
+    }
+
+    /// The result ``SegmentScanner/scan()`` gives of the first `limit` bytes of `file` (a file
+    /// of `fileSize` bytes holding segment `d`: a sealed segment whole, an open one up to its
+    /// high-water mark), and the last window read, which holds everything from the last commit
+    /// point to `limit`.
+    static func scan(_ file: any StorageFile, _ d: SegmentDescriptor, through limit: Int, fileSize: Int,
+                     buffer: SegmentReadBuffer) throws(IOFailure) -> (SegmentScanner.Result, Window) {
         var cursor = SegmentScanner.Cursor(after: .init(header: d.header))
         // The file is closed after this returns: no read of it may still be running.
         defer { buffer.finishReadAhead() }
         // From the file's start, header included: windows end at multiples of `window`.
-        var last = try advance(&cursor, file, d, from: 0, through: size, buffer: buffer)
-        if last.end != size || cursor.result.committedEnd < last.base {
-            // The records ended (or met damage) inside a window: the rest of the segment from
-            // the last commit point, whatever its length, is the last window.
+        var last = try advance(&cursor, file, d, from: 0, through: limit, buffer: buffer)
+        if last.end != limit || cursor.result.committedEnd < last.base {
+            // The records ended (or met damage) inside a window: the rest from the last commit
+            // point, whatever its length, is the last window.
             let from = alignDown(cursor.result.committedEnd, SegmentLayout.blockSize)
-            last = Window(bytes: try buffer.window(file, from..<size, readingAhead: nil), base: from)
+            last = Window(bytes: try buffer.window(file, from..<limit, readingAhead: nil), base: from)
         }
-        let scanner = SegmentScanner(window: last.bytes, at: last.base, segmentSize: size, file: d.path, header: d.header)
+        let scanner = SegmentScanner(window: last.bytes, at: last.base, segmentSize: fileSize, file: d.path, header: d.header)
         return (scanner.scan(continuing: cursor), last)
     }
 }

@@ -9,20 +9,28 @@ extension LogRecovery {
     /// loss after the reopen could take records this writer acknowledged, or unseal a segment
     /// before the last.
     ///
+    /// Only the pages past the durable prefix `HIGHWATER` records for the last segment are
+    /// dropped (from the page holding its end): the bytes below it were made durable by a sync
+    /// that completed, so their cached pages are the medium's, and recovery does not read them
+    /// when it trusts the prefix. Returns the offset from which the last segment's pages were
+    /// dropped (0: all of them); recovery drops the rest before it reads below it
+    /// (``LogRecovery/pagesDroppedFrom``).
+    ///
     /// A writer (``LogEngine``) and ``LogRepair`` call it holding the lock. Limit: the kernel
     /// does not drop pages another process has mapped (a reader following the open segment),
     /// so those stay as cached.
-    static func settleLastSegment(storage: any Storage, directory: String, logger: Logger) throws(IOFailure) {
+    static func settleLastSegment(storage: any Storage, directory: String, logger: Logger) throws(IOFailure) -> Int {
         // The log directory's own entry too: a writer killed between creating it and syncing
         // its parent leaves it in the cache only.
         try storage.syncDirectory(parentDirectory(of: directory))
-        guard let last = try listSegments(storage, directory).last else { return }
+        guard let last = try listSegments(storage, directory).last else { return 0 }
         let file: any StorageFile
         do { file = try storage.openFile(LogDirectoryLayout.join(directory, last.1), create: false) } catch {
-            if notASegment(error) != nil { return }  // nothing to settle: recovery reports it as damage
+            if notASegment(error) != nil { return 0 }  // nothing to settle: recovery reports it as damage
             throw error
         }
         defer { file.close() }
+        var droppedFrom = 0
         do throws(IOFailure) { try file.syncData() } catch {
             // A write-back error that no earlier sync reported surfaces here, once; the pages
             // it concerns were marked clean, never written. Drop them (recovery then sees the
@@ -31,8 +39,8 @@ extension LogRecovery {
                            metadata: ["cause": "\(error)", "directory": "\(directory)"])
             file.dropCleanPages()
             try file.syncData()
+            droppedFrom = -1  // all of them, whatever the prefix says
         }
-        file.dropCleanPages()
         // `HIGHWATER` too: a writer killed inside a raise leaves a mark (and prefix) in the
         // cache that this open would build on; a power loss after it would then take the mark
         // back while the bytes written up to it stayed, and recovery would stop short of them.
@@ -52,6 +60,12 @@ extension LogRecovery {
             }
             mark.dropCleanPages()
         }
+        if droppedFrom == 0, let prefix = HighWaterMark.read(storage: storage, directory: directory)?.prefix,
+           prefix.baseSequence == last.0 {
+            droppedFrom = prefix.end
+        }
+        file.dropCleanPages(from: max(droppedFrom, 0))
         try storage.syncDirectory(directory)
+        return max(droppedFrom, 0)
     }
 }
