@@ -37,8 +37,10 @@ uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) {
     // Frames are read in file order, one call each: ask for the bytes one frame's length
     // further on, a page ahead. A call per small frame leaves the hardware prefetchers too
     // little of a stream to follow, and a walk over 256-byte frames in memory not yet cached
-    // then waits on each frame's first line. Large frames stream well on their own, so at
-    // most eight lines. A prefetch never faults: past a mapping's end it is dropped.
+    // then waits on each frame's first line. Up to a page of it: a walk over 4 KiB frames
+    // keeps up with one checksum over the same bytes only when the whole next frame is asked
+    // for. A prefetch never faults: past a mapping's end, or in a page not yet mapped, it is
+    // dropped.
     const unsigned char *ahead = bytes + PREFETCH_DISTANCE;
     size_t span = 16 + payload_length < PREFETCH_MOST ? 16 + payload_length : PREFETCH_MOST;
     for (size_t k = 0; k < span; k += 64) __builtin_prefetch(ahead + k);

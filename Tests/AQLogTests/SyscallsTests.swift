@@ -125,6 +125,23 @@ import Glibc
         file.dropCleanPages()
     }
 
+    /// Dropping from an offset leaves no page at or past it cached, even where the file system
+    /// caches the file in folios larger than a page that straddle the offset (then it drops all).
+    @Test func droppingFromAnOffsetLeavesNothingPastItCached() throws {
+        let tmp = TemporaryDirectory()
+        let file = try PosixStorage().openFile(tmp.sub("f"), create: true)
+        defer { file.close() }
+        let fd = try #require((file as? PosixFile)?.fd)
+        let bytes = [UInt8](repeating: 0x5A, count: 8 << 20)
+        try bytes.withUnsafeBytes { try file.write($0, at: 0, newBytesFrom: 0, sync: true) }
+        let offset = (4 << 20) + 8192 + 100  // inside a 2 MiB folio that would begin at 4 MiB
+        #expect(try Syscalls.isPageCached(fd, at: offset, path: "f"), "written pages start cached")
+        file.dropCleanPages(from: offset)
+        #expect(try !Syscalls.isPageCached(fd, at: offset, path: "f"))
+        #expect(try !Syscalls.isPageCached(fd, at: (8 << 20) - 1, path: "f"))
+        #expect(try !Syscalls.isPageCached(fd, at: 8 << 20, path: "f"), "past the end: no page")
+    }
+
     // MARK: mmap / mapReadOnly
 
     @Test func mmapRefusesZeroBytesWhileAnEmptyFileMapsAsAnEmptyRegion() throws {

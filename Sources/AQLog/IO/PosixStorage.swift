@@ -145,7 +145,7 @@ final class PosixFile: StorageFile, @unchecked Sendable {
     // Both hints: a failure costs only speed, never durability, which comes from syncData().
     func startWriteback(from offset: Int, length: Int) { try? Syscalls.startWriteback(fd, from: offset, length: length, path: path) }
     func dropCleanPages() { try? Syscalls.dropCleanPages(fd, path: path) }
-    func dropCleanPages(from offset: Int) { try? Syscalls.dropCleanPages(fd, from: offset, path: path) }
+    func dropCleanPages(from offset: Int) { dropCleanPagesAfter(fd: fd, offset: offset, path: path) }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         let skip = max(0, min(newBytesFrom - offset, bytes.count))
@@ -182,6 +182,23 @@ func reserveBlocks(fd: Int32, path: String, size: Int) throws(IOFailure) {
 private func fallocateUnlessUnsupported(fd: Int32, path: String, size: Int) throws(IOFailure) {
     do throws(IOFailure) { try Syscalls.fallocate(fd, size: size, path: path) } catch where error.errno == .notSupported {}
 }
+
+/// ``StorageFile/dropCleanPages(from:)`` for a file descriptor. The kernel drops only the folios
+/// that lie wholly inside the range, and file systems cache files in folios of up to 2 MiB
+/// (naturally aligned), so the drop starts at the 2 MiB boundary at or below `offset`; when the
+/// page there is still cached after it (a larger folio), all of the file's clean pages are
+/// dropped instead. Best effort, as the whole drop.
+func dropCleanPagesAfter(fd: Int32, offset: Int, path: String) {
+    let start = offset / largestFolio * largestFolio
+    guard start > 0, (try? Syscalls.dropCleanPages(fd, from: start, path: path)) != nil,
+          (try? Syscalls.isPageCached(fd, at: start, path: path)) == false else {
+        try? Syscalls.dropCleanPages(fd, path: path)
+        return
+    }
+}
+
+/// The largest page-cache folio on common configurations (a PMD: 2 MiB with 4 KiB pages).
+private let largestFolio = 2 << 20
 
 /// Maps the whole file (`size` bytes) read-only. An empty file is an empty region: `mmap`
 /// refuses a zero length. Read-ahead advice is a hint (a failure costs only speed), and a

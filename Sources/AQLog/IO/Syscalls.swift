@@ -118,8 +118,8 @@ enum Syscalls {
     }
 
     /// `posix_fadvise(POSIX_FADV_DONTNEED)` over the whole file: drops its clean cached pages.
-    /// `POSIX_FADV_DONTNEED` from the page holding `offset` to the end of the file (the kernel
-    /// keeps a page the range covers only in part).
+    /// `POSIX_FADV_DONTNEED` from the page holding `offset` to the end of the file (0: the whole
+    /// file). The kernel keeps a folio the range covers only in part.
     static func dropCleanPages(_ fd: Int32, from offset: Int = 0, path: String) throws(IOFailure) {
         let start = offset / pageSize * pageSize
         _ = try valueOrFailure("posix_fadvise", path, failed: { $0 != 0 }) {
@@ -128,6 +128,20 @@ enum Syscalls {
             if e != 0 { Glibc.errno = e }
             return e
         }
+    }
+
+    /// Whether the page holding `offset` of the file is in the page cache (`mincore` of a
+    /// one-page mapping of it). A file that ends before `offset` has no such page.
+    static func isPageCached(_ fd: Int32, at offset: Int, path: String) throws(IOFailure) -> Bool {
+        let start = offset / pageSize * pageSize
+        guard start < (try fileSize(fd, path: path)) else { return false }
+        let page = try valueOrFailure("mmap", path, failed: { $0 == nil || $0 == MAP_FAILED }) {
+            Glibc.mmap(nil, pageSize, PROT_READ, MAP_SHARED, fd, off_t(start))
+        }!
+        defer { Glibc.munmap(page, pageSize) }
+        var vector: UInt8 = 0
+        _ = try valueOrFailure("mincore", path) { Glibc.mincore(page, pageSize, &vector) }
+        return vector & 1 != 0
     }
 
     static func rename(_ from: String, _ to: String) throws(IOFailure) {

@@ -99,7 +99,7 @@ final class URingFile: StorageFile, @unchecked Sendable {
     // Both hints: a failure costs only speed, never durability, which comes from syncData().
     func startWriteback(from offset: Int, length: Int) { try? Syscalls.startWriteback(fd, from: offset, length: length, path: path) }
     func dropCleanPages() { try? Syscalls.dropCleanPages(fd, path: path) }
-    func dropCleanPages(from offset: Int) { try? Syscalls.dropCleanPages(fd, from: offset, path: path) }
+    func dropCleanPages(from offset: Int) { dropCleanPagesAfter(fd: fd, offset: offset, path: path) }
     func syncData() throws(IOFailure) {
         precondition(pending.isEmpty, "a sync while writes are in flight would reap their completions")
         let ring = try ring()

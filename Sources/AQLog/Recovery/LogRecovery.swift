@@ -301,69 +301,6 @@ struct LogRecovery {
         return open
     }
 
-    /// The open segment's scan over its mapping (a writer's open, a repair, mapped readers),
-    /// from its durable prefix when trusted, up to its high-water mark; and the checksum field
-    /// of its last intact commit frame (0: none).
-    private func scanOpenMapped(file: any StorageFile, descriptor: SegmentDescriptor, trusted: inout VouchedPrefix?,
-                                report: inout RecoveryReport) throws(LogError) -> (SegmentScanner.Result, UInt32) {
-        var region: MappedRegion
-        do { region = try file.region(access) } catch { throw .io(error) }
-        let mark = highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
-        var cursor = SegmentScanner.Cursor(after: .init(header: descriptor.header))
-        if let (prefixCursor, prefix) = durablePrefix(of: descriptor, mark: mark, in: region.bytes) {
-            trusted = prefix
-            cursor = prefixCursor
-            report.bytesTrusted += cursor.pos - SegmentLayout.dataStart
-        }
-        let scanFrom = cursor.pos
-        if scanFrom < pagesDroppedFrom {
-            // Map again after the drop: a mapping made before it may already show those pages.
-            file.dropCleanPages()
-            do { region = try file.region(access) } catch { throw .io(error) }
-        }
-        if let window = streamWindow, mark - scanFrom >= 2 * window {
-            // Settling dropped these pages: read them from the medium a window ahead of the checks.
-            let buffer = SegmentReadBuffer()
-            defer { buffer.finishReadAhead() }
-            do { _ = try SegmentStream.advance(&cursor, file, descriptor, through: mark, window: window, buffer: buffer) }
-            catch { throw .io(error) }
-        }
-        // The frames left (all of them when nothing was streamed) and what follows the last
-        // commit point, over the mapping; the scanner reads nothing below that point.
-        if case .mapped = access {
-            _ = region.populate(alignDown(cursor.pos, SegmentLayout.blockSize)..<mark, uncached: streamWindow != nil)
-        }
-        var result = SegmentScanner(window: UnsafeRawBufferPointer(rebasing: region.bytes[0..<mark]), at: 0,
-                                    segmentSize: region.bytes.count, file: descriptor.path, header: descriptor.header)
-            .scan(continuing: cursor)
-        result.bytesScanned = mark - scanFrom
-        let commitAt = result.committedEnd - BatchBuffer.commitCost
-        return (result, commitAt >= SegmentLayout.dataStart ? region.bytes.u32(at: commitAt) : 0)
-    }
-
-    /// Where the scan of the open segment may start, and the scanner's state there: the durable
-    /// prefix `HIGHWATER` records for `descriptor` (``VouchedPrefix``), when it is trusted
-    /// here, names this segment, ends below `mark`, its index reads whole, and the commit frame
-    /// it ends with is still in `bytes`. Nil means a scan from the data start.
-    private func durablePrefix(of descriptor: SegmentDescriptor, mark: Int,
-                               in bytes: UnsafeRawBufferPointer) -> (SegmentScanner.Cursor, VouchedPrefix)? {
-        guard trustsDurablePrefix, let prefix = highWater?.prefix?.matching(descriptor, mark: mark),
-              let file = try? storage.openFileForReading(LogDirectoryLayout.join(directory, LogDirectoryLayout.highWaterFile))
-        else { return nil }
-        defer { file.close() }
-        guard let offsets = prefix.readIndex(from: file) else { return nil }
-        var result = SegmentScanner.Result(header: descriptor.header)
-        result.offsets = offsets
-        result.committedEnd = prefix.end
-        result.segmentDigest = prefix.segmentDigest
-        result.durableThrough = prefix.durableThrough
-        let start = prefix.end - BatchBuffer.commitCost
-        guard start >= SegmentLayout.dataStart, bytes.u32(at: start) == prefix.lastCommitChecksum,
-              SegmentScanner(window: UnsafeRawBufferPointer(rebasing: bytes[start..<prefix.end]), at: start, segmentSize: bytes.count,
-                             file: descriptor.path, header: descriptor.header).stillHolds(result) else { return nil }
-        return (SegmentScanner.Cursor(after: result), prefix)
-    }
-
     /// Reads the batches committed in the open segment since `point`; nil when the bytes
     /// below `point` changed since (the caller scans the whole segment instead).
     private func followOpen(file: any StorageFile, from point: ScanPoint, report: inout RecoveryReport) throws(LogError) -> OpenSegment? {

@@ -61,11 +61,22 @@ extension LogRecovery {
             mark.dropCleanPages()
         }
         if droppedFrom == 0, let prefix = HighWaterMark.read(storage: storage, directory: directory)?.prefix,
-           prefix.baseSequence == last.0 {
+           prefix.baseSequence == last.0, try prefixNames(prefix, file) {
             droppedFrom = prefix.end
         }
         file.dropCleanPages(from: max(droppedFrom, 0))
         try storage.syncDirectory(directory)
         return max(droppedFrom, 0)
+    }
+
+    /// Whether `prefix` names this very file (its header's checksum) and ends inside its data,
+    /// before its trailer: only then may the pages below its end stay cached.
+    private static func prefixNames(_ prefix: VouchedPrefix, _ file: any StorageFile) throws(IOFailure) -> Bool {
+        let header = UnsafeMutableRawBufferPointer.allocate(byteCount: SegmentLayout.headerSize, alignment: 8)
+        defer { header.deallocate() }
+        guard try file.read(into: header, at: 0) == SegmentLayout.headerSize,
+              case .success(let (_, checksum)) = SegmentHeader.decode(UnsafeRawBufferPointer(header)) else { return false }
+        let size = try file.size()
+        return checksum == prefix.headerChecksum && prefix.end > SegmentLayout.dataStart && prefix.end <= size - SegmentLayout.trailerSize
     }
 }
