@@ -55,8 +55,9 @@ import AQLog
         #expect(throws: LogError.self) { try log.append(contentsOf: [payload(60), payload(61)]) }
         disk.crash(.keepUnsynced)
         try #require(cachedEnd(disk) > end, "the failed batch is in the cache")
-        // A bit the medium lost under a cached page of the first record: below the prefix, the
-        // pages stay cached (what a completed sync wrote), so readers still see it whole.
+        // A bit the medium lost under a cached page of the first record: below the prefix's end
+        // (its page, in the simulator; a 2 MiB boundary on a real file) the pages stay cached,
+        // what a completed sync wrote, so readers still see it whole.
         disk.flipBitOnMedium(path: segment, bit: (SegmentLayout.dataStart + FrameHeader.size + 2) * 8)
         let reopened = try open(disk)
         #expect(reopened.recoveryReport.bytesTrusted > 0, "the open trusted a prefix")

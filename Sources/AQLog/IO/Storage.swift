@@ -89,8 +89,9 @@ public protocol StorageFile: AnyObject, Sendable {
     /// drops them, so recovery does not build on them. Best effort.
     /// (No default: a wrapper that forgot to forward it would silently keep them.)
     func dropCleanPages()
-    /// Drops the clean cached pages from `offset` to the end of the file only (those holding
-    /// bytes before it stay cached). The default drops them all.
+    /// Drops the clean cached pages from `offset` to the end of the file; those before it may
+    /// stay cached (a file may drop from a lower boundary, or all of them). The default drops
+    /// them all.
     func dropCleanPages(from offset: Int)
 }
 

@@ -10,11 +10,11 @@ extension LogRecovery {
     /// before the last.
     ///
     /// Only the pages past the durable prefix `HIGHWATER` records for the last segment are
-    /// dropped (from the page holding its end): the bytes below it were made durable by a sync
-    /// that completed, so their cached pages are the medium's, and recovery does not read them
-    /// when it trusts the prefix. Returns the offset from which the last segment's pages were
-    /// dropped (0: all of them); recovery drops the rest before it reads below it
-    /// (``LogRecovery/pagesDroppedFrom``).
+    /// dropped, when the prefix names this very file (``StorageFile/dropCleanPages(from:)``,
+    /// which may start lower): the bytes below it were made durable by a sync that completed,
+    /// so their cached pages are the medium's, and recovery does not read them when it trusts
+    /// the prefix. Returns the prefix's end when it asked for that (0: it dropped all of them);
+    /// recovery drops the rest before it reads below it (``LogRecovery/pagesDroppedFrom``).
     ///
     /// A writer (``LogEngine``) and ``LogRepair`` call it holding the lock. Limit: the kernel
     /// does not drop pages another process has mapped (a reader following the open segment),

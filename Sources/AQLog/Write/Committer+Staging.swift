@@ -50,9 +50,8 @@ extension Committer {
     }
 
     /// Under the lock: stages, then either takes the write on this producer's thread
-    /// (``beginInlineCommit()``) or wakes the committer. `checksums` nil: each payload is
-    /// checksummed as it is staged.
-    func stageOrCommitInline(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>, _ checksums: [UInt32]?) -> Staging {
+    /// (``beginInlineCommit()``) or wakes the committer.
+    func stageOrCommitInline(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>, _ checksums: [UInt32]) -> Staging {
         let staging = stage(payloads, checksums)
         guard case .staged(let range, _) = staging, !range.isEmpty else { return staging }
         if let commit = beginInlineCommit() { return .inline(range, commit) }
@@ -64,7 +63,7 @@ extension Committer {
 
     /// Under the lock: reserve sequences and copy the payloads into the filling batch (or
     /// copy them into the queue for the next segment).
-    private func stage(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>, _ checksums: [UInt32]?) -> Staging {
+    private func stage(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>, _ checksums: [UInt32]) -> Staging {
         if let failure { return .failed(failure) }
         if closing { return .failed(.closed) }
         for p in payloads where p.count > engine.maxRecordSize {
@@ -76,18 +75,10 @@ extension Committer {
         nextTicket &+= 1
         // Into the active segment while they fit; from the first that does not, in line for
         // the next segment.
-        var staged = 0
-        if !rolling && overflow.isEmpty {
-            if let checksums {
-                staged = checksums.withUnsafeBufferPointer { crcs in engine.stage(payloads, from: 0) { crcs[$0] } }
-            } else {
-                staged = engine.stage(payloads, from: 0) { CRC32C.checksum(payloads[$0]) }
-            }
-        }
+        let staged = !rolling && overflow.isEmpty ? checksums.withUnsafeBufferPointer { crcs in engine.stage(payloads, from: 0) { crcs[$0] } } : 0
         stagedDirectly = staged > 0
         for i in staged..<payloads.count {
-            overflow.append(.init(payload: Array(payloads[i]), checksum: checksums?[i] ?? CRC32C.checksum(payloads[i]),
-                                  sequence: engine.assignSequence(), ticket: nextTicket))
+            overflow.append(.init(payload: Array(payloads[i]), checksum: checksums[i], sequence: engine.assignSequence(), ticket: nextTicket))
         }
         if stagedDirectly { appendsStaged += 1 }
         if firstStaged == nil { firstStaged = .now }
@@ -108,17 +99,10 @@ extension Committer {
     /// write-back and the acknowledgement order are unchanged; rolls, flushes, markers and
     /// close stay with the committer.
     private func beginInlineCommit() -> InFlightCommit? {
-        guard canCommitInline(afterStaging: 0) else { return nil }
+        guard policy.inlineCommits, appendsStaged == 1, appendsInLastBatch <= 1, waiters.producers.isEmpty, !ioBusy, !rolling,
+              !closing, failure == nil, overflow.isEmpty, !waiters.hasFlushers, engine.inFlight.isEmpty else { return nil }
         ioBusy = true
         return beginCommit()
-    }
-
-    /// Under the lock: whether the producer staging now writes its own batch
-    /// (``beginInlineCommit()``) once `appends` more appends are staged (1 before its staging,
-    /// 0 after).
-    func canCommitInline(afterStaging appends: Int) -> Bool {
-        policy.inlineCommits && appendsStaged + appends == 1 && appendsInLastBatch <= 1 && waiters.producers.isEmpty && !ioBusy
-            && !rolling && !closing && failure == nil && overflow.isEmpty && !waiters.hasFlushers && engine.inFlight.isEmpty
     }
 
     /// Under the lock: closes the filling batch for a commit.

@@ -100,17 +100,7 @@ final class Committer: @unchecked Sendable {
     /// while the caller's bytes are borrowed (valid only during this call; nothing keeps a
     /// pointer to them). When back-pressure leaves them unstaged (``Staging/full``), the attempt
     /// keeps a copy to retry with. ``finishAppend(_:)`` does the rest.
-    ///
-    /// Concurrent producers checksum their payloads before they take the lock, in parallel; a
-    /// producer that will write its own batch (``beginInlineCommit()``: no one else is staging)
-    /// checksums each payload as it copies it in, under a lock no one waits for, in one pass
-    /// over its bytes instead of two.
     func beginAppend(_ payloads: UnsafeBufferPointer<UnsafeRawBufferPointer>) -> AppendAttempt {
-        if policy.inlineCommits,
-           let staging = lock.withLock({ canCommitInline(afterStaging: 1) ? stageOrCommitInline(payloads, nil) : nil }) {
-            guard case .full = staging else { return AppendAttempt(staging: staging) }
-            return AppendAttempt(staging: staging, retry: (payloads.map { Array($0) }, payloads.map { CRC32C.checksum($0) }))
-        }
         let checksums = payloads.map { CRC32C.checksum($0) }
         let staging = lock.withLock { stageOrCommitInline(payloads, checksums) }
         guard case .full = staging else { return AppendAttempt(staging: staging) }
