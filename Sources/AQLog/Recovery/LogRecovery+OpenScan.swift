@@ -29,7 +29,7 @@ extension LogRecovery {
     /// from its durable prefix when trusted, up to its high-water mark; and the checksum field
     /// of its last intact commit frame (0: none).
     func scanOpenMapped(file: any StorageFile, descriptor: SegmentDescriptor, trusted: inout VouchedPrefix?,
-                                report: inout RecoveryReport) throws(LogError) -> (SegmentScanner.Result, UInt32) {
+                        report: inout RecoveryReport) throws(LogError) -> (SegmentScanner.Result, UInt32) {
         var region: MappedRegion
         do { region = try file.region(access) } catch { throw .io(error) }
         let mark = highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
