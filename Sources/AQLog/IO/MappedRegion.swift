@@ -34,7 +34,10 @@ extension MappedRegion {
         guard start < end else { return true }
         let pages = UnsafeMutableRawPointer(mutating: base + start)
         // Pages the cache does not hold: read them all at once, not a read-around per fault.
-        if uncached { _ = Glibc.madvise(pages, end - start, MADV_WILLNEED) }
-        return Glibc.madvise(pages, end - start, Syscalls.populateRead) == 0 || errno != EINVAL
+        if uncached { try? Syscalls.madvise(pages, size: end - start, advice: MADV_WILLNEED, path: "mapping") }
+        do throws(IOFailure) { try Syscalls.madvise(pages, size: end - start, advice: Syscalls.populateRead, path: "mapping") } catch {
+            return error.errno != .invalidArgument
+        }
+        return true
     }
 }

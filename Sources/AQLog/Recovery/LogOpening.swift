@@ -35,16 +35,16 @@ struct LogOpening {
         do {
             let clock = ContinuousClock()
             var settled = Duration.zero
-            var droppedFrom = 0
+            var settledState: (highWater: HighWaterMark?, pagesDroppedFrom: Int) = (nil, 0)
             let previous = try io { () throws(IOFailure) in
                 let previous = try held.startPublishing()
                 let start = clock.now
-                droppedFrom = try LogRecovery.settleLastSegment(storage: storage, directory: directory, logger: logger)
+                settledState = try LogRecovery.settleLastSegment(storage: storage, directory: directory, logger: logger)
                 settled = clock.now - start
                 return previous
             }
             return LogOpening(lock: held, previousDurable: previous.durableThrough, settleDuration: settled,
-                              highWater: HighWaterMark.read(storage: storage, directory: directory), pagesDroppedFrom: droppedFrom)
+                              highWater: settledState.highWater, pagesDroppedFrom: settledState.pagesDroppedFrom)
         } catch {
             held.release()
             throw error

@@ -13,20 +13,24 @@ extension LogRecovery {
     /// dropped, when the prefix names this very file (``StorageFile/dropCleanPages(from:)``,
     /// which may start lower): the bytes below it were made durable by a sync that completed,
     /// so their cached pages are the medium's, and recovery does not read them when it trusts
-    /// the prefix. Returns the prefix's end when it asked for that (0: it dropped all of them);
-    /// recovery drops the rest before it reads below it (``LogRecovery/pagesDroppedFrom``).
+    /// the prefix. Returns the `HIGHWATER` record, read once it is synced (what the open builds
+    /// on), and the prefix's end when it asked for the drop to begin there (0: it dropped all
+    /// of them); recovery drops the rest before it reads below it
+    /// (``LogRecovery/pagesDroppedFrom``).
     ///
     /// A writer (``LogEngine``) and ``LogRepair`` call it holding the lock. Limit: the kernel
     /// does not drop pages another process has mapped (a reader following the open segment),
     /// so those stay as cached.
-    static func settleLastSegment(storage: any Storage, directory: String, logger: Logger) throws(IOFailure) -> Int {
+    static func settleLastSegment(storage: any Storage, directory: String,
+                                  logger: Logger) throws(IOFailure) -> (highWater: HighWaterMark?, pagesDroppedFrom: Int) {
         // The log directory's own entry too: a writer killed between creating it and syncing
         // its parent leaves it in the cache only.
         try storage.syncDirectory(parentDirectory(of: directory))
-        guard let last = try listSegments(storage, directory).last else { return 0 }
+        guard let last = try listSegments(storage, directory).last else { return (HighWaterMark.read(storage: storage, directory: directory), 0) }
         let file: any StorageFile
         do { file = try storage.openFile(LogDirectoryLayout.join(directory, last.1), create: false) } catch {
-            if notASegment(error) != nil { return 0 }  // nothing to settle: recovery reports it as damage
+            // Nothing to settle: recovery reports it as damage.
+            if notASegment(error) != nil { return (HighWaterMark.read(storage: storage, directory: directory), 0) }
             throw error
         }
         defer { file.close() }
@@ -60,13 +64,13 @@ extension LogRecovery {
             }
             mark.dropCleanPages()
         }
-        if droppedFrom == 0, let prefix = HighWaterMark.read(storage: storage, directory: directory)?.prefix,
-           prefix.baseSequence == last.0, try prefixNames(prefix, file) {
+        let record = HighWaterMark.read(storage: storage, directory: directory)
+        if droppedFrom == 0, let prefix = record?.prefix, prefix.baseSequence == last.0, try prefixNames(prefix, file) {
             droppedFrom = prefix.end
         }
         file.dropCleanPages(from: max(droppedFrom, 0))
         try storage.syncDirectory(directory)
-        return max(droppedFrom, 0)
+        return (record, max(droppedFrom, 0))
     }
 
     /// Whether `prefix` names this very file (its header's checksum) and ends inside its data,
