@@ -48,6 +48,13 @@ def main(path):
         if a.get("rollingSegmentSize"):
             p(f"\n`{a['name']}`: {a['log'].get('rolls', 0)} rolls in the run, the next segment prepared in the background.")
 
+    if d.get("groupPairs"):
+        p("\n`.group` beside `.sync`, interleaved pairs (records/s; each run a fresh log, which mode goes first alternates):\n")
+        for r in d["groupPairs"]:
+            runs = lambda xs: " / ".join(k(x) for x in xs)
+            p(f"- {r['recordSize']} B x{r['producers']} {r['backend']}: `.sync` {runs(r['syncRuns'])}; `.group` {runs(r['groupRuns'])}; "
+              f"`.group` / `.sync` by medians **{r['groupOverSync']:.2f}**")
+
     p("\n### Second baselines (same operation / same contract)\n")
     p("| scenario | log records/s | second baseline | baseline records/s | baseline MB/s | baseline p50 µs | log/baseline |")
     p("|---|---|---|---|---|---|---|")
@@ -102,11 +109,12 @@ def main(path):
           f"C read+CRC of the same files: {raw}")
     if d.get("readPath"):
         p("\n### Read path, warm, against C read+CRC of the same files (GB/s, best of 3)\n")
-        p("| record | records | `forEach` | C mmap+CRC | ns a record (log, C) | `verify` | C pread+CRC | reader's open scan | C mmap+CRC of that file |")
-        p("|---|---|---|---|---|---|---|---|---|")
+        p("| record | records | `forEach` | C mmap+CRC | C mmap, frame by frame | ns a record (log, C) | `verify` | C pread+CRC | reader's open scan | C mmap+CRC of that file |")
+        p("|---|---|---|---|---|---|---|---|---|---|")
+        frame_walk = lambda r: f"{r['rawMmapPerFrame']:.2f}" if r.get("rawMmapPerFrame") else "–"
         for r in d["readPath"]:
             per = lambda gbs: r["bytes"] / gbs / r["frames"]
-            p(f"| {r['recordSize']} B | {r['frames']:,} | {r['forEach']:.2f} | {r['rawMmap']:.2f} | {per(r['forEach']):.1f}, {per(r['rawMmap']):.1f} "
+            p(f"| {r['recordSize']} B | {r['frames']:,} | {r['forEach']:.2f} | {r['rawMmap']:.2f} | {frame_walk(r)} | {per(r['forEach']):.1f}, {per(r['rawMmap']):.1f} "
               f"| {r['verify']:.2f} | {r['rawPread']:.2f} | {r['openScan']:.2f} | {r['rawOpenMmap']:.2f} |")
     if d.get("crashReopen"):
         p("\n### Reopen after a killed `.sync` writer (256 B records in the open segment, `LogWriter` open in-process)\n")

@@ -259,6 +259,10 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
         locked { held.contains(path) ? published[path] ?? .nothing : nil }
     }
 
+    public func recordedProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? {
+        locked { published[path] }
+    }
+
     // MARK: - Internals (lock held)
 
     func newFile(inode id: Int, path: String, readOnly: Bool = false) -> SimulatedFile {

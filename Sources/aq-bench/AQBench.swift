@@ -152,6 +152,13 @@ struct AQBench: AsyncParsableCommand {
                                                         repetitions: plan.depthModel.repetitions, duration: plan.appendSeconds)
             }
         }
+        // 4a. `.group` beside `.sync`, interleaved pairs.
+        for producers in plan.groupPairProducers where !skipAppends && (filter == nil || "group pairs".contains(filter!)) {
+            progress.step("group beside sync, x\(producers), \(plan.groupPairs) interleaved pairs")
+            report.groupPairs.append(try await runGroupPair(root: root, producers: producers, pairs: plan.groupPairs,
+                                                            segmentSize: plan.segmentSize, duration: plan.appendSeconds,
+                                                            commitDepth: commitDepth))
+        }
         // 4b. Archiving beside a live writer.
         if !skipAppends && (filter == nil || "archive".contains(filter!)) {
             progress.step("archiving beside a live writer")

@@ -49,6 +49,7 @@ final class CountingStorage: Storage {
     func syncDirectory(_ path: String) throws(IOFailure) { try inner.syncDirectory(path) }
     func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try inner.lockExclusive(path) }
     func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try inner.writerProgress(lockPath: path) }
+    func recordedProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try inner.recordedProgress(lockPath: path) }
 }
 
 final class CountingFile: StorageFile {

@@ -26,3 +26,16 @@ func rawReadChecksum(_ paths: [String], mmap: Bool, cold: Bool) throws -> RawRea
     return RawReadResult(method: mmap ? "mmap" : "pread", cache: cold ? "cold" : "warm", bytes: Int(bytes),
                          gigabytesPerSecond: Double(bytes) / Double(max(nanos, 1)))
 }
+
+/// One timed pass of `cbase_walk_frames` over `paths` (segment files, warm): GB/s over the
+/// files' bytes and the frames that passed.
+func rawWalkFrames(_ paths: [String]) throws -> (gigabytesPerSecond: Double, frames: Int) {
+    let cStrings = paths.map { strdup($0) }
+    defer { cStrings.forEach { free($0) } }
+    var bytes: UInt64 = 0, frames: UInt64 = 0, nanos: UInt64 = 0
+    let rc = cStrings.map { UnsafePointer($0) }.withUnsafeBufferPointer {
+        cbase_walk_frames($0.baseAddress, $0.count, &bytes, &frames, &nanos)
+    }
+    guard rc == 0 else { throw BenchError("raw frame walk: errno \(-rc)") }
+    return (Double(bytes) / Double(max(nanos, 1)), Int(frames))
+}

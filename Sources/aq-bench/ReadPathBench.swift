@@ -19,6 +19,10 @@ struct ReadPathResult: Codable, Sendable {
     var rawPread: Double
     /// The raw mmap loop over the open segment file alone (the open scan's comparison).
     var rawOpenMmap: Double
+    /// The same mappings walked frame by frame in C, each frame's checksum checked on its own
+    /// (`cbase_walk_frames`): what the format's per-frame checksums cost a reader that does
+    /// nothing else. Optional: reports written before it existed decode.
+    var rawMmapPerFrame: Double?
     /// Nanoseconds per record of `forEach` and of the raw mmap loop over the same bytes.
     var forEachNanosPerRecord: Double { Double(bytes) / forEach / Double(frames) }
     var rawNanosPerRecord: Double { Double(bytes) / rawMmap / Double(frames) }
@@ -57,6 +61,9 @@ func runReadPath(root: String, recordSize: Int, segmentSize: Int, sealedSegments
     close(fd)
     // The sealed ones alone for verify (the last segment of a log is read as its open one).
     for path in all.suffix(2) { try FileManager.default.removeItem(atPath: path) }
+    // And the writer's record of what it made durable, which those two segments held: readers
+    // would rightly refuse a log that ends before it.
+    try FileManager.default.removeItem(atPath: dir + "/LOCK")
 
     let clock = ContinuousClock()
     func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -91,13 +98,18 @@ func runReadPath(root: String, recordSize: Int, segmentSize: Int, sealedSegments
         scan = min(scan, Double(s) + Double(a) / 1e18)
         scanned = reader.report.bytesScanned
     }
-    var rawMmap = 0.0, rawPread = 0.0, rawOpen = 0.0
+    var rawMmap = 0.0, rawPread = 0.0, rawOpen = 0.0, rawPerFrame = 0.0
     for _ in 0..<3 {
+        let walk = try rawWalkFrames(sealed)
+        // Every record and commit frame of the sealed segments passed, or the walk measured less.
+        guard walk.frames > Int(lastRead) else { throw BenchError("raw frame walk stopped after \(walk.frames) frames") }
+        rawPerFrame = max(rawPerFrame, walk.gigabytesPerSecond)
         rawMmap = max(rawMmap, try rawReadChecksum(sealed, mmap: true, cold: false).gigabytesPerSecond)
         rawPread = max(rawPread, try rawReadChecksum(sealed, mmap: false, cold: false).gigabytesPerSecond)
         rawOpen = max(rawOpen, try rawReadChecksum([openPath], mmap: true, cold: false).gigabytesPerSecond)
     }
     return ReadPathResult(recordSize: recordSize, frames: Int(lastRead), bytes: bytes,
                           forEach: Double(bytes) / forEach / 1e9, verify: Double(verifyBytes) / verify / 1e9,
-                          openScan: Double(scanned) / scan / 1e9, rawMmap: rawMmap, rawPread: rawPread, rawOpenMmap: rawOpen)
+                          openScan: Double(scanned) / scan / 1e9, rawMmap: rawMmap, rawPread: rawPread, rawOpenMmap: rawOpen,
+                          rawMmapPerFrame: rawPerFrame)
 }

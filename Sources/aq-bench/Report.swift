@@ -28,6 +28,8 @@ struct BenchReport: Codable, Sendable {
     /// The commits-in-flight model (`cbase_pipelined_commit`), per producer count.
     var depthModel: [DepthModelResult] = []
     var openLoop: [OpenLoopResult] = []
+    /// `.group` beside `.sync` in interleaved pairs, per producer count.
+    var groupPairs: [GroupPairResult] = []
     var archive: [ArchiveBenchResult] = []
     var recovery: [RecoveryResult] = []
     var verify: [VerifyResult] = []
@@ -79,6 +81,9 @@ struct BenchReport: Codable, Sendable {
             if let p = find("sync", 256, 64, "posix") {
                 add("sync 256 B x64: \(backend) / posix records/s", u.log.recordsPerSecond / p.log.recordsPerSecond, ">=", 1.0)
             }
+        }
+        for r in groupPairs {
+            add(".group / .sync, 256 B x\(r.producers) \(r.backend) (median of \(r.syncRuns.count) interleaved pairs)", r.groupOverSync, ">=", 1.0)
         }
         // `.deferred` against the thinnest C loop keeping the same contract (buffered writes into
         // fresh segment files, a sync per full file), same batches, same run.
@@ -185,6 +190,7 @@ struct BenchReport: Codable, Sendable {
         }
         out += depthModelTable()
         out += openLoopTable()
+        out += groupPairTable()
         out += archiveTable()
 
         out += "CPU charged to this process (user + system, all its threads) over each run: cores kept busy (of \(machine.cpus)) and per record\n"

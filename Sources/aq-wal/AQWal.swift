@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import Logging
@@ -24,6 +27,7 @@ struct AQWal: ParsableCommand {
     static func main() {
         // A closed stdout is the end of the output (``Output``), not a reason to die.
         signal(SIGPIPE, SIG_IGN)
+        reserveStandardDescriptors()
         let level = ProcessInfo.processInfo.environment["AQ_WAL_LOG"].flatMap { Logger.Level(rawValue: $0) }
         LoggingSystem.bootstrap { label in
             guard let level else { return SwiftLogNoOpLogHandler() }
@@ -32,5 +36,19 @@ struct AQWal: ParsableCommand {
             return handler
         }
         main(nil)
+    }
+
+    /// Opens `/dev/null` on each of the descriptors 0, 1 and 2 the process was started without
+    /// (`aq-wal append DIR <&-`). Otherwise the first file the log opens (its `LOCK`) takes
+    /// the lowest free descriptor, and reading stdin or printing would read or write the log's
+    /// own files.
+    private static func reserveStandardDescriptors() {
+        for descriptor in Int32(0)...2 where fcntl(descriptor, F_GETFD) == -1 && errno == EBADF {
+            let opened = open("/dev/null", O_RDWR)
+            if opened != descriptor {
+                Exit.report("cannot reserve standard descriptor \(descriptor): /dev/null: \(String(cString: strerror(errno)))")
+                Glibc.exit(Exit.ioError)
+            }
+        }
     }
 }

@@ -25,7 +25,8 @@ struct Append: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append one record per stdin line; print each sequence once durable.",
         discussion: """
-            Creates the log when DIR holds none (--segment-size applies only then). Each line \
+            Creates the log when DIR holds none. --segment-size is what the segments this run \
+            creates grow to (give it on every run of a log whose segments should stay that size). Each line \
             (without its newline) is one record; after it is durable under --durability, its \
             sequence is printed on its own line and stdout is flushed. Lines that arrive together \
             are committed as one batch. When input pauses for 50 ms, the last batch is vouched \
@@ -42,9 +43,15 @@ struct Append: ParsableCommand {
     @Option(help: "When a record counts as durable: sync, group (one producer: same as sync; lines read together share a sync) or deferred (page cache).")
     var durability: DurabilityChoice = .sync
     @Option(help: "Write path: auto, uring or posix.") var backend: Backend = .auto
-    @Option(help: "Segment size in bytes for a new log (a multiple of 4096).") var segmentSize: Int = SegmentLayout.defaultSegmentSize
+    @Option(help: "Size in bytes the segments this run creates grow to (a multiple of 4096; not kept by the log: give it on every run).") var segmentSize: Int = SegmentLayout.defaultSegmentSize
 
     func run() throws {
+        var input = stat()
+        if fstat(STDIN_FILENO, &input) == 0, input.st_mode & S_IFMT == S_IFDIR {
+            // Checked before the log is created: no read of it could succeed.
+            Exit.report("stdin: is a directory, not a stream of lines")
+            throw ExitCode(Exit.ioError)
+        }
         var isDirectory: ObjCBool = false
         // Anything but an existing directory is to be created: a file in the way fails with 73.
         let creating = !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
@@ -59,14 +66,24 @@ struct Append: ParsableCommand {
                         + (writer.recoveryReport.tornTailBackup.map { ", kept in \($0)" } ?? ""))
         }
         var lines = LineSplitter(maxLineLength: writer.maxRecordSize)
-        let input = FileHandle.standardInput
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readSize, alignment: 16)
+        defer { chunk.deallocate() }
         while true {
             if let delay = options.idleVouchDelay, !inputArrives(within: delay) {
                 try Exit.guarding { try writer.markIdle() }  // nothing to do when already vouched
             }
-            let chunk = input.availableData
-            if chunk.isEmpty { break }
-            let tooLong = chunk.withUnsafeBytes { lines.feed($0) }
+            let count = read(STDIN_FILENO, chunk.baseAddress, chunk.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                // What was read so far is committed and printed; the rest never arrived.
+                let failure = String(cString: strerror(errno))
+                if !lines.complete.isEmpty { try commit(lines.takeComplete(), to: writer) }
+                try Exit.guarding { try writer.close() }
+                Exit.report("stdin: read failed: \(failure); the lines before it are appended")
+                throw ExitCode(Exit.ioError)
+            }
+            if count == 0 { break }
+            let tooLong = lines.feed(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
             // The lines completed before a line too long are committed and acknowledged first.
             if !lines.complete.isEmpty { try commit(lines.takeComplete(), to: writer) }
             if let line = tooLong { try refuse(line: line, limit: writer.maxRecordSize, writer: writer) }
@@ -74,6 +91,9 @@ struct Append: ParsableCommand {
         if let last = lines.finish() { try commit([last], to: writer) }
         try Exit.guarding { try writer.close() }
     }
+
+    /// Bytes of stdin one `read` takes.
+    static let readSize = 1 << 20
 
     /// A line longer than the log's largest record: nothing after it is appended (exit 64).
     private func refuse(line: Int, limit: Int, writer: LogWriter) throws -> Never {

@@ -35,6 +35,8 @@ struct Archive: ParsableCommand {
 
     func validate() throws {
         if stop == (command != nil) { throw ValidationError("give either --command or --stop") }
+        // `sh -c ""` succeeds: an empty command would mark segments archived that went nowhere.
+        if let command, command.allSatisfy(\.isWhitespace) { throw ValidationError("--command is empty") }
     }
 
     func run() throws {

@@ -57,6 +57,8 @@ func importV5(file: String, directory: String) throws {
         if creating { removeCreatedLog(directory) }
         throw error
     }
+    // An empty file imports nothing: no new log either, as for a failure.
+    if creating && report.recordsImported == 0 && report.tornTail == nil { removeCreatedLog(directory) }
     let range = report.firstLogSequence.map { "\($0)...\(report.lastLogSequence ?? $0)" } ?? "none"
     emit("imported \(report.recordsImported) records (log sequences \(range))\(report.renumbered ? ", renumbered densely" : "")")
     if let torn = report.tornTail {

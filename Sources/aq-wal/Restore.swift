@@ -33,6 +33,7 @@ struct Restore: ParsableCommand {
 
     func validate() throws {
         if let from, from == 0 { throw ValidationError("--from must be at least 1") }
+        if command.allSatisfy(\.isWhitespace) { throw ValidationError("--command is empty") }
         if notFoundStatus <= 0 || notFoundStatus > 125 { throw ValidationError("--not-found-status must be between 1 and 125") }
     }
 

@@ -35,6 +35,8 @@ import Testing
         #expect((doc["readPath"] as? [Any])?.count == 2, "forEach, verify and the open scan at two record sizes")
         #expect((doc["crashReopen"] as? [[String: Any]])?.allSatisfy { ($0["settleMillis"] as? Double).map { $0 >= 0 } ?? false } == true)
         #expect((doc["idleOpen"] as? [Any])?.count == 2)
+        #expect((doc["groupPairs"] as? [[String: Any]])?.first?["groupOverSync"] as? Double != nil, "group beside sync, interleaved")
+        #expect((doc["readPath"] as? [[String: Any]])?.allSatisfy { ($0["rawMmapPerFrame"] as? Double).map { $0 > 0 } ?? false } == true)
         let machine = try #require(doc["machine"] as? [String: Any])
         for key in ["cpus", "cpuModel", "kernel", "filesystem", "device", "crcEngine", "uringAvailable", "memoryGiB"] {
             #expect(machine[key] != nil, "missing machine.\(key)")

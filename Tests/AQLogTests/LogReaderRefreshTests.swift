@@ -57,6 +57,11 @@ import Foundation
         #expect(reader.lastSequence == 30)
         let size = readFile(path).count
         patch(path, at: tenEnd, [UInt8](repeating: 0, count: size - SegmentLayout.trailerSize - tenEnd))
+        // As a repair that removed records 11...30 would leave `LOCK`: they were never durable.
+        let lock = try PosixStorage().lockExclusive(LogDirectoryLayout.join(dir, LogDirectoryLayout.lockFile))
+        _ = try lock.startPublishing()
+        lock.publish(WriterProgress(readableThrough: 10, durableThrough: 10))
+        lock.release()
         try reader.refresh()
         #expect(reader.lastSequence == 10)
         var read: [[UInt8]] = []

@@ -35,6 +35,21 @@ import Foundation
         #expect((inspect.json["segments"] as? [[String: Any]])?.map { $0["archived"] as? Bool } == sealed.map { _ in true } + [false])
     }
 
+    /// A first run over a log it cannot list leaves it as it was: not archiving, no hold on
+    /// compaction.
+    @Test func aFirstRunOverADamagedLogChangesNothing() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 1500)
+        let first = dir + "/" + segmentFiles(dir)[0]
+        writeFile(first, (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) })
+        let checkpoint = dir + "/CHECKPOINT"
+        let before = FileManager.default.contents(atPath: checkpoint)
+        let r = try aqWal(["archive", dir, "--command", "true"])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/" + ArchiveState.fileName))
+        #expect(FileManager.default.contents(atPath: checkpoint) == before, "the checkpoint's hold bit untouched")
+    }
+
     @Test func compactKeepsWhatIsNotArchivedAndStopReleasesIt() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log"); let store = tmp.sub("store")
         try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: false)

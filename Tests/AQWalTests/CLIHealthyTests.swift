@@ -156,6 +156,10 @@ import AQLog
         let garbage = try aqWal(["import-v5", tmp.sub("garbage.v5"), tmp.sub("log5")])
         #expect(garbage.status == 1)
         #expect(!tmp.exists("log5"), "nothing imported, yet a log was left behind")
+        writeFile(tmp.sub("empty.v5"), [])
+        let empty = try aqWal(["import-v5", tmp.sub("empty.v5"), tmp.sub("log6")])
+        #expect(empty.status == 0 && empty.stdout.contains("imported 0 records"))
+        #expect(!tmp.exists("log6"), "an empty file imported nothing, yet a log was left behind")
         // What was there before is never removed: a dangling link, an existing directory.
         symlink(tmp.sub("nowhere"), tmp.sub("link"))
         #expect(try aqWal(["import-v5", tmp.sub("absent.v5"), tmp.sub("link")]).status == 74)

@@ -73,6 +73,11 @@ int cbase_drop_cache(int fd);
 /// `bytes_out`: bytes read; `crc_out`: the CRC of their concatenation; `nanos_out`: elapsed.
 int cbase_read_checksum(const char *const *paths, size_t count, int use_mmap, uint64_t *bytes_out, uint32_t *crc_out,
                         uint64_t *nanos_out);
+/// Walks each of `paths` (segment files) frame by frame through one read-only mapping per file,
+/// checking every frame's checksum with the same engine: the raw work of a reader that checks
+/// each frame on its own. `bytes_out`: the files' bytes; `frames_out`: frames that passed.
+int cbase_walk_frames(const char *const *paths, size_t count, uint64_t *bytes_out, uint64_t *frames_out,
+                      uint64_t *nanos_out);
 /// Drops the cached pages of each of `paths` (`POSIX_FADV_DONTNEED`): the next read is cold.
 int cbase_drop_files(const char *const *paths, size_t count);
 /// CRC-32C by slicing-by-8 in portable C (8 tables of 256 entries, 8 bytes a step).

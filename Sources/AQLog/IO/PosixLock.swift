@@ -104,15 +104,16 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     deinit { release() }
 
     /// The published progress when a writer holds the lock at `path`, else nil (also when the
-    /// file does not exist). Zeros while the holder has published nothing readable.
-    static func progress(path: String) throws(IOFailure) -> WriterProgress? {
+    /// file does not exist). Zeros while the holder has published nothing readable. With
+    /// `heldOnly` false, the record whether or not the lock is held (nil when none reads whole).
+    static func progress(path: String, heldOnly: Bool = true) throws(IOFailure) -> WriterProgress? {
         let fd: Int32
         do throws(IOFailure) { fd = try RegularFile.open(path, flags: O_RDONLY | O_CLOEXEC) } catch {
             if error.errno == .noSuchFileOrDirectory { return nil }
             throw error
         }
         defer { try? Syscalls.close(fd, path: path) }  // read only: nothing to lose
-        guard try Syscalls.isLockedByOther(fd, path: path) else { return nil }
+        if heldOnly { guard try Syscalls.isLockedByOther(fd, path: path) else { return nil } }
         let buffer = AlignedBuffer(capacity: WriterProgressRecord.size)
         for _ in 0..<16 {
             let n = try Syscalls.pread(fd, UnsafeMutableRawBufferPointer(rebasing: buffer.mutableBytes[0..<WriterProgressRecord.size]), at: 0, path: path)
@@ -120,6 +121,6 @@ final class PosixLock: StorageLock, @unchecked Sendable {
             if n < WriterProgressRecord.size { break }  // the holder has not written one yet
         }
         // Torn by a publication each time, or never written: the safe answer.
-        return .nothing
+        return heldOnly ? .nothing : nil
     }
 }

@@ -127,6 +127,7 @@ public final class PosixStorage: Storage {
     /// `pread` (a read torn by a concurrent publication is retried); ``WriterProgress/nothing``
     /// when none is intact.
     public func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try PosixLock.progress(path: path) }
+    public func recordedProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? { try PosixLock.progress(path: path, heldOnly: false) }
 }
 
 /// A file written with buffered `pwrite` and synced with `fdatasync`.

@@ -34,6 +34,11 @@ public protocol Storage: AnyObject, Sendable {
     /// still the previous holder's; zeros from a holder that publishes nothing. Does not take
     /// the lock.
     func writerProgress(lockPath path: String) throws(IOFailure) -> WriterProgress?
+    /// What the lock file at `path` holds, whether or not anyone holds the lock: the last
+    /// holder's publication, which outlives it (a writer that was killed leaves its durable
+    /// point there). Nil when there is no such file or no record in it that reads whole. Needs
+    /// read permission only, and does not take the lock.
+    func recordedProgress(lockPath path: String) throws(IOFailure) -> WriterProgress?
 }
 
 /// An open file of a ``Storage``.
@@ -122,6 +127,11 @@ public protocol StorageLock: AnyObject, Sendable {
 
 extension Storage {
     public var keepsWritesInFlight: Bool { false }
+    /// A storage that cannot read a lock file's record without its holder reports only a live
+    /// holder's (``writerProgress(lockPath:)``).
+    public func recordedProgress(lockPath path: String) throws(IOFailure) -> WriterProgress? {
+        try writerProgress(lockPath: path)
+    }
     /// A storage without read-only handles opens the file as ``openFile(_:create:)`` does.
     public func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile { try openFile(path, create: false) }
 }

@@ -69,7 +69,7 @@ public enum LogError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .sequenceViolation(expected, provided): return "sequence violation: expected \(expected), provided \(provided)"
         case let .recordTooLarge(size, limit): return "record too large: \(size) bytes exceeds the limit of \(limit)"
-        case let .logLocked(path): return "\(path): log is locked by another writer"
+        case let .logLocked(path): return "\(path): \(Self.holder(ofLock: path))"
         case let .notFound(path): return "\(path): no such log directory"
         case let .notADirectory(path): return "\(path): not a directory"
         case let .io(failure): return failure.description
@@ -236,5 +236,18 @@ public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         let unsynced = unsyncedCommittedRecords > 0 ? ", \(unsyncedCommittedRecords) committed but never synced records" : ""
         return "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records\(unsynced))"
+    }
+}
+
+extension LogError {
+    /// Who holds the lock `logLocked` names: the writer's `LOCK` is named by the log
+    /// directory; the other locks by their own files.
+    static func holder(ofLock path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if name == CompactionLock.fileName {
+            return "locked by a compaction (or a checkpoint or cursor update)"
+        }
+        if name == LogArchiver.lockFile { return "locked by another archive run" }
+        return "log is locked by another writer"
     }
 }

@@ -14,12 +14,17 @@ extension LogRecovery {
     /// that is still there after the last attempt is reported as usual. Corruption is retried
     /// only when a writer held `LOCK` before or after the pass: without one, nothing was mid-write.
     /// `writerBefore`: whether the caller just found a writer holding `LOCK` (saves the first probe).
+    ///
+    /// Records at or below the durable point `LOCK` records (the last writer's, live or not)
+    /// were acknowledged durable: damage there, or a log that ends before it, is corruption to
+    /// readers as to the next writer's open, never a torn tail. Read before the directory is
+    /// listed: a live writer publishes a point only once its records are in the files.
     func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil, writerBefore known: Bool? = nil) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
         var attempt = 1
         while true {
             let writerBefore = attempt == 1 ? known ?? writerMayBeWriting() : writerMayBeWriting()
-            do { return try recover(policy: .truncateTornTail, repair: false, following: following) } catch {
+            do { return try recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: recordedDurable()) } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
                 // A writer present at either end of the pass may have been mid-write during it.
                 if case .corruption = error, !writerBefore, !writerMayBeWriting() { throw error }
@@ -28,6 +33,13 @@ extension LogRecovery {
                 attempt += 1
             }
         }
+    }
+
+    /// The durable point `LOCK` records; 0 when there is none to read (no file, no whole
+    /// record, or no permission to read it: a reader then checks what the segments prove).
+    private func recordedDurable() -> UInt64 {
+        let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
+        return ((try? storage.recordedProgress(lockPath: lockPath)) ?? nil)?.durableThrough ?? 0
     }
 
     /// True unless the log's `LOCK` is known to be free (an unreadable lock counts as held).

@@ -133,6 +133,11 @@ struct LogRecovery {
         if open == nil, let last = previous, durableFloor > last.lastSequence {
             throw .corruption(.init(file: last.path, offset: last.dataEnd, reason: .damagedAcknowledgedData(durableThrough: durableFloor)))
         }
+        if segments.isEmpty, durableFloor > 0 {
+            // Every segment gone, records acknowledged durable: a new log here would hand out
+            // their sequences again.
+            throw .corruption(.init(file: directory, offset: 0, reason: .damagedAcknowledgedData(durableThrough: durableFloor)))
+        }
         report.segments = segments.count
         report.sealedSegments = sealed.count
         if let first = sealed.first ?? open?.descriptor { report.firstSequence = first.baseSequence }
