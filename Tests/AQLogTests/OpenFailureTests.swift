@@ -72,4 +72,16 @@ import Foundation
         try FileManager.default.removeItem(atPath: path)
         #expect(try LogReader.open(directory: dir).lastSequence == 7)
     }
+
+    /// A segment file truncated (or extended) since it was made is located at its header's
+    /// size field, for readers and `verify`.
+    @Test func aTruncatedSegmentIsLocatedAtItsSizeField() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeLog(dir, count: 1200, sizes: { _ in 100 })
+        let path = dir + "/" + segmentFiles(dir)[0]
+        #expect(truncate(path, off_t(readFile(path).count - 4096)) == 0)
+        let report = try LogVerifier(directory: dir).verify()
+        #expect(report.corruption == CorruptionDiagnosis(file: path, offset: 40, reason: .badSegmentHeader), "\(String(describing: report.corruption))")
+        #expect(throws: LogError.corruption(.init(file: path, offset: 40, reason: .badSegmentHeader))) { try LogReader.open(directory: dir) }
+    }
 }

@@ -154,9 +154,7 @@ struct LogRecovery {
                           report: inout RecoveryReport) throws(LogError) -> (SegmentDescriptor, Bool) {
         let size: Int
         do { size = try file.size() } catch { throw .io(error) }
-        guard size >= SegmentLayout.minimumSegmentSize else {
-            throw .corruption(.init(file: path, offset: 0, reason: size < SegmentLayout.headerSize ? .incompleteHeader : .badSegmentHeader))
-        }
+        guard size >= SegmentLayout.headerSize else { throw .corruption(.init(file: path, offset: 0, reason: .incompleteHeader)) }
         var headerBytes = [UInt8](repeating: 0, count: SegmentLayout.headerSize)
         var trailerBytes = [UInt8](repeating: 0, count: SegmentLayout.trailerSize)
         var read = Result<Int, IOFailure>.success(0)
@@ -175,8 +173,10 @@ struct LogRecovery {
         case .failure(.unsupportedFeatures(let bits)): throw .corruption(.init(file: path, offset: 52, reason: .unsupportedFeatures(bits)))
         case .failure: throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))
         }
-        guard header.baseSequence == nameBase, header.baseSequence >= 1, Int(header.segmentSize) == size,
-              size <= SegmentLayout.maximumSegmentSize,
+        // A file truncated or extended since it was made: located at the header's size field.
+        guard Int(header.segmentSize) == size else { throw .corruption(.init(file: path, offset: 40, reason: .badSegmentHeader)) }
+        guard size >= SegmentLayout.minimumSegmentSize else { throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader)) }
+        guard header.baseSequence == nameBase, header.baseSequence >= 1, size <= SegmentLayout.maximumSegmentSize,
               Int(header.maxRecordSize) <= SegmentLayout.largestRecord(segmentSize: size) else {
             throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))
         }
