@@ -229,6 +229,7 @@ public final class SimulatedStorage: Storage, @unchecked Sendable {
             guard live[path] != nil else { throw IOFailure("unlink", path: path, errno: .noSuchFileOrDirectory) }
             try fault(.remove, path: path)
             live[path] = nil
+            published[path] = nil  // a lock file's record goes with it
         }
     }
 

@@ -26,7 +26,7 @@ struct Append: ParsableCommand {
         abstract: "Append one record per stdin line; print each sequence once durable.",
         discussion: """
             Creates the log when DIR holds none. --segment-size is what the segments this run \
-            creates grow to (give it on every run of a log whose segments should stay that size). Each line \
+            creates grow to (give it on every run of a log whose segments should stay that size; segments never shrink). Each line \
             (without its newline) is one record; after it is durable under --durability, its \
             sequence is printed on its own line and stdout is flushed. Lines that arrive together \
             are committed as one batch. When input pauses for 50 ms, the last batch is vouched \

@@ -69,16 +69,19 @@ func importV5(file: String, directory: String) throws {
     }
 }
 
-/// Removes the log this run created in `directory`: its segments, backups, prepared segment,
-/// checkpoint and `LOCK`, then the directory itself if nothing else is in it.
+/// Removes the log this run created in `directory`: its `LOCK`, segments, backups, prepared
+/// segment, checkpoint and `HIGHWATER`, then the directory itself if nothing else is in it.
 private func removeCreatedLog(_ directory: String) {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     let ours = names.filter { name in
         SegmentName.baseSequence(of: name) != nil || name.hasSuffix(LogRepair.backupSuffix)
             || [LogDirectoryLayout.preparedSegment, LogDirectoryLayout.checkpointFile].contains(name)
     }
-    for name in ours { unlink(directory + "/" + name) }
+    // `LOCK` first: a crash in the middle leaves segments without a durable floor (a log that
+    // opens), never a floor without its segments (a log every open refuses).
     unlink(directory + "/" + LogDirectoryLayout.lockFile)
+    for name in ours { unlink(directory + "/" + name) }
+    unlink(directory + "/" + LogDirectoryLayout.highWaterFile)
     rmdir(directory)
 }
 

@@ -31,6 +31,22 @@ import AQTestSupport
         #expect(throws: LogError.self) { try LogReader.open(directory: dir) }
     }
 
+    /// A reader that read the high-water mark before a writer raised it, wrote past it and
+    /// published a durable point beyond it: the pass reads the mark again after the floor, so
+    /// it scans to the records the floor names instead of calling the log damaged.
+    @Test func aMarkReadBeforeTheFloorDoesNotStopTheScanShortOfIt() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeLog(dir, count: 400, options: LogOptions(segmentSize: 1 << 20, backend: .posix), sizes: { _ in 100 })
+        var recovery = LogRecovery(storage: PosixStorage(), directory: dir)
+        var stale = try #require(HighWaterMark.read(storage: PosixStorage(), directory: dir))
+        stale.mark = SegmentLayout.dataStart + SegmentLayout.blockSize  // below most of the records
+        stale.prefix = nil
+        recovery.highWater = stale
+        let outcome = try recovery.recoverBesideWriter()
+        #expect(outcome.open?.descriptor.lastSequence == 400)
+        outcome.open?.file.close()
+    }
+
     @Test func aLogWithEverySegmentGoneIsCorruptionNotANewLog() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try makeLog(dir, count: 50)

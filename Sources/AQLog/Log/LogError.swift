@@ -166,8 +166,9 @@ public enum CorruptionReason: Error, Equatable, Sendable, CustomStringConvertibl
     /// A commit frame that does not match the records before it, or damage followed by
     /// committed data (acknowledged records would be lost by truncating).
     case damagedCommittedData
-    /// Damage to records the last writer published as durable in `LOCK` before it stopped
-    /// (``WriterProgress/durableThrough``): acknowledged, so never removed as a torn tail.
+    /// Damage to records a writer published as durable in `LOCK` (``WriterProgress/durableThrough``),
+    /// or a log that no longer holds them (its last segments, or all of them, gone; then the
+    /// diagnosis names the directory): acknowledged, so never removed as a torn tail.
     case damagedAcknowledgedData(durableThrough: UInt64)
     /// A consumer cursor file (``ConsumerCursor``) holds no valid slot, or has the wrong size;
     /// the text says what the first slot's check found. `offset`: that field. Compaction then

@@ -24,7 +24,14 @@ extension LogRecovery {
         var attempt = 1
         while true {
             let writerBefore = attempt == 1 ? known ?? writerMayBeWriting() : writerMayBeWriting()
-            do { return try recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: recordedDurable()) } catch {
+            // The floor first, then the high-water mark (when this pass reads up to one): a
+            // writer raises its mark before it writes past it and publishes a durable point
+            // after those writes' sync, so a mark read after the floor covers every record the
+            // floor names. A mark read earlier (the caller's) may stop the scan short of them.
+            let floor = recordedDurable()
+            var pass = self
+            if highWater != nil { pass.highWater = HighWaterMark.read(storage: storage, directory: directory) }
+            do { return try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor) } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
                 // A writer present at either end of the pass may have been mid-write during it.
                 if case .corruption = error, !writerBefore, !writerMayBeWriting() { throw error }

@@ -36,7 +36,7 @@ extension LogRecovery {
         let read = headerBytes.withUnsafeMutableBytes { b in Result { () throws(IOFailure) in try file.read(into: b, at: 0) } }
         guard (try? read.get()) == SegmentLayout.headerSize,
               case .success(let (header, headerCRC)) = headerBytes.withUnsafeBytes({ SegmentHeader.decode($0) }),
-              header.baseSequence == nameBase, Int(header.segmentSize) == size else { return nil }
+              header.baseSequence == nameBase, header.segmentSize == UInt64(size) else { return nil }
         if let previous, header.baseSequence != previous.lastSequence &+ 1 || header.logID != previous.header.logID { return nil }
         guard let region = try? file.region(access) else { return nil }
         let scan = SegmentScanner(bytes: region.bytes, file: file.path, header: header).scan()

@@ -174,7 +174,7 @@ struct LogRecovery {
         case .failure: throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))
         }
         // A file truncated or extended since it was made: located at the header's size field.
-        guard Int(header.segmentSize) == size else { throw .corruption(.init(file: path, offset: 40, reason: .badSegmentHeader)) }
+        guard header.segmentSize == UInt64(size) else { throw .corruption(.init(file: path, offset: 40, reason: .badSegmentHeader)) }
         guard size >= SegmentLayout.minimumSegmentSize else { throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader)) }
         guard header.baseSequence == nameBase, header.baseSequence >= 1, size <= SegmentLayout.maximumSegmentSize,
               Int(header.maxRecordSize) <= SegmentLayout.largestRecord(segmentSize: size) else {

@@ -29,7 +29,7 @@ public enum LogDirectoryLayout {
     /// (docs/FORMAT.md).
     public static let lockFile = "LOCK"
     /// `HIGHWATER`: how far the writer may have written in its open segment (docs/FORMAT.md).
-    static let highWaterFile = "HIGHWATER"
+    public static let highWaterFile = "HIGHWATER"
     /// `CHECKPOINT`: the file ``Checkpoint`` replaces atomically; absent until one is written.
     public static let checkpointFile = "CHECKPOINT"
     /// `next.prealloc`: the file prepared for the next roll (``SegmentName/preparedSuffix``),
