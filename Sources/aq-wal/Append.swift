@@ -75,9 +75,9 @@ struct Append: ParsableCommand {
             let count = read(STDIN_FILENO, chunk.baseAddress, chunk.count)
             if count < 0 {
                 if errno == EINTR { continue }
-                // What was read so far is committed and printed; the rest never arrived.
+                // Every whole line read so far is committed and printed (each chunk's are, before
+                // the next read); a partial last line never ended, so it is not a record.
                 let failure = String(cString: strerror(errno))
-                if !lines.complete.isEmpty { try commit(lines.takeComplete(), to: writer) }
                 try Exit.guarding { try writer.close() }
                 Exit.report("stdin: read failed: \(failure); the lines before it are appended")
                 throw ExitCode(Exit.ioError)
