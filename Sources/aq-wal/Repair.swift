@@ -38,7 +38,9 @@ struct Repair: ParsableCommand {
         } else if let torn = report.tornTail {
             emit("repaired: \(torn); \(report.bytesRepaired) bytes zeroed; backup \(report.backupPath ?? "-")")
         } else {
-            emit("nothing to do: no torn tail")
+            // Said so: an operator who runs repair on a log with damage inside a sealed segment
+            // would otherwise read this as "healthy".
+            emit("nothing to do: no torn tail (sealed segments are trusted through their trailers, not read: aq-wal verify checks their records)")
         }
     }
 }

@@ -34,6 +34,9 @@ import AQLog
         #expect((repair.json["bytes_repaired"] as? Int ?? 0) > 0)
         #expect(try aqWal(["verify", dir]).status == 0)
         #expect(try aqWal(["repair", dir, "--json"]).json["status"] as? String == "nothing_to_do")
+        let again = try aqWal(["repair", dir])
+        #expect(again.status == 0 && again.stdout.contains("nothing to do") && again.stdout.contains("verify"),
+                "says what it did not read: \(again.stdout)")
         #expect(try aqWal(["dump", dir]).jsonLines.count == 105, "no acknowledged record lost")
     }
 
