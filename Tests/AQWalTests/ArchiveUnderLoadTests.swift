@@ -29,13 +29,18 @@ import AQLog
                 // would run ahead of it but for the hold.
                 statuses.append(try aqWal(["archive", dir, "--command", "sleep 0.1; " + CLIArchiveTests.store(store)]).status)
                 runs += 1
-                if finished { return (runs, statuses) }
+                if finished {
+                    done.archiveDone.store(true, ordering: .releasing)
+                    return (runs, statuses)
+                }
             }
         }
         let compactCron = onThread { () throws -> (removed: Int, statuses: [Int32]) in
             var removed = 0, statuses: [Int32] = []
             while true {
-                let finished = done.writerDone.load(ordering: .acquiring)
+                // Until the archive loop's last run is over: a last compaction before it could
+                // find nothing archived yet and remove nothing.
+                let finished = done.archiveDone.load(ordering: .acquiring)
                 if let last = try? LogReader.open(directory: dir).lastSequence, last > 0 {
                     statuses.append(try aqWal(["checkpoint", dir, String(last)]).status)
                 }
@@ -45,7 +50,10 @@ import AQLog
                 if finished { return (removed, statuses) }
             }
         }
-        defer { done.writerDone.store(true, ordering: .releasing) }
+        defer {
+            done.writerDone.store(true, ordering: .releasing)
+            done.archiveDone.store(true, ordering: .releasing)
+        }
         try await writerTask.value
         done.writerDone.store(true, ordering: .releasing)
         let archived = try await archiveCron.value

@@ -89,6 +89,8 @@ import AQLog
 final class Progress: Sendable {
     let consumed = Atomic<UInt64>(0)
     let writerDone = Atomic<Bool>(false)
+    /// Set after an archiving loop's last run (which began once the writer was done).
+    let archiveDone = Atomic<Bool>(false)
 }
 
 /// Runs blocking work (fsyncs, waiting for child processes) on its own thread, so it never
