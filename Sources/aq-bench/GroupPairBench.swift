@@ -23,23 +23,20 @@ func runGroupPair(root: String, producers: Int, pairs: Int, segmentSize: Int, du
                   commitDepth: Int?) async throws -> GroupPairResult {
     let sync = AppendSpec(recordSize: 256, producers: producers, mode: .sync, backend: .uringDirect)
     let group = AppendSpec(recordSize: 256, producers: producers, mode: .group, backend: .uringDirect)
-    var syncRuns: [Double] = [], groupRuns: [Double] = []
+    var syncRuns: [RunFigures] = [], groupRuns: [RunFigures] = []
     let directory = root + "/group-pair"
     for pair in 0..<pairs {
         for spec in pair % 2 == 0 ? [sync, group] : [group, sync] {
             try? FileManager.default.removeItem(atPath: directory)
             let figures = try await runLog(spec, directory: directory, segmentSize: segmentSize, duration: duration,
                                            commitDepth: commitDepth)
-            if spec.mode == .sync { syncRuns.append(figures.recordsPerSecond) } else { groupRuns.append(figures.recordsPerSecond) }
+            if spec.mode == .sync { syncRuns.append(figures) } else { groupRuns.append(figures) }
         }
     }
     try? FileManager.default.removeItem(atPath: directory)
-    func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-    return GroupPairResult(producers: producers, recordSize: 256, backend: sync.backend.rawValue, syncRuns: syncRuns,
-                           groupRuns: groupRuns, groupOverSync: median(groupRuns) / max(median(syncRuns), 1e-9))
+    return GroupPairResult(producers: producers, recordSize: 256, backend: sync.backend.rawValue,
+                           syncRuns: syncRuns.map(\.recordsPerSecond), groupRuns: groupRuns.map(\.recordsPerSecond),
+                           groupOverSync: median(groupRuns).recordsPerSecond / max(median(syncRuns).recordsPerSecond, 1e-9))
 }
 
 extension BenchReport {

@@ -42,7 +42,7 @@ import AQTestSupport
         stale.mark = SegmentLayout.dataStart + SegmentLayout.blockSize  // below most of the records
         stale.prefix = nil
         recovery.highWater = stale
-        let outcome = try recovery.recoverBesideWriter()
+        let outcome = try recovery.recoverBesideWriter(upToHighWater: true)
         #expect(outcome.open?.descriptor.lastSequence == 400)
         outcome.open?.file.close()
     }

@@ -93,13 +93,13 @@ public final class LogReader {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let limitBefore = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath)?.readableThrough }
         var recovery = LogRecovery(storage: storage, directory: directory, access: access)
-        // A first pass over the open segment reads it up to the writer's high-water mark
-        // (nothing was written past it); a record being rewritten reads as none (its
-        // checksum), and the whole segment is scanned.
-        if openScanPoint == nil { recovery.highWater = HighWaterMark.read(storage: storage, directory: directory) }
         let outcome: LogRecovery.Outcome
         do {
-            outcome = try recovery.recoverBesideWriter(following: openScanPoint, writerBefore: limitBefore != nil)
+            // A first pass over the open segment reads it up to the writer's high-water mark
+            // (nothing was written past it); a mark being rewritten reads as none (its checksum),
+            // and the whole segment is scanned.
+            outcome = try recovery.recoverBesideWriter(following: openScanPoint, upToHighWater: openScanPoint == nil,
+                                                       writerBefore: limitBefore != nil)
             damage = nil
         } catch {
             guard salvages, case .corruption(let diagnosis) = error else { throw error }

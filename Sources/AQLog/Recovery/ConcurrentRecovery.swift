@@ -14,23 +14,25 @@ extension LogRecovery {
     /// that is still there after the last attempt is reported as usual. Corruption is retried
     /// only when a writer held `LOCK` before or after the pass: without one, nothing was mid-write.
     /// `writerBefore`: whether the caller just found a writer holding `LOCK` (saves the first probe).
+    /// `upToHighWater`: scan the open segment only up to the writer's high-water mark.
     ///
     /// Records at or below the durable point `LOCK` records (the last writer's, live or not)
     /// were acknowledged durable: damage there, or a log that ends before it, is corruption to
     /// readers as to the next writer's open, never a torn tail. Read before the directory is
     /// listed: a live writer publishes a point only once its records are in the files.
-    func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil, writerBefore known: Bool? = nil) throws(LogError) -> Outcome {
+    func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil, upToHighWater: Bool = false,
+                             writerBefore known: Bool? = nil) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
         var attempt = 1
         while true {
             let writerBefore = attempt == 1 ? known ?? writerMayBeWriting() : writerMayBeWriting()
-            // The floor first, then the high-water mark (when this pass reads up to one): a
-            // writer raises its mark before it writes past it and publishes a durable point
-            // after those writes' sync, so a mark read after the floor covers every record the
-            // floor names. A mark read earlier (the caller's) may stop the scan short of them.
+            // The floor first, then the high-water mark: a writer raises its mark before it
+            // writes past it and publishes a durable point after those writes' sync, so a mark
+            // read after the floor covers every record the floor names (one read earlier could
+            // stop the scan short of them).
             let floor = recordedDurable()
             var pass = self
-            if highWater != nil { pass.highWater = HighWaterMark.read(storage: storage, directory: directory) }
+            pass.highWater = upToHighWater ? HighWaterMark.read(storage: storage, directory: directory) : nil
             do { return try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor) } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
                 // A writer present at either end of the pass may have been mid-write during it.
