@@ -87,16 +87,22 @@ int cbase_read_checksum(const char *const *paths, size_t count, int use_mmap, ui
 #if defined(__x86_64__)
 #include <nmmintrin.h>
 // The 12 header bytes after the checksum word by the crc32 instruction, as the log does.
+// A CPU without SSE4.2 takes ISA-L's path, as the log's own engine choice does.
 __attribute__((target("sse4.2")))
-static uint32_t header_crc(uint32_t state, const unsigned char *p) {
+static uint32_t header_crc_sse42(uint32_t state, const unsigned char *p) {
     uint64_t low;
     uint32_t high;
     memcpy(&low, p, 8);
     memcpy(&high, p + 8, 4);
     return _mm_crc32_u32((uint32_t)_mm_crc32_u64(state, low), high);
 }
+static int cpu_has_sse42(void) { __builtin_cpu_init(); return __builtin_cpu_supports("sse4.2") ? 1 : 0; }
+static uint32_t header_crc(int sse42, uint32_t state, const unsigned char *p) {
+    return sse42 ? header_crc_sse42(state, p) : crc32_iscsi((unsigned char *)p, 12, state);
+}
 #else
-static uint32_t header_crc(uint32_t state, const unsigned char *p) { return crc32_iscsi((unsigned char *)p, 12, state); }
+static int cpu_has_sse42(void) { return 0; }
+static uint32_t header_crc(int sse42, uint32_t state, const unsigned char *p) { (void)sse42; return crc32_iscsi((unsigned char *)p, 12, state); }
 #endif
 
 // The same files walked frame by frame, each frame checked as the segment format requires
@@ -107,6 +113,7 @@ static uint32_t header_crc(uint32_t state, const unsigned char *p) { return crc3
 int cbase_walk_frames(const char *const *paths, size_t count, uint64_t *bytes_out, uint64_t *frames_out,
                       uint64_t *nanos_out) {
     uint64_t total = 0, frames = 0;
+    const int sse42 = cpu_has_sse42();
     uint64_t t0 = clock_ns();
     for (size_t i = 0; i < count; i++) {
         int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
@@ -128,7 +135,7 @@ int cbase_walk_frames(const char *const *paths, size_t count, uint64_t *bytes_ou
                 size_t length = word & 0x7FFFFFFFu, frame = 16 + ((length + 7) & ~(size_t)7);
                 if (at + frame > size) break;
                 uint32_t state = crc32_iscsi(map + at + 16, (int)length, ~0u);
-                state = header_crc(state, map + at + 4);
+                state = header_crc(sse42, state, map + at + 4);
                 if (~state != stored) break;
                 frames++;
                 at += frame;

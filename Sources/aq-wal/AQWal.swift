@@ -35,7 +35,27 @@ struct AQWal: ParsableCommand {
             handler.logLevel = level
             return handler
         }
+        if let unknown = unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {
+            exit(withError: ValidationError("unknown subcommand '\(unknown)'"))
+        }
         main(nil)
+    }
+
+    /// Without a subcommand there is nothing to do: a usage error (64) with the usage on
+    /// stderr, as for an unknown subcommand, not the help on stdout with exit 0.
+    func run() throws { throw ValidationError("missing subcommand") }
+
+    /// The first name after `help` that is not a subcommand of the one before it, if any:
+    /// swift-argument-parser answers `help NAME` for an unknown NAME with the top-level help
+    /// and exit 0, which a script would take as success.
+    private static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        var command: any ParsableCommand.Type = AQWal.self
+        for name in arguments.dropFirst() where !name.hasPrefix("-") {
+            guard let next = command.configuration.subcommands.first(where: { $0._commandName == name }) else { return name }
+            command = next
+        }
+        return nil
     }
 
     /// Opens `/dev/null` on each of the descriptors 0, 1 and 2 the process was started without

@@ -12,6 +12,17 @@ struct ConsumerCommand: ParsableCommand {
             """,
         subcommands: [List.self, Set.self, Drop.self])
 
+    /// `aq-wal consumer` alone names no action: a usage error, not the help with exit 0.
+    func run() throws {
+        // Thrown, a validation error would print the top-level usage: this command's instead.
+        Exit.writeUsage("""
+            Error: missing subcommand (list, set or drop)
+            Usage: aq-wal consumer <subcommand>
+              See 'aq-wal consumer --help' for more information.
+            """)
+        throw ExitCode(Exit.usage)
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show each cursor, its position and its lag behind the log's last record.",

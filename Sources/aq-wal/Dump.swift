@@ -29,6 +29,8 @@ struct Dump: ParsableCommand {
         let (first, last) = (reader.firstSequence, reader.lastSequence)
         if let from, from > last {
             Exit.report("--from \(from) is past the last record (\(last)): nothing to print")
+        } else if let from, from < first, first == 1 {
+            Exit.report("--from \(from) is below the first sequence a log has (1): printing from 1")
         } else if let from, from < first {
             Exit.report("--from \(from) is below the first retained record (\(first), earlier ones were compacted): printing from \(first)")
         }

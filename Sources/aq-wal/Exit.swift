@@ -34,6 +34,12 @@ enum Exit {
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
+    /// Prints a usage message (several lines, as swift-argument-parser renders it) on stderr.
+    static func writeUsage(_ message: String) {
+        let bytes = Array((message + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
     /// Prints `error` on stderr and returns the `ExitCode` to throw.
     static func fail(_ error: LogError, creating: Bool = false) -> ExitCode {
         report(error.description)

@@ -34,4 +34,18 @@ import AQTestSupport
             #expect(negative.stderr.contains("\(option) must be at least 0"), "\(negative.stderr)")
         }
     }
+
+    /// A command line that names no action, or help for one that does not exist, is a usage
+    /// error a script can see (64, usage on stderr), not the help with exit 0.
+    @Test func noSubcommandOrAnUnknownHelpTopicIsAUsageError() throws {
+        for arguments in [[], ["consumer"], ["help", "bogus"], ["help", "dump", "extra"], ["help", "consumer", "bogus"]] {
+            let run = try aqWal(arguments)
+            #expect(run.status == 64, "\(arguments): \(run.status)")
+            #expect(run.stdout.isEmpty && run.stderr.contains("Usage:"), "\(arguments): \(run.stdout) \(run.stderr)")
+        }
+        for arguments in [["--help"], ["help"], ["help", "dump"], ["help", "consumer", "set"], ["consumer", "--help"]] {
+            let run = try aqWal(arguments)
+            #expect(run.status == 0 && run.stdout.contains("USAGE:"), "\(arguments): \(run.status) \(run.stderr)")
+        }
+    }
 }

@@ -77,6 +77,9 @@ import AQTestSupport
         let past = try aqWal(["dump", dir, "--from", "601"])
         #expect(past.status == 0 && past.stdout.isEmpty)
         #expect(past.stderr.contains("past the last record (600)"), "\(past.stderr)")
+        let zero = try aqWal(["dump", dir, "--from", "0", "--to", "2"])
+        #expect(zero.status == 0 && zero.jsonLines.count == 2)
+        #expect(zero.stderr.contains("first sequence a log has (1)") && !zero.stderr.contains("compacted"), "\(zero.stderr)")
         _ = try aqWal(["checkpoint", dir, "400"])
         _ = try aqWal(["compact", dir])
         let first = try LogReader.open(directory: dir).firstSequence

@@ -30,4 +30,23 @@ import AQTestSupport
         let append = try aqWal(["append", dir + "-new"], stdin: "x\n", unprivileged: true)
         #expect(append.status != 0)
     }
+
+    /// `LOCK` records the durable point readers hold the log to: one the user may not read
+    /// stops every read-only command alike, naming it, rather than letting some read the
+    /// segments without that point.
+    @Test(.enabled(if: unprivilegedRunner != nil, "needs root and setpriv to run aq-wal as another user"))
+    func aLockTheUserMayNotReadStopsEveryReader() throws {
+        let tmp = TemporaryDirectory()
+        chmod(tmp.path, 0o755)
+        let dir = tmp.sub("log")
+        _ = try Fixture.healthy(dir, count: 30)
+        chmod(dir, 0o755)
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) { chmod(dir + "/" + name, 0o644) }
+        chmod(dir + "/LOCK", 0o600)
+        for command in [["verify"], ["inspect"], ["dump"], ["consumer", "list"]] {
+            let run = try aqWal(command + [dir], unprivileged: true)
+            #expect(run.status == 74, "\(command): \(run.status) \(run.stderr)")
+            #expect(run.stderr.contains("LOCK"), "\(command): \(run.stderr)")
+        }
+    }
 }

@@ -92,7 +92,7 @@ public final class LogReader {
     public func refresh() throws(LogError) {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let limitBefore = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath)?.readableThrough }
-        var recovery = LogRecovery(storage: storage, directory: directory, access: access)
+        let recovery = LogRecovery(storage: storage, directory: directory, access: access)
         let outcome: LogRecovery.Outcome
         do {
             // A first pass over the open segment reads it up to the writer's high-water mark

@@ -30,7 +30,7 @@ extension LogRecovery {
             // writes past it and publishes a durable point after those writes' sync, so a mark
             // read after the floor covers every record the floor names (one read earlier could
             // stop the scan short of them).
-            let floor = recordedDurable()
+            let floor = try recordedDurable()
             var pass = self
             pass.highWater = upToHighWater ? HighWaterMark.read(storage: storage, directory: directory) : nil
             do { return try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor) } catch {
@@ -44,11 +44,12 @@ extension LogRecovery {
         }
     }
 
-    /// The durable point `LOCK` records; 0 when there is none to read (no file, no whole
-    /// record, or no permission to read it: a reader then checks what the segments prove).
-    private func recordedDurable() -> UInt64 {
+    /// The durable point `LOCK` records; 0 when there is none (no file, or no whole record).
+    /// A `LOCK` that cannot be read (no permission) is an error, never a floor of 0: without
+    /// it a damaged acknowledged batch would pass for a torn tail.
+    private func recordedDurable() throws(LogError) -> UInt64 {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
-        return ((try? storage.recordedProgress(lockPath: lockPath)) ?? nil)?.durableThrough ?? 0
+        return try io { () throws(IOFailure) in try storage.recordedProgress(lockPath: lockPath)?.durableThrough ?? 0 }
     }
 
     /// True unless the log's `LOCK` is known to be free (an unreadable lock counts as held).
