@@ -35,10 +35,22 @@ struct AQWal: ParsableCommand {
             handler.logLevel = level
             return handler
         }
+        refuseArgumentsThatAreNotUTF8()
         if let unknown = unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {
             exit(withError: ValidationError("unknown subcommand '\(unknown)'"))
         }
         main(nil)
+    }
+
+    /// Exits 64 when an argument is not valid UTF-8. Swift's `CommandLine.arguments` repairs
+    /// such bytes into U+FFFD, so a directory named with them would silently become another
+    /// one (and different names the same one).
+    private static func refuseArgumentsThatAreNotUTF8() {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index], String(validatingCString: argument) == nil else { continue }
+            Exit.report("argument \(index) is not valid UTF-8 (\(String(cString: argument))): paths and names must be UTF-8")
+            Glibc.exit(Exit.usage)
+        }
     }
 
     /// Without a subcommand there is nothing to do: a usage error (64) with the usage on

@@ -16,10 +16,11 @@ struct Archive: ParsableCommand {
             stops (exit 74, naming the segment and the command's exit status); the next run \
             resumes there. Never sends the open segment; safe beside a writer, readers and \
             compact, which from the first run on never removes a segment not yet archived. \
-            Another archive run on DIR: exit 75. With --snapshots, the newest ActionQueue \
-            snapshot within a segment's range (first sequence - 1 to last) is sent with it, \
-            named after it (<segment>.aqsnap), so a standby restored from a later start has \
-            the snapshot it recovers from. --stop ends archiving (and its hold on \
+            Another archive run on DIR: exit 75. With --snapshots, the oldest ActionQueue \
+            snapshot within a segment's range (first sequence - 1 to last) is checked and sent \
+            with it, named after it (<segment>.aqsnap), so a standby restored from a later \
+            start has the snapshot it recovers from; a missing SNAPDIR stops the run (exit 74) \
+            and a damaged snapshot stops it (exit 2) before that segment is sent. --stop ends archiving (and its hold on \
             compaction): the escape hatch when the archive is gone for good.
 
             Examples:
@@ -52,9 +53,11 @@ struct Archive: ParsableCommand {
         let printing = !json
         let store = snapshots.map { SnapshotStore(directory: $0) }
         let archiver = LogArchiver(directory: directory) { segment in
+            // Found and checked before anything goes: a damaged one stops the run here.
+            let snapshot = try store?.pairedSnapshot(for: segment)
             try await shell.archiving(segment)
             // Before the segment is recorded: a failure here sends both again next run.
-            if let store, let snapshot = try store.pairedSnapshot(for: segment) {
+            if let snapshot {
                 let name = SnapshotStore.archiveName(pairedWith: segment.fileName)
                 try await shell.runSucceeding(path: snapshot, fileName: name)
                 if printing { emit("archived \(name) (\(URL(fileURLWithPath: snapshot).lastPathComponent))") }
@@ -94,6 +97,10 @@ struct Archive: ParsableCommand {
                 return ExitCode(Exit.locked)
             }
             return Exit.fail(error, creating: creating)
+        case .sendFailed(_, let underlying as SnapshotStore.Failure) where underlying.isDamage,
+             .fetchFailed(_, let underlying as SnapshotStore.Failure) where underlying.isDamage:
+            Exit.report(error.description)
+            return ExitCode(Exit.corruption)
         case .sendFailed, .fetchFailed:
             Exit.report(error.description)
             return ExitCode(Exit.ioError)
@@ -114,4 +121,14 @@ func blockingRun<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) 
     }
     done.wait()
     return try result!.get()
+}
+
+extension SnapshotStore.Failure {
+    /// A snapshot's bytes are refused (exit 2), rather than a directory or a call failing.
+    var isDamage: Bool {
+        switch self {
+        case .format, .notCovering: return true
+        case .directoryMissing, .io: return false
+        }
+    }
 }

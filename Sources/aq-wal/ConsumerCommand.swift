@@ -61,7 +61,8 @@ struct ConsumerCommand: ParsableCommand {
             discussion: """
                 SEQ is the last sequence processed (0: from the start). Registering needs write \
                 permission on DIR; moving an existing cursor needs write permission on its file \
-                only. Refuses (exit 64) a SEQ above the log's last sequence or a malformed name.
+                only. Refuses (exit 64) a SEQ above the log's last sequence, one whose next records \
+                were compacted, or a malformed name.
 
                 Examples:
                   aq-wal consumer set /var/lib/app/wal indexer 0
@@ -75,8 +76,15 @@ struct ConsumerCommand: ParsableCommand {
         func run() throws {
             // A damaged cursor is registered again (replaced), an intact one moved in place.
             let registered = try Exit.guarding { try ConsumerCursor.list(directory: directory) }.contains { $0.name == name && $0.damage == nil }
+            let reader = try Exit.guarding { try LogReader.open(directory: directory) }
+            // A position below the first retained record names records the consumer has not
+            // processed and can no longer read: its tail would stop at once with `compacted`.
+            if reader.firstSequence > 1, reader.lastSequence >= reader.firstSequence, sequence < reader.firstSequence - 1 {
+                throw Exit.fail(.invalidArgument(
+                    "\(directory): consumer position \(sequence) is below the first retained record \(reader.firstSequence) (records \(sequence + 1)...\(reader.firstSequence - 1) were compacted); the lowest position is \(reader.firstSequence - 1)"))
+            }
             if registered {
-                let last = try Exit.guarding { try LogReader.open(directory: directory) }.lastSequence
+                let last = reader.lastSequence
                 guard sequence <= last else {
                     throw Exit.fail(.invalidArgument("\(directory): consumer position \(sequence) is above the log's last sequence \(last)"))
                 }

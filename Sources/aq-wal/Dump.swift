@@ -29,6 +29,9 @@ struct Dump: ParsableCommand {
         let (first, last) = (reader.firstSequence, reader.lastSequence)
         if let from, from > last {
             Exit.report("--from \(from) is past the last record (\(last)): nothing to print")
+        } else if let to, to < first {
+            Exit.report(first == 1 ? "--to \(to): sequences start at 1: nothing to print"
+                        : "--to \(to) is below the first retained record (\(first), earlier ones were compacted): nothing to print")
         } else if let from, from < first, first == 1 {
             Exit.report("--from \(from) is below the first sequence a log has (1): printing from 1")
         } else if let from, from < first {

@@ -30,8 +30,27 @@ enum Exit {
     /// Prints one line on stderr.
     /// Through `write(2)`: a closed stderr (`2>&1 | head -1`) loses the line, never the process.
     static func report(_ message: String) {
-        let bytes = Array(("aq-wal: " + message + "\n").utf8)
+        let bytes = Array(("aq-wal: " + oneLine(message) + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// `message` with its control characters escaped (`\n`, `\t`, `\r`, `\x1B`…): a path or
+    /// a name holding a newline must not turn the one-line error into two.
+    static func oneLine(_ message: String) -> String {
+        guard message.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return message }
+        var escaped = ""
+        for scalar in message.unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\n"
+            case "\t": escaped += "\\t"
+            case "\r": escaped += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                escaped += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
     }
 
     /// Prints a usage message (several lines, as swift-argument-parser renders it) on stderr.

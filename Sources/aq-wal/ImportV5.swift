@@ -14,7 +14,8 @@ struct ImportV5: ParsableCommand {
             Reads FILE (12-byte record headers: version 5, payload length, CRC-32/IEEE) and \
             appends its records to the log in DIR, reporting any torn tail or corruption.
             Exit status: 0 clean, 1 a torn tail was skipped (reported), 2 corruption refused,
-            74 I/O error.
+            64 a record larger than the log's limit, 73 DIR cannot be created, 74 I/O error,
+            75 a writer holds the log.
 
             Example:
               aq-wal import-v5 /var/lib/actionqueue/wal.log /var/lib/app/wal
@@ -67,22 +68,6 @@ func importV5(file: String, directory: String) throws {
         Exit.report("\(file): torn tail skipped: \(torn) (\(report.tornTailBytes) bytes)")
         throw ExitCode(report.exitStatus)
     }
-}
-
-/// Removes the log this run created in `directory`: its `LOCK`, segments, backups, prepared
-/// segment, checkpoint and `HIGHWATER`, then the directory itself if nothing else is in it.
-private func removeCreatedLog(_ directory: String) {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    let ours = names.filter { name in
-        SegmentName.baseSequence(of: name) != nil || name.hasSuffix(LogRepair.backupSuffix)
-            || [LogDirectoryLayout.preparedSegment, LogDirectoryLayout.checkpointFile].contains(name)
-    }
-    // `LOCK` first: a crash in the middle leaves segments without a durable floor (a log that
-    // opens), never a floor without its segments (a log every open refuses).
-    unlink(directory + "/" + LogDirectoryLayout.lockFile)
-    for name in ours { unlink(directory + "/" + name) }
-    unlink(directory + "/" + LogDirectoryLayout.highWaterFile)
-    rmdir(directory)
 }
 
 extension V5Importer.Failure {

@@ -43,7 +43,7 @@ struct Inspect: ParsableCommand {
             return
         }
         emit("log \(directory): \(segments.count) segments (\(segments.filter(\.isSealed).count) sealed), \(bytes) bytes")
-        emit("records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
+        emit(reader.lastSequence == 0 ? "records: 0" : "records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
         emit("checkpoint: \(checkpoint)")
         for c in consumers { emit(c.line(lastSequence: reader.lastSequence)) }
         emit(Archive.line(archive))

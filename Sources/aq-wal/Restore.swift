@@ -65,6 +65,8 @@ struct Restore: ParsableCommand {
         if let snapshots, FileManager.default.fileExists(atPath: directory + "/" + LogDirectoryLayout.lockFile) {
             snapshotSequences = try fetchSnapshots(restored: report?.restored ?? [], into: snapshots, printing: printing)
         }
+        // A run that created DIR and adopted no segment leaves nothing behind (as import-v5).
+        if !existed, report?.restored.isEmpty ?? true { removeCreatedLog(directory, onlyWithoutSegments: true) }
         if let failure { throw failure }
         guard let report else { return }
         let age = report.lastSegmentModified.map { max(0, ArchiveStatus.currentTime() - $0) }
@@ -76,7 +78,8 @@ struct Restore: ParsableCommand {
                 ("snapshots", .array(snapshotSequences.map { .uint($0) })),
             ]).rendered)
         } else {
-            var line = "restored \(report.restored.count) segments; the copy holds sequences \(report.firstSequence)...\(report.lastSequence)"
+            var line = "restored \(report.restored.count) segments; the copy holds "
+                + (report.lastSequence == 0 ? "no records" : "sequences \(report.firstSequence)...\(report.lastSequence)")
             if let age { line += "; its last segment was sealed \(Int(age)) s ago" }
             emit(line)
         }

@@ -97,9 +97,10 @@ import Foundation
                 bad[byte] ^= UInt8(1 << bit)
                 writeFile(checkpointPath(dir), bad)
                 let status = try Checkpoint.read(directory: dir)
-                guard case .damaged = status else {
+                guard case .damaged(let damage) = status else {
                     Issue.record("flip of bit \(bit) in byte \(byte) gave \(status)"); return
                 }
+                if byte >= 28 { #expect(damage.offset == 28, "a flip in the reserved word is located there: \(damage)") }
             }
         }
     }

@@ -88,10 +88,11 @@ import Foundation
         #expect(try LogVerifier(directory: dir).verify().corruption == nil)
     }
 
-    /// An index that fails its checksum, or a record whose end is not preceded by the commit
-    /// frame it names (its place or its checksum): a whole scan, every record, and the open
-    /// clears the prefix it did not trust before it writes anything.
-    @Test(arguments: ["index", "end", "commit"])
+    /// An index that fails its checksum, a record whose end is not preceded by the commit
+    /// frame it names (its place or its checksum), or one whose durable point lies past the
+    /// records it holds: a whole scan, every record, and the open clears the prefix it did not
+    /// trust before it writes anything.
+    @Test(arguments: ["index", "end", "commit", "durable"])
     func aPrefixThatDoesNotHoldMeansAWholeScan(_ damage: String) throws {
         let tmp = TemporaryDirectory()
         let (copy, sent) = try killedLog(in: tmp, records: 30_000)
@@ -102,7 +103,11 @@ import Foundation
         case "index": patch(path, at: VouchedPrefix.indexOffset + 40, [before[VouchedPrefix.indexOffset + 40] ^ 0x10])
         default:
             var prefix = before.withUnsafeBytes { VouchedPrefix.decode($0) }!
-            if damage == "end" { prefix.end -= 8 } else { prefix.lastCommitChecksum ^= 1 }
+            switch damage {
+            case "end": prefix.end -= 8
+            case "commit": prefix.lastCommitChecksum ^= 1
+            default: prefix.durableThrough = UInt64(sent.count) + 1_000
+            }
             var block = Array(before[0..<SegmentLayout.blockSize])
             block.withUnsafeMutableBytes { prefix.encode(into: $0) }
             patch(path, at: 0, block)

@@ -51,6 +51,34 @@ import AQTestSupport
         #expect(try LogVerifier(directory: dir).verify().corruption == nil)
     }
 
+    /// A version-1 open segment continued by this version gets no high-water mark: a
+    /// version-1 writer after it keeps none and may append far past any mark, so every open
+    /// scans that segment whole. Emulated: this version appends the later records, then
+    /// `HIGHWATER` and `LOCK` are put back as a version-1 writer would have left them.
+    @Test func aContinuedVersion1SegmentIsScannedWholeWhateverHIGHWATERSays() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        var options = LogOptions(segmentSize: 1 << 20, backend: .posix)
+        options.highWaterStep = SegmentLayout.blockSize
+        _ = try makeLog(dir, count: 20, options: options, sizes: { _ in 100 })
+        #expect(segmentFiles(dir).count == 1)
+        downgradeToVersion1(dir)
+        try? FileManager.default.removeItem(atPath: dir + "/HIGHWATER")
+        var w = try LogWriter.open(directory: dir, options: options)
+        for i in 0..<20 { try w.append(payload(100 + i, size: 100)) }
+        try w.close()
+        let highWater = readFile(dir + "/HIGHWATER"), lock = readFile(dir + "/LOCK")
+        w = try LogWriter.open(directory: dir, options: options)
+        for i in 0..<400 { try w.append(payload(200 + i, size: 100)) }
+        try w.close()
+        let all = try readAll(dir)
+        #expect(all.count == 440)
+        writeFile(dir + "/HIGHWATER", highWater)
+        writeFile(dir + "/LOCK", lock)
+        #expect(try readAll(dir).count == all.count, "a reader's first pass")
+        try LogWriter.open(directory: dir, options: options).close()
+        #expect(try readAll(dir) == all, "the writer's open")
+    }
+
     @Test func headersRoundTripTheirDepthAndRefuseContradictions() throws {
         let id = LogID.random()
         var buffer = [UInt8](repeating: 0, count: SegmentLayout.headerSize)

@@ -52,4 +52,29 @@ import Glibc
         #expect(refused == 20_000, "the lock is held: every attempt must be refused")
         #expect(stolen.load(ordering: .relaxed) == 0, "descriptors of another thread were closed under it")
     }
+
+    /// A holder that unlinks the lock's file before releasing it (a run removing the log it
+    /// created) hands the lock to no one: an opener that opened the old file and was waiting
+    /// for its lock ends up holding the file now at the path, so a third opener is refused.
+    @Test func anOpenerWaitingOnAFileTheHolderUnlinksLocksTheFileNowThere() throws {
+        let tmp = TemporaryDirectory()
+        let path = tmp.sub("LOCK")
+        let first = try PosixLock(path: path)
+        let second = Mutex<PosixLock?>(nil)
+        let waiter = Thread {
+            let lock = try? PosixLock(path: path, contentionWindow: .seconds(5))
+            second.withLock { $0 = lock }
+        }
+        waiter.start()
+        usleep(50_000)  // the waiter has opened the file and is retrying its lock
+        unlink(path)
+        first.release()
+        while !waiter.isFinished { usleep(1_000) }
+        let held = second.withLock { $0 }
+        try #require(held != nil, "the waiter got a lock")
+        var named = stat()
+        #expect(stat(path, &named) == 0, "it locked a file at the path")
+        #expect(throws: IOFailure.self, "a third opener is refused") { _ = try PosixLock(path: path, contentionWindow: .zero) }
+        held?.release()
+    }
 }

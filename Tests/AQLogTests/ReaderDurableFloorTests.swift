@@ -64,7 +64,7 @@ import AQTestSupport
 /// `logLocked` names who holds the lock: the writer, a compaction, or an archive run.
 @Suite struct LockHolderWordingTests {
     @Test func eachLockNamesItsHolder() {
-        #expect(LogError.logLocked(path: "/srv/wal").description == "/srv/wal: log is locked by another writer")
+        #expect(LogError.logLocked(path: "/srv/wal").description == "/srv/wal: log is locked: its LOCK is held by a writer, a repair or a restore")
         #expect(LogError.logLocked(path: "/srv/wal/" + CompactionLock.fileName).description.contains("locked by a compaction"))
         #expect(LogError.logLocked(path: "/srv/wal/" + LogArchiver.lockFile).description.contains("another archive run"))
     }

@@ -55,4 +55,33 @@ import ActionQueue
         #expect(again.status == 2 && again.stderr.contains(pairedName))
         #expect((try? FileManager.default.contentsOfDirectory(atPath: tmp.sub("standby2-snapshots")))?.filter { $0.hasPrefix("snapshot-") } ?? [] == [])
     }
+
+    /// With `--snapshots`, a snapshot directory that is not there, or a paired snapshot that
+    /// is damaged, stops the run before the segment goes: once recorded as archived, a segment
+    /// is never sent again, and an archived object is never replaced.
+    @Test func aMissingSnapshotDirectoryOrADamagedSnapshotStopsTheRunBeforeTheSegment() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log"); let archive = tmp.sub("archive"); let snapshots = tmp.sub("snapshots")
+        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: false)
+        try Fixture.healthy(dir, count: 1500)
+        let first = try LogReader.open(directory: dir).segments.first!
+        try #require(first.isSealed)
+
+        let missing = try aqWal(["archive", dir, "--command", CLIArchiveTests.store(archive), "--snapshots", snapshots])
+        #expect(missing.status == 74 && missing.stderr.contains("\(snapshots): no such snapshot directory"), "\(missing.status) \(missing.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: archive).isEmpty, "nothing sent")
+
+        try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: false)
+        let garbage = SnapshotStore(directory: snapshots).path(forSequence: first.lastSequence)
+        writeFile(garbage, Array("garbage\n".utf8))
+        let damaged = try aqWal(["archive", dir, "--command", CLIArchiveTests.store(archive), "--snapshots", snapshots])
+        #expect(damaged.status == 2, "\(damaged.status) \(damaged.stderr)")
+        #expect(damaged.stderr.contains("\(garbage): damaged snapshot at offset 8"), "\(damaged.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: archive).filter { $0.hasSuffix(".seg") }.isEmpty,
+                "the segment it pairs with is not sent either")
+
+        // Once the snapshot is gone, the next run sends the segments (without one).
+        try FileManager.default.removeItem(atPath: garbage)
+        #expect(try aqWal(["archive", dir, "--command", CLIArchiveTests.store(archive), "--snapshots", snapshots]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: archive + "/" + first.fileName))
+    }
 }

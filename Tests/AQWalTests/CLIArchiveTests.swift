@@ -109,6 +109,10 @@ import Foundation
         // A command failing otherwise than "not found" is an error, not the end of the archive.
         let broken = try aqWal(["restore", tmp.sub("c0"), "--command", "exit 1"])
         #expect(broken.status == 74 && broken.stderr.contains("exited with status 1"))
+        #expect(!FileManager.default.fileExists(atPath: tmp.sub("c0")), "a copy this run created and gave nothing is removed")
+        let nothing = try aqWal(["restore", tmp.sub("c1"), "--command", Self.fetch(store), "--from", "\(last + 1)"])
+        #expect(nothing.status == 0 && nothing.stdout.contains("the copy holds no records"), "\(nothing.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.sub("c1")))
         let copy = tmp.sub("copy")
         let restored = try aqWal(["restore", copy, "--command", Self.fetch(store)])
         #expect(restored.status == 0)

@@ -48,4 +48,17 @@ import AQTestSupport
             #expect(run.status == 0 && run.stdout.contains("USAGE:"), "\(arguments): \(run.status) \(run.stderr)")
         }
     }
+
+    /// Path bytes that are not UTF-8 are refused (64) rather than repaired into another name,
+    /// and a name holding a control character still makes a one-line error.
+    @Test func argumentsThatAreNotUTF8AreRefusedAndErrorsStayOneLine() throws {
+        let tmp = TemporaryDirectory()
+        let append = try runProcess("/bin/sh", ["-c", "echo one | \"$0\" append \"$1/$(printf 'caf\\351')\"", aqWalPath, tmp.path])
+        #expect(append.status == 64 && append.stderr.contains("not valid UTF-8"), "\(append.status) \(append.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty, "no log under a repaired name")
+        let inspect = try aqWal(["inspect", tmp.sub("a\nb\u{1B}")])
+        #expect(inspect.status == 74)
+        #expect(inspect.stderr.hasSuffix("a\\nb\\x1B: no such log directory\n") && inspect.stderr.filter { $0 == "\n" }.count == 1,
+                "\(inspect.stderr)")
+    }
 }

@@ -97,4 +97,35 @@ import AQTestSupport
         #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
         #expect(try Checkpoint.read(directory: dir) == .recorded(250))
     }
+
+    /// A cursor file copied in under a name `set` refuses holds compaction like any other, so
+    /// `drop` takes that name; a position whose next records were compacted is refused, as is
+    /// a `dump` range that lies wholly below the first retained record said to be empty.
+    @Test func oddNamesCanBeDroppedAndCompactedPositionsAreRefused() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 1200)
+        #expect(try aqWal(["consumer", "set", dir, "good", "10"]).status == 0)
+        try FileManager.default.moveItem(atPath: dir + "/consumers/good.cursor", toPath: dir + "/consumers/bad name.cursor")
+        #expect(try aqWal(["checkpoint", dir, "1200"]).status == 0)
+        let held = try aqWal(["compact", dir, "--json"])
+        #expect(held.json["held_by_consumer"] as? String == "bad name", "\(held.stdout)")
+        #expect(try aqWal(["consumer", "set", dir, "bad name", "20"]).status == 64, "set keeps its name rules")
+        let drop = try aqWal(["consumer", "drop", dir, "bad name"])
+        #expect(drop.status == 0, "\(drop.stderr)")
+        #expect(try aqWal(["consumer", "drop", dir, "../LOCK"]).status == 64)
+        #expect(FileManager.default.fileExists(atPath: dir + "/LOCK"))
+
+        #expect(try aqWal(["compact", dir]).status == 0)
+        let first = try LogReader.open(directory: dir).firstSequence
+        try #require(first > 1, "compaction removed a segment")
+        let late = try aqWal(["consumer", "set", dir, "late", "0"])
+        #expect(late.status == 64 && late.stderr.contains("below the first retained record \(first)"), "\(late.stderr)")
+        #expect(try aqWal(["consumer", "set", dir, "late", "\(first - 1)"]).status == 0, "the lowest position still allowed")
+        let huge = try aqWal(["consumer", "set", dir, "late", "\(UInt64.max)"])
+        #expect(huge.status == 64 && huge.stderr.contains("above the log's last sequence"), "\(huge.status) \(huge.stderr)")
+        let below = try aqWal(["dump", dir, "--from", "1", "--to", "\(first - 1)"])
+        #expect(below.status == 0 && below.stdout.isEmpty)
+        #expect(below.stderr.contains("--to \(first - 1) is below the first retained record (\(first)") && below.stderr.contains("nothing to print"),
+                "\(below.stderr)")
+    }
 }

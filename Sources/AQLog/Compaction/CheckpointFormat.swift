@@ -66,7 +66,8 @@ enum CheckpointFormat {
         guard crc == bytes.u32(at: checksumOffset) else { return .failure(Problem(offset: checksumOffset, reason: "checksum mismatch")) }
         let v = bytes.u32(at: 8)
         guard v == 1 || v == version else { return .failure(Problem(offset: 8, reason: "unsupported version \(v)")) }
-        guard bytes.u32(at: 28) == 0, v == version || bytes.u32(at: 12) == 0 else { return .failure(Problem(offset: 12, reason: "reserved bytes set")) }
+        guard bytes.u32(at: 28) == 0 else { return .failure(Problem(offset: 28, reason: "reserved bytes set")) }
+        guard v == version || bytes.u32(at: 12) == 0 else { return .failure(Problem(offset: 12, reason: "reserved bytes set")) }
         let holds = CompactionHolds(rawValue: bytes.u16(at: 12))
         guard CompactionHolds.known.isSuperset(of: holds) else {
             return .failure(Problem(offset: 12, reason: "unsupported holds 0x\(String(holds.rawValue, radix: 16))"))

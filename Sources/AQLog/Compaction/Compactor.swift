@@ -121,7 +121,21 @@ public struct Compactor: Sendable {
         report.segmentsBefore = all.count
         report.lastSequence = outcome.report.lastSequence
         let hold = try consumerHold(lastSequence: report.lastSequence, into: &report)
-        let archive = ArchiveStatus(state: try ArchiveState.read(directory: directory, storage: storage), descriptors: all)
+        // Both are written only at or below sequences already durable, so beyond the log's end
+        // they belong to another log (segments replaced by older copies) or were crafted: act on
+        // neither (removing nothing), as on a damaged file.
+        if case .recorded(let sequence) = report.checkpoint, sequence > report.lastSequence {
+            report.checkpoint = .damaged(CheckpointDamage(
+                file: LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile), offset: 16,
+                reason: "checkpoint sequence \(sequence) above the log's last sequence \(report.lastSequence)"))
+        }
+        var archiveState = try ArchiveState.read(directory: directory, storage: storage)
+        if case .archived(let through) = archiveState, through > report.lastSequence {
+            archiveState = .damaged(ArchiveStateDamage(
+                file: LogDirectoryLayout.join(directory, ArchiveState.fileName), offset: 16,
+                reason: "archived through \(through), above the log's last sequence \(report.lastSequence)"))
+        }
+        let archive = ArchiveStatus(state: archiveState, descriptors: all)
         report.archive = archive
         var remainingSegments = all.count
         var remainingBytes = all.reduce(0) { $0 + $1.segmentSize }

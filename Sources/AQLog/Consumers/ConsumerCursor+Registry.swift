@@ -98,10 +98,13 @@ extension ConsumerCursor {
 
     /// Removes the cursor `name` (the escape hatch for a consumer that is gone): its hold ends
     /// at once. Serialised with compaction as ``register(directory:name:position:storage:lockTimeout:)-(String,_,_,_,_)``.
-    /// Throws ``LogError/invalidArgument(_:)`` when no such cursor exists.
+    /// Throws ``LogError/invalidArgument(_:)`` when no such cursor exists. Any name
+    /// ``list(directory:storage:)-(String,_)`` lists can be dropped, even one that
+    /// ``register(directory:name:position:storage:lockTimeout:)-(String,_,_,_,_)`` would refuse
+    /// (a file copied in by hand).
     public static func drop(directory: String, name: String, storage: any Storage = PosixStorage(),
                             lockTimeout: Duration = .seconds(10)) throws(LogError) {
-        try validate(name: name)
+        try validateExisting(name: name)
         try storage.requireDirectory(directory)
         try CompactionLock.withLock(directory: directory, storage: storage, waiting: lockTimeout) { () throws(LogError) in
             try remove(directory: directory, name: name, storage: storage)

@@ -135,6 +135,16 @@ public final class ConsumerCursor: Sendable {
         }
     }
 
+    /// Refuses, for ``drop(directory:name:storage:lockTimeout:)-(String,_,_,_)``, only what
+    /// could name a file outside `consumers/`: a cursor file that arrived there by other means
+    /// under a name ``validate(name:)`` refuses holds compaction as any other, so it can be
+    /// dropped by that name.
+    static func validateExisting(name: String) throws(LogError) {
+        guard !name.isEmpty, !name.hasPrefix("."), !name.utf8.contains(0x2F), !name.utf8.contains(0) else {
+            throw .invalidArgument("invalid consumer name \"\(name)\": empty, starting with '.', or holding '/'")
+        }
+    }
+
     /// The current slot of an open cursor file.
     static func read(_ file: any StorageFile) throws(LogError) -> (ConsumerCursorFormat.Slot, Int) {
         var bytes = [UInt8](repeating: 0, count: ConsumerCursorFormat.size + 1)

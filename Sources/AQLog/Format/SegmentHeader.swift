@@ -93,8 +93,9 @@ package struct SegmentHeader: Equatable, Sendable {
         let version = bytes.u32(at: 8)
         guard (oldestReadableVersion...currentVersion).contains(version) else { return .failure(.unsupportedVersion(version)) }
         var depth = 1, inFlight = 0
+        var features: SegmentFeatures = []
         if version >= 2 {
-            let features = SegmentFeatures(rawValue: bytes.u32(at: 52))
+            features = SegmentFeatures(rawValue: bytes.u32(at: 52))
             guard features.isSubset(of: .known) else { return .failure(.unsupportedFeatures(features.subtracting(.known).rawValue)) }
             depth = Int(bytes.load(fromByteOffset: 56, as: UInt8.self))
             inFlight = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 58, as: UInt16.self)))
@@ -110,6 +111,10 @@ package struct SegmentHeader: Equatable, Sendable {
             baseSequence: bytes.u64(at: 32), segmentSize: bytes.u64(at: 40), previousDigest: bytes.u32(at: 48),
             commitDepth: depth, inFlightBlocks: inFlight)
         header.version = version
+        // The bits as stored, not as this version would set them: a segment written without
+        // `highWaterMark` (version 1, or a writer that did not keep the mark) may hold frames
+        // past any mark, so it is scanned whole and never given one.
+        header.requiredFeatures = features
         return .success((header, crc))
     }
 }

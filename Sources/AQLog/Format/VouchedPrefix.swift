@@ -49,7 +49,10 @@ package struct VouchedPrefix: Equatable, Sendable {
     /// This record when it names `segment` and lies inside its data, below `mark`.
     func matching(_ segment: SegmentDescriptor, mark: Int) -> VouchedPrefix? {
         guard names(segment), end > SegmentLayout.dataStart, end <= mark, end <= segment.segmentSize - SegmentLayout.trailerSize,
-              recordCount <= (end - SegmentLayout.dataStart) / FrameHeader.size else { return nil }
+              recordCount <= (end - SegmentLayout.dataStart) / FrameHeader.size,
+              // A durable point inside the prefix, as a commit frame's must be (a later one
+              // would pass for vouching records the prefix does not hold).
+              durableThrough <= segment.baseSequence &+ UInt64(recordCount) &- 1 else { return nil }
         return self
     }
 

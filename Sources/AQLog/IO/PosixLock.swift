@@ -40,20 +40,45 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     /// `deinit`, whose ``release()`` would close the descriptor a second time, by then perhaps
     /// a number another thread has just been given (a segment file, which then fails `EBADF`).
     private static func openLocked(_ path: String, mode: mode_t, contentionWindow: Duration) throws(IOFailure) -> Int32 {
-        // O_CLOEXEC: a spawned child must not keep the lock's file (and so the lock) open.
-        let fd = try RegularFile.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: mode)
         let deadline = ContinuousClock.now + contentionWindow
         while true {
+            // O_CLOEXEC: a spawned child must not keep the lock's file (and so the lock) open.
+            let fd = try RegularFile.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: mode)
             do throws(IOFailure) {
-                try Syscalls.flockFile(fd, LOCK_EX | LOCK_NB, path: path)
-                try lockRecord(fd, path: path)
-                return fd
-            } catch where error.errno == .wouldBlock && ContinuousClock.now < deadline {
-                usleep(2_000)
+                try lockWithin(fd, path: path, deadline: deadline)
+                // The holder before may have unlinked the file (a run removing the log it had
+                // just created) after this open: a lock on a file no longer at `path` excludes
+                // nobody, so open the one there now. Holders unlink only while they hold it.
+                if try isStillAt(path, fd) { return fd }
+                try? Syscalls.close(fd, path: path)
             } catch {
                 try? Syscalls.close(fd, path: path)  // the lock's failure is the one to report
                 throw error
             }
+        }
+    }
+
+    /// Takes both locks on `fd`, retrying a held lock until `deadline`.
+    private static func lockWithin(_ fd: Int32, path: String, deadline: ContinuousClock.Instant) throws(IOFailure) {
+        while true {
+            do throws(IOFailure) {
+                try Syscalls.flockFile(fd, LOCK_EX | LOCK_NB, path: path)
+                try lockRecord(fd, path: path)
+                return
+            } catch where error.errno == .wouldBlock && ContinuousClock.now < deadline {
+                usleep(2_000)
+            }
+        }
+    }
+
+    /// Whether `path` still names the file open at `fd`.
+    private static func isStillAt(_ path: String, _ fd: Int32) throws(IOFailure) -> Bool {
+        let open = try Syscalls.fileStatus(fd, path: path)
+        do throws(IOFailure) {
+            let named = try Syscalls.status(path)
+            return named.st_ino == open.st_ino && named.st_dev == open.st_dev
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return false
         }
     }
 

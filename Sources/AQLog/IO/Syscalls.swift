@@ -83,6 +83,13 @@ enum Syscalls {
         return Int(st.st_size)
     }
 
+    /// `fstat(2)`.
+    static func fileStatus(_ fd: Int32, path: String) throws(IOFailure) -> Glibc.stat {
+        var st = Glibc.stat()
+        _ = try valueOrFailure("fstat", path) { fstat(fd, &st) }
+        return st
+    }
+
     /// The file's type: `st_mode & S_IFMT` from `fstat`.
     static func fileType(_ fd: Int32, path: String) throws(IOFailure) -> mode_t {
         var st = Glibc.stat()

@@ -249,6 +249,6 @@ extension LogError {
             return "locked by a compaction (or a checkpoint or cursor update)"
         }
         if name == LogArchiver.lockFile { return "locked by another archive run" }
-        return "log is locked by another writer"
+        return "log is locked: its LOCK is held by a writer, a repair or a restore"
     }
 }

@@ -175,7 +175,11 @@ struct LogRecovery {
         }
         // A file truncated or extended since it was made: located at the header's size field.
         guard header.segmentSize == UInt64(size) else { throw .corruption(.init(file: path, offset: 40, reason: .badSegmentHeader)) }
-        guard size >= SegmentLayout.minimumSegmentSize else { throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader)) }
+        // Whole blocks: recovery's zeroing and the seal's direct writes work in blocks, and
+        // would extend a file that ends inside one.
+        guard size >= SegmentLayout.minimumSegmentSize, size % SegmentLayout.blockSize == 0 else {
+            throw .corruption(.init(file: path, offset: 40, reason: .badSegmentHeader))
+        }
         guard header.baseSequence == nameBase, header.baseSequence >= 1, size <= SegmentLayout.maximumSegmentSize,
               Int(header.maxRecordSize) <= SegmentLayout.largestRecord(segmentSize: size) else {
             throw .corruption(.init(file: path, offset: 0, reason: .badSegmentHeader))

@@ -49,7 +49,7 @@ package enum SegmentImage {
         case .failure(.unsupportedFeatures(let bits)): return Summary(verdict: .badHeader(.unsupportedFeatures(bits)))
         case .failure: return Summary(verdict: .badHeader(.badSegmentHeader))
         }
-        guard header.baseSequence >= 1, header.segmentSize == UInt64(bytes.count),
+        guard header.baseSequence >= 1, header.segmentSize == UInt64(bytes.count), bytes.count % SegmentLayout.blockSize == 0,
               Int(header.maxRecordSize) <= SegmentLayout.largestRecord(segmentSize: bytes.count) else {
             return Summary(verdict: .badHeader(.badSegmentHeader), header: header)
         }

@@ -35,6 +35,11 @@ enum SegmentFooter {
         if t.recordCount == 0 { return "sealed segment without records" }
         if t.firstSequence != header.baseSequence { return "first sequence \(t.firstSequence) differs from header base \(header.baseSequence)" }
         if t.lastSequence &- t.firstSequence &+ 1 != UInt64(t.recordCount) { return "record count does not match sequence range" }
+        // In 64 bits before any conversion: a crafted count or data end (its checksum fixed up)
+        // must be refused here, never trap in the arithmetic below.
+        let room = UInt64(max(0, fileSize - SegmentLayout.dataStart - SegmentLayout.trailerSize))
+        if UInt64(t.recordCount) * UInt64(SegmentLayout.indexEntrySize) > room { return "record count \(t.recordCount) does not fit the segment" }
+        if t.dataEnd > UInt64(fileSize) { return "data end \(t.dataEnd) out of range" }
         let expectedIndex = SegmentLayout.indexOffset(segmentSize: fileSize, recordCount: Int(t.recordCount))
         if t.indexOffset != UInt64(expectedIndex) { return "index offset \(t.indexOffset), expected \(expectedIndex)" }
         if t.dataEnd < UInt64(SegmentLayout.dataStart) || alignUp(Int(t.dataEnd), SegmentLayout.blockSize) > expectedIndex {

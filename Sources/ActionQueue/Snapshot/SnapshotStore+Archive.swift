@@ -19,18 +19,24 @@ extension SnapshotStore {
     }
 
     /// The path of the snapshot to archive with `segment`: the oldest whose sequence lies in
-    /// `segment.firstSequence - 1 ... segment.lastSequence`; nil when there is none (or no
-    /// snapshot directory). The oldest, so that a segment sent again (after a crash before it
-    /// was recorded) is paired with the same snapshot although newer ones were written since,
-    /// and the archive, which refuses to replace an object, is not stopped by a different one.
-    /// (Only pruning that snapshot in between changes the choice; the archive command then
-    /// refuses the new pairing and the run stops until the operator removes that `.aqsnap`
-    /// object, docs/OPERATIONS.md.)
+    /// `segment.firstSequence - 1 ... segment.lastSequence`, checked as a restore will check
+    /// it; nil when there is none. The oldest, so that a segment sent again (after a crash
+    /// before it was recorded) is paired with the same snapshot although newer ones were
+    /// written since, and the archive, which refuses to replace an object, is not stopped by a
+    /// different one. (Only pruning that snapshot in between changes the choice; the archive
+    /// command then refuses the new pairing and the run stops until the operator removes that
+    /// `.aqsnap` object, docs/OPERATIONS.md.)
+    ///
+    /// - Throws: ``Failure/directoryMissing(_:)`` when the store's directory does not exist: a
+    ///   run told to send snapshots that sent none would record its segments as archived
+    ///   without them for good. ``Failure/format(path:_:)`` when the paired snapshot is
+    ///   damaged: once archived it could not be replaced, and every restore would refuse it.
+    ///   ``Failure/io(_:)`` when it cannot be read.
     public func pairedSnapshot(for segment: ArchiveSegment) throws(Failure) -> String? {
-        let all: [UInt64]
-        do { all = try sequences() } catch .directoryMissing { return nil }
         let low = segment.firstSequence &- 1
-        return all.last { $0 >= low && $0 <= segment.lastSequence }.map { path(forSequence: $0) }
+        guard let sequence = try sequences().last(where: { $0 >= low && $0 <= segment.lastSequence }) else { return nil }
+        _ = try load(sequence: sequence)
+        return path(forSequence: sequence)
     }
 
     /// Validates the snapshot file fetched at `path` and files it in this store under its own

@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AQLog
+import Foundation
+
+/// Removes the log a run created in `directory` and then gave up on (an import that failed or
+/// imported nothing, a restore that adopted no segment): its `LOCK`, segments, backups,
+/// prepared segment, checkpoint and `HIGHWATER`, then the directory itself if nothing else is
+/// in it. `onlyWithoutSegments`: leave everything when a segment is there (a restore keeps
+/// what it adopted).
+///
+/// Done while holding the log's lock, and not at all when another process holds it: an opener
+/// that waited for the lock meanwhile finds its file gone once it gets it and opens the new
+/// one (`PosixLock`), so two holders never lock two different files.
+func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false) {
+    let lockPath = directory + "/" + LogDirectoryLayout.lockFile
+    guard let lock = try? PosixStorage().lockExclusive(lockPath) else { return }
+    defer { lock.release() }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let segments = names.filter { SegmentName.baseSequence(of: $0) != nil }
+    if onlyWithoutSegments && !segments.isEmpty { return }
+    let ours = segments + names.filter { name in
+        name.hasSuffix(LogRepair.backupSuffix) || [LogDirectoryLayout.preparedSegment, LogDirectoryLayout.checkpointFile].contains(name)
+    }
+    // `LOCK` first: a crash in the middle leaves segments without a durable floor (a log that
+    // opens), never a floor without its segments (a log every open refuses).
+    unlink(lockPath)
+    for name in ours { unlink(directory + "/" + name) }
+    unlink(directory + "/" + LogDirectoryLayout.highWaterFile)
+    rmdir(directory)
+}

@@ -1,0 +1,75 @@
+import Testing
+import AQTestSupport
+import Foundation
+@testable import AQLog
+
+/// A segment's header and trailer are trusted through their checksums, which protect against
+/// damage, not against crafted bytes (an archive object, a file copied in): values whose
+/// checksum was fixed up are refused, located, by readers, the writer's open and `verify`
+/// alike, never trapping in the arithmetic that checks them or changing the file.
+@Suite struct CraftedSegmentTests {
+    /// Rewrites the trailer of the segment at `path` with `change` applied, its checksum fixed.
+    private func craft(_ path: String, _ change: (inout SegmentTrailer) -> Void) throws {
+        var bytes = readFile(path)
+        let at = bytes.count - SegmentLayout.trailerSize
+        var trailer = try #require(bytes.withUnsafeBytes { SegmentTrailer.decode(UnsafeRawBufferPointer(rebasing: $0[at...])) }).0
+        change(&trailer)
+        bytes.withUnsafeMutableBytes { _ = trailer.encode(into: UnsafeMutableRawBufferPointer(rebasing: $0[at...])) }
+        writeFile(path, bytes)
+    }
+
+    private func expectRefused(_ dir: String, _ path: String) throws {
+        let located = { (error: any Error) -> Bool in
+            guard case LogError.corruption(let d) = error, case .badFooter = d.reason else { return false }
+            return d.file == path
+        }
+        #expect(performing: { _ = try LogReader.open(directory: dir) }, throws: located)
+        #expect(performing: { _ = try LogWriter.open(directory: dir, options: smallSegments) }, throws: located)
+        let report = try LogVerifier(directory: dir).verify()
+        #expect(report.corruption?.file == path, "\(String(describing: report.corruption))")
+    }
+
+    @Test func aRecordCountThatCannotFitIsRefused() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeLog(dir, count: 1200, sizes: { _ in 100 })
+        let path = dir + "/" + segmentFiles(dir)[0]
+        try craft(path) { t in
+            t.recordCount = 0x4000_0000
+            t.lastSequence = t.firstSequence &+ UInt64(t.recordCount) &- 1
+        }
+        try expectRefused(dir, path)
+    }
+
+    @Test func aDataEndPastTheFileIsRefused() throws {
+        for dataEnd in [UInt64(Int.max) - 100, UInt64.max, UInt64(1) << 40] {
+            let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+            try makeLog(dir, count: 1200, sizes: { _ in 100 })
+            let path = dir + "/" + segmentFiles(dir)[0]
+            try craft(path) { $0.dataEnd = dataEnd }
+            try expectRefused(dir, path)
+        }
+    }
+
+    /// A header whose size (and the file's) is not whole 4096-byte blocks: refused at the size
+    /// field, and the file is left as it is (the open's zeroing works in whole blocks and would
+    /// extend it).
+    @Test func aSegmentSizeThatIsNotWholeBlocksIsRefused() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let options = LogOptions(segmentSize: 1 << 20, backend: .posix)
+        try makeLog(dir, count: 20, options: options, sizes: { _ in 100 })
+        let path = dir + "/" + segmentFiles(dir)[0]
+        var bytes = readFile(path)
+        bytes.removeLast(100)
+        try #require(bytes.count > SegmentLayout.minimumSegmentSize)
+        bytes.withUnsafeMutableBytes { b in
+            b.setU64(UInt64(b.count), at: 40)
+            b.setU32(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<60])), at: 60)
+        }
+        writeFile(path, bytes)
+        try? FileManager.default.removeItem(atPath: dir + "/HIGHWATER")
+        let atSize = LogError.corruption(.init(file: path, offset: 40, reason: .badSegmentHeader))
+        #expect(throws: atSize) { try LogWriter.open(directory: dir, options: options) }
+        #expect(throws: atSize) { try LogReader.open(directory: dir) }
+        #expect(readFile(path) == bytes)
+    }
+}
