@@ -61,7 +61,7 @@ struct ConsumerCommand: ParsableCommand {
             discussion: """
                 SEQ is the last sequence processed (0: from the start). Registering needs write \
                 permission on DIR; moving an existing cursor needs write permission on its file \
-                only. Refuses (exit 64) a SEQ above the log's last sequence, one whose next records \
+                only. Refuses (exit 64) a SEQ above the log's last durable sequence, one whose next records \
                 were compacted, or a malformed name.
 
                 Examples:
@@ -84,9 +84,10 @@ struct ConsumerCommand: ParsableCommand {
                     "\(directory): consumer position \(sequence) is below the first retained record \(reader.firstSequence) (records \(sequence + 1)...\(reader.firstSequence - 1) were compacted); the lowest position is \(reader.firstSequence - 1)"))
             }
             if registered {
-                let last = reader.lastSequence
+                // As for registering: a cursor never moves past what a power loss cannot take back.
+                let last = try Exit.guarding { try Checkpoint.lastDurableSequence(directory: directory, storage: PosixStorage()) }
                 guard sequence <= last else {
-                    throw Exit.fail(.invalidArgument("\(directory): consumer position \(sequence) is above the log's last sequence \(last)"))
+                    throw Exit.fail(.invalidArgument("\(directory): consumer position \(sequence) is above the log's last durable sequence \(last)"))
                 }
                 try Exit.guarding {
                     let cursor = try ConsumerCursor.open(directory: directory, name: name)

@@ -163,6 +163,29 @@ import Foundation
         #expect(try await resumed.next()?.sequence == 151)
     }
 
+    /// A consumer of a `.deferred` log reads records before they are durable; its commits stop
+    /// at the durable point the writer records in `LOCK`, and follow it after a flush. A power
+    /// loss then leaves the cursor at or below the log's end: nothing the next writer numbers
+    /// again is skipped.
+    @Test func aCommitNeverPassesTheDurablePoint() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let writer = try LogWriter.open(directory: dir, options: smallSegments, durability: .deferred)
+        for i in 0..<100 { try writer.append(payload(i)) }
+        try writer.flush()
+        try ConsumerCursor.register(directory: dir, name: "c", position: 0)
+        for i in 100..<150 { try writer.append(payload(i)) }
+        let cursor = try ConsumerCursor.open(directory: dir, name: "c")
+        var records = LogTail(resuming: cursor).makeAsyncIterator()
+        for expected in 1...150 { #expect(try await records.next()?.sequence == UInt64(expected)) }
+        try records.commitPosition(to: cursor)
+        #expect(cursor.position == 100, "bounded by the last flush")
+        #expect(try ConsumerCursor.list(directory: dir).first?.position == 100)
+        try writer.flush()
+        try cursor.commit(150)
+        #expect(cursor.position == 150)
+        try writer.close()
+    }
+
     private func flipByte(_ path: String, at offset: Int) {
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         bytes[offset] ^= 0xFF

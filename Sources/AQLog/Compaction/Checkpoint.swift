@@ -63,7 +63,7 @@ public enum Checkpoint {
     /// take. One that has published nothing yet is opening: its recovery is about to sync what
     /// this pass recovered, as it would with no writer. Asked before the pass (its durable
     /// point only grows), which also tells the pass whether a writer is there.
-    static func lastDurableSequence(directory: String, storage: any Storage) throws(LogError) -> UInt64 {
+    package static func lastDurableSequence(directory: String, storage: any Storage) throws(LogError) -> UInt64 {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let writer = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath) }
         let recovered = try LogRecovery(storage: storage, directory: directory)

@@ -28,6 +28,7 @@ public final class ConsumerCursor: Sendable {
     public let name: String
     /// The cursor file.
     public let path: String
+    private let storage: any Storage
     private let state: Locked<State>
 
     private struct State {
@@ -36,11 +37,12 @@ public final class ConsumerCursor: Sendable {
         var slotIndex: Int
     }
 
-    private init(directory: String, name: String, path: String, file: any StorageFile,
+    private init(directory: String, name: String, path: String, storage: any Storage, file: any StorageFile,
                  current: ConsumerCursorFormat.Slot, slotIndex: Int) {
         self.directory = directory
         self.name = name
         self.path = path
+        self.storage = storage
         self.state = Locked(State(file: file, current: current, slotIndex: slotIndex))
     }
 
@@ -68,7 +70,7 @@ public final class ConsumerCursor: Sendable {
                 throw .invalidArgument("\(path): cursor files need a storage that writes unaligned bytes (PosixStorage(writePath: .posix))")
             }
             let (slot, index) = try read(file)
-            return ConsumerCursor(directory: directory, name: name, path: path, file: file, current: slot, slotIndex: index)
+            return ConsumerCursor(directory: directory, name: name, path: path, storage: storage, file: file, current: slot, slotIndex: index)
         } catch {
             file.close()
             throw error
@@ -80,9 +82,20 @@ public final class ConsumerCursor: Sendable {
 
     /// Records `position` as the last sequence processed, durably (written into the slot the
     /// current value is not in, then `fdatasync`: a crash leaves the old or the new value).
-    /// Not checked against the log: the consumer read these records from it. Throws
-    /// ``LogError/closed`` after ``close()`` and ``LogError/io(_:)``.
+    ///
+    /// Never past the log's durable point, the one its writer records in `LOCK`: a position
+    /// above it is recorded as that point, and ``position`` then reads it. A `.deferred`
+    /// writer's readers see records before they are durable; after a power loss the log may end
+    /// below them and hand their sequences to new records, which a cursor past them would skip
+    /// for good. So a consumer of a `.deferred` log processes again, after a restart, what it
+    /// read past the last flush (at least once, never lost); with `.sync` and `.group`
+    /// everything a reader sees is durable and nothing changes. A log whose `LOCK` holds no
+    /// record (written by a version without it) is not bounded. Throws ``LogError/closed``
+    /// after ``close()`` and ``LogError/io(_:)`` (also when `LOCK` cannot be read).
     public func commit(_ position: UInt64) throws(LogError) {
+        let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
+        let durable = try io { () throws(IOFailure) in try storage.recordedProgress(lockPath: lockPath)?.durableThrough }
+        let position = min(position, durable ?? .max)
         let result: Result<Void, LogError> = state.withLock { s in
             guard let file = s.file else { return .failure(.closed) }
             let next = ConsumerCursorFormat.Slot(generation: s.current.generation &+ 1, position: position)

@@ -1,5 +1,8 @@
 /// Follows a log: yields every record from a start sequence onward, in order, then waits for
-/// newly durable ones, forever (until the consuming task is cancelled).
+/// newly acknowledged ones, forever (until the consuming task is cancelled). Under `.sync` and
+/// `.group` those are durable; a `.deferred` writer's records are yielded once they reach the
+/// page cache (a power loss can still take them: ``ConsumerCursor/commit(_:)`` never records a
+/// position past the durable point).
 ///
 /// Across processes it polls ``LogReader/refresh()`` with an interval that starts at
 /// ``minimumPollInterval`` and doubles while nothing arrives, up to ``maximumPollInterval``.
