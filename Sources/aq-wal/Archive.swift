@@ -2,6 +2,7 @@ import AQLog
 import ActionQueue
 import ArgumentParser
 import Foundation
+import Synchronization
 
 struct Archive: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -112,16 +113,42 @@ struct Archive: ParsableCommand {
 }
 
 /// Runs `body` to completion from synchronous code (the commands are synchronous).
+///
+/// `SIGINT`, `SIGTERM` and `SIGHUP` meanwhile cancel it, which ends the command it is running
+/// together with that command's process group (``ShellCommand``); then the signal ends this
+/// process as it would have. Without this, a killed `archive` or `restore` would leave its
+/// store or fetch running, writing after the run that started it is gone.
 func blockingRun<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var result: Result<T, any Error>?
-    Task.detached {
+    let task = Task.detached {
         do { result = .success(try await body()) } catch { result = .failure(error) }
         done.signal()
     }
-    done.wait()
+    let signals = [SIGINT, SIGTERM, SIGHUP]
+    pendingSignal.store(0, ordering: .sequentiallyConsistent)  // initialised before any handler runs
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    for number in signals {
+        // The handler only records the signal (an atomic store is all it may do); this thread
+        // acts on it.
+        signal(number) { pendingSignal.store($0, ordering: .sequentiallyConsistent) }
+        sigaddset(&unblocked, number)
+    }
+    // A parent may start this process with them blocked (a mask is inherited across exec;
+    // Swift's runtime threads block every signal): this thread takes them.
+    pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
+    while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+        if pendingSignal.load(ordering: .sequentiallyConsistent) != 0 { task.cancel() }
+    }
+    for number in signals { signal(number, SIG_DFL) }
+    let number = pendingSignal.load(ordering: .sequentiallyConsistent)
+    if number != 0 { raise(number) }
     return try result!.get()
 }
+
+/// The signal ``blockingRun(_:)`` received while its run was going, 0 while none.
+private let pendingSignal = Atomic<Int32>(0)
 
 extension SnapshotStore.Failure {
     /// A snapshot's bytes are refused (exit 2), rather than a directory or a call failing.

@@ -96,7 +96,13 @@ struct Restore: ParsableCommand {
     private func fetchSnapshots(restored: [String], into directory: String, printing: Bool) throws -> [UInt64] {
         let store = SnapshotStore(directory: directory)
         let fetch = ShellCommand(command).fetching(notFoundStatus: notFoundStatus)
-        let temporary = URL(fileURLWithPath: directory).appendingPathComponent("restore.tmp.aqsnap").path
+        // Its own name, as for segments (`LogRestorer.temporaryName`): a fetch a killed run left
+        // running never writes into the file this run checks.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(LogRestorer.temporaryName) {
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: directory).appendingPathComponent(name).path)
+        }
+        let temporary = URL(fileURLWithPath: directory)
+            .appendingPathComponent("\(LogRestorer.temporaryName).\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).aqsnap").path
         let segments = (try? LogReader.open(directory: self.directory).segments) ?? []
         guard let first = segments.first else { return [] }
         let held = (try? store.sequences()) ?? []

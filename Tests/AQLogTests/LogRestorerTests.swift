@@ -24,7 +24,7 @@ import Foundation
         #expect(report.lastSegmentModified != nil)
         #expect(try readAll(copy) == Array(written[..<Int(sealed.last!.lastSequence)]))
         #expect(try LogVerifier(directory: copy).verify().corruption == nil)
-        #expect(!FileManager.default.fileExists(atPath: copy + "/" + LogRestorer.temporaryName))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: copy).allSatisfy { !$0.hasPrefix(LogRestorer.temporaryName) })
         // A second run finds the end of the archive at once.
         #expect(try await LogRestorer(directory: copy, fetch: archive.fetch).run().restored.isEmpty)
         // Promotion: a writer continues the log at the next sequence, chain intact.
@@ -72,7 +72,7 @@ import Foundation
             return d.file.contains(sealed[2].fileName) && d.reason == .checksumMismatch
         }
         #expect(segmentNames(copy) == sealed[..<2].map(\.fileName))
-        #expect(!FileManager.default.fileExists(atPath: copy + "/" + LogRestorer.temporaryName))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: copy).allSatisfy { !$0.hasPrefix(LogRestorer.temporaryName) })
         #expect(try LogVerifier(directory: copy).verify().corruption == nil)
     }
 

@@ -135,4 +135,28 @@ import Foundation
         #expect(damaged.status == 2 && damaged.stderr.contains(sealed[1].fileName))
         #expect(segmentFiles(tmp.sub("c2")) == [sealed[0].fileName])
     }
+
+    /// A signal to `archive` (Ctrl-C, `timeout`, a service stop) ends the store command it is
+    /// running, with its process group, before the process goes as the signal says: nothing
+    /// it started goes on writing into the archive afterwards.
+    @Test func aSignalEndsTheRunningCommandWithTheRun() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log"); let pidFile = tmp.sub("pid")
+        try Fixture.healthy(dir, count: 1500)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = ["archive", dir, "--command", "echo $$ > \(pidFile); sleep 30"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var waited = 0
+        while (try? String(contentsOfFile: pidFile, encoding: .utf8))?.hasSuffix("\n") != true, waited < 10_000 { usleep(10_000); waited += 10 }
+        let child = try #require(Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+        waited = 0
+        while kill(child, 0) == 0, waited < 5_000 { usleep(10_000); waited += 10 }
+        #expect(kill(child, 0) != 0, "the store command outlived the run")
+        #expect(try aqWal(["inspect", dir, "--json"]).status == 0)
+    }
 }

@@ -43,7 +43,9 @@ public struct LogRestorer: Sendable {
         }
     }
 
-    /// Name of the temporary file a segment is fetched into.
+    /// How the temporary file a segment is fetched into begins: each fetch writes its own,
+    /// `restore.tmp.<random>`, so a fetch a killed run left running can never write into the
+    /// file a later run is verifying. A run first removes what earlier runs left.
     public static let temporaryName = "restore.tmp"
 
     /// The log directory (created when missing; its parent must exist).
@@ -109,17 +111,21 @@ public struct LogRestorer: Sendable {
             if let from, from == 0 { throw .invalidArgument("--from must be at least 1") }
         } catch { throw .log(error) }
         var next = previous.map { $0.lastSequence &+ 1 } ?? from ?? 1
-        let temporary = LogDirectoryLayout.join(directory, Self.temporaryName)
+        removeLeftoverTemporaries()
         while true {
-            removeTemporary(temporary)
+            let temporaryName = Self.temporaryName + "." + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            let temporary = LogDirectoryLayout.join(directory, temporaryName)
             let request = Request(fileName: SegmentName.fileName(baseSequence: next), baseSequence: next, destination: temporary)
             let answer: Fetch
             do { answer = try await fetch(request) } catch {
                 removeTemporary(temporary)
                 throw .fetchFailed(segment: request.fileName, underlying: error)
             }
-            if answer == .notFound { break }
-            guard (try? storage.listDirectory(directory))?.contains(Self.temporaryName) ?? true else {
+            if answer == .notFound {
+                removeTemporary(temporary)
+                break
+            }
+            guard (try? storage.listDirectory(directory))?.contains(temporaryName) ?? true else {
                 throw .fetchFailed(segment: request.fileName, underlying: NothingFetched(destination: temporary))
             }
             let adopted: SegmentDescriptor
@@ -133,7 +139,6 @@ public struct LogRestorer: Sendable {
             previous = adopted
             next = adopted.lastSequence &+ 1
         }
-        removeTemporary(temporary)
         if let last = previous {
             report.lastSequence = last.lastSequence
             report.lastSegmentModified = modificationTime(last.path)
@@ -202,5 +207,12 @@ public struct LogRestorer: Sendable {
 
     private func removeTemporary(_ path: String) {
         try? storage.removeFile(path)
+    }
+
+    /// Removes the temporary files earlier runs left (killed while fetching or verifying).
+    private func removeLeftoverTemporaries() {
+        for name in (try? storage.listDirectory(directory)) ?? [] where name.hasPrefix(Self.temporaryName) {
+            removeTemporary(LogDirectoryLayout.join(directory, name))
+        }
     }
 }
