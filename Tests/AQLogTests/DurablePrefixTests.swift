@@ -119,6 +119,31 @@ import Foundation
         #expect(readFile(path).withUnsafeBytes { VouchedPrefix.decode($0) } == nil, "the untrusted prefix is cleared")
     }
 
+    /// The prefix is a durable floor even where the open cannot start its scan there: with
+    /// the commit frame at its end damaged, nothing after it on the medium and no `LOCK` record
+    /// to say otherwise (lost, or stale after a power loss), the open refuses instead of
+    /// cutting the records the prefix proves synced as a torn tail.
+    @Test func aPrefixTheOpenCannotUseIsStillAFloor() throws {
+        let tmp = TemporaryDirectory()
+        let (copy, _) = try killedLog(in: tmp, records: 30_000)
+        let highWater = readFile(copy + "/HIGHWATER")
+        let prefix = try #require(highWater.withUnsafeBytes { VouchedPrefix.decode($0) })
+        let mark = try #require(highWater.withUnsafeBytes { HighWaterMark.decode($0) }).mark
+        let segment = copy + "/" + segmentFiles(copy).last!
+        patch(segment, at: prefix.end, [UInt8](repeating: 0, count: mark - prefix.end))
+        patch(segment, at: prefix.end - 8, [readFile(segment)[prefix.end - 8] ^ 0x40])
+        try FileManager.default.removeItem(atPath: copy + "/LOCK")
+        let before = readFile(segment)
+        #expect {
+            _ = try LogWriter.open(directory: copy, options: options())
+        } throws: { error in
+            guard case LogError.corruption(let d) = error, case .damagedAcknowledgedData = d.reason else { return false }
+            return true
+        }
+        let unchanged = readFile(segment) == before  // compared outside #expect: 64 MiB would be printed
+        #expect(unchanged, "nothing cut")
+    }
+
     /// A `.deferred` writer that never synced vouches for nothing: its open reads every frame.
     @Test func nothingSyncedNothingTrusted() throws {
         let tmp = TemporaryDirectory()

@@ -262,6 +262,15 @@ struct LogRecovery {
         }
     }
 
+    /// The last sequence of `descriptor` the durable prefix in `HIGHWATER` records as synced,
+    /// when the record reads whole and names this segment, whether or not the scan could use it
+    /// (its end frame damaged, say); 0 otherwise. A floor as `LOCK`'s is, and one a power loss
+    /// leaves true: the prefix is synced after the records it names, where `LOCK` is never synced.
+    private func prefixFloor(of descriptor: SegmentDescriptor) -> UInt64 {
+        guard let prefix = highWater?.prefix, prefix.names(descriptor), prefix.recordCount > 0 else { return 0 }
+        return descriptor.baseSequence &+ UInt64(prefix.recordCount) &- 1
+    }
+
     /// Scans the unsealed last segment, applying the policy to what follows its last commit.
     private func scanOpen(file: any StorageFile, descriptor: SegmentDescriptor, policy: RecoveryPolicy, repair: Bool,
                           durableFloor: UInt64, report: inout RecoveryReport) throws(LogError) -> OpenSegment {
@@ -270,10 +279,11 @@ struct LogRecovery {
             ? scanOpenInWindows(file: file, descriptor: descriptor)
             : scanOpenMapped(file: file, descriptor: descriptor, trusted: &trusted, report: &report)
         report.bytesScanned += result.bytesScanned
-        if durableFloor > result.lastSequence {
+        let floor = max(durableFloor, prefixFloor(of: descriptor))
+        if floor > result.lastSequence {
             if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }
             throw .corruption(.init(file: descriptor.path, offset: result.committedEnd,
-                                    reason: .damagedAcknowledgedData(durableThrough: durableFloor)))
+                                    reason: .damagedAcknowledgedData(durableThrough: floor)))
         }
         var zeroRange: Range<Int>?
         switch result.verdict {
