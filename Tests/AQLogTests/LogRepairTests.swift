@@ -28,4 +28,22 @@ import Foundation
         #expect(try readAll(dir) == records)
         #expect(try LogRepair.repair(directory: dir).repaired == false)
     }
+
+    /// Bytes past the high-water mark were never a writer's: a writer's open does not read them,
+    /// but `verify` reads the whole segment and calls them a torn tail, so a repair reads there
+    /// too and removes them (backed up): after it, `verify` finds the log healthy.
+    @Test func damagePastTheHighWaterMarkIsWhatVerifyReportsAndRepairRemoves() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let options = LogOptions(segmentSize: 16 << 20, backend: .posix)
+        let records = try makeLog(dir, count: 3, options: options)
+        let path = dir + "/" + segmentFiles(dir)[0]
+        patch(path, at: 8 << 20, [UInt8](repeating: 0xDE, count: 256))
+        let before = try LogVerifier(directory: dir).verify()
+        #expect(before.tornTail?.file == path && before.corruption == nil, "\(String(describing: before.tornTail))")
+        let report = try LogRepair.repair(directory: dir)
+        #expect(report.repaired && report.backupPath != nil)
+        let after = try LogVerifier(directory: dir).verify()
+        #expect(after.tornTail == nil && after.corruption == nil)
+        #expect(try readAll(dir) == records)
+    }
 }

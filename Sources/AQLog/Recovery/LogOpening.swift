@@ -53,10 +53,12 @@ struct LogOpening {
 
     /// Recovers the log under this opening's lock, never below the previous writer's durable point.
     /// What it must read of the open segment is read `readWindow` bytes at a time (``SegmentStream``).
+    /// `wholeSegment`: scan the open segment to its end, past the high-water mark (a repair).
     func recover(storage: any Storage, directory: String, policy: RecoveryPolicy, repair: Bool,
-                 readWindow: Int = SegmentStream.window) throws(LogError) -> LogRecovery.Outcome {
+                 readWindow: Int = SegmentStream.window, wholeSegment: Bool = false) throws(LogError) -> LogRecovery.Outcome {
         var recovery = LogRecovery(storage: storage, directory: directory)
         recovery.highWater = highWater
+        recovery.scansPastMark = wholeSegment
         recovery.trustsDurablePrefix = true
         recovery.streamWindow = readWindow
         recovery.pagesDroppedFrom = pagesDroppedFrom

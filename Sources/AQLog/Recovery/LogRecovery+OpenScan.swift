@@ -32,7 +32,7 @@ extension LogRecovery {
                         report: inout RecoveryReport) throws(LogError) -> (SegmentScanner.Result, UInt32) {
         var region: MappedRegion
         do { region = try file.region(access) } catch { throw .io(error) }
-        let mark = highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
+        let mark = scansPastMark ? region.bytes.count : highWater?.mark(for: descriptor).map { min($0, region.bytes.count) } ?? region.bytes.count
         var cursor = SegmentScanner.Cursor(after: .init(header: descriptor.header))
         if let (prefixCursor, prefix) = durablePrefix(of: descriptor, mark: mark, in: region.bytes) {
             trusted = prefix

@@ -18,6 +18,11 @@ struct LogRecovery {
     /// a writer's open and a repair, which hold the lock. Readers and `verify` read every
     /// frame.
     var trustsDurablePrefix = false
+    /// Whether the open segment is scanned to its end whatever `highWater`'s mark says (a
+    /// repair: bytes past the mark are damage at rest, never a writer's, and what `verify`,
+    /// which scans whole segments, reports there must be repairable). `highWater` still gives
+    /// the durable prefix and its floor.
+    var scansPastMark = false
     /// The window in which the open segment's frames are read through `pread`, the next read
     /// ahead (``SegmentStream``), when there are two windows or more to read; nil: through the
     /// mapping. Set for a writer's open and a repair, whose settling dropped the segment's cached

@@ -43,13 +43,15 @@ public enum LogRepair {
             // the repair decides from what is durable, as a writer's open does.
             let opening = try LogOpening.begin(storage: storage, directory: directory, logger: logger)
             defer { opening.lock.release() }
-            let outcome = try opening.recover(storage: storage, directory: directory, policy: policy, repair: false)
+            // Whole: `verify` reads the open segment to its end, and what it reports as a torn
+            // tail past the high-water mark (damage at rest) must be what a repair removes.
+            let outcome = try opening.recover(storage: storage, directory: directory, policy: policy, repair: false, wholeSegment: true)
             defer { outcome.open?.file.close() }
             guard let torn = outcome.report.tornTail, outcome.open != nil else { return report }
             report.tornTail = torn
             // Still locked: nothing wrote since the first pass, so this finds the same tail,
             // backs it up (``TornTailBackup``) and zeroes it.
-            let repaired = try opening.recover(storage: storage, directory: directory, policy: policy, repair: true)
+            let repaired = try opening.recover(storage: storage, directory: directory, policy: policy, repair: true, wholeSegment: true)
             repaired.open?.file.close()
             report.backupPath = repaired.report.tornTailBackup
             report.bytesRepaired = repaired.report.bytesRepaired
