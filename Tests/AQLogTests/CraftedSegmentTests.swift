@@ -72,4 +72,27 @@ import Foundation
         #expect(throws: atSize) { try LogReader.open(directory: dir) }
         #expect(readFile(path) == bytes)
     }
+
+    /// A flipped byte in a sealed index entry is located at that entry, by `verify` and by a
+    /// reader that follows the entry (not at the data end, or as a sequence gap in the middle
+    /// of intact records).
+    @Test func aDamagedIndexEntryIsLocatedAtTheEntry() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeLog(dir, count: 1200, sizes: { _ in 100 })
+        let path = dir + "/" + segmentFiles(dir)[0]
+        let bytes = readFile(path)
+        let trailer = try #require(bytes.withUnsafeBytes {
+            SegmentTrailer.decode(UnsafeRawBufferPointer(rebasing: $0[(bytes.count - SegmentLayout.trailerSize)...]))
+        }).0
+        let entry = Int(trailer.indexOffset) + 2 * SegmentLayout.indexEntrySize
+        patch(path, at: entry, [bytes[entry] ^ 0x01])
+        let report = try LogVerifier(directory: dir).verify()
+        #expect(report.corruption?.file == path && report.corruption?.offset == entry, "\(String(describing: report.corruption))")
+        let reader = try LogReader.open(directory: dir)
+        #expect(performing: { _ = try reader.record(trailer.firstSequence + 2) }, throws: { error in
+            guard case LogError.corruption(let d) = error, case .badFooter = d.reason else { return false }
+            return d.file == path && d.offset == entry
+        })
+        #expect(try reader.record(trailer.firstSequence + 3).count == 100, "the records themselves are intact")
+    }
 }

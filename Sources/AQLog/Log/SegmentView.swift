@@ -65,9 +65,7 @@ final class SegmentView {
         }
         if walking, offset + FrameHeader.size > populated { populateAhead(from: offset) }
         let h = FrameHeader(bytes, at: offset)
-        guard !h.isCommit, h.sequence == sequence else {
-            throw .corruption(.init(file: descriptor.path, offset: offset, reason: .sequenceGap(expected: sequence, found: h.sequence)))
-        }
+        guard !h.isCommit, h.sequence == sequence else { throw .corruption(misplaced(sequence, at: offset, header: h)) }
         guard h.length <= maxRecordSize else {
             throw .corruption(.init(file: descriptor.path, offset: offset, reason: .oversizedLength(h.length)))
         }
@@ -81,6 +79,21 @@ final class SegmentView {
             }
         }
         return payload
+    }
+
+    /// Why the frame at `offset`, where the index (or the scan) puts `sequence`, is not that
+    /// record. A sealed index entry that points between frames, or at an intact frame of another
+    /// record, is the index's damage, located at the entry; otherwise the frame's, at the frame.
+    @inline(never)
+    private func misplaced(_ sequence: UInt64, at offset: Int, header h: FrameHeader) -> CorruptionDiagnosis {
+        let atFrame = CorruptionDiagnosis(file: descriptor.path, offset: offset, reason: .sequenceGap(expected: sequence, found: h.sequence))
+        guard indexOffset != 0 else { return atFrame }
+        let entry = indexOffset + Int(sequence &- baseSequence) * SegmentLayout.indexEntrySize
+        let intactFrame = offset % 8 == 0 && h.length <= maxRecordSize && offset + h.frameSize <= limit
+            && FrameHeader.checksumOfFrame(in: region.bytes, at: offset, length: Int(h.length)) == h.checksum
+        guard offset % 8 != 0 || intactFrame else { return atFrame }
+        return .init(file: descriptor.path, offset: entry,
+                     reason: .badFooter("index entry of sequence \(sequence) points at offset \(offset), not at its frame"))
     }
 
     /// Faults in the mapping's pages from `offset` to a chunk past it ahead of a walk in file

@@ -123,6 +123,23 @@ public struct LogVerifier {
         report.segments.append(result)
     }
 
+    /// Where a sealed segment's index differs from its intact frames (`offsets`), read from the
+    /// file: the first entry that disagrees, else the index's checksum.
+    private func indexDamage(_ file: any StorageFile, _ offsets: [UInt32], _ d: SegmentDescriptor) throws(LogError) -> CorruptionDiagnosis {
+        let indexOffset = Int(d.trailer!.indexOffset)
+        var index = [UInt8](repeating: 0, count: offsets.count * SegmentLayout.indexEntrySize)
+        var read = Result<Void, IOFailure>.success(())
+        index.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.readFully(into: b, at: indexOffset) } }
+        try io { () throws(IOFailure) in try read.get() }
+        return index.withUnsafeBytes { bytes in
+            for (i, offset) in offsets.enumerated() where bytes.u32(at: i * SegmentLayout.indexEntrySize) != offset {
+                return .init(file: d.path, offset: indexOffset + i * SegmentLayout.indexEntrySize,
+                             reason: .badFooter("index entry of sequence \(d.baseSequence &+ UInt64(i)) disagrees with the frames"))
+            }
+            return .init(file: d.path, offset: indexOffset, reason: .badFooter("index checksum mismatch"))
+        }
+    }
+
     func verifySealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> CorruptionDiagnosis? {
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
@@ -134,7 +151,15 @@ public struct LogVerifier {
         let trailer = d.trailer!
         let indexOffset = Int(trailer.indexOffset)
         func bad(_ offset: Int, _ reason: CorruptionReason) -> CorruptionDiagnosis { .init(file: d.path, offset: offset, reason: reason) }
+        // Every record intact up to the trailer's data end and damage only past it: the damage
+        // is in the footer, and is located there (an index entry, or the index's checksum).
+        let recordsIntact = scan.committedEnd == Int(trailer.dataEnd) && scan.offsets.count == Int(trailer.recordCount)
         switch scan.verdict {
+        case .corruption(let diagnosis) where recordsIntact && diagnosis.offset >= scan.committedEnd,
+             .unsyncedAfterDamage(_, let diagnosis) where recordsIntact && diagnosis.offset >= scan.committedEnd:
+            return try indexDamage(file, scan.offsets, d)
+        case .tornTail(let torn) where recordsIntact && torn.offset >= scan.committedEnd:
+            return try indexDamage(file, scan.offsets, d)
         case .corruption(let diagnosis): return diagnosis
         case .tornTail(let torn): return bad(torn.offset, torn.reason)
         case .unsyncedAfterDamage(_, let diagnosis): return diagnosis
