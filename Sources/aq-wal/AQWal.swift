@@ -15,7 +15,7 @@ struct AQWal: ParsableCommand {
         discussion: """
             Exit codes: 0 healthy/done (also when there was nothing to do); 1 torn tail found (verify); \
             2 corruption found or refused; 64 usage error; 73 cannot create; 74 I/O error; \
-            75 log locked by a writer (or, for compact, by another compaction).
+            75 locked: a writer holds the log (append, repair, restore, import-v5), another compaction (compact) or another archive run (archive).
             Every runtime error prints one line on stderr naming the file, offset and reason \
             (usage errors print the usage).
             """,

@@ -42,6 +42,7 @@ struct Archive: ParsableCommand {
     }
 
     func run() throws {
+        try requireLog(directory)
         if stop {
             do { try ArchiveState.stopArchiving(directory: directory) } catch {
                 throw Self.fail(.log(error), directory: directory)
@@ -118,7 +119,9 @@ struct Archive: ParsableCommand {
 /// together with that command's process group (``ShellCommand``); then the signal ends this
 /// process as it would have. Without this, a killed `archive` or `restore` would leave its
 /// store or fetch running, writing after the run that started it is gone.
-func blockingRun<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+/// `beforeSignal` runs, once the run ended, before such a signal ends the process (a restore
+/// removes the directory it created).
+func blockingRun<T: Sendable>(beforeSignal: () -> Void = {}, _ body: @escaping @Sendable () async throws -> T) throws -> T {
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var result: Result<T, any Error>?
     let task = Task.detached {
@@ -143,7 +146,10 @@ func blockingRun<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) 
     }
     for number in signals { signal(number, SIG_DFL) }
     let number = pendingSignal.load(ordering: .sequentiallyConsistent)
-    if number != 0 { raise(number) }
+    if number != 0 {
+        beforeSignal()
+        raise(number)
+    }
     return try result!.get()
 }
 

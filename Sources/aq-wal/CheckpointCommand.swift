@@ -19,6 +19,7 @@ struct CheckpointCommand: ParsableCommand {
     @Argument(help: "The sequence through which records may be discarded.") var sequence: UInt64
 
     func run() throws {
+        try requireLog(directory)
         try Exit.guarding { try Checkpoint.write(directory: directory, sequence: sequence) }
         emit("checkpoint \(sequence)")
     }

@@ -33,6 +33,7 @@ struct Compact: ParsableCommand {
     }
 
     func run() throws {
+        try requireLog(directory)
         let retention = RetentionPolicy(keepSegments: keepSegments, keepBytes: keepBytes, maxConsumerLag: maxConsumerLag)
         let compactor = Compactor(directory: directory, retention: retention)
         let report: CompactionReport

@@ -39,6 +39,7 @@ struct ConsumerCommand: ParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
+            try requireLog(directory)
             let reader = try Exit.guarding { try LogReader.open(directory: directory) }
             let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
             if json {
@@ -74,6 +75,7 @@ struct ConsumerCommand: ParsableCommand {
         @Argument(help: "The last sequence the consumer has processed.") var sequence: UInt64
 
         func run() throws {
+            try requireLog(directory)
             // A damaged cursor is registered again (replaced), an intact one moved in place.
             let registered = try Exit.guarding { try ConsumerCursor.list(directory: directory) }.contains { $0.name == name && $0.damage == nil }
             let reader = try Exit.guarding { try LogReader.open(directory: directory) }
@@ -115,8 +117,9 @@ struct ConsumerCommand: ParsableCommand {
         @Argument(help: "The consumer's name.") var name: String
 
         func run() throws {
+            try requireLog(directory)
             try Exit.guarding { try ConsumerCursor.drop(directory: directory, name: name) }
-            emit("consumer \(name) dropped")
+            emit("consumer \(Exit.oneLine(name)) dropped")
         }
     }
 }
@@ -124,8 +127,10 @@ struct ConsumerCommand: ParsableCommand {
 extension ConsumerCursor.Status {
     /// `NAME at POSITION (lag N)`, or the damage.
     func line(lastSequence: UInt64) -> String {
+        // A name read from a file name may hold control characters: one line each, still.
+        let name = Exit.oneLine(name)
         if let position, let lag = lag(lastSequence: lastSequence) { return "consumer \(name) at \(position) (lag \(lag))" }
-        return "consumer \(name) damaged: \(damage?.description ?? "")"
+        return "consumer \(name) damaged: \(Exit.oneLine(damage?.description ?? ""))"
     }
 }
 

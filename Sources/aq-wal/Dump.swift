@@ -23,6 +23,7 @@ struct Dump: ParsableCommand {
     }
 
     func run() throws {
+        try requireLog(directory)
         // Salvage: a damaged log still prints every record before the damage, then the damage
         // is reported (exit 2).
         let reader = try Exit.guarding { try LogReader.salvaging(directory: directory) }

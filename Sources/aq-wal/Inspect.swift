@@ -17,6 +17,7 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
+        try requireLog(directory)
         let reader = try Exit.guarding { try LogReader.open(directory: directory) }
         let checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
         let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }

@@ -27,6 +27,7 @@ struct Repair: ParsableCommand {
     var discardUnsynced = false
 
     func run() throws {
+        try requireLog(directory)
         let policy: RecoveryPolicy = discardUnsynced ? .discardUnsynced : .truncateTornTail
         let report = try Exit.guarding { try LogRepair.repair(directory: directory, policy: policy) }
         if json {

@@ -45,7 +45,9 @@ struct Restore: ParsableCommand {
         let existed = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
         var report: LogRestorer.Report?
         var failure: ExitCode?
-        do { report = try blockingRun { try await restorer.run(from: from) } } catch let error as ArchiveError {
+        let directory = self.directory
+        let removeIfNothingRestored = { if !existed { removeCreatedLog(directory, onlyWithoutSegments: true) } }
+        do { report = try blockingRun(beforeSignal: removeIfNothingRestored) { try await restorer.run(from: from) } } catch let error as ArchiveError {
             // 73 when DIR itself could not be made (as for append); any other failure is 74 or 2.
             var aboutDirectory = false
             if !existed, case .log(let e) = error {

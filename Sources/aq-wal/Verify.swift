@@ -24,6 +24,7 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
+        try requireLog(directory)
         let report = try Exit.guarding { try LogVerifier(directory: directory).verify() }
         let checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
         var status = "healthy"

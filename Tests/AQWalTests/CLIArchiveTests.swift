@@ -136,15 +136,17 @@ import Foundation
         #expect(segmentFiles(tmp.sub("c2")) == [sealed[0].fileName])
     }
 
-    /// A signal to `archive` (Ctrl-C, `timeout`, a service stop) ends the store command it is
-    /// running, with its process group, before the process goes as the signal says: nothing
-    /// it started goes on writing into the archive afterwards.
-    @Test func aSignalEndsTheRunningCommandWithTheRun() throws {
+    /// A signal to `archive` or `restore` (Ctrl-C, `timeout`, a service stop) ends the command
+    /// it is running, with its process group, before the process goes as the signal says:
+    /// nothing it started goes on writing afterwards, and a restore that adopted nothing leaves
+    /// no directory behind.
+    @Test(arguments: ["archive", "restore"])
+    func aSignalEndsTheRunningCommandWithTheRun(_ command: String) throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log"); let pidFile = tmp.sub("pid")
-        try Fixture.healthy(dir, count: 1500)
+        if command == "archive" { try Fixture.healthy(dir, count: 1500) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: aqWalPath)
-        process.arguments = ["archive", dir, "--command", "echo $$ > \(pidFile); sleep 30"]
+        process.arguments = [command, dir, "--command", "echo $$ > \(pidFile); sleep 30"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -156,7 +158,11 @@ import Foundation
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
         waited = 0
         while kill(child, 0) == 0, waited < 5_000 { usleep(10_000); waited += 10 }
-        #expect(kill(child, 0) != 0, "the store command outlived the run")
-        #expect(try aqWal(["inspect", dir, "--json"]).status == 0)
+        #expect(kill(child, 0) != 0, "the command outlived the run")
+        if command == "archive" {
+            #expect(try aqWal(["inspect", dir, "--json"]).status == 0)
+        } else {
+            #expect(!FileManager.default.fileExists(atPath: dir), "the copy it created and gave nothing is removed")
+        }
     }
 }

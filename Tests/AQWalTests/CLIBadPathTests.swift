@@ -61,4 +61,19 @@ import AQTestSupport
         #expect(inspect.stderr.hasSuffix("a\\nb\\x1B: no such log directory\n") && inspect.stderr.filter { $0 == "\n" }.count == 1,
                 "\(inspect.stderr)")
     }
+
+    /// A directory that holds no log (no segment, no `LOCK`) is not a healthy empty log, and
+    /// the commands that keep state leave nothing in it.
+    @Test func aDirectoryWithoutALogIsRefusedAndLeftAsItWas() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("empty")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        writeFile(dir + "/notes.txt", [1])
+        for command in [["verify", dir], ["inspect", dir], ["dump", dir], ["repair", dir], ["checkpoint", dir, "0"], ["compact", dir],
+                        ["consumer", "list", dir], ["consumer", "set", dir, "c", "0"], ["consumer", "drop", dir, "c"],
+                        ["archive", dir, "--command", "true"]] {
+            let run = try aqWal(command)
+            #expect(run.status == 74 && run.stderr.contains("\(dir): no log here"), "\(command): \(run.status) \(run.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["notes.txt"])
+    }
 }

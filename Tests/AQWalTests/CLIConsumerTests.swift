@@ -112,6 +112,11 @@ import AQTestSupport
         #expect(try aqWal(["consumer", "set", dir, "bad name", "20"]).status == 64, "set keeps its name rules")
         let drop = try aqWal(["consumer", "drop", dir, "bad name"])
         #expect(drop.status == 0, "\(drop.stderr)")
+        #expect(try aqWal(["consumer", "set", dir, "nl", "10"]).status == 0)
+        try FileManager.default.moveItem(atPath: dir + "/consumers/nl.cursor", toPath: dir + "/consumers/n\nl.cursor")
+        let listed = try aqWal(["consumer", "list", dir])
+        #expect(listed.stdout == "consumer n\\nl at 10 (lag 1190)\n1 consumers; last sequence 1200\n", "one line per cursor: \(listed.stdout)")
+        #expect(try aqWal(["consumer", "drop", dir, "n\nl"]).status == 0)
         #expect(try aqWal(["consumer", "drop", dir, "../LOCK"]).status == 64)
         #expect(FileManager.default.fileExists(atPath: dir + "/LOCK"))
 
