@@ -41,7 +41,7 @@ struct Verify: ParsableCommand {
                 ("directory", .string(directory)), ("status", .string(status)),
                 ("records_verified", .int(report.recordsVerified)), ("bytes_verified", .int(report.bytesVerified)),
                 ("duration_ms", .milliseconds(report.duration)), ("segments", .array(segments)),
-                ("torn_tail", .tornTail(report.tornTail)), ("corruption", .corruption(report.corruption)),
+                ("torn_tail", .tornTail(report.tornTail)), ("corruption", corruption(report.corruption, checkpoint)),
                 ("unsynced_after_damage", .tornTail(report.unsyncedAfterDamage)),
                 ("checkpoint", .checkpoint(checkpoint)),
             ]).rendered)
@@ -51,5 +51,15 @@ struct Verify: ParsableCommand {
         if let c = report.corruption { Exit.report(c.description) } else if case .damaged(let d) = checkpoint { Exit.report(d.description) }
         else if let t = report.tornTail { Exit.report(t.description + "; run aq-wal repair") }
         if code != Exit.healthy { throw ExitCode(code) }
+    }
+
+    /// The `corruption` object: the log's, else a damaged checkpoint's (`damaged_checkpoint`),
+    /// so that a status of `corruption` always comes with one.
+    private func corruption(_ log: CorruptionDiagnosis?, _ checkpoint: CheckpointStatus) -> JSONValue {
+        if log == nil, case .damaged(let d) = checkpoint {
+            return .object([("file", .string(d.file)), ("offset", .int(d.offset)), ("reason", .string("damaged_checkpoint")),
+                            ("detail", .string(d.reason))])
+        }
+        return .corruption(log)
     }
 }

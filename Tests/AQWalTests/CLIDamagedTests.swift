@@ -168,6 +168,9 @@ import AQLog
         let verify = try aqWal(["verify", dir, "--json"])
         #expect(verify.status == 2)
         #expect((verify.json["checkpoint"] as? [String: Any])?["status"] as? String == "damaged")
+        let corruption = verify.json["corruption"] as? [String: Any]
+        #expect(verify.json["status"] as? String == "corruption" && corruption?["reason"] as? String == "damaged_checkpoint"
+                && corruption?["file"] as? String == path && corruption?["offset"] as? Int == 20, "\(verify.stdout)")
         #expect(try aqWal(["inspect", dir]).stdout.contains("damaged checkpoint"))
         #expect(try aqWal(["checkpoint", dir, "300"]).status == 0, "rewriting it heals it")
         #expect(try aqWal(["compact", dir]).status == 0)
