@@ -95,4 +95,16 @@ import Foundation
         })
         #expect(try reader.record(trailer.firstSequence + 3).count == 100, "the records themselves are intact")
     }
+
+    /// A block zeroed at rest from the start of a batch is located where the readable records
+    /// stop, not at the first bytes after the hole.
+    @Test func aZeroedHoleIsLocatedAtItsStart() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1500, size: 200, batch: 50)
+        let path = dir + "/" + segmentFiles(dir)[0]
+        let secondBatch = SegmentLayout.dataStart + 50 * FrameHeader.frameSize(payloadLength: 200) + BatchBuffer.commitCost
+        patch(path, at: secondBatch, [UInt8](repeating: 0, count: SegmentLayout.blockSize))
+        let report = try LogVerifier(directory: dir).verify()
+        #expect(report.corruption?.file == path && report.corruption?.offset == secondBatch, "\(String(describing: report.corruption))")
+    }
 }

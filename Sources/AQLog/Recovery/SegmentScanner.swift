@@ -237,7 +237,9 @@ struct SegmentScanner {
             result.verdict = .footerArtefact(range: indexStart..<segmentSize)
             return
         }
-        let damageAt = reason == nil ? firstNonzero : stop
+        // Where the readable records stop: a zero header there (no reason) with bytes after it
+        // is a hole (a block zeroed at rest), located at its start, not at what follows it.
+        let damageAt = reason == nil ? min(stop, firstNonzero) : stop
         let damageReason = reason ?? .damagedCommittedData
         var torn = TornTail(file: file, offset: start, length: endNonzero - start, reason: damageReason,
                             uncommittedRecords: uncommitted)
