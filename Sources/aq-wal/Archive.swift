@@ -122,32 +122,40 @@ struct Archive: ParsableCommand {
 /// `beforeSignal` runs, once the run ended, before such a signal ends the process (a restore
 /// removes the directory it created).
 func blockingRun<T: Sendable>(beforeSignal: () -> Void = {}, _ body: @escaping @Sendable () async throws -> T) throws -> T {
+    pendingSignal.store(0, ordering: .sequentiallyConsistent)  // initialised before any handler runs
+    // Taken before the run starts, so no signal finds its command without a run to end it; a
+    // signal the parent set to be ignored (`nohup`, a background job's SIGINT) stays ignored.
+    var taken: [(number: Int32, previous: __sighandler_t?)] = []
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    for number in [SIGINT, SIGTERM, SIGHUP] {
+        // The handler only records the signal (an atomic store is all it may do); this thread
+        // acts on it.
+        let previous = signal(number) { pendingSignal.store($0, ordering: .sequentiallyConsistent) }
+        if let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+            signal(number, SIG_IGN)
+            continue
+        }
+        taken.append((number, previous))
+        sigaddset(&unblocked, number)
+    }
+    // A parent may start this process with them blocked (a mask is inherited across exec;
+    // Swift's runtime threads block every signal): this thread takes them.
+    pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var result: Result<T, any Error>?
     let task = Task.detached {
         do { result = .success(try await body()) } catch { result = .failure(error) }
         done.signal()
     }
-    let signals = [SIGINT, SIGTERM, SIGHUP]
-    pendingSignal.store(0, ordering: .sequentiallyConsistent)  // initialised before any handler runs
-    var unblocked = sigset_t()
-    sigemptyset(&unblocked)
-    for number in signals {
-        // The handler only records the signal (an atomic store is all it may do); this thread
-        // acts on it.
-        signal(number) { pendingSignal.store($0, ordering: .sequentiallyConsistent) }
-        sigaddset(&unblocked, number)
-    }
-    // A parent may start this process with them blocked (a mask is inherited across exec;
-    // Swift's runtime threads block every signal): this thread takes them.
-    pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
     while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
         if pendingSignal.load(ordering: .sequentiallyConsistent) != 0 { task.cancel() }
     }
-    for number in signals { signal(number, SIG_DFL) }
+    for (number, previous) in taken { signal(number, previous) }
     let number = pendingSignal.load(ordering: .sequentiallyConsistent)
     if number != 0 {
         beforeSignal()
+        signal(number, SIG_DFL)
         raise(number)
     }
     return try result!.get()

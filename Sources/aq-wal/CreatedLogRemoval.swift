@@ -12,7 +12,7 @@ import Foundation
 ///
 /// Done while holding the log's lock, and not at all when another process holds it: an opener
 /// that waited for the lock meanwhile finds its file gone once it gets it and opens the new
-/// one (`PosixLock`), so two holders never lock two different files.
+/// one (`PosixLock`), in a directory by then removed.
 func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false) {
     let lockPath = directory + "/" + LogDirectoryLayout.lockFile
     guard let lock = try? PosixStorage().lockExclusive(lockPath) else { return }
@@ -23,10 +23,13 @@ func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false) {
     let ours = segments + names.filter { name in
         name.hasSuffix(LogRepair.backupSuffix) || [LogDirectoryLayout.preparedSegment, LogDirectoryLayout.checkpointFile].contains(name)
     }
-    // `LOCK` first: a crash in the middle leaves segments without a durable floor (a log that
-    // opens), never a floor without its segments (a log every open refuses).
-    unlink(lockPath)
+    // `LOCK`'s record first: a crash in the middle leaves segments without a durable floor (a
+    // log that opens), never a floor without its segments (a log every open refuses). The file
+    // itself goes last, still held: an opener meanwhile waits on it rather than creating a new
+    // one and recovering segments about to be removed.
+    truncate(lockPath, 0)
     for name in ours { unlink(directory + "/" + name) }
     unlink(directory + "/" + LogDirectoryLayout.highWaterFile)
+    unlink(lockPath)
     rmdir(directory)
 }

@@ -184,6 +184,21 @@ import Foundation
         try cursor.commit(150)
         #expect(cursor.position == 150)
         try writer.close()
+        // A point behind the cursor (`LOCK` stale after a power loss) holds it, never moves it
+        // back; a move back the consumer asks for is made.
+        func publish(durable: UInt64) {
+            var record = [UInt8](repeating: 0, count: WriterProgressRecord.size)
+            record.withUnsafeMutableBytes { WriterProgressRecord.encode(WriterProgress(readableThrough: 0, durableThrough: durable), into: $0) }
+            patch(dir + "/LOCK", at: 0, record)
+        }
+        publish(durable: 120)
+        try cursor.commit(200)
+        #expect(cursor.position == 150)
+        try cursor.commit(110)
+        #expect(cursor.position == 110)
+        publish(durable: 0)  // none known: not bounded
+        try cursor.commit(150)
+        #expect(cursor.position == 150)
     }
 
     private func flipByte(_ path: String, at offset: Int) {

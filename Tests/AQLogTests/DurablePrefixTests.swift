@@ -142,6 +142,14 @@ import Foundation
         }
         let unchanged = readFile(segment) == before  // compared outside #expect: 64 MiB would be printed
         #expect(unchanged, "nothing cut")
+        // `verify` and readers hold it to the same floor: corruption, not a torn tail to repair.
+        let verified = try LogVerifier(directory: copy).verify()
+        #expect(verified.corruption?.reason == .damagedAcknowledgedData(durableThrough: UInt64(prefix.recordCount)) && verified.tornTail == nil,
+                "\(String(describing: verified.corruption)) \(String(describing: verified.tornTail))")
+        #expect(performing: { _ = try LogReader.open(directory: copy) }, throws: { error in
+            guard case LogError.corruption(let d) = error, case .damagedAcknowledgedData = d.reason else { return false }
+            return true
+        })
     }
 
     /// A `.deferred` writer that never synced vouches for nothing: its open reads every frame.

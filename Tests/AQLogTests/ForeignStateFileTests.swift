@@ -48,4 +48,22 @@ import Foundation
         })
         #expect(archive.names.isEmpty)
     }
+
+    /// A log compacted down to an empty open segment (every record in the sealed segments it
+    /// removed) still has a checkpoint and an archive state at its end: not damage.
+    @Test func aLogCompactedToAnEmptyOpenSegmentKeepsItsStateFiles() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1500)
+        let writer = try LogWriter.open(directory: dir, options: smallSegments)
+        try writer.engine.roll()
+        try writer.close()
+        _ = try await LogArchiver(directory: dir, send: MemoryArchive().send).run()
+        try Checkpoint.write(directory: dir, sequence: 1500)
+        #expect(try !Compactor(directory: dir).run().removed.isEmpty)
+        let again = try Compactor(directory: dir).run()
+        #expect(again.checkpoint == .recorded(1500), "\(again.checkpoint)")
+        guard case .archived(let through) = again.archive?.state else { Issue.record("\(String(describing: again.archive))"); return }
+        #expect(through == 1500)
+        _ = try await LogArchiver(directory: dir, send: MemoryArchive().send).run()
+    }
 }

@@ -66,7 +66,7 @@ import Glibc
             second.withLock { $0 = lock }
         }
         waiter.start()
-        usleep(50_000)  // the waiter has opened the file and is retrying its lock
+        usleep(200_000)  // the waiter has opened the file and is retrying its lock (its window is 5 s)
         unlink(path)
         first.release()
         while !waiter.isFinished { usleep(1_000) }

@@ -124,16 +124,20 @@ public struct Compactor: Sendable {
         // Both are written only at or below sequences already durable, so beyond the log's end
         // they belong to another log (segments replaced by older copies) or were crafted: act on
         // neither (removing nothing), as on a damaged file.
-        if case .recorded(let sequence) = report.checkpoint, sequence > report.lastSequence {
+        // The ends from the segments themselves: an empty open segment at base B ends the log
+        // at B - 1 (the recovery report says 0 for a log without records).
+        let logEnd = all.last?.lastSequence ?? 0
+        let sealedEnd = all.last.map { $0.isSealed ? $0.lastSequence : $0.baseSequence &- 1 } ?? 0
+        if case .recorded(let sequence) = report.checkpoint, sequence > logEnd {
             report.checkpoint = .damaged(CheckpointDamage(
                 file: LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile), offset: 16,
-                reason: "checkpoint sequence \(sequence) above the log's last sequence \(report.lastSequence)"))
+                reason: "checkpoint sequence \(sequence) above the log's last sequence \(logEnd)"))
         }
         var archiveState = try ArchiveState.read(directory: directory, storage: storage)
-        if case .archived(let through) = archiveState, through > report.lastSequence {
+        if case .archived(let through) = archiveState, through > sealedEnd {
             archiveState = .damaged(ArchiveStateDamage(
                 file: LogDirectoryLayout.join(directory, ArchiveState.fileName), offset: 16,
-                reason: "archived through \(through), above the log's last sequence \(report.lastSequence)"))
+                reason: "archived through \(through), past the log's last sealed sequence \(sealedEnd)"))
         }
         let archive = ArchiveStatus(state: archiveState, descriptors: all)
         report.archive = archive

@@ -90,13 +90,17 @@ public final class ConsumerCursor: Sendable {
     /// for good. So a consumer of a `.deferred` log processes again, after a restart, what it
     /// read past the last flush (at least once, never lost); with `.sync` and `.group`
     /// everything a reader sees is durable and nothing changes. A log whose `LOCK` holds no
-    /// record (written by a version without it) is not bounded. Throws ``LogError/closed``
+    /// record (written by a version without it, or whose writer has published none) is not
+    /// bounded, and a bounded commit never moves the cursor below where it is. Throws ``LogError/closed``
     /// after ``close()`` and ``LogError/io(_:)`` (also when `LOCK` cannot be read).
     public func commit(_ position: UInt64) throws(LogError) {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
-        let durable = try io { () throws(IOFailure) in try storage.recordedProgress(lockPath: lockPath)?.durableThrough }
-        let position = min(position, durable ?? .max)
+        let durable = try io { () throws(IOFailure) in try storage.recordedProgress(lockPath: lockPath)?.durableThrough } ?? 0
         let result: Result<Void, LogError> = state.withLock { s in
+            // Bounded only when a point is known (0: no record, or a writer that has published
+            // none), and never below where the cursor already is: a stale point (after a power
+            // loss `LOCK` may lag the segments) holds a cursor back, it does not move it back.
+            let position = durable > 0 && position > durable ? max(durable, s.current.position) : position
             guard let file = s.file else { return .failure(.closed) }
             let next = ConsumerCursorFormat.Slot(generation: s.current.generation &+ 1, position: position)
             let index = 1 - s.slotIndex

@@ -19,7 +19,9 @@ extension LogRecovery {
     /// Records at or below the durable point `LOCK` records (the last writer's, live or not)
     /// were acknowledged durable: damage there, or a log that ends before it, is corruption to
     /// readers as to the next writer's open, never a torn tail. Read before the directory is
-    /// listed: a live writer publishes a point only once its records are in the files.
+    /// listed: a live writer publishes a point only once its records are in the files. The
+    /// durable prefix `HIGHWATER` records is a floor for the open segment in every pass too,
+    /// whether or not it stops at the mark.
     func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil, upToHighWater: Bool = false,
                              writerBefore known: Bool? = nil) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
@@ -32,7 +34,9 @@ extension LogRecovery {
             // stop the scan short of them).
             let floor = try recordedDurable()
             var pass = self
-            pass.highWater = upToHighWater ? HighWaterMark.read(storage: storage, directory: directory) : nil
+            let record = HighWaterMark.read(storage: storage, directory: directory)
+            pass.highWater = upToHighWater ? record : nil
+            pass.floorRecord = record
             do { return try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor) } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
                 // A writer present at either end of the pass may have been mid-write during it.

@@ -23,6 +23,9 @@ struct LogRecovery {
     /// which scans whole segments, reports there must be repairable). `highWater` still gives
     /// the durable prefix and its floor.
     var scansPastMark = false
+    /// The `HIGHWATER` record a pass that does not stop at the mark (`verify`, a reader's
+    /// refresh) still reads for the durable prefix's floor alone.
+    var floorRecord: HighWaterMark?
     /// The window in which the open segment's frames are read through `pread`, the next read
     /// ahead (``SegmentStream``), when there are two windows or more to read; nil: through the
     /// mapping. Set for a writer's open and a repair, whose settling dropped the segment's cached
@@ -272,7 +275,7 @@ struct LogRecovery {
     /// (its end frame damaged, say); 0 otherwise. A floor as `LOCK`'s is, and one a power loss
     /// leaves true: the prefix is synced after the records it names, where `LOCK` is never synced.
     private func prefixFloor(of descriptor: SegmentDescriptor) -> UInt64 {
-        guard let prefix = highWater?.prefix, prefix.names(descriptor), prefix.recordCount > 0 else { return 0 }
+        guard let prefix = (highWater ?? floorRecord)?.prefix, prefix.names(descriptor), prefix.recordCount > 0 else { return 0 }
         return descriptor.baseSequence &+ UInt64(prefix.recordCount) &- 1
     }
 

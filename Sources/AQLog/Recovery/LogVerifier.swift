@@ -124,8 +124,9 @@ public struct LogVerifier {
     }
 
     /// Where a sealed segment's index differs from its intact frames (`offsets`), read from the
-    /// file: the first entry that disagrees, else the index's checksum.
-    private func indexDamage(_ file: any StorageFile, _ offsets: [UInt32], _ d: SegmentDescriptor) throws(LogError) -> CorruptionDiagnosis {
+    /// file: the first entry that disagrees, else the index's checksum; nil when the index is
+    /// whole (the damage lies between the data and the index).
+    private func indexDamage(_ file: any StorageFile, _ offsets: [UInt32], _ d: SegmentDescriptor) throws(LogError) -> CorruptionDiagnosis? {
         let indexOffset = Int(d.trailer!.indexOffset)
         var index = [UInt8](repeating: 0, count: offsets.count * SegmentLayout.indexEntrySize)
         var read = Result<Void, IOFailure>.success(())
@@ -136,6 +137,7 @@ public struct LogVerifier {
                 return .init(file: d.path, offset: indexOffset + i * SegmentLayout.indexEntrySize,
                              reason: .badFooter("index entry of sequence \(d.baseSequence &+ UInt64(i)) disagrees with the frames"))
             }
+            if CRC32C.checksum(bytes) == d.trailer!.indexChecksum { return nil }
             return .init(file: d.path, offset: indexOffset, reason: .badFooter("index checksum mismatch"))
         }
     }
@@ -157,9 +159,9 @@ public struct LogVerifier {
         switch scan.verdict {
         case .corruption(let diagnosis) where recordsIntact && diagnosis.offset >= scan.committedEnd,
              .unsyncedAfterDamage(_, let diagnosis) where recordsIntact && diagnosis.offset >= scan.committedEnd:
-            return try indexDamage(file, scan.offsets, d)
+            return try indexDamage(file, scan.offsets, d) ?? diagnosis
         case .tornTail(let torn) where recordsIntact && torn.offset >= scan.committedEnd:
-            return try indexDamage(file, scan.offsets, d)
+            return try indexDamage(file, scan.offsets, d) ?? bad(torn.offset, torn.reason)
         case .corruption(let diagnosis): return diagnosis
         case .tornTail(let torn): return bad(torn.offset, torn.reason)
         case .unsyncedAfterDamage(_, let diagnosis): return diagnosis
