@@ -6,7 +6,7 @@ struct Inspect: ParsableCommand {
         abstract: "Show segments, sequence ranges, sizes, sealed/open, the checkpoint, consumer cursors and the archive.",
         discussion: """
             Reads headers and trailers (and scans the open segment); changes nothing; works \
-            beside a running writer. A torn tail is shown (exit 0; see verify); corruption exits 2.
+            beside a running writer. A torn tail is shown (exit 0; see verify); corruption is shown up to the damage and exits 2.
 
             Examples:
               aq-wal inspect /var/lib/app/wal
@@ -18,11 +18,15 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try requireLog(directory)
-        let reader = try Exit.guarding { try LogReader.open(directory: directory) }
+        // Salvaging: a damaged log is still shown up to its damage (`corruption` in JSON, for
+        // pipelines that read stdout), then the damage is reported and exits 2.
+        let reader = try Exit.guarding { try LogReader.salvaging(directory: directory) }
         let checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
         let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
-        let archive = try Exit.guarding { try ArchiveStatus.read(directory: directory) }
-        let archived = Set(archive.segments.filter(\.archived).map(\.fileName))
+        // Read from the segments' ends, it fails on a damaged log too: then shown as null.
+        let archive = reader.damage == nil ? try Exit.guarding { try ArchiveStatus.read(directory: directory) }
+                                           : try? ArchiveStatus.read(directory: directory)
+        let archived = Set(archive?.segments.filter(\.archived).map(\.fileName) ?? [])
         let segments = reader.segments
         let bytes = segments.reduce(0) { $0 + $1.segmentSize }
         let records = reader.lastSequence >= reader.firstSequence && reader.lastSequence > 0 ? reader.lastSequence - reader.firstSequence + 1 : 0
@@ -39,17 +43,28 @@ struct Inspect: ParsableCommand {
                 ("last_sequence", .uint(reader.lastSequence)), ("records", .uint(records)), ("bytes", .int(bytes)),
                 ("segments", .array(list)), ("checkpoint", .checkpoint(checkpoint)),
                 ("consumers", .consumers(consumers, lastSequence: reader.lastSequence)),
-                ("torn_tail", .tornTail(reader.report.tornTail)), ("archive", .archive(archive)),
+                ("torn_tail", .tornTail(reader.report.tornTail)), ("corruption", .corruption(reader.damage)),
+                ("archive", .archive(archive)),
             ]).rendered)
-            return
+        } else {
+            printText(reader, segments: segments, bytes: bytes, records: records, checkpoint: checkpoint,
+                      consumers: consumers, archive: archive, archived: archived)
         }
+        if let damage = reader.damage {
+            Exit.report(damage.description)
+            throw ExitCode(Exit.corruption)
+        }
+    }
+
+    private func printText(_ reader: LogReader, segments: [SegmentDescriptor], bytes: Int, records: UInt64, checkpoint: CheckpointStatus,
+                           consumers: [ConsumerCursor.Status], archive: ArchiveStatus?, archived: Set<String>) {
         emit("log \(directory): \(segments.count) segments (\(segments.filter(\.isSealed).count) sealed), \(bytes) bytes")
         emit(reader.lastSequence == 0 ? "records: 0" : "records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
         emit("checkpoint: \(checkpoint)")
         for c in consumers { emit(c.line(lastSequence: reader.lastSequence)) }
-        emit(Archive.line(archive))
+        if let archive { emit(Archive.line(archive)) }
         for d in segments {
-            let mark = archive.state == .notArchiving || !d.isSealed ? "" : archived.contains(d.fileName) ? "  archived" : "  not archived"
+            let mark = archive == nil || archive?.state == .notArchiving || !d.isSealed ? "" : archived.contains(d.fileName) ? "  archived" : "  not archived"
             emit("  \(d.fileName)  \(d.baseSequence)...\(d.lastSequence)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")  v\(d.header.version) depth \(d.header.commitDepth)\(mark)")
         }
         if let torn = reader.report.tornTail { emit("torn tail: \(torn) (run aq-wal repair)") }

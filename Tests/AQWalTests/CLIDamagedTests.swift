@@ -137,6 +137,11 @@ import AQLog
         let verify = try aqWal(["verify", dir])
         #expect(verify.status == 2)
         #expect(verify.stdout.hasPrefix("corruption: 1 segments, 10 records"), "\(verify.stdout)")
+        // `inspect --json` still prints its object, up to the damage and naming it, for pipelines.
+        let inspect = try aqWal(["inspect", dir, "--json"])
+        #expect(inspect.status == 2 && inspect.stderrLines.count == 1, "\(inspect.stderr)")
+        #expect(inspect.json["last_sequence"] as? Int == 10 && (inspect.json["corruption"] as? [String: Any])?["file"] as? String == segment,
+                "\(inspect.stdout)")
     }
 
     @Test func corruptSealedRecordFoundByVerifyAndDump() throws {
