@@ -34,7 +34,8 @@ extension LogRecovery {
             // stop the scan short of them).
             let floor = try recordedDurable()
             var pass = self
-            let record = HighWaterMark.read(storage: storage, directory: directory)
+            // A pass that continues an earlier one classifies no tail: it needs neither.
+            let record = following == nil ? HighWaterMark.read(storage: storage, directory: directory) : nil
             pass.highWater = upToHighWater ? record : nil
             pass.floorRecord = record
             do { return try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor) } catch {
