@@ -91,6 +91,11 @@ public struct Compactor: Sendable {
                     "lastSequence": "\(segment.lastSequence)", "bytes": "\(segment.bytes)"])
             }
         }
+        if !dryRun {
+            // The archive as the run leaves it: the segments it removed are gone from it.
+            let removed = Set(report.removed.map(\.fileName))
+            report.archive?.segments.removeAll { removed.contains($0.fileName) }
+        }
         report.duration = clock.now - start
         if !dryRun { metrics.finished(report) }
         if case .damaged(let damage) = report.checkpoint {
