@@ -94,6 +94,7 @@ public final class ConsumerCursor: Sendable {
     /// bounded, and a bounded commit never moves the cursor below where it is. Throws ``LogError/closed``
     /// after ``close()`` and ``LogError/io(_:)`` (also when `LOCK` cannot be read).
     public func commit(_ position: UInt64) throws(LogError) {
+        if state.withLock({ $0.file == nil }) { throw .closed }
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let durable = try io { () throws(IOFailure) in try storage.recordedProgress(lockPath: lockPath)?.durableThrough } ?? 0
         let result: Result<Void, LogError> = state.withLock { s in

@@ -36,7 +36,7 @@ public struct LogTail: AsyncSequence, Sendable {
     public var minimumPollInterval: Duration = .milliseconds(1)
     /// Longest wait between polls: the worst-case delay for a writer in another process.
     public var maximumPollInterval: Duration = .milliseconds(50)
-    /// Records read per refill of the iterator's buffer.
+    /// Records read per refill of the iterator's buffer (a value below 1 reads as 1).
     public var batchSize = 256
     /// How its reader gets at segment bytes (``SegmentAccess``; default mapped).
     public var access: SegmentAccess = .mapped
@@ -178,7 +178,7 @@ public struct LogTail: AsyncSequence, Sendable {
                 do {
                     // Records below the log's first available sequence were compacted before
                     // they were read: the walk throws `.compacted` rather than skip them.
-                    try reader.forEach(from: position, through: position &+ UInt64(tail.batchSize) &- 1) { sequence, bytes in
+                    try reader.forEach(from: position, through: position &+ UInt64(Swift.max(tail.batchSize, 1)) &- 1) { sequence, bytes in
                         collected.append((sequence, Array(bytes)))
                         return true
                     }

@@ -153,7 +153,8 @@ public final class LogWriter {
     /// poisons the log.
     public func markIdle() throws(LogError) { try engine.vouchIfNeeded() }
 
-    /// Flushes, releases the directory lock and closes files. Later calls throw ``LogError/closed``.
+    /// Flushes, releases the directory lock and closes files. Every other call afterwards throws
+    /// ``LogError/closed``; a second `close()` returns what the first did (its error again).
     public func close() throws(LogError) { try engine.close() }
 }
 

@@ -34,7 +34,7 @@ public enum LogRepair {
     public static func repair(directory: String, policy: RecoveryPolicy = .truncateTornTail,
                               storage: any Storage = PosixStorage(), logger: Logger? = nil,
                               metricsFactory: (any MetricsFactory)? = nil) throws(LogError) -> RepairReport {
-        precondition(policy != .strict, "strict repairs nothing")
+        guard policy != .strict else { throw .invalidArgument("\(directory): a repair under .strict would remove nothing: use .truncateTornTail or .discardUnsynced") }
         try storage.requireDirectory(directory)
         let logger = logger.orDefault
         var report = RepairReport()

@@ -47,7 +47,8 @@ struct DurabilityPolicy: Sendable, Equatable {
         inlineCommits = options.inlineDeferredCommits && durability == .deferred
         commitDepth = syncsEachCommit && overlappingWrites
             ? min(max(options.maxCommitsInFlight, 1), SegmentHeader.maximumCommitDepth) : 1
-        inFlightBytes = commitDepth > 1 ? max(options.maxInFlightBytes, SegmentLayout.blockSize) : 0
+        // Clamped (as `maxPendingBytes`): the header records it in blocks, at most 65,535 of them.
+        inFlightBytes = commitDepth > 1 ? min(max(options.maxInFlightBytes, SegmentLayout.blockSize), Int(UInt16.max) * SegmentLayout.blockSize) : 0
         commitRule = options.commitRule
         idleVouchDelay = options.idleVouchDelay
         maxPendingBytes = max(options.maxPendingBytes, 64 * 1024)

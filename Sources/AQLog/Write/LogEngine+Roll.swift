@@ -72,10 +72,14 @@ extension LogEngine {
         sealObserver?()
     }
 
-    /// Syncs what was written, vouches for it, releases the lock and closes files. Idempotent.
-    /// Requires nothing in flight.
+    /// Syncs what was written, vouches for it, releases the lock and closes files. Idempotent:
+    /// a later call returns what the first did (its failure, thrown again). Requires nothing in
+    /// flight.
     func close() throws(LogError) {
-        guard !isClosed else { return }
+        guard !isClosed else {
+            if let closeFailure { throw closeFailure }
+            return
+        }
         precondition(inFlight.isEmpty)
         if !filling.isEmpty { discardStaged() }  // records whose appends already failed: never written
         var failure: LogError?
@@ -110,6 +114,7 @@ extension LogEngine {
         active.file.close()
         highWaterFile?.close()
         publisher.release()
+        closeFailure = failure
         if let failure { throw failure }
     }
 }

@@ -38,6 +38,8 @@ final class LogEngine {
     var writebackFrom = SegmentLayout.dataStart
     var poison: IOFailure?
     var isClosed = false
+    /// What the first ``close()`` threw, thrown again by every later one.
+    var closeFailure: LogError?
     /// `HIGHWATER`, opened at the first raise of the mark (``raiseHighWater(through:)``).
     var highWaterFile: (any StorageFile)?
     /// ``LogOptions/highWaterStep``.

@@ -57,6 +57,7 @@ public final class MutationAuthority<Log: EventLog> {
         let (expected, overflow) = projection.latestSequence.addingReportingOverflow(1)
         guard !overflow else { throw .sequenceOverflow }
         guard command.sequence == expected else { throw .nonMonotonicSequence(expected: expected, provided: command.sequence) }
+        guard !command.events.isEmpty else { throw .emptyCommand }  // `events` is a public var
         guard command.events.count > 1 else {
             try CommandPreconditions.check(command.event, against: projection)
             do { _ = try projection.plan(WalEvent(sequence: command.sequence, event: command.event)) } catch {

@@ -71,7 +71,7 @@ public enum RecoveryBootstrap {
                 throw .replayRejected(.corruptedData(sequence: base.walSequence, reason: "snapshot invalid: \(error)"))
             }
         }
-        let start = (base?.walSequence ?? 0) + 1
+        let start = (base?.walSequence ?? 0) &+ 1  // used only when the log holds records past it
         let applied = emptyBehind ? 0 : try LogReplayer.replay(log, from: start, into: &projection)
         return RecoveryResult(projection: projection, snapshotSequence: base?.walSequence, tailEventsApplied: applied,
                               snapshotFallback: !skipped.isEmpty, skippedSnapshots: skipped,

@@ -54,7 +54,7 @@ public struct ReplayReducer: Sendable, Hashable {
         (runIndexes.runsByTask[taskId] ?? []).sorted().compactMap { runs[$0] }
     }
     /// The first `limit` ready runs in lease order (priority, then age). O(limit).
-    public func readyRuns(limit: Int = .max) -> ArraySlice<ReadyRun> { runIndexes.ready.prefix(limit) }
+    public func readyRuns(limit: Int = .max) -> ArraySlice<ReadyRun> { runIndexes.ready.prefix(max(limit, 0)) }
     /// Active leases expiring before `time` (strictly), earliest first. O(log n + k).
     public func leases(expiringBefore time: UInt64) -> ArraySlice<LeaseExpiry> {
         let end = RunIndexes.lowerBound(LeaseExpiry(expiry: time, runId: RunId(bytes: [UInt8](repeating: 0, count: 16))!),

@@ -12,6 +12,9 @@ public enum V5RecordParser {
 
     /// Parses the record starting at `offset`: `nil` exactly at the end of the buffer.
     public static func parse(_ bytes: [UInt8], at offset: Int) -> Result<Record?, V5Corruption> {
+        guard offset >= 0, offset <= bytes.count else {
+            return .failure(V5Corruption(offset: UInt64(max(offset, 0)), reason: .incompleteHeader(available: 0)))
+        }
         let available = bytes.count - offset
         if available == 0 { return .success(nil) }
         func fail(_ reason: V5CorruptionReason) -> Result<Record?, V5Corruption> {
