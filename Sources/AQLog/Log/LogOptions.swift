@@ -18,8 +18,9 @@ public struct LogOptions: Sendable, Equatable {
     /// ``segmentSize``. Must be a multiple of 4096, at most ``segmentSize``, holding one
     /// maximum record.
     public var initialSegmentSize: Int?
-    /// Largest payload accepted; recorded in each new segment header and enforced on read.
-    /// Default: 16 MiB, or what fits in one segment if that is less.
+    /// Largest payload accepted; recorded in the segment headers and enforced on read.
+    /// Default: 16 MiB, or what fits in one segment if that is less. Fixed when the log is
+    /// created: a log that exists keeps the value its segments record, whatever this says.
     public var maxRecordSize: Int?
     /// What recovery does with a torn tail on open.
     public var recoveryPolicy: RecoveryPolicy = .truncateTornTail

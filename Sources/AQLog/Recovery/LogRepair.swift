@@ -27,7 +27,8 @@ public enum LogRepair {
 
     /// Repairs the log in `directory` (see the type's documentation). `policy` is
     /// ``RecoveryPolicy/truncateTornTail`` (default) or ``RecoveryPolicy/discardUnsynced``,
-    /// another name for it.
+    /// another name for it; ``RecoveryPolicy/strict`` repairs nothing and throws
+    /// ``LogError/invalidArgument(_:)``.
     /// Reports to `logger` and counts with `metricsFactory`, as a log does with
     /// ``LogOptions/logger`` and ``LogOptions/metricsFactory`` (`nil`: label `aqlog`, and
     /// `MetricsSystem.factory`).
