@@ -45,4 +45,13 @@ import Foundation
         try FileManager.default.createDirectory(atPath: dir + "/LOCK", withIntermediateDirectories: false)  // unreadable as a file
         #expect(throws: LogError.closed) { try cursor.commit(1) }
     }
+
+    /// "Never" spelled as the largest duration: the runtime traps on a sleep that long, so the
+    /// library waits at most a year, and cancellation still ends the wait.
+    @Test func aWaitOfTheLargestDurationDoesNotTrap() async throws {
+        let waiting = Task { await DurabilityNotifier.shared.wait(directory: "/nonexistent-aq-test", beyond: 0, timeout: .seconds(Int64.max)) }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        #expect(await waiting.value == false)
+    }
 }

@@ -18,7 +18,8 @@ public struct LogArchiving: Sendable {
     public var send: @Sendable (ArchiveSegment) async throws -> Void
     /// The wait before the first retry of a failed run. Default 1 s.
     public var retryDelay: Duration = .seconds(1)
-    /// The longest wait between retries. Default 60 s.
+    /// The longest wait between retries. Default 60 s. Both delays are read as at least zero
+    /// and at most a year.
     public var maximumRetryDelay: Duration = .seconds(60)
     /// Held bytes past which a run logs a warning (``LogArchiver/heldBytesWarning``). Default 1 GiB.
     public var heldBytesWarning: Int = 1 << 30
@@ -38,6 +39,7 @@ final class BackgroundArchiver: Sendable {
     init(archiver: LogArchiver, retryDelay: Duration, maximumRetryDelay: Duration) {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         wakeups = continuation
+        let (retryDelay, maximumRetryDelay) = (retryDelay.sleepable, maximumRetryDelay.sleepable)
         task = Task.detached {
             for await _ in stream {
                 var delay = retryDelay
@@ -48,7 +50,7 @@ final class BackgroundArchiver: Sendable {
                     } catch {
                         // Reported by the run (warning, failure counter); try again later.
                         try? await Task.sleep(for: delay)
-                        delay = min(delay * 2, maximumRetryDelay)
+                        delay = min(delay * 2, maximumRetryDelay).sleepable
                     }
                 }
             }

@@ -115,7 +115,8 @@ public final class DurabilityNotifier: Sendable {
     public func waiterCount(directory: String) -> Int { channel(for: directory).waiterCount }
 
     /// Returns when a sequence above `beyond` is published for `directory`, after `timeout`,
-    /// or when the task is cancelled, whichever comes first. Returns true when notified.
+    /// or when the task is cancelled, whichever comes first (a `timeout` past a year waits a
+    /// year). Returns true when notified.
     @discardableResult
     public func wait(directory: String, beyond: UInt64, timeout: Duration) async -> Bool {
         let channel = channel(for: directory)
@@ -132,7 +133,7 @@ public final class DurabilityNotifier: Sendable {
                     return
                 }
                 Task {
-                    try? await Task.sleep(for: timeout)
+                    try? await Task.sleep(for: timeout.sleepable)
                     channel.cancel(id)
                 }
             }

@@ -34,7 +34,8 @@ public struct LogTail: AsyncSequence, Sendable {
     public let start: UInt64
     /// First (shortest) wait between polls once caught up.
     public var minimumPollInterval: Duration = .milliseconds(1)
-    /// Longest wait between polls: the worst-case delay for a writer in another process.
+    /// Longest wait between polls: the worst-case delay for a writer in another process. Both
+    /// intervals are read as at least zero and at most a year.
     public var maximumPollInterval: Duration = .milliseconds(50)
     /// Records read per refill of the iterator's buffer (a value below 1 reads as 1).
     public var batchSize = 256
@@ -113,7 +114,7 @@ public struct LogTail: AsyncSequence, Sendable {
         init(tail: LogTail) {
             self.tail = tail
             position = tail.start
-            interval = tail.minimumPollInterval
+            interval = tail.minimumPollInterval.sleepable
         }
 
         /// The next record, waiting for it when the log has none yet; nil once cancelled.
@@ -152,7 +153,7 @@ public struct LogTail: AsyncSequence, Sendable {
                 if Task.isCancelled { return false }
                 try refill()
                 if !buffer.isEmpty {
-                    interval = tail.minimumPollInterval
+                    interval = tail.minimumPollInterval.sleepable
                     continue
                 }
                 // Waiting for the log to appear: only a publication newer than any seen before
@@ -160,7 +161,7 @@ public struct LogTail: AsyncSequence, Sendable {
                 let beyond = reader == nil ? Swift.max(position &- 1, tail.notifier.durableThrough(directory: tail.directory)) : position &- 1
                 let notified = await tail.notifier.wait(directory: tail.directory, beyond: beyond, timeout: interval)
                 if Task.isCancelled { return false }
-                interval = notified ? tail.minimumPollInterval : Swift.min(interval * 2, tail.maximumPollInterval)
+                interval = notified ? tail.minimumPollInterval.sleepable : Swift.min(interval * 2, tail.maximumPollInterval.sleepable)
                 try reader?.refresh()
             }
         }
