@@ -15,7 +15,7 @@ struct ConsumerCommand: ParsableCommand {
     /// `aq-wal consumer` alone names no action: a usage error, not the help with exit 0.
     func run() throws {
         // Thrown, a validation error would print the top-level usage: this command's instead.
-        Exit.writeUsage("""
+        Exit.writeStderr("""
             Error: missing subcommand (list, set or drop)
             Usage: aq-wal consumer <subcommand>
               See 'aq-wal consumer --help' for more information.

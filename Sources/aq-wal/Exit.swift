@@ -29,10 +29,7 @@ enum Exit {
 
     /// Prints one line on stderr.
     /// Through `write(2)`: a closed stderr (`2>&1 | head -1`) loses the line, never the process.
-    static func report(_ message: String) {
-        let bytes = Array(("aq-wal: " + oneLine(message) + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
+    static func report(_ message: String) { writeStderr("aq-wal: " + oneLine(message)) }
 
     /// `message` with its control characters escaped (`\n`, `\t`, `\r`, `\x1B`…): a path or
     /// a name holding a newline must not turn the one-line error into two.
@@ -53,8 +50,9 @@ enum Exit {
         return escaped
     }
 
-    /// Prints a usage message (several lines, as swift-argument-parser renders it) on stderr.
-    static func writeUsage(_ message: String) {
+    /// Prints `message` and a newline on stderr as it is (a usage message may take several
+    /// lines, as swift-argument-parser renders it).
+    static func writeStderr(_ message: String) {
         let bytes = Array((message + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }

@@ -18,9 +18,10 @@
 /// }
 /// ```
 ///
-/// A commit is one 32-byte `pwrite` and an `fdatasync`: commit every N records or every few
-/// milliseconds rather than after each one when throughput matters. A commit may move the
-/// position backwards (to reprocess), but records compaction already removed stay removed.
+/// A commit is a read of `LOCK`'s record, one 32-byte `pwrite` and an `fdatasync`: commit
+/// every N records or every few milliseconds rather than after each one when throughput
+/// matters. A commit may move the position backwards (to reprocess), but records compaction
+/// already removed stay removed.
 public final class ConsumerCursor: Sendable {
     /// The log directory.
     public let directory: String

@@ -124,22 +124,25 @@ public struct LogVerifier {
     }
 
     /// Where a sealed segment's index differs from its intact frames (`offsets`), read from the
-    /// file: the first entry that disagrees, else the index's checksum; nil when the index is
-    /// whole (the damage lies between the data and the index).
+    /// file; nil when the index is whole (the damage lies between the data and the index).
     private func indexDamage(_ file: any StorageFile, _ offsets: [UInt32], _ d: SegmentDescriptor) throws(LogError) -> CorruptionDiagnosis? {
-        let indexOffset = Int(d.trailer!.indexOffset)
         var index = [UInt8](repeating: 0, count: offsets.count * SegmentLayout.indexEntrySize)
         var read = Result<Void, IOFailure>.success(())
-        index.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.readFully(into: b, at: indexOffset) } }
+        index.withUnsafeMutableBytes { b in read = Result { () throws(IOFailure) in try file.readFully(into: b, at: Int(d.trailer!.indexOffset)) } }
         try io { () throws(IOFailure) in try read.get() }
-        return index.withUnsafeBytes { bytes in
-            for (i, offset) in offsets.enumerated() where bytes.u32(at: i * SegmentLayout.indexEntrySize) != offset {
-                return .init(file: d.path, offset: indexOffset + i * SegmentLayout.indexEntrySize,
-                             reason: .badFooter("index entry of sequence \(d.baseSequence &+ UInt64(i)) disagrees with the frames"))
-            }
-            if CRC32C.checksum(bytes) == d.trailer!.indexChecksum { return nil }
-            return .init(file: d.path, offset: indexOffset, reason: .badFooter("index checksum mismatch"))
+        return index.withUnsafeBytes { Self.indexProblem($0, offsets, d) }
+    }
+
+    /// What is wrong with a sealed segment's `index` bytes against its intact frames
+    /// (`offsets`): the first entry that disagrees, located at it, else the index's checksum.
+    private static func indexProblem(_ index: UnsafeRawBufferPointer, _ offsets: [UInt32], _ d: SegmentDescriptor) -> CorruptionDiagnosis? {
+        let indexOffset = Int(d.trailer!.indexOffset)
+        for (i, offset) in offsets.enumerated() where index.u32(at: i * SegmentLayout.indexEntrySize) != offset {
+            return .init(file: d.path, offset: indexOffset + i * SegmentLayout.indexEntrySize,
+                         reason: .badFooter("index entry of sequence \(d.baseSequence &+ UInt64(i)) disagrees with the frames"))
         }
+        if CRC32C.checksum(index) == d.trailer!.indexChecksum { return nil }
+        return .init(file: d.path, offset: indexOffset, reason: .badFooter("index checksum mismatch"))
     }
 
     func verifySealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> CorruptionDiagnosis? {
@@ -176,10 +179,7 @@ public struct LogVerifier {
         // The footer verdict places the index inside the last window read (`footer`).
         let start = indexOffset - footer.base
         let index = UnsafeRawBufferPointer(rebasing: footer.bytes[start..<(start + scan.offsets.count * SegmentLayout.indexEntrySize)])
-        if CRC32C.checksum(index) != trailer.indexChecksum { return bad(indexOffset, .badFooter("index checksum mismatch")) }
-        for (i, off) in scan.offsets.enumerated() where index.u32(at: i * SegmentLayout.indexEntrySize) != off {
-            return bad(indexOffset + i * SegmentLayout.indexEntrySize, .badFooter("index entry \(i) disagrees with the frames"))
-        }
+        if let problem = Self.indexProblem(index, scan.offsets, d) { return problem }
         if scan.segmentDigest != trailer.segmentDigest { return bad(size - SegmentLayout.trailerSize, .badFooter("segment digest mismatch")) }
         return nil
     }
