@@ -48,12 +48,12 @@ def main(path):
         if a.get("rollingSegmentSize"):
             p(f"\n`{a['name']}`: {a['log'].get('rolls', 0)} rolls in the run, the next segment prepared in the background.")
 
-    if d.get("groupPairs"):
-        p("\n`.group` beside `.sync`, interleaved pairs (records/s; each run a fresh log, which mode goes first alternates):\n")
-        for r in d["groupPairs"]:
+    if d.get("pairs"):
+        p("\nInterleaved pairs (records/s; each run a fresh log, which of the two goes first alternates):\n")
+        for r in d["pairs"]:
             runs = lambda xs: " / ".join(k(x) for x in xs)
-            p(f"- {r['recordSize']} B x{r['producers']} {r['backend']}: `.sync` {runs(r['syncRuns'])}; `.group` {runs(r['groupRuns'])}; "
-              f"`.group` / `.sync` by medians **{r['groupOverSync']:.2f}**")
+            p(f"- `{r['names'][0]}` {runs(r['runs'])}; `{r['names'][1]}` {runs(r['baselineRuns'])}; "
+              f"{r['comparison']} by medians **{r['ratio']:.2f}**")
 
     p("\n### Second baselines (same operation / same contract)\n")
     p("| scenario | log records/s | second baseline | baseline records/s | baseline MB/s | baseline p50 µs | log/baseline |")

@@ -152,12 +152,24 @@ struct AQBench: AsyncParsableCommand {
                                                         repetitions: plan.depthModel.repetitions, duration: plan.appendSeconds)
             }
         }
-        // 4a. `.group` beside `.sync`, interleaved pairs.
+        // 4a. Interleaved pairs: `.group` beside `.sync`, `Log` beside `LogWriter`.
         for producers in plan.groupPairProducers where !skipAppends && (filter == nil || "group pairs".contains(filter!)) {
-            progress.step("group beside sync, x\(producers), \(plan.groupPairs) interleaved pairs")
-            report.groupPairs.append(try await runGroupPair(root: root, producers: producers, pairs: plan.groupPairs,
-                                                            segmentSize: plan.segmentSize, duration: plan.appendSeconds,
-                                                            commitDepth: commitDepth))
+            progress.step("group beside sync, x\(producers), \(plan.pairs) interleaved pairs")
+            let sync = AppendSpec(recordSize: 256, producers: producers, mode: .sync, backend: .uringDirect)
+            var group = sync
+            group.mode = .group
+            report.pairs.append(try await runPair(group, over: sync, comparison: ".group / .sync", root: root, pairs: plan.pairs,
+                                                  segmentSize: plan.segmentSize, duration: plan.appendSeconds, commitDepth: commitDepth))
+        }
+        if !skipAppends && (filter == nil || "deferred pairs".contains(filter!)) {
+            progress.step("Log beside LogWriter, deferred batches, \(plan.pairs) interleaved pairs")
+            let writer = AppendSpec(recordSize: 256, producers: 1, mode: .deferred, backend: .uring, api: .writerBatch,
+                                    batch: plan.deferredPairBatch)
+            var log = writer
+            log.api = .batch
+            report.pairs.append(try await runPair(log, over: writer, comparison: "Log batch / LogWriter batch", root: root,
+                                                  pairs: plan.pairs, segmentSize: plan.segmentSize,
+                                                  duration: plan.appendSeconds, commitDepth: commitDepth))
         }
         // 4b. Archiving beside a live writer.
         if !skipAppends && (filter == nil || "archive".contains(filter!)) {

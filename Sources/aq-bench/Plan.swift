@@ -22,11 +22,14 @@ struct Plan {
     var crashReopenRecords = [10_000, 200_000]
     /// Segment sizes of the idle-open comparison.
     var idleOpenSegmentSizes = [64 << 20, 1 << 30]
-    /// Producer counts of the `.group`-beside-`.sync` comparison, and its pairs.
+    /// Producer counts of the `.group`-beside-`.sync` comparison.
     var groupPairProducers = [8, 64]
-    var groupPairs = 3
+    /// Records per call of the `Log`-beside-`LogWriter` comparison (`.deferred`, 256 B).
+    var deferredPairBatch = 1024
+    /// Interleaved pairs each comparison runs.
+    var pairs = 3
 
-    var steps: Int { 1 + appends.count + depthModel.producers.count + groupPairProducers.count + 5 + tails.count + sealedSegments.count - 1 + 1 + 4 }
+    var steps: Int { 1 + appends.count + depthModel.producers.count + groupPairProducers.count + 6 + tails.count + sealedSegments.count - 1 + 1 + 4 }
 
     var settings: [String: String] {
         ["appendSeconds": "\(appendSeconds)", "segmentSize": "\(segmentSize)", "recoverySegmentSize": "\(recoverySegmentSize)",
@@ -51,7 +54,7 @@ struct Plan {
             crashReopenRecords = [1_000]
             idleOpenSegmentSizes = [1 << 20, 4 << 20]
             groupPairProducers = [8]
-            groupPairs = 1
+            pairs = 1
             sealedSegments = [2, 4]
             tails = [("empty", 0), ("256 KiB", 256 << 10), ("full segment", (1 << 20) - (256 << 10))]
             appends = [

@@ -35,7 +35,10 @@ import Testing
         #expect((doc["readPath"] as? [Any])?.count == 2, "forEach, verify and the open scan at two record sizes")
         #expect((doc["crashReopen"] as? [[String: Any]])?.allSatisfy { ($0["settleMillis"] as? Double).map { $0 >= 0 } ?? false } == true)
         #expect((doc["idleOpen"] as? [Any])?.count == 2)
-        #expect((doc["groupPairs"] as? [[String: Any]])?.first?["groupOverSync"] as? Double != nil, "group beside sync, interleaved")
+        let pairs = (doc["pairs"] as? [[String: Any]]) ?? []
+        #expect(Set(pairs.compactMap { $0["comparison"] as? String }) == [".group / .sync", "Log batch / LogWriter batch"],
+                "group beside sync and Log beside LogWriter, interleaved")
+        #expect(pairs.allSatisfy { ($0["ratio"] as? Double).map { $0 > 0 } ?? false })
         #expect((doc["readPath"] as? [[String: Any]])?.allSatisfy { ($0["rawMmapPerFrame"] as? Double).map { $0 > 0 } ?? false } == true)
         let machine = try #require(doc["machine"] as? [String: Any])
         for key in ["cpus", "cpuModel", "kernel", "filesystem", "device", "crcEngine", "uringAvailable", "memoryGiB"] {
