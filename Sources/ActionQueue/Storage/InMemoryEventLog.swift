@@ -101,9 +101,9 @@ public final class InMemoryEventLog: EventLog {
 
     /// Drops records at or below the checkpoint (never the last record, so the sequence survives).
     public func compact() {
-        guard let checkpoint, checkpoint >= firstSequence else { return }
-        let drop = min(Int(checkpoint - firstSequence + 1), records.count - 1)
-        guard drop > 0 else { return }
+        guard let checkpoint, checkpoint >= firstSequence, records.count > 1 else { return }
+        // Every record through the checkpoint but the last, however far past them it lies.
+        let drop = Int(min(checkpoint - firstSequence, UInt64(records.count - 2))) + 1
         records.removeFirst(drop)
         firstSequence += UInt64(drop)
     }
