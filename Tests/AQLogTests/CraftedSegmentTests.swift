@@ -94,6 +94,13 @@ import Foundation
             return d.file == path && d.offset == entry
         })
         #expect(try reader.record(trailer.firstSequence + 3).count == 100, "the records themselves are intact")
+        // An entry whose high byte flipped points past the file: still located at the entry.
+        let far = Int(trailer.indexOffset) + 5 * SegmentLayout.indexEntrySize
+        patch(path, at: far + 3, [bytes[far + 3] ^ 0x80])
+        #expect(performing: { _ = try LogReader.open(directory: dir).record(trailer.firstSequence + 5) }, throws: { error in
+            guard case LogError.corruption(let d) = error, case .badFooter = d.reason else { return false }
+            return d.file == path && d.offset == far
+        })
     }
 
     /// A block zeroed at rest from the start of a batch is located where the readable records

@@ -60,9 +60,7 @@ final class SegmentView {
     func payload(of sequence: UInt64, verify: Bool, walking: Bool = false) throws(LogError) -> UnsafeRawBufferPointer {
         let bytes = region.bytes
         let offset = frameOffset(of: sequence)
-        guard offset >= SegmentLayout.dataStart, offset + FrameHeader.size <= limit else {
-            throw .corruption(.init(file: descriptor.path, offset: offset, reason: .badFooter("index entry for \(sequence) out of range")))
-        }
+        guard offset >= SegmentLayout.dataStart, offset + FrameHeader.size <= limit else { throw .corruption(outOfRange(sequence, at: offset)) }
         if walking, offset + FrameHeader.size > populated { populateAhead(from: offset) }
         let h = FrameHeader(bytes, at: offset)
         guard !h.isCommit, h.sequence == sequence else { throw .corruption(misplaced(sequence, at: offset, header: h)) }
@@ -79,6 +77,15 @@ final class SegmentView {
             }
         }
         return payload
+    }
+
+    /// An index entry (or a scanned offset) for `sequence` outside the segment's records: the
+    /// sealed index's damage, located at the entry (the offset it holds may lie past the file).
+    @inline(never)
+    private func outOfRange(_ sequence: UInt64, at offset: Int) -> CorruptionDiagnosis {
+        let entry = indexOffset + Int(sequence &- baseSequence) * SegmentLayout.indexEntrySize
+        let reason = CorruptionReason.badFooter("index entry of sequence \(sequence) points at offset \(offset), outside the records")
+        return .init(file: descriptor.path, offset: indexOffset != 0 ? entry : offset, reason: reason)
     }
 
     /// Why the frame at `offset`, where the index (or the scan) puts `sequence`, is not that
