@@ -8,7 +8,8 @@ struct CheckpointCommand: ParsableCommand {
         discussion: """
             Segments entirely at or below SEQ become removable by aq-wal compact. Written \
             atomically (temporary file, fdatasync, rename, directory sync). Refuses (exit 64) a \
-            SEQ above the log's last durable sequence; exit 2 if the log is corrupt.
+            SEQ above the log's last durable sequence; exit 2 if its open finds the log corrupt \
+            (sealed segments are trusted through their trailers: verify reads their records).
 
             Examples:
               aq-wal checkpoint /var/lib/app/wal 120000

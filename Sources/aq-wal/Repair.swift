@@ -12,7 +12,8 @@ struct Repair: ParsableCommand {
             sync; they were acknowledged to the page cache only). They are first copied to \
             DIR/<segment>.torn-<offset>.bak (synced), then zeroed, all under the writer's lock: \
             exit 75 while a writer runs. Damage below a durable point is corruption: refused with \
-            exit 2 and nothing changed. Exit 0 also when there was nothing to do. \
+            exit 2 and nothing changed, in a sealed segment too (repair first reads every record, \
+            as verify does). Exit 0 also when there was nothing to do. \
             --discard-unsynced is accepted and changes nothing (it named the second removal when \
             it was not the default).
 
@@ -29,6 +30,13 @@ struct Repair: ParsableCommand {
     func run() throws {
         try requireLog(directory)
         let policy: RecoveryPolicy = discardUnsynced ? .discardUnsynced : .truncateTornTail
+        // A writer's open (which repair is) trusts sealed segments through their trailers; an
+        // operator running repair means the whole log, so damage inside a sealed segment is
+        // refused here as the open segment's is, found by verify's pass (which changes nothing).
+        let check = try Exit.guarding { try LogVerifier(directory: directory).verify() }
+        if let damaged = check.segments.first(where: { $0.sealed && $0.problem != nil }), let problem = damaged.problem {
+            try Exit.guarding { throw problem }
+        }
         let report = try Exit.guarding { try LogRepair.repair(directory: directory, policy: policy) }
         if json {
             emit(JSONValue.object([
@@ -39,9 +47,7 @@ struct Repair: ParsableCommand {
         } else if let torn = report.tornTail {
             emit("repaired: \(torn); \(report.bytesRepaired) bytes zeroed; backup \(report.backupPath ?? "-")")
         } else {
-            // Said so: an operator who runs repair on a log with damage inside a sealed segment
-            // would otherwise read this as "healthy".
-            emit("nothing to do: no torn tail (sealed segments are trusted through their trailers, not read: aq-wal verify checks their records)")
+            emit("nothing to do: no torn tail, every record intact")
         }
     }
 }
