@@ -6,7 +6,8 @@ struct Inspect: ParsableCommand {
         abstract: "Show segments, sequence ranges, sizes, sealed/open, the checkpoint, consumer cursors and the archive.",
         discussion: """
             Reads headers and trailers (and scans the open segment); changes nothing; works \
-            beside a running writer. A torn tail is shown (exit 0; see verify); corruption is shown up to the damage and exits 2.
+            beside a running writer. A torn tail is shown (exit 0; see verify); corruption is shown up to the damage and exits 2, \
+            as does a damaged CHECKPOINT, consumer cursor or ARCHIVED file (shown with its damage).
 
             Examples:
               aq-wal inspect /var/lib/app/wal
@@ -50,7 +51,20 @@ struct Inspect: ParsableCommand {
             printText(reader, segments: segments, bytes: bytes, records: records, checkpoint: checkpoint,
                       consumers: consumers, archive: archive, archived: archived)
         }
+        // What is shown damaged exits 2, as verify and consumer list do: the log's first.
         if let damage = reader.damage {
+            Exit.report(damage.description)
+            throw ExitCode(Exit.corruption)
+        }
+        if case .damaged(let damage) = checkpoint {
+            Exit.report(damage.description)
+            throw ExitCode(Exit.corruption)
+        }
+        if let damaged = consumers.first(where: { $0.damage != nil }), let damage = damaged.damage {
+            Exit.report(damage.description + "; set it again or drop it")
+            throw ExitCode(Exit.corruption)
+        }
+        if case .damaged(let damage)? = archive?.state {
             Exit.report(damage.description)
             throw ExitCode(Exit.corruption)
         }

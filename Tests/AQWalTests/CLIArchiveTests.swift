@@ -89,6 +89,8 @@ import Foundation
         patch(dir + "/ARCHIVED", at: 16, [0xFF])
         let damaged = try aqWal(["archive", dir, "--command", "true"])
         #expect(damaged.status == 2 && damaged.stderr.contains("damaged archive state"))
+        let inspect = try aqWal(["inspect", dir])
+        #expect(inspect.status == 2 && inspect.stderr.contains("ARCHIVED"), "shown, then exit 2: \(inspect.stderr)")
         #expect(try aqWal(["archive", dir, "--stop"]).status == 0)
         #expect(try aqWal(["archive", dir, "--command", "true"]).status == 0)
         #expect(try aqWal(["restore", tmp.sub("missing") + "/r", "--command", "exit 4"]).status == 73, "cannot create the copy")

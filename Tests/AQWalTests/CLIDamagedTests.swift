@@ -181,7 +181,8 @@ import AQLog
         let corruption = verify.json["corruption"] as? [String: Any]
         #expect(verify.json["status"] as? String == "corruption" && corruption?["reason"] as? String == "damaged_checkpoint"
                 && corruption?["file"] as? String == path && corruption?["offset"] as? Int == 20, "\(verify.stdout)")
-        #expect(try aqWal(["inspect", dir]).stdout.contains("damaged checkpoint"))
+        let inspect = try aqWal(["inspect", dir])
+        #expect(inspect.status == 2 && inspect.stdout.contains("damaged checkpoint") && inspect.stderr.contains(path), "\(inspect.stderr)")
         #expect(try aqWal(["checkpoint", dir, "300"]).status == 0, "rewriting it heals it")
         #expect(try aqWal(["compact", dir]).status == 0)
     }
