@@ -224,7 +224,8 @@ public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     public var length: Int
     /// What the scan found where it stopped (at or after `offset`).
     public var reason: CorruptionReason
-    /// Records that were complete but never committed (never acknowledged), now discarded.
+    /// Records complete but never committed (never acknowledged) between the last commit point
+    /// and where the scan stopped, now discarded; the region may hold more past that point.
     public var uncommittedRecords: Int
     /// Committed records after the damage that no commit frame vouches durable: batches a
     /// pipelined writer had in flight beside the damaged one (never acknowledged), or a
@@ -236,7 +237,7 @@ public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     /// discards, on one line.
     public var description: String {
         let unsynced = unsyncedCommittedRecords > 0 ? ", \(unsyncedCommittedRecords) committed but never synced records" : ""
-        return "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records\(unsynced))"
+        return "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records before it\(unsynced))"
     }
 }
 
