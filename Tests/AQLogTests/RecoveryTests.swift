@@ -190,6 +190,16 @@ func classify(_ dir: String) -> Result<RecoveryReport, LogError> {
             try LogWriter.open(directory: dir, options: smallSegments)
         }
         writeFile(dir + "/" + files[1], middle)
+        // A missing last segment, its records acknowledged (`LOCK`): the sealed one before it is
+        // intact, the next is missing.
+        let lastFile = files[files.count - 1], last = readFile(dir + "/" + lastFile)
+        try FileManager.default.removeItem(atPath: dir + "/" + lastFile)
+        let beforeLast = dir + "/" + files[files.count - 2]
+        #expect(throws: LogError.corruption(.init(file: beforeLast, offset: readFile(beforeLast).count,
+                                                   reason: .missingSegment(expectedSequence: SegmentName.baseSequence(of: lastFile)!)))) {
+            try LogWriter.open(directory: dir, options: smallSegments)
+        }
+        writeFile(dir + "/" + lastFile, last)
         // A segment from another log with the right name and range is foreign.
         let other = tmp.sub("other")
         try makeLog(other, count: 2000, sizes: { _ in 100 })
@@ -247,9 +257,9 @@ func classify(_ dir: String) -> Result<RecoveryReport, LogError> {
         let reader = try LogReader.open(directory: dir)
         let open = reader.segments.last!
         try FileManager.default.removeItem(atPath: open.path)
-        #expect(throws: LogError.corruption(.init(file: reader.segments[reader.segments.count - 2].path,
-                                                   offset: reader.segments[reader.segments.count - 2].dataEnd,
-                                                   reason: .damagedAcknowledgedData(durableThrough: 1200))),
+        let sealed = reader.segments[reader.segments.count - 2]
+        #expect(throws: LogError.corruption(.init(file: sealed.path, offset: sealed.segmentSize,
+                                                   reason: .missingSegment(expectedSequence: sealed.lastSequence + 1))),
                 "the records the writer acknowledged in the removed segment are missing") {
             try LogWriter.open(directory: dir, options: smallSegments)
         }

@@ -139,7 +139,10 @@ struct LogRecovery {
             }
         }
         if open == nil, let last = previous, durableFloor > last.lastSequence {
-            throw .corruption(.init(file: last.path, offset: last.dataEnd, reason: .damagedAcknowledgedData(durableThrough: durableFloor)))
+            // The last segment is sealed, yet records past it were acknowledged: the segment
+            // after it is gone.
+            throw .corruption(.init(file: last.path, offset: last.segmentSize,
+                                    reason: .missingSegment(expectedSequence: last.lastSequence &+ 1)))
         }
         if segments.isEmpty, durableFloor > 0 {
             // Every segment gone, records acknowledged durable: a new log here would hand out
@@ -290,6 +293,11 @@ struct LogRecovery {
         let floor = max(durableFloor, prefixFloor(of: descriptor))
         if floor > result.lastSequence {
             if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }
+            if case .footerArtefact = result.verdict {
+                // Sealed, yet records past it were acknowledged: the segment after it is gone.
+                throw .corruption(.init(file: descriptor.path, offset: descriptor.segmentSize,
+                                        reason: .missingSegment(expectedSequence: result.lastSequence &+ 1)))
+            }
             throw .corruption(.init(file: descriptor.path, offset: result.committedEnd,
                                     reason: .damagedAcknowledgedData(durableThrough: floor)))
         }
