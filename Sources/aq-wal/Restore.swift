@@ -82,7 +82,8 @@ struct Restore: ParsableCommand {
         } else {
             var line = "restored \(report.restored.count) segments; the copy holds "
                 + (report.lastSequence == 0 ? "no records" : "sequences \(report.firstSequence)...\(report.lastSequence)")
-            if let age { line += "; its last segment was sealed \(Int(age)) s ago" }
+            // The fetched file's modification time: the seal's only when the fetch keeps times.
+            if let age { line += "; its last segment's file time is \(Int(age)) s ago" }
             emit(line)
         }
         if report.lastSequence == 0 {
