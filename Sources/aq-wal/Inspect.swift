@@ -79,7 +79,8 @@ struct Inspect: ParsableCommand {
         if let archive { emit(Archive.line(archive)) }
         for d in segments {
             let mark = archive == nil || archive?.state == .notArchiving || !d.isSealed ? "" : archived.contains(d.fileName) ? "  archived" : "  not archived"
-            emit("  \(d.fileName)  \(d.baseSequence)...\(d.lastSequence)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")  v\(d.header.version) depth \(d.header.commitDepth)\(mark)")
+            let range = d.recordCount == 0 ? "from \(d.baseSequence)" : "\(d.baseSequence)...\(d.lastSequence)"
+            emit("  \(d.fileName)  \(range)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")  v\(d.header.version) depth \(d.header.commitDepth)\(mark)")
         }
         if let torn = reader.report.tornTail { emit("torn tail: \(torn) (run aq-wal repair)") }
     }

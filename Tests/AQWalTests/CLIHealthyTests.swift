@@ -53,6 +53,12 @@ import AQLog
         let text = try aqWal(["inspect", dir])
         #expect(text.status == 0 && text.stdout.contains("checkpoint at sequence 250") && text.stdout.contains("sealed"))
         #expect(text.stdout.contains("v2 depth 1"))
+        // An empty log: no records, and its segment shown from its base, not as an empty range.
+        let empty = tmp.sub("empty")
+        #expect(try aqWal(["append", empty], stdin: "").status == 0)
+        let shown = try aqWal(["inspect", empty])
+        #expect(shown.status == 0 && shown.stdout.contains("records: 0") && shown.stdout.contains("  from 1  0 records")
+                && !shown.stdout.contains("1...0"), "\(shown.stdout)")
     }
 
     @Test func verifyHealthyIsZeroWithFullCounts() throws {
