@@ -70,6 +70,9 @@ import Testing
         ("group, the disk idle a quarter commit: commit", group,
          state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = 8
                  $0.earlyCommitAge = .microseconds(100); $0.idleDeviceFor = .microseconds(50) }, .commit),
+        ("group, the last batch already carried many appends: commit without waiting", group,
+         state { $0.stagedRecords = 3; $0.appendsStaged = 3; $0.appendsInLastBatch = CommitScheduler.gatherBelowAppends
+                 $0.earlyCommitAge = .milliseconds(10) }, .commit),
         ("group, as many appends as the last batch: commit", group,
          state { $0.stagedRecords = 8; $0.appendsStaged = 8; $0.appendsInLastBatch = 8 }, .commit),
         ("group, window elapsed: commit", group,

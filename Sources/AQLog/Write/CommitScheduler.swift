@@ -20,7 +20,8 @@
 /// Timing (rule 4). With nothing in flight a batch commits at once, except that `.group`
 /// waits up to its window for more producers: until the batch holds as many appends as the
 /// last one (its producers are all back) or the window's bytes, and never for more than a
-/// quarter of a typical commit after the last completion (the disk idles meanwhile). With a
+/// quarter of a typical commit after the last completion (the disk idles meanwhile); and only
+/// while the last batch held fewer than ``gatherBelowAppends`` appends. With a
 /// commit in flight and room for another, the rule ``CommitPacing`` measured best decides.
 /// Batching: a further one begins once the oldest has been in flight for `earlyCommitAge`
 /// (half a typical commit) if the staged batch already holds as many appends as the last one
@@ -164,12 +165,18 @@ struct CommitScheduler: Equatable {
     /// a bounded number a commit. Beside a slow commit it looks as under batching.
     static let eagerPoll: Duration = .microseconds(10)
 
+    /// `.group` waits for producers only while the last batch held fewer appends than this: a
+    /// commit that already carries many gains little from a few more, and the disk idles
+    /// while the committer waits.
+    static let gatherBelowAppends = 16
+
     /// `.group`'s wait for more producers, or nil to commit now. Never longer than a quarter of
     /// a typical commit after the last completion: the disk idles while the committer waits,
     /// and producers that come back slower than that are better served by the next commit (so
     /// `.group` batches more without falling behind `.sync`; docs/BENCHMARKS.md).
     private func gatherWait(_ s: State) -> Duration? {
         guard let window = gatherDelay, !s.overflow, !s.flushPending, !s.closing, s.stagedBytes < gatherBytes,
+              s.appendsInLastBatch < Self.gatherBelowAppends,
               s.appendsInLastBatch == 0 || s.appendsStaged < s.appendsInLastBatch else { return nil }
         let remaining = min(window - s.stagedFor, s.earlyCommitAge / 2 - s.idleDeviceFor)
         return remaining > .zero ? remaining : nil
