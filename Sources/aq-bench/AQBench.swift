@@ -17,7 +17,7 @@ struct AQBench: AsyncParsableCommand {
     @Option(help: "Seconds per append run (default 0.4, 0.3 with --full, 0.05 with --quick).") var seconds: Double?
     @Flag(help: "Skip the recovery scenarios.") var skipRecovery = false
     @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
-    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"; \"depth model\": the model alone; \"streaming\": the streaming comparison alone).") var filter: String?
+    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"); or one section by a part of its name: \"depth model\", \"group pairs\", \"deferred pairs\" (both: \"pairs\"), \"archive\", \"streaming\".") var filter: String?
     @Option(help: "Most commits the log keeps in flight (LogOptions.maxCommitsInFlight, 1-4; default: the library's).") var commitDepth: Int?
     @Option(help: ArgumentHelp("Bytes the writers of the append runs and of the reopen rows move their high-water mark by at least (default: the library's; 1073741824 raises once per segment): what recording the durable prefix costs, and what a reopen reads past it.", visibility: .hidden))
     var highWaterStep: Int?

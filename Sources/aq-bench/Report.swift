@@ -28,7 +28,7 @@ struct BenchReport: Codable, Sendable {
     /// The commits-in-flight model (`cbase_pipelined_commit`), per producer count.
     var depthModel: [DepthModelResult] = []
     var openLoop: [OpenLoopResult] = []
-    /// `.group` beside `.sync` in interleaved pairs, per producer count.
+    /// Interleaved pairs: `.group` beside `.sync` per producer count, `Log` beside `LogWriter`.
     var pairs: [PairResult] = []
     var archive: [ArchiveBenchResult] = []
     var recovery: [RecoveryResult] = []

@@ -12,8 +12,8 @@ struct Repair: ParsableCommand {
             sync; they were acknowledged to the page cache only). They are first copied to \
             DIR/<segment>.torn-<offset>.bak (synced), then zeroed, all under the writer's lock: \
             exit 75 while a writer runs. Damage below a durable point is corruption: refused with \
-            exit 2 and nothing changed, in a sealed segment too (repair first reads every record, \
-            as verify does). Exit 0 also when there was nothing to do. \
+            exit 2 and nothing changed, anywhere in the log (repair first reads every record, as \
+            verify does, sealed segments included). Exit 0 also when there was nothing to do. \
             --discard-unsynced is accepted and changes nothing (it named the second removal when \
             it was not the default).
 
@@ -30,13 +30,17 @@ struct Repair: ParsableCommand {
     func run() throws {
         try requireLog(directory)
         let policy: RecoveryPolicy = discardUnsynced ? .discardUnsynced : .truncateTornTail
-        // A writer's open (which repair is) trusts sealed segments through their trailers; an
-        // operator running repair means the whole log, so damage inside a sealed segment is
-        // refused here as the open segment's is, found by verify's pass (which changes nothing).
-        let check = try Exit.guarding { try LogVerifier(directory: directory).verify() }
-        if let damaged = check.segments.first(where: { $0.sealed && $0.problem != nil }), let problem = damaged.problem {
-            try Exit.guarding { throw problem }
+        // A running writer holds the lock repair needs: answered at once (75), not after reading
+        // the whole log beside it.
+        if case .some(.some) = try? PosixStorage().writerProgress(lockPath: directory + "/" + LogDirectoryLayout.lockFile) {
+            try Exit.guarding { throw LogError.logLocked(path: directory) }
         }
+        // A writer's open (which repair is) trusts what it does not read: sealed segments through
+        // their trailers, the open segment's durable prefix. An operator running repair means
+        // the whole log, so corruption anywhere is refused here, found by verify's pass (which
+        // changes nothing); a torn tail is not corruption and goes on to the repair.
+        let check = try Exit.guarding { try LogVerifier(directory: directory).verify() }
+        if let damage = check.corruption { try Exit.guarding { throw LogError.corruption(damage) } }
         let report = try Exit.guarding { try LogRepair.repair(directory: directory, policy: policy) }
         if json {
             emit(JSONValue.object([

@@ -162,6 +162,17 @@ import AQLog
         #expect(Dictionary(uniqueKeysWithValues: try FileManager.default.contentsOfDirectory(atPath: dir).map { ($0, readFile(dir + "/" + $0)) }) == files)
     }
 
+    @Test func damageInsideTheDurablePrefixIsRefusedByVerifyAndRepair() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let segment = try Fixture.corruptInsideDurablePrefix(dir)
+        let verify = try aqWal(["verify", dir])
+        #expect(verify.status == 2 && verify.stderr.contains(segment), "\(verify.stderr)")
+        let before = readFile(segment)
+        let repair = try aqWal(["repair", dir])
+        #expect(repair.status == 2 && repair.stderr.contains(segment) && !repair.stdout.contains("nothing to do"), "\(repair.stdout) \(repair.stderr)")
+        #expect(readFile(segment) == before)
+    }
+
     @Test func damagedCheckpointIsReportedAndCompactsNothing() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try Fixture.healthy(dir)

@@ -113,6 +113,22 @@ enum Fixture {
         return sent
     }
 
+    /// A killed writer's log whose open segment has one payload byte flipped in a record its
+    /// durable prefix (`HIGHWATER`) covers: a writer's open trusts the prefix without reading
+    /// it; readers and `verify` read it. Returns the segment's path.
+    static func corruptInsideDurablePrefix(_ dir: String) throws -> String {
+        var options = LogOptions(segmentSize: 1 << 20, backend: .posix)
+        options.highWaterStep = SegmentLayout.blockSize  // a prefix recorded at almost every raise
+        let w = try LogWriter.open(directory: dir, options: options)
+        let all = (0..<300).map { record($0) }
+        for start in stride(from: 0, to: all.count, by: 10) { try w.append(contentsOf: Array(all[start..<(start + 10)])) }
+        try replaceWithCrashImage(dir) { try w.close() }
+        let segment = dir + "/" + segmentFiles(dir)[0]
+        let at = offset(of: all[11], in: readFile(segment))!
+        patch(segment, at: at, [all[11][0] ^ 0xFF])
+        return segment
+    }
+
     /// A log whose second segment has a damaged header: every recovery pass refuses it.
     static func corruptHeader(_ dir: String) throws -> String {
         try healthy(dir)
