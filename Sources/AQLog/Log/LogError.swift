@@ -237,7 +237,7 @@ public struct TornTail: Equatable, Sendable, CustomStringConvertible {
     /// discards, on one line.
     public var description: String {
         let unsynced = unsyncedCommittedRecords > 0 ? ", \(unsyncedCommittedRecords) committed but never synced records" : ""
-        return "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records before it\(unsynced))"
+        return "\(file): torn tail at offset \(offset) (\(length) bytes, \(reason), \(uncommittedRecords) uncommitted records before the damage\(unsynced))"
     }
 }
 
