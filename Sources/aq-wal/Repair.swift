@@ -30,17 +30,6 @@ struct Repair: ParsableCommand {
     func run() throws {
         try requireLog(directory)
         let policy: RecoveryPolicy = discardUnsynced ? .discardUnsynced : .truncateTornTail
-        // A running writer holds the lock repair needs: answered at once (75), not after reading
-        // the whole log beside it.
-        if case .some(.some) = try? PosixStorage().writerProgress(lockPath: directory + "/" + LogDirectoryLayout.lockFile) {
-            try Exit.guarding { throw LogError.logLocked(path: directory) }
-        }
-        // A writer's open (which repair is) trusts what it does not read: sealed segments through
-        // their trailers, the open segment's durable prefix. An operator running repair means
-        // the whole log, so corruption anywhere is refused here, found by verify's pass (which
-        // changes nothing); a torn tail is not corruption and goes on to the repair.
-        let check = try Exit.guarding { try LogVerifier(directory: directory).verify() }
-        if let damage = check.corruption { try Exit.guarding { throw LogError.corruption(damage) } }
         let report = try Exit.guarding { try LogRepair.repair(directory: directory, policy: policy) }
         if json {
             emit(JSONValue.object([

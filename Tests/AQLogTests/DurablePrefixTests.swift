@@ -171,6 +171,12 @@ import Foundation
         let damaged = SegmentLayout.dataStart + 10 * frame + FrameHeader.size + 3  // record 11's payload
         patch(segment, at: damaged, [readFile(segment)[damaged] ^ 0x04])
         let flipped = readFile(segment)[damaged]
+        // A repair answers for the whole log: it reads what a writer's open trusts unread too.
+        let before = readFile(segment)
+        #expect(throws: LogError.corruption(.init(file: segment, offset: SegmentLayout.dataStart + 10 * frame, reason: .checksumMismatch))) {
+            try LogRepair.repair(directory: copy)
+        }
+        #expect(readFile(segment) == before)
 
         let reopened = try LogWriter.open(directory: copy, options: options())
         #expect(reopened.recoveryReport.bytesTrusted > damaged)

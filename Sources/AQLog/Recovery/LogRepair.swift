@@ -5,9 +5,12 @@ import Metrics
 /// point, and committed batches after damage that no commit frame vouches durable), keeping a
 /// copy of the removed bytes first; refuses corruption.
 ///
-/// Steps, all under the writer's `LOCK` (a running writer makes this fail with
-/// ``LogError/logLocked(path:)``, and no writer can start until it is done): run a read-only
-/// recovery (corruption is thrown, nothing changed); copy the torn region to
+/// First a read-only pass over every record, as ``LogVerifier`` makes (corruption anywhere is
+/// thrown, nothing changed): a writer's open, which the repair is, trusts what it does not read
+/// (sealed segments through their trailers, the open segment's durable prefix), and a repair
+/// answers for the whole log. Then, all under the writer's `LOCK` (a running writer makes this
+/// fail with ``LogError/logLocked(path:)``, before the pass, and no writer can start until it is
+/// done): run a read-only recovery (corruption is thrown, nothing changed); copy the torn region to
 /// `DIR/<segment>.torn-<offset>.bak` (synced, directory synced); run the writer's own
 /// recovery with ``RecoveryPolicy/truncateTornTail``, which zeroes that region and syncs.
 /// A healthy log is left untouched. The backup name never matches a segment name, so
@@ -37,6 +40,11 @@ public enum LogRepair {
                               metricsFactory: (any MetricsFactory)? = nil) throws(LogError) -> RepairReport {
         guard policy != .strict else { throw .invalidArgument("\(directory): a repair under .strict would remove nothing: use .truncateTornTail or .discardUnsynced") }
         try storage.requireDirectory(directory)
+        // A running writer holds the lock the repair needs: said at once, not after reading the
+        // whole log beside it.
+        let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
+        if case .some(.some) = try? storage.writerProgress(lockPath: lockPath) { throw .logLocked(path: directory) }
+        if let damage = try LogVerifier(directory: directory, storage: storage).verify().corruption { throw .corruption(damage) }
         let logger = logger.orDefault
         var report = RepairReport()
         do {
