@@ -108,7 +108,7 @@ def main(path):
         p(f"verify ({v['cache']}, pread): {v['bytesVerified'] >> 20} MiB in {v['seconds']:.3f} s = {v['gigabytesPerSecond']:.2f} GB/s; "
           f"C read+CRC of the same files: {raw}")
     if d.get("readPath"):
-        p("\n### Read path, warm, against C read+CRC of the same files (GB/s, best of 3)\n")
+        p("\n### Read path, warm, against C read+CRC of the same files (GB/s, best of 5 interleaved rounds)\n")
         p("| record | records | `forEach` | C mmap+CRC | C mmap, frame by frame | ns a record (log, C) | `verify` | C pread+CRC | reader's open scan | C mmap+CRC of that file |")
         p("|---|---|---|---|---|---|---|---|---|---|")
         frame_walk = lambda r: f"{r['rawMmapPerFrame']:.2f}" if r.get("rawMmapPerFrame") else "–"

@@ -6,6 +6,7 @@
 #include "CCRC.h"
 #if defined(__x86_64__)
 #include <nmmintrin.h>
+#include "FrameChecksum.h"
 
 // The SSE4.2 crc32 instruction on a few bytes, raw state in and out (no inversion): cheaper
 // than a call into ISA-L for the 12 header bytes after a frame's payload and for the 4-byte
@@ -30,24 +31,8 @@ static uint32_t crc32c_short(uint32_t state, const unsigned char *p, size_t len)
     return s32;
 }
 
-enum { PREFETCH_DISTANCE = 4096, PREFETCH_MOST = 4096 };
-
-uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) {
-    const unsigned char *bytes = frame;
-    // Frames are read in file order, one call each: ask for the bytes one frame's length
-    // further on, a page ahead. A call per small frame leaves the hardware prefetchers too
-    // little of a stream to follow, and a walk over 256-byte frames in memory not yet cached
-    // then waits on each frame's first line. Up to a page of it: a walk over 4 KiB frames
-    // keeps up with one checksum over the same bytes only when the whole next frame is asked
-    // for. A prefetch never faults: past a mapping's end, or in a page not yet mapped, it is
-    // dropped.
-    const unsigned char *ahead = bytes + PREFETCH_DISTANCE;
-    size_t span = 16 + payload_length < PREFETCH_MOST ? 16 + payload_length : PREFETCH_MOST;
-    for (size_t k = 0; k < span; k += 64) __builtin_prefetch(ahead + k);
-    uint32_t state = ~0u;
-    if (payload_length > 0) state = ~ccrc_crc32c_isal(0, bytes + 16, payload_length);
-    return ~crc32c_short(state, bytes + 4, 12);
-}
+__attribute__((target("sse4.2")))
+uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) { return frame_checksum(frame, payload_length); }
 
 __attribute__((target("sse4.2")))
 uint32_t ccrc_frame_fields(uint32_t payload_crc, uint32_t word, uint64_t sequence) {
@@ -62,6 +47,7 @@ uint32_t ccrc_fold(uint32_t digest, uint32_t value) {
     return ~_mm_crc32_u32(~digest, value);
 }
 #else
+__attribute__((target("sse4.2")))
 uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) { (void)frame; (void)payload_length; return 0; }
 uint32_t ccrc_fold(uint32_t digest, uint32_t value) { (void)digest; (void)value; return 0; }
 uint32_t ccrc_frame_fields(uint32_t payload_crc, uint32_t word, uint64_t sequence) { (void)payload_crc; (void)word; (void)sequence; return 0; }

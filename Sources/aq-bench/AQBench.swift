@@ -17,7 +17,7 @@ struct AQBench: AsyncParsableCommand {
     @Option(help: "Seconds per append run (default 0.4, 0.3 with --full, 0.05 with --quick).") var seconds: Double?
     @Flag(help: "Skip the recovery scenarios.") var skipRecovery = false
     @Flag(help: "Skip the append scenarios (e.g. to profile recovery alone).") var skipAppends = false
-    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"); or one section by a part of its name: \"depth model\", \"group pairs\", \"deferred pairs\" (both: \"pairs\"), \"archive\", \"streaming\".") var filter: String?
+    @Option(help: "Run only the append scenarios whose name contains this text (e.g. \"deferred 256 B\"); or one section by a part of its name: \"depth model\", \"group pairs\", \"deferred pairs\" (both: \"pairs\"), \"archive\", \"streaming\", \"read path\" (the read-path comparison without the other recovery rows).") var filter: String?
     @Option(help: "Most commits the log keeps in flight (LogOptions.maxCommitsInFlight, 1-4; default: the library's).") var commitDepth: Int?
     @Option(help: ArgumentHelp("Bytes the writers of the append runs and of the reopen rows move their high-water mark by at least (default: the library's; 1073741824 raises once per segment): what recording the durable prefix costs, and what a reopen reads past it.", visibility: .hidden))
     var highWaterStep: Int?
@@ -187,7 +187,9 @@ struct AQBench: AsyncParsableCommand {
         }
 
         // 6. Recovery: open time vs sealed bytes and vs open-tail bytes, warm and cold; verify.
-        if !skipRecovery {
+        // `--filter "read path"` runs the read-path comparison alone.
+        let readPathOnly = filter.map { "read path".contains($0) } ?? false
+        if !skipRecovery && !readPathOnly {
             let bench = RecoveryBench(directory: root + "/recovery", segmentSize: plan.recoverySegmentSize)
             let first = plan.sealedSegments[0]
             progress.step("recovery: build \(formatSize(first * plan.recoverySegmentSize)) sealed")
@@ -213,11 +215,15 @@ struct AQBench: AsyncParsableCommand {
             report.verify.append(try bench.verify(cold: true))
             try bench.finish()
             try? FileManager.default.removeItem(atPath: root + "/recovery")
+        }
+        if !skipRecovery {
             for size in [256, 4064] {
                 progress.step("read path: \(size) B records, forEach / verify / open scan against C")
                 report.readPath.append(try runReadPath(root: root, recordSize: size, segmentSize: plan.recoverySegmentSize,
                                                        sealedSegments: plan.sealedSegments[0]))
             }
+        }
+        if !skipRecovery && !readPathOnly {
             progress.step("reopen after a killed writer: 256 B records, dirty and clean pages")
             // A full segment: what fits beside its index (4 bytes a record) and a last batch.
             let full = (plan.recoverySegmentSize - (256 << 10)) / (FrameHeader.frameSize(payloadLength: 256) + 4)

@@ -10,7 +10,7 @@ struct ReadPathResult: Codable, Sendable {
     /// Records in the segments read.
     var frames: Int
     var bytes: Int
-    /// GB/s over `bytes`, best of three each.
+    /// GB/s over `bytes`, best of `readPathRounds` interleaved rounds each.
     var forEach: Double
     var verify: Double
     /// The open-segment scan of `LogReader.open` (its report's bytes over its open time).
@@ -27,6 +27,9 @@ struct ReadPathResult: Codable, Sendable {
     var forEachNanosPerRecord: Double { Double(bytes) / forEach / Double(frames) }
     var rawNanosPerRecord: Double { Double(bytes) / rawMmap / Double(frames) }
 }
+
+/// Rounds of the read-path comparison (each runs the log's loops and C's once).
+let readPathRounds = 5
 
 func runReadPath(root: String, recordSize: Int, segmentSize: Int, sealedSegments: Int) throws -> ReadPathResult {
     let dir = root + "/read-path-\(recordSize)", scanDir = dir + "-open"
@@ -67,45 +70,41 @@ func runReadPath(root: String, recordSize: Int, segmentSize: Int, sealedSegments
 
     let clock = ContinuousClock()
     func seconds(_ body: () throws -> Void) rethrows -> Double {
-        var best = Double.infinity
-        for _ in 0..<3 {
-            let start = clock.now
-            try body()
-            let (s, a) = (clock.now - start).components
-            best = min(best, Double(s) + Double(a) / 1e18)
-        }
-        return best
+        let start = clock.now
+        try body()
+        let (s, a) = (clock.now - start).components
+        return Double(s) + Double(a) / 1e18
     }
     _ = try rawReadChecksum(sealed + [openPath], mmap: true, cold: false)  // warms the cache
-    var length = 0
-    let forEach = try seconds {
-        let reader = try LogReader.open(directory: dir)
-        try reader.forEach(from: 1, through: lastRead) { (_, payload: UnsafeRawBufferPointer) -> Bool in
-            length &+= payload.count
-            return true
-        }
-    }
     let verifyBytes = try LogVerifier(directory: dir).verify().bytesVerified
-    let verify = try seconds {
-        let r = try LogVerifier(directory: dir).verify()
-        if let c = r.corruption { throw BenchError("verify found corruption: \(c)") }
-    }
-    var scanned = 0
-    var scan = Double.infinity
-    for _ in 0..<3 {
-        let reader = try LogReader.open(directory: scanDir)
-        let (s, a) = reader.report.duration.components
-        scan = min(scan, Double(s) + Double(a) / 1e18)
-        scanned = reader.report.bytesScanned
-    }
+    var length = 0, scanned = 0
+    var forEach = Double.infinity, verify = Double.infinity, scan = Double.infinity
     var rawMmap = 0.0, rawPread = 0.0, rawOpen = 0.0, rawPerFrame = 0.0
-    for _ in 0..<3 {
+    // Each round runs every loop once, the log's and C's in turn, and each figure is its best
+    // round: this machine's memory and fault costs drift by tens of percent over seconds, and
+    // rounds taken apart would compare the drift.
+    for _ in 0..<readPathRounds {
+        forEach = min(forEach, try seconds {
+            let reader = try LogReader.open(directory: dir)
+            try reader.forEach(from: 1, through: lastRead) { (_, payload: UnsafeRawBufferPointer) -> Bool in
+                length &+= payload.count
+                return true
+            }
+        })
         let walk = try rawWalkFrames(sealed)
         // Every record and commit frame of the sealed segments passed, or the walk measured less.
         guard walk.frames > Int(lastRead) else { throw BenchError("raw frame walk stopped after \(walk.frames) frames") }
         rawPerFrame = max(rawPerFrame, walk.gigabytesPerSecond)
         rawMmap = max(rawMmap, try rawReadChecksum(sealed, mmap: true, cold: false).gigabytesPerSecond)
+        verify = min(verify, try seconds {
+            let r = try LogVerifier(directory: dir).verify()
+            if let c = r.corruption { throw BenchError("verify found corruption: \(c)") }
+        })
         rawPread = max(rawPread, try rawReadChecksum(sealed, mmap: false, cold: false).gigabytesPerSecond)
+        let reader = try LogReader.open(directory: scanDir)
+        let (s, a) = reader.report.duration.components
+        scan = min(scan, Double(s) + Double(a) / 1e18)
+        scanned = reader.report.bytesScanned
         rawOpen = max(rawOpen, try rawReadChecksum([openPath], mmap: true, cold: false).gigabytesPerSecond)
     }
     return ReadPathResult(recordSize: recordSize, frames: Int(lastRead), bytes: bytes,

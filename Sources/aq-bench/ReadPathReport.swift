@@ -3,7 +3,7 @@ extension BenchReport {
     func readPathTable() -> String {
         var out = ""
         if !readPath.isEmpty {
-            out += "### Read path, warm, against C read+CRC of the same files (GB/s, best of 3)\n\n"
+            out += "### Read path, warm, against C read+CRC of the same files (GB/s, best of 5 interleaved rounds)\n\n"
             out += "| record | records | forEach | C mmap+CRC | C mmap, frame by frame | ns/record (log, C) | verify | C pread+CRC | reader's open scan | C mmap+CRC (that file) |\n"
             out += "|---|---|---|---|---|---|---|---|---|---|\n"
             for r in readPath {

@@ -103,6 +103,42 @@ import Foundation
         })
     }
 
+    /// A walk checks records a run at a time and reads the first one that fails on its own: an
+    /// index entry that points at another record's intact frame, or past the file, stops the
+    /// walk there with the entry named, after every record before it, in both spellings.
+    @Test func aWalkStopsAtADamagedIndexEntry() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeLog(dir, count: 1200, sizes: { _ in 100 })
+        let path = dir + "/" + segmentFiles(dir)[0]
+        let bytes = readFile(path)
+        let trailer = try #require(bytes.withUnsafeBytes {
+            SegmentTrailer.decode(UnsafeRawBufferPointer(rebasing: $0[(bytes.count - SegmentLayout.trailerSize)...]))
+        }).0
+        let entrySize = SegmentLayout.indexEntrySize
+        let entry = { (k: Int) in Int(trailer.indexOffset) + k * entrySize }
+        // Record 70 (inside the second run of a walk from the first) points at record 71's frame.
+        patch(path, at: entry(70), Array(bytes[entry(71)..<(entry(71) + entrySize)]))
+        let atEntry = { (offset: Int) in { (error: any Error) -> Bool in
+            guard case LogError.corruption(let d) = error, case .badFooter = d.reason else { return false }
+            return d.file == path && d.offset == offset
+        } }
+        var seen: [UInt64] = []
+        #expect(performing: { try LogReader.open(directory: dir).forEach { sequence, _ in seen.append(sequence); return true } },
+                throws: atEntry(entry(70)))
+        #expect(seen == Array(trailer.firstSequence..<(trailer.firstSequence + 70)))
+        seen = []
+        #expect(performing: { try LogReader.open(directory: dir).forEachSpan { sequence, _ in seen.append(sequence); return true } },
+                throws: atEntry(entry(70)))
+        #expect(seen.count == 70)
+        // Walked from just past it, the walk reads on; an entry past the file stops it again.
+        patch(path, at: entry(90) + 3, [bytes[entry(90) + 3] ^ 0x80])
+        seen = []
+        #expect(performing: { try LogReader.open(directory: dir).forEach(from: trailer.firstSequence + 71) { sequence, _ in
+            seen.append(sequence); return true
+        } }, throws: atEntry(entry(90)))
+        #expect(seen == Array((trailer.firstSequence + 71)..<(trailer.firstSequence + 90)))
+    }
+
     /// A block zeroed at rest from the start of a batch is located where the readable records
     /// stop, not at the first bytes after the hole.
     @Test func aZeroedHoleIsLocatedAtItsStart() throws {

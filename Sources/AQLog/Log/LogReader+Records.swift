@@ -1,3 +1,4 @@
+import CCRC
 /// Reading records: one at a time or as a walk, as a `RawSpan` (zero copy, kept from escaping
 /// by the compiler), an `UnsafeRawBufferPointer`, or a copy.
 ///
@@ -108,6 +109,9 @@ extension LogReader {
     }
 
     /// The one implementation of the walks (see ``read(_:_:_:)`` for `lift`).
+    // Inlined into each spelling, so the closure is called as the caller passed it, with no
+    // conversion to the generic error type per record.
+    @inline(__always)
     private func walk<E: Error>(from start: UInt64, through end: UInt64?, _ ifCompacted: CompactedStart,
                                 _ lift: (LogError) -> E, _ body: (UInt64, UnsafeRawBufferPointer) throws(E) -> Bool) throws(E) {
         var sequence = max(start, 1)
@@ -120,13 +124,28 @@ extension LogReader {
         }
         let last = min(end ?? lastSequence, lastSequence)
         guard sequence <= last, var i = segmentIndex(of: sequence) else { return }
+        let run = UnsafeMutablePointer<ccrc_payload>.allocate(capacity: SegmentView.runCapacity)
+        defer { run.deallocate() }
         while sequence <= last {
             let v: SegmentView
             do throws(LogError) { v = try view(i) } catch { throw lift(error) }
             let segmentLast = min(v.lastSequence, last)
             // Alive through the segment's records, as in `read`.
             let goOn = try withExtendedLifetime(v) { () throws(E) -> Bool in
+                let base = v.region.bytes.baseAddress
                 while sequence <= segmentLast {
+                    // Records checked a run at a time; the first that fails the run's checks is
+                    // read on its own, which names its damage (or reads it, for a check the run
+                    // cannot make).
+                    let count = Int(min(segmentLast - sequence, UInt64(SegmentView.runCapacity - 1))) + 1
+                    let passed = v.checkRun(from: sequence, count: count, verify: verifyChecksums, into: run)
+                    for k in 0..<passed {
+                        if try !body(sequence, UnsafeRawBufferPointer(start: base! + Int(run[k].offset), count: Int(run[k].length))) {
+                            return false
+                        }
+                        sequence += 1
+                    }
+                    guard passed < count else { continue }
                     let payload: UnsafeRawBufferPointer
                     do throws(LogError) { payload = try v.payload(of: sequence, verify: verifyChecksums, walking: true) } catch { throw lift(error) }
                     if try !body(sequence, payload) { return false }

@@ -1,3 +1,5 @@
+import CCRC
+
 /// A mapped segment and the offsets of its readable records.
 ///
 /// Sealed segments read their dense index straight from the mapping; the open segment uses
@@ -77,6 +79,29 @@ final class SegmentView {
             }
         }
         return payload
+    }
+
+    /// Records a walk checks in one call (``checkRun(from:count:verify:into:)``).
+    static let runCapacity = 64
+
+    /// Checks `count` records from `sequence` (all in this segment, `count` at most
+    /// ``runCapacity``) in one call into C, writing each passing record's payload to `out`, and
+    /// returns how many passed before the first that did not: the same checks as
+    /// ``payload(of:verify:walking:)``, which the caller then asks about that record for the
+    /// diagnosis. Returns 0 where the frame checksum has no hardware engine. Faults the mapping
+    /// in ahead as a walk does.
+    func checkRun(from sequence: UInt64, count: Int, verify: Bool, into out: UnsafeMutablePointer<ccrc_payload>) -> Int {
+        guard !verify || CRC32C.engine == .isal, let base = region.bytes.baseAddress else { return 0 }
+        let first = frameOffset(of: sequence)
+        if first >= SegmentLayout.dataStart, first + Self.populateChunk / 2 > populated, first < limit { populateAhead(from: first) }
+        let i = Int(sequence &- baseSequence)
+        if let scannedOffsets {
+            return scannedOffsets.withUnsafeBufferPointer { offsets in
+                ccrc_check_run(base, limit, offsets.baseAddress! + i, count, sequence, maxRecordSize, verify ? 1 : 0, out)
+            }
+        }
+        return ccrc_check_run(base, limit, base + indexOffset + i * SegmentLayout.indexEntrySize, count, sequence,
+                              maxRecordSize, verify ? 1 : 0, out)
     }
 
     /// An index entry (or a scanned offset) for `sequence` outside the segment's records: the

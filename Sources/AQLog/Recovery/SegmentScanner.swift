@@ -1,3 +1,5 @@
+import CCRC
+
 /// Scans an unsealed segment's frames and measures what follows the last commit point;
 /// ``TailDecision`` (a table) decides what that means.
 ///
@@ -227,17 +229,10 @@ struct SegmentScanner {
     private func acceptBatch(at pos: Int, next: inout UInt64, _ cursor: inout Cursor) -> Int? {
         var p = pos
         var sequence = next
-        while p + FrameHeader.size <= limit {
-            let word = bytes.u32(at: p - base + 4)
-            if word & FrameHeader.commitFlag != 0 { break }
-            let size = FrameHeader.frameSize(payloadLength: Int(word))
-            let checksum = bytes.u32(at: p - base)
-            guard Int(word) <= maxRecord, p + size <= limit, u64(p + 8) == sequence,
-                  FrameHeader.checksumOfFrame(in: bytes, at: p - base, length: Int(word)) == checksum else { break }
-            cursor.pending.append(UInt32(p))
-            cursor.pendingCRCs.append(checksum)
-            sequence &+= 1
-            p += size
+        if CRC32C.engine == .isal {
+            acceptFrames(at: &p, sequence: &sequence, &cursor)
+        } else {
+            acceptFramesPortably(at: &p, sequence: &sequence, &cursor)
         }
         if p > pos, case .success(let h) = frame(at: p), h.isCommit, h.sequence == sequence &- 1 {
             let commit = commitPayload(at: p + FrameHeader.size)
@@ -251,6 +246,44 @@ struct SegmentScanner {
         cursor.pending.removeAll(keepingCapacity: true)
         cursor.pendingCRCs.removeAll(keepingCapacity: true)
         return nil
+    }
+
+    /// A batch's record frames from `p` on, checked in C a few hundred at a call: each frame's
+    /// position, length, sequence and checksum, as ``acceptFramesPortably(at:sequence:_:)``
+    /// checks them; `p` and `sequence` end after the last that passed, which is pending in
+    /// `cursor`.
+    private func acceptFrames(at p: inout Int, sequence: inout UInt64, _ cursor: inout Cursor) {
+        guard let window = bytes.baseAddress else { return }
+        let capacity = 256
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * capacity) { scratch in
+            let offsets = scratch.baseAddress!, checksums = offsets + capacity
+            while true {
+                var end = 0
+                let n = ccrc_check_batch_frames(window, base, p, limit, sequence, UInt64(maxRecord), capacity,
+                                                offsets, checksums, &end)
+                cursor.pending.append(contentsOf: UnsafeBufferPointer(start: offsets, count: n))
+                cursor.pendingCRCs.append(contentsOf: UnsafeBufferPointer(start: checksums, count: n))
+                sequence &+= UInt64(n)
+                p = end
+                guard n == capacity else { return }
+            }
+        }
+    }
+
+    /// ``acceptFrames(at:sequence:_:)`` without the hardware engine.
+    private func acceptFramesPortably(at p: inout Int, sequence: inout UInt64, _ cursor: inout Cursor) {
+        while p + FrameHeader.size <= limit {
+            let word = bytes.u32(at: p - base + 4)
+            if word & FrameHeader.commitFlag != 0 { break }
+            let size = FrameHeader.frameSize(payloadLength: Int(word))
+            let checksum = bytes.u32(at: p - base)
+            guard Int(word) <= maxRecord, p + size <= limit, u64(p + 8) == sequence,
+                  FrameHeader.checksumOfFrame(in: bytes, at: p - base, length: Int(word)) == checksum else { break }
+            cursor.pending.append(UInt32(p))
+            cursor.pendingCRCs.append(checksum)
+            sequence &+= 1
+            p += size
+        }
     }
 
     /// Where the next batch starts when the bytes at `pos` (just after a commit frame) are the
