@@ -8,29 +8,9 @@
 #include <nmmintrin.h>
 #include "FrameChecksum.h"
 
-// The SSE4.2 crc32 instruction on a few bytes, raw state in and out (no inversion): cheaper
-// than a call into ISA-L for the 12 header bytes after a frame's payload and for the 4-byte
-// digest folds, which ISA-L's setup would dominate. Callers check ccrc_cpu_has_sse42() first.
-__attribute__((target("sse4.2")))
-static uint32_t crc32c_short(uint32_t state, const unsigned char *p, size_t len) {
-    uint64_t s = state;
-    while (len >= 8) {
-        uint64_t word;
-        memcpy(&word, p, 8);
-        s = _mm_crc32_u64(s, word);
-        p += 8; len -= 8;
-    }
-    uint32_t s32 = (uint32_t)s;
-    if (len >= 4) {  // one 4-byte step, not four dependent 1-byte ones (a frame's header ends so)
-        uint32_t word;
-        memcpy(&word, p, 4);
-        s32 = _mm_crc32_u32(s32, word);
-        p += 4; len -= 4;
-    }
-    while (len > 0) { s32 = _mm_crc32_u8(s32, *p); p++; len--; }
-    return s32;
-}
-
+// The frame checksum (FrameChecksum.h) and the folds below use the crc32 instruction directly:
+// ISA-L's set-up would dominate 12 header bytes or a 4-byte digest fold. Callers check
+// ccrc_cpu_has_sse42() first.
 __attribute__((target("sse4.2")))
 uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) { return frame_checksum(frame, payload_length); }
 
