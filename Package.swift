@@ -33,7 +33,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
-        // C shims: one-line wrappers, no policy (see CShims/README.md).
+        // C shims: thin wrappers over liburing and ISA-L, and the read loops' frame checks
+        // (CCRC's FrameRun.c), the one hot path written in C.
         .target(name: "CURing", path: "CShims/CURing", linkerSettings: [.linkedLibrary("uring")]),
         .target(name: "CCRC", path: "CShims/CCRC", linkerSettings: [.linkedLibrary("isal"), .linkedLibrary("z")]),
         // aq-bench's raw baseline loops (liburing and plain pwrite + fdatasync).

@@ -27,7 +27,6 @@ uint32_t ccrc_fold(uint32_t digest, uint32_t value) {
     return ~_mm_crc32_u32(~digest, value);
 }
 #else
-__attribute__((target("sse4.2")))
 uint32_t ccrc_frame_checksum(const void *frame, size_t payload_length) { (void)frame; (void)payload_length; return 0; }
 uint32_t ccrc_fold(uint32_t digest, uint32_t value) { (void)digest; (void)value; return 0; }
 uint32_t ccrc_frame_fields(uint32_t payload_crc, uint32_t word, uint64_t sequence) { (void)payload_crc; (void)word; (void)sequence; return 0; }

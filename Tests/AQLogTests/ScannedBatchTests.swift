@@ -1,4 +1,5 @@
 import Testing
+import CCRC
 @testable import AQLog
 
 /// A scan accepts a batch only when each record frame carries the next sequence, whatever the
@@ -45,6 +46,29 @@ import Testing
             let result = scan(image(sequences))
             #expect(result.offsets.isEmpty, "frame \(wrong): \(result.offsets.count) accepted")
             #expect(result.verdict != .clean, "frame \(wrong)")
+        }
+    }
+
+    /// The hardware engine's loop (`ccrc_check_batch_frames`) over a healthy batch: every
+    /// record frame passes, a few hundred a call, over the whole segment or a window of it, and
+    /// it stops at the commit frame.
+    @Test func theHardwareLoopPassesAHealthyBatchWhole() {
+        guard CRC32C.engine == .isal else { return }
+        let bytes = image(Array(1...300))
+        let frame = FrameHeader.frameSize(payloadLength: 100)
+        for base in [0, SegmentLayout.dataStart] {
+            bytes.withUnsafeBytes { all in
+                let window = UnsafeRawBufferPointer(rebasing: all[base...])
+                var offsets = [UInt32](repeating: 0, count: 256), checksums = offsets
+                var end = 0
+                let first = ccrc_check_batch_frames(window.baseAddress, base, SegmentLayout.dataStart, all.count, 1, 4096, 256,
+                                                    &offsets, &checksums, &end)
+                #expect(first == 256 && end == SegmentLayout.dataStart + 256 * frame, "base \(base)")
+                #expect(offsets[255] == UInt32(SegmentLayout.dataStart + 255 * frame))
+                #expect(checksums[255] == all.load(fromByteOffset: Int(offsets[255]), as: UInt32.self))
+                let rest = ccrc_check_batch_frames(window.baseAddress, base, end, all.count, 257, 4096, 256, &offsets, &checksums, &end)
+                #expect(rest == 44 && end == SegmentLayout.dataStart + 300 * frame, "base \(base)")
+            }
         }
     }
 }

@@ -36,7 +36,9 @@ public final class LogReader {
     public static let mappedSegmentLimit = 2
     /// Segments mapped now.
     var mappedSegmentCount: Int { views.count }
-    /// Check each record's checksum as it is read (default true).
+    /// Check each record's checksum as it is read (default true). A walk checks records a run
+    /// at a time (up to 64, or 256 KiB of frames) before handing them to its closure, so a
+    /// change made inside the closure applies from the next run.
     public var verifyChecksums = true
     /// What opening found (a torn tail is reported, not repaired: readers never write).
     public private(set) var report = RecoveryReport()

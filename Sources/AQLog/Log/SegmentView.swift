@@ -19,7 +19,8 @@ final class SegmentView {
     private let indexOffset: Int
     private let maxRecordSize: UInt32
     let baseSequence: UInt64
-    /// How far walks have faulted the mapping in (``payload(of:verify:walking:)``); `Int.max`
+    /// How far walks have faulted the mapping in (``payload(of:verify:walking:)``,
+    /// ``checkRun(from:count:verify:into:)``); `Int.max`
     /// when they never do: a copy, not a mapping; a kernel without `MADV_POPULATE_READ`; or
     /// frames smaller than ``populateFromFrameSize`` on average.
     /// Unchecked: a view is read by one reader at a time (``LogReader`` is not `Sendable`), so a
@@ -81,27 +82,31 @@ final class SegmentView {
         return payload
     }
 
-    /// Records a walk checks in one call (``checkRun(from:count:verify:into:)``).
+    /// Most records a walk checks in one call (``checkRun(from:count:verify:into:)``).
     static let runCapacity = 64
+    /// Frame bytes after which a run ends (one record at least): a walk the caller stops early
+    /// has read little past where it stopped, whatever the records' size.
+    static let runBytes = 256 << 10
 
-    /// Checks `count` records from `sequence` (all in this segment, `count` at most
+    /// Checks up to `count` records from `sequence` (all in this segment, `count` at most
     /// ``runCapacity``) in one call into C, writing each passing record's payload to `out`, and
-    /// returns how many passed before the first that did not: the same checks as
-    /// ``payload(of:verify:walking:)``, which the caller then asks about that record for the
-    /// diagnosis. Returns 0 where the frame checksum has no hardware engine. Faults the mapping
-    /// in ahead as a walk does.
+    /// returns how many passed before the first that did not, or fewer once they reach
+    /// ``runBytes``: the checks of ``payload(of:verify:walking:)``, which the caller then asks
+    /// about the record the run stopped at, for its diagnosis. Returns 0 without the hardware
+    /// CRC engine (the C loop is built for it). Faults the mapping in ahead of the run, as
+    /// ``payload(of:verify:walking:)`` does ahead of a record.
     func checkRun(from sequence: UInt64, count: Int, verify: Bool, into out: UnsafeMutablePointer<ccrc_payload>) -> Int {
-        guard !verify || CRC32C.engine == .isal, let base = region.bytes.baseAddress else { return 0 }
+        guard CRC32C.engine == .isal, let base = region.bytes.baseAddress else { return 0 }
         let first = frameOffset(of: sequence)
-        if first >= SegmentLayout.dataStart, first + Self.populateChunk / 2 > populated, first < limit { populateAhead(from: first) }
+        // A run reaches at most runBytes and one frame past `first`; a fault-in covers a MiB or more.
+        if first >= SegmentLayout.dataStart, first + Self.runBytes > populated, first < limit { populateAhead(from: first) }
         let i = Int(sequence &- baseSequence)
-        if let scannedOffsets {
-            return scannedOffsets.withUnsafeBufferPointer { offsets in
-                ccrc_check_run(base, limit, offsets.baseAddress! + i, count, sequence, maxRecordSize, verify ? 1 : 0, out)
-            }
+        func check(_ offsets: UnsafeRawPointer) -> Int {
+            ccrc_check_run(base, limit, offsets, count, sequence, maxRecordSize, SegmentLayout.dataStart, verify ? 1 : 0,
+                           Self.runBytes, out)
         }
-        return ccrc_check_run(base, limit, base + indexOffset + i * SegmentLayout.indexEntrySize, count, sequence,
-                              maxRecordSize, verify ? 1 : 0, out)
+        if let scannedOffsets { return scannedOffsets.withUnsafeBufferPointer { check($0.baseAddress! + i) } }
+        return check(base + indexOffset + i * SegmentLayout.indexEntrySize)
     }
 
     /// An index entry (or a scanned offset) for `sequence` outside the segment's records: the

@@ -253,7 +253,7 @@ struct SegmentScanner {
     /// checks them; `p` and `sequence` end after the last that passed, which is pending in
     /// `cursor`.
     private func acceptFrames(at p: inout Int, sequence: inout UInt64, _ cursor: inout Cursor) {
-        guard let window = bytes.baseAddress else { return }
+        guard let window = bytes.baseAddress, limit - p >= FrameHeader.size else { return }
         let capacity = 256
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * capacity) { scratch in
             let offsets = scratch.baseAddress!, checksums = offsets + capacity
