@@ -22,7 +22,11 @@ struct Inspect: ParsableCommand {
         // Salvaging: a damaged log is still shown up to its damage (`corruption` in JSON, for
         // pipelines that read stdout), then the damage is reported and exits 2.
         let reader = try Exit.guarding { try LogReader.salvaging(directory: directory) }
-        let checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
+        var checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
+        // Past the end of a log read whole, as compaction sees it: damaged.
+        if reader.damage == nil, let last = reader.segments.last {
+            checkpoint = checkpoint.checked(logEnd: last.lastSequence, directory: directory)
+        }
         let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
         // Read from the segments' ends, it fails on a damaged log too: then shown as null.
         let archive = reader.damage == nil ? try Exit.guarding { try ArchiveStatus.read(directory: directory) }

@@ -56,6 +56,34 @@ import Foundation
         #expect(archive.names == [sealed[0].fileName])
     }
 
+    /// Damage a reader's open finds (a sealed trailer, so the segment reads as unsealed before
+    /// the last; the last segment gone) is refused with the reader's diagnosis, before anything
+    /// is sent or the archive state is recorded: never blamed on `ARCHIVED`, never "nothing to do".
+    @Test func aLogAReaderRefusesIsRefusedBeforeAnythingIsRecorded() async throws {
+        for damage in ["trailer", "last segment"] {
+            let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+            try makeBatchedLog(dir, count: 1500)
+            let segs = try descriptors(dir)
+            if damage == "trailer" {
+                patch(segs[0].path, at: segs[0].segmentSize - 20, [readFile(segs[0].path)[segs[0].segmentSize - 20] ^ 0xFF])
+            } else {
+                try FileManager.default.removeItem(atPath: segs.last!.path)
+            }
+            var expected: CorruptionDiagnosis?
+            do { _ = try LogReader.open(directory: dir) } catch { if case .corruption(let d) = error { expected = d } }
+            try #require(expected != nil, "\(damage)")
+            let archive = MemoryArchive()
+            await #expect {
+                _ = try await LogArchiver(directory: dir, send: archive.send).run()
+            } throws: { error in
+                guard case .log(.corruption(let d)) = error as? ArchiveError else { return false }
+                return d == expected
+            }
+            #expect(archive.names.isEmpty, "\(damage)")
+            #expect(try ArchiveState.read(directory: dir) == .notArchiving, "\(damage)")
+        }
+    }
+
     @Test func compactionKeepsWhatIsNotArchivedAndTheCheckpointRecordsTheHold() async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try makeBatchedLog(dir, count: 1500)

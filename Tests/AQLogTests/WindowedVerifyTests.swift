@@ -116,4 +116,28 @@ import Foundation
             #expect(report.segments.first?.problem == .corruption(expected))
         }
     }
+
+    /// Damage inside the last batch of a sealed `.sync` segment, nothing committed after it and
+    /// no frame claiming the batch durable: where an open segment would have a torn tail from
+    /// the batch's start, a sealed one has corruption at the damaged frame, and `verify` counts
+    /// the records committed before that batch.
+    @Test func damageInASealedSegmentsLastBatchIsNamedAtItsFrame() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let writer = try LogWriter.open(directory: dir, options: smallSegments, durability: .sync)
+        _ = try writer.append(contentsOf: (0..<3).map { payload($0, size: 100) })
+        _ = try writer.append(contentsOf: (3..<303).map { payload($0, size: 100) })
+        // Does not fit: its first records end the first segment, as a batch of their own, and
+        // the rest go on in the next.
+        _ = try writer.append(contentsOf: (303..<503).map { payload($0, size: 100) })
+        try writer.close()
+        let sealed = dir + "/" + segmentFiles(dir)[0]
+        let reader = try LogReader.open(directory: dir)
+        let last = reader.segments[0].lastSequence
+        try #require(reader.segments.count == 2 && last > 400 && last < 503, "\(reader.segments.map { ($0.baseSequence, $0.lastSequence) })")
+        let damaged = try reader.view(0).frameOffset(of: 400)
+        patch(sealed, at: damaged + FrameHeader.size + 40, [readFile(sealed)[damaged + FrameHeader.size + 40] ^ 0x01])
+        let report = try LogVerifier(directory: dir).verify()
+        #expect(report.corruption == CorruptionDiagnosis(file: sealed, offset: damaged, reason: .checksumMismatch))
+        #expect(report.recordsVerified == 303 + (503 - Int(last)))
+    }
 }

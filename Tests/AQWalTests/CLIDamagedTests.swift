@@ -198,6 +198,33 @@ import AQLog
         #expect(try aqWal(["compact", dir]).status == 0)
     }
 
+    /// A `CHECKPOINT` or `ARCHIVED` copied from a longer log names sequences past this log's
+    /// end: `verify` and `inspect` report it damaged (exit 2), as `compact` and `archive` act
+    /// on it, never "healthy" beside a compaction that refuses it.
+    @Test func aCheckpointOrArchiveStatePastTheLogsEndIsDamagedToEveryCommand() throws {
+        let tmp = TemporaryDirectory()
+        let (dir, longer) = (tmp.sub("log"), tmp.sub("longer"))
+        try Fixture.healthy(dir)
+        try Fixture.healthy(longer, count: 2000)
+        #expect(try aqWal(["checkpoint", longer, "1900"]).status == 0)
+        #expect(try aqWal(["archive", longer, "--command", "true"]).status == 0)
+        writeFile(dir + "/CHECKPOINT", readFile(longer + "/CHECKPOINT"))
+        let verify = try aqWal(["verify", dir, "--json"])
+        #expect(verify.status == 2 && verify.json["status"] as? String == "corruption", "\(verify.stdout)")
+        #expect((verify.json["corruption"] as? [String: Any])?["reason"] as? String == "damaged_checkpoint")
+        #expect(verify.stderr.contains("above the log's last sequence 600"), "\(verify.stderr)")
+        let inspect = try aqWal(["inspect", dir])
+        #expect(inspect.status == 2 && inspect.stderr.contains("above the log's last sequence 600"), "\(inspect.stderr)")
+        #expect(try aqWal(["compact", dir]).status == 2)
+        try FileManager.default.removeItem(atPath: dir + "/CHECKPOINT")
+        writeFile(dir + "/ARCHIVED", readFile(longer + "/ARCHIVED"))
+        let shown = try aqWal(["inspect", dir])
+        #expect(shown.status == 2 && shown.stderr.contains("ARCHIVED") && shown.stderr.contains("past the log's last sealed sequence"),
+                "\(shown.stderr)")
+        #expect(try aqWal(["archive", dir, "--command", "true"]).status == 2)
+        #expect(try aqWal(["verify", dir]).status == 0, "verify reads no archive state")
+    }
+
     @Test func lockedByAWriterInThisProcess() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try Fixture.healthy(dir)

@@ -46,7 +46,19 @@ public struct ArchiveStatus: Sendable, Equatable {
     }
 
     /// The status of the segments `descriptors` (oldest first) of the log in `directory`.
-    init(state: ArchiveState, descriptors: [SegmentDescriptor]) {
+    /// The status of the log in `directory`, whose segments are `descriptors` and archive state `state`. An
+    /// `ARCHIVED` past the last sealed segment is damaged: recorded only from sealed segments,
+    /// there it names another log's (segments replaced by older copies) or was crafted, and
+    /// would pass this log's segments as sent.
+    init(state: ArchiveState, descriptors: [SegmentDescriptor], directory: String) {
+        // An empty open segment at base B ends the sealed part at B - 1.
+        let sealedEnd = descriptors.last.map { $0.isSealed ? $0.lastSequence : $0.baseSequence &- 1 } ?? 0
+        var state = state
+        if case .archived(let through) = state, through > sealedEnd {
+            state = .damaged(ArchiveStateDamage(
+                file: LogDirectoryLayout.join(directory, ArchiveState.fileName), offset: 16,
+                reason: "archived through \(through), past the log's last sealed sequence \(sealedEnd)"))
+        }
         self.state = state
         segments = descriptors.map { d in
             Segment(fileName: d.fileName, firstSequence: d.baseSequence, lastSequence: d.lastSequence, bytes: d.segmentSize,
@@ -60,7 +72,7 @@ public struct ArchiveStatus: Sendable, Equatable {
         let state = try ArchiveState.read(directory: directory, storage: storage)
         let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         outcome.open?.file.close()
-        return ArchiveStatus(state: state, descriptors: outcome.sealed + (outcome.open.map { [$0.descriptor] } ?? []))
+        return ArchiveStatus(state: state, descriptors: outcome.sealed + (outcome.open.map { [$0.descriptor] } ?? []), directory: directory)
     }
 
     /// Seconds since the epoch, now.

@@ -78,7 +78,8 @@ public struct LogArchiver: Sendable {
     /// its last sequence is not known here).
     private func status() throws(LogError) -> ArchiveStatus {
         let (sealed, open) = try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds()
-        return ArchiveStatus(state: try ArchiveState.read(directory: directory, storage: storage), descriptors: sealed + (open.map { [$0] } ?? []))
+        return ArchiveStatus(state: try ArchiveState.read(directory: directory, storage: storage), descriptors: sealed + (open.map { [$0] } ?? []),
+                             directory: directory)
     }
 
     private func takeLock() throws(ArchiveError) -> any StorageLock {
@@ -90,6 +91,14 @@ public struct LogArchiver: Sendable {
     }
 
     private func sendPending(into sent: inout [ArchiveSegment]) async throws(ArchiveError) {
+        // The log as a reader opens it, first: a segment before the last unsealed, a missing
+        // segment, records a writer acknowledged and the files no longer hold, damage in the
+        // open segment's committed batches. Refused as every other command refuses them, with
+        // the same diagnosis, before the archive state is read or recorded.
+        let opened = try logStep { () throws(LogError) in
+            try LogRecovery(storage: storage, directory: directory, access: .read).recoverBesideWriter()
+        }
+        opened.open?.file.close()
         var through: UInt64
         switch try logStep({ () throws(LogError) in try ArchiveState.read(directory: directory, storage: storage) }) {
         case .damaged(let damage): throw .damagedState(damage)

@@ -166,6 +166,17 @@ public enum CheckpointStatus: Sendable, Equatable, CustomStringConvertible {
     /// A torn or corrupt file: treated as no checkpoint (never as some other value).
     case damaged(CheckpointDamage)
 
+    /// This status in a log whose last sequence is `logEnd` (`directory`'s): a checkpoint past
+    /// it is damaged. A checkpoint is written only at or below a durable sequence, so past the
+    /// log's end it belongs to another log (segments replaced by older copies) or was crafted;
+    /// compaction acts on neither, and `verify` and `inspect` report it as they report a
+    /// damaged file.
+    package func checked(logEnd: UInt64, directory: String) -> CheckpointStatus {
+        guard case .recorded(let sequence) = self, sequence > logEnd else { return self }
+        return .damaged(CheckpointDamage(file: LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile), offset: 16,
+                                         reason: "checkpoint sequence \(sequence) above the log's last sequence \(logEnd)"))
+    }
+
     /// The checkpoint sequence to act on: nil when absent or damaged.
     public var sequence: UInt64? {
         if case .recorded(let s) = self { return s }

@@ -126,25 +126,12 @@ public struct Compactor: Sendable {
         report.segmentsBefore = all.count
         report.lastSequence = outcome.report.lastSequence
         let hold = try consumerHold(lastSequence: report.lastSequence, into: &report)
-        // Both are written only at or below sequences already durable, so beyond the log's end
-        // they belong to another log (segments replaced by older copies) or were crafted: act on
-        // neither (removing nothing), as on a damaged file.
-        // The ends from the segments themselves: an empty open segment at base B ends the log
-        // at B - 1 (the recovery report says 0 for a log without records).
-        let logEnd = all.last?.lastSequence ?? 0
-        let sealedEnd = all.last.map { $0.isSealed ? $0.lastSequence : $0.baseSequence &- 1 } ?? 0
-        if case .recorded(let sequence) = report.checkpoint, sequence > logEnd {
-            report.checkpoint = .damaged(CheckpointDamage(
-                file: LogDirectoryLayout.join(directory, LogDirectoryLayout.checkpointFile), offset: 16,
-                reason: "checkpoint sequence \(sequence) above the log's last sequence \(logEnd)"))
-        }
-        var archiveState = try ArchiveState.read(directory: directory, storage: storage)
-        if case .archived(let through) = archiveState, through > sealedEnd {
-            archiveState = .damaged(ArchiveStateDamage(
-                file: LogDirectoryLayout.join(directory, ArchiveState.fileName), offset: 16,
-                reason: "archived through \(through), past the log's last sealed sequence \(sealedEnd)"))
-        }
-        let archive = ArchiveStatus(state: archiveState, descriptors: all)
+        // Beyond the log's end either belongs to another log or was crafted: acted on as a
+        // damaged file is (nothing removed for it). The end from the segments themselves: an
+        // empty open segment at base B ends the log at B - 1 (the recovery report says 0 for a
+        // log without records).
+        report.checkpoint = report.checkpoint.checked(logEnd: all.last?.lastSequence ?? 0, directory: directory)
+        let archive = ArchiveStatus(state: try ArchiveState.read(directory: directory, storage: storage), descriptors: all, directory: directory)
         report.archive = archive
         var remainingSegments = all.count
         var remainingBytes = all.reduce(0) { $0 + $1.segmentSize }

@@ -11,8 +11,9 @@ extension LogRecovery {
     /// covers, which the scanner rightly calls corruption. A segment may also be removed by
     /// compaction between listing and opening (`ENOENT`). Both are transient: the pass is
     /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
-    /// that is still there after the last attempt is reported as usual. Corruption is retried
-    /// only when a writer held `LOCK` before or after the pass: without one, nothing was mid-write.
+    /// that is still there after the last attempt is reported as usual. Corruption, and a torn
+    /// tail, are retried only when a writer held `LOCK` before or after the pass: without one,
+    /// nothing was mid-write.
     /// `writerBefore`: whether the caller just found a writer holding `LOCK` (saves the first probe).
     /// `upToHighWater`: scan the open segment only up to the writer's high-water mark.
     ///
@@ -38,14 +39,21 @@ extension LogRecovery {
             let record = following == nil ? HighWaterMark.read(storage: storage, directory: directory) : nil
             pass.highWater = upToHighWater ? record : nil
             pass.floorRecord = record
-            do { return try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor) } catch {
+            do {
+                let outcome = try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor)
+                // A torn-looking tail beside a live writer is its batch being copied in (a
+                // writer's open repairs a real one before it writes): looked at again, as
+                // transient corruption is.
+                guard outcome.report.tornTail != nil, attempt < attempts, writerBefore || writerMayBeWriting() else { return outcome }
+                outcome.open?.file.close()
+            } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
                 // A writer present at either end of the pass may have been mid-write during it.
                 if case .corruption = error, !writerBefore, !writerMayBeWriting() { throw error }
-                usleep(delay)
-                delay = Swift.min(delay * 2, 20_000)
-                attempt += 1
             }
+            usleep(delay)
+            delay = Swift.min(delay * 2, 20_000)
+            attempt += 1
         }
     }
 

@@ -11,12 +11,13 @@ extension LogRecovery {
         try io { () throws(IOFailure) -> (SegmentScanner.Result, UInt32) in
             let size = try file.size()
             let mark = highWater?.mark(for: descriptor).map { min($0, size) } ?? size
-            var (result, last) = try SegmentStream.scan(file, descriptor, through: mark, fileSize: size,
-                                                        buffer: readBuffer ?? SegmentReadBuffer())
+            // The last window's bytes live in the buffer: it must outlive their last read below.
+            let buffer = readBuffer ?? SegmentReadBuffer()
+            var (result, last) = try SegmentStream.scan(file, descriptor, through: mark, fileSize: size, buffer: buffer)
             result.bytesScanned = mark - SegmentLayout.dataStart
             let commitAt = result.committedEnd - BatchBuffer.commitCost
             guard commitAt >= SegmentLayout.dataStart else { return (result, 0) }
-            if commitAt >= last.base { return (result, last.bytes.u32(at: commitAt - last.base)) }
+            if commitAt >= last.base { return (result, withExtendedLifetime(buffer) { last.bytes.u32(at: commitAt - last.base) }) }
             // The commit frame straddles the last window's first block: read its checksum field.
             let word = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 4)
             defer { word.deallocate() }

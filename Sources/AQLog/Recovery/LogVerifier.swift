@@ -113,9 +113,11 @@ public struct LogVerifier {
     private func verify(sealed d: SegmentDescriptor, into report: inout Report, buffer: SegmentReadBuffer) throws(LogError) {
         var result = SegmentResult(file: d.path, baseSequence: d.baseSequence, lastSequence: d.lastSequence,
                                    sealed: true, records: d.recordCount, problem: nil)
-        if let diagnosis = try verifySealed(d, buffer: buffer) {
+        let (damage, intact) = try checkSealed(d, buffer: buffer)
+        if let diagnosis = damage {
             result.problem = .corruption(diagnosis)
             if report.corruption == nil { report.corruption = diagnosis }
+            report.recordsVerified += intact
         } else {
             report.recordsVerified += d.recordCount
         }
@@ -145,14 +147,27 @@ public struct LogVerifier {
         return .init(file: d.path, offset: indexOffset, reason: .badFooter("index checksum mismatch"))
     }
 
+    /// The damage of sealed segment `d`, if any, read whole from the file.
     func verifySealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> CorruptionDiagnosis? {
+        try checkSealed(d, buffer: buffer).damage
+    }
+
+    /// ``verifySealed(_:buffer:)``, and how many of the segment's records it proved intact
+    /// (those committed before the damage).
+    private func checkSealed(_ d: SegmentDescriptor, buffer: SegmentReadBuffer) throws(LogError) -> (damage: CorruptionDiagnosis?, intact: Int) {
         let file = try io { () throws(IOFailure) in try storage.openFileForReading(d.path) }
         defer { file.close() }
         let size = try io { () throws(IOFailure) in try file.size() }
         guard size == d.segmentSize else {
-            return .init(file: d.path, offset: size, reason: .badFooter("the file is \(size) bytes, the segment \(d.segmentSize)"))
+            return (.init(file: d.path, offset: size, reason: .badFooter("the file is \(size) bytes, the segment \(d.segmentSize)")), 0)
         }
         let (scan, footer) = try io { () throws(IOFailure) in try SegmentStream.scan(file, d, buffer: buffer) }
+        return (try damage(of: d, scan, footer, file: file, size: size), scan.offsets.count)
+    }
+
+    /// What the scan of sealed segment `d` (`file`, `size` bytes) found wrong against its footer.
+    private func damage(of d: SegmentDescriptor, _ scan: SegmentScanner.Result, _ footer: SegmentStream.Window,
+                        file: any StorageFile, size: Int) throws(LogError) -> CorruptionDiagnosis? {
         let trailer = d.trailer!
         let indexOffset = Int(trailer.indexOffset)
         func bad(_ offset: Int, _ reason: CorruptionReason) -> CorruptionDiagnosis { .init(file: d.path, offset: offset, reason: reason) }
@@ -166,7 +181,8 @@ public struct LogVerifier {
         case .tornTail(let torn) where recordsIntact && torn.offset >= scan.committedEnd:
             return try indexDamage(file, scan.offsets, d) ?? bad(torn.offset, torn.reason)
         case .corruption(let diagnosis): return diagnosis
-        case .tornTail(let torn): return bad(torn.offset, torn.reason)
+        // Nothing is torn in a sealed segment: the damage is named where it lies.
+        case .tornTail(let torn): return scan.damage ?? bad(torn.offset, torn.reason)
         case .unsyncedAfterDamage(_, let diagnosis): return diagnosis
         case .clean: return bad(indexOffset, .badFooter("index missing"))
         case .footerArtefact(let range) where range.lowerBound != indexOffset: return bad(indexOffset, .badFooter("index misplaced"))

@@ -24,6 +24,7 @@ extension SegmentScanner {
         var torn = TornTail(file: file, offset: start, length: endNonzero - start, reason: damageReason,
                             uncommittedRecords: uncommitted)
         let diagnosis = CorruptionDiagnosis(file: file, offset: damageAt, reason: damageReason)
+        result.damage = diagnosis
         let shape: TailDecision.Shape
         switch committedDataFollows(from: start, to: endNonzero, lastCommitted: lastCommitted) {
         case .nothing: shape = .damageAlone

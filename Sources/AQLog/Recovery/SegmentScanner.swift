@@ -48,6 +48,9 @@ struct SegmentScanner {
         /// Bytes examined (frames parsed plus the tail checked for later data).
         var bytesScanned: Int = 0
         var verdict: Verdict = .clean
+        /// Where the readable records stop and why, whatever the verdict makes of it (nil when
+        /// they end in zeros): in a sealed segment, where nothing is torn, the damage itself.
+        var damage: CorruptionDiagnosis?
         var lastSequence: UInt64 { header.baseSequence &+ UInt64(offsets.count) &- 1 }
         let header: SegmentHeader
     }
