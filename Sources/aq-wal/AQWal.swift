@@ -11,7 +11,7 @@ import Logging
 struct AQWal: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aq-wal",
-        abstract: "Inspect, verify, repair, compact, follow and feed an actionqueue segment log.",
+        abstract: "Inspect, verify, repair, compact, archive and feed an actionqueue segment log.",
         discussion: """
             Exit codes: 0 healthy/done (also when there was nothing to do); 1 torn tail found (verify); \
             2 corruption found or refused; 64 usage error; 73 cannot create; 74 I/O error; \
@@ -57,10 +57,17 @@ struct AQWal: ParsableCommand {
     /// stderr, as for an unknown subcommand, not the help on stdout with exit 0.
     func run() throws { throw ValidationError("missing subcommand") }
 
-    /// The first name after `help` that is not a subcommand of the one before it, if any:
-    /// swift-argument-parser answers `help NAME` for an unknown NAME with the top-level help
-    /// and exit 0, which a script would take as success.
+    /// A first argument that is not a subcommand, or the first name after `help` that is not a
+    /// subcommand of the one before it, if any: swift-argument-parser answers `help NAME` (and
+    /// `NAME --help`) for an unknown NAME with the top-level help and exit 0, which a script
+    /// would take as success.
     private static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        // A first word that names no subcommand, whatever follows (`aq-wal bogus --help` would
+        // print the top-level help and exit 0; `aq-wal bogus DIR` would call DIR unexpected).
+        if let first = arguments.first, !first.hasPrefix("-"), first != "help",
+           !AQWal.configuration.subcommands.contains(where: { $0._commandName == first }) {
+            return first
+        }
         guard arguments.first == "help" else { return nil }
         var command: any ParsableCommand.Type = AQWal.self
         for name in arguments.dropFirst() where !name.hasPrefix("-") {

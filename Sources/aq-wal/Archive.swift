@@ -47,7 +47,11 @@ struct Archive: ParsableCommand {
             do { try ArchiveState.stopArchiving(directory: directory) } catch {
                 throw Self.fail(.log(error), directory: directory)
             }
-            emit("archiving stopped: compaction follows the checkpoint again")
+            if json {
+                emit(JSONValue.object([("directory", .string(directory)), ("archiving", .bool(false))]).rendered)
+            } else {
+                emit("archiving stopped: compaction follows the checkpoint again")
+            }
             return
         }
         let shell = ShellCommand(command!)

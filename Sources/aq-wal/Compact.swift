@@ -56,7 +56,10 @@ struct Compact: ParsableCommand {
                 ("removed", .array(removed)), ("bytes_freed", .int(report.bytesFreed)),
                 ("segments_before", .int(report.segmentsBefore)), ("segments_after", .int(report.segmentsAfter)),
                 ("first_sequence", .uint(report.firstSequenceAfter)), ("last_sequence", .uint(report.lastSequence)),
-                ("consumers", .consumers(report.consumers, lastSequence: report.lastSequence)),
+                // The cursors left: a run (not a dry one) removed those it dropped.
+                ("consumers", .consumers(report.dryRun ? report.consumers : report.consumers.filter { c in
+                    !report.droppedConsumers.contains { $0.name == c.name }
+                }, lastSequence: report.lastSequence)),
                 ("dropped_consumers", .array(report.droppedConsumers.map { .string($0.name) })),
                 ("held_by_consumer", report.heldByConsumer.map { .string($0) } ?? .null),
                 ("held_by_archive", .bool(report.heldByArchive)), ("archive", .archive(report.archive)),

@@ -65,8 +65,9 @@ import Foundation
         #expect(((compact.json["archive"] as? [String: Any])?["held_segments"] as? Int) == sealed.count - 1)
         let text = try aqWal(["inspect", dir])
         #expect(text.stdout.contains("not archived") && text.stdout.contains("\(sealed.count - 1) sealed segments"))
-        let stop = try aqWal(["archive", dir, "--stop"])
+        let stop = try aqWal(["archive", dir, "--stop", "--json"])
         #expect(stop.status == 0 && !FileManager.default.fileExists(atPath: dir + "/ARCHIVED"))
+        #expect(stop.json["archiving"] as? Bool == false && stop.json["directory"] as? String == dir, "\(stop.stdout)")
         #expect((try aqWal(["compact", dir, "--json"]).json["removed"] as? [[String: Any]])?.count == sealed.count - 1)
     }
 

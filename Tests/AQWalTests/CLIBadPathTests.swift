@@ -38,7 +38,8 @@ import AQTestSupport
     /// A command line that names no action, or help for one that does not exist, is a usage
     /// error a script can see (64, usage on stderr), not the help with exit 0.
     @Test func noSubcommandOrAnUnknownHelpTopicIsAUsageError() throws {
-        for arguments in [[], ["consumer"], ["help", "bogus"], ["help", "dump", "extra"], ["help", "consumer", "bogus"]] {
+        for arguments in [[], ["consumer"], ["help", "bogus"], ["help", "dump", "extra"], ["help", "consumer", "bogus"],
+                          ["bogus", "--help"], ["follow", "/tmp"]] {
             let run = try aqWal(arguments)
             #expect(run.status == 64, "\(arguments): \(run.status)")
             #expect(run.stdout.isEmpty && run.stderr.contains("Usage:"), "\(arguments): \(run.stdout) \(run.stderr)")

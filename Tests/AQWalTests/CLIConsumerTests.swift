@@ -41,6 +41,21 @@ import AQTestSupport
         #expect(try kept.record(701) == records[700])
     }
 
+    /// `--max-consumer-lag` drops a cursor that lags too far: a dry run names it and lists it,
+    /// a run names it and lists only the cursors left.
+    @Test func aDroppedCursorIsNamedAndNoLongerListed() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir, count: 1200)
+        #expect(try aqWal(["consumer", "set", dir, "slow", "1"]).status == 0)
+        #expect(try aqWal(["consumer", "set", dir, "fast", "1100"]).status == 0)
+        #expect(try aqWal(["checkpoint", dir, "1200"]).status == 0)
+        let names = { (r: CLIResult) in ((r.json["consumers"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String } }
+        let dry = try aqWal(["compact", dir, "--max-consumer-lag", "500", "--dry-run", "--json"])
+        #expect(dry.json["dropped_consumers"] as? [String] == ["slow"] && names(dry) == ["fast", "slow"], "\(dry.stdout)")
+        let run = try aqWal(["compact", dir, "--max-consumer-lag", "500", "--json"])
+        #expect(run.json["dropped_consumers"] as? [String] == ["slow"] && names(run) == ["fast"], "\(run.stdout)")
+    }
+
     @Test func aDamagedCursorStopsCompactionWithExit2AndBadArgumentsExit64() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try Fixture.healthy(dir, count: 600)
