@@ -54,8 +54,10 @@ struct Append: ParsableCommand {
             throw ExitCode(Exit.ioError)
         }
         var isDirectory: ObjCBool = false
-        // Anything but an existing directory is to be created: a file in the way fails with 73.
+        // Anything but an existing directory holding a log is to be created: a file in the way,
+        // or an empty directory the user cannot write, fails with 73.
         let creating = !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
+            || (try? FileManager.default.contentsOfDirectory(atPath: directory))?.contains { $0.hasSuffix(".seg") } == false
         let options = LogOptions(segmentSize: segmentSize, backend: backend)
         let writer = try Exit.guarding(creating: creating) {
             try LogWriter.open(directory: directory, options: options, durability: durabilityMode(for: durability))

@@ -28,7 +28,18 @@ import AQTestSupport
         #expect(dump.jsonLines.count == records.count)
         // What they could not do: write.
         let append = try aqWal(["append", dir + "-new"], stdin: "x\n", unprivileged: true)
-        #expect(append.status != 0)
+        #expect(append.status == 73, "a log it cannot create: \(append.stderr)")
+        // An existing empty directory it may not write is a log it cannot create too (73),
+        // where a log it may not write is an I/O error (74).
+        let empty = tmp.sub("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: false)
+        chmod(empty, 0o755)
+        let intoEmpty = try aqWal(["append", empty], stdin: "x\n", unprivileged: true)
+        let left = try FileManager.default.contentsOfDirectory(atPath: empty)
+        #expect(intoEmpty.status == 73 && left.isEmpty, "\(intoEmpty.stderr) \(left)")
+        try writer.close()
+        let intoLog = try aqWal(["append", dir], stdin: "x\n", unprivileged: true)
+        #expect(intoLog.status == 74, "\(intoLog.stderr)")
     }
 
     /// `LOCK` records the durable point readers hold the log to: one the user may not read

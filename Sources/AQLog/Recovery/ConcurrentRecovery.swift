@@ -11,9 +11,9 @@ extension LogRecovery {
     /// covers, which the scanner rightly calls corruption. A segment may also be removed by
     /// compaction between listing and opening (`ENOENT`). Both are transient: the pass is
     /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
-    /// that is still there after the last attempt is reported as usual. Corruption, and a torn
-    /// tail, are retried only when a writer held `LOCK` before or after the pass: without one,
-    /// nothing was mid-write.
+    /// that is still there after the last attempt is reported as usual. Corruption, and (with
+    /// `retryingTornTail`) a torn tail, are retried only when a writer held `LOCK` before or
+    /// after the pass: without one, nothing was mid-write.
     /// `writerBefore`: whether the caller just found a writer holding `LOCK` (saves the first probe).
     /// `upToHighWater`: scan the open segment only up to the writer's high-water mark.
     ///
@@ -24,7 +24,7 @@ extension LogRecovery {
     /// durable prefix `HIGHWATER` records is a floor for the open segment in every pass too,
     /// whether or not it stops at the mark.
     func recoverBesideWriter(attempts: Int = 6, following: ScanPoint? = nil, upToHighWater: Bool = false,
-                             writerBefore known: Bool? = nil) throws(LogError) -> Outcome {
+                             writerBefore known: Bool? = nil, retryingTornTail: Bool = false) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
         var attempt = 1
         while true {
@@ -43,8 +43,11 @@ extension LogRecovery {
                 let outcome = try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor)
                 // A torn-looking tail beside a live writer is its batch being copied in (a
                 // writer's open repairs a real one before it writes): looked at again, as
-                // transient corruption is.
-                guard outcome.report.tornTail != nil, attempt < attempts, writerBefore || writerMayBeWriting() else { return outcome }
+                // transient corruption is, by callers that report it (`verify`); a reader
+                // reads up to the last commit either way.
+                guard retryingTornTail, outcome.report.tornTail != nil, attempt < attempts, writerBefore || writerMayBeWriting() else {
+                    return outcome
+                }
                 outcome.open?.file.close()
             } catch {
                 guard attempt < attempts, Self.mayBeTransient(error) else { throw error }

@@ -73,7 +73,7 @@ public struct LogVerifier {
         do {
             var recovery = LogRecovery(storage: storage, directory: directory, access: .read)
             recovery.readBuffer = buffer
-            outcome = try recovery.recoverBesideWriter()
+            outcome = try recovery.recoverBesideWriter(retryingTornTail: true)
         } catch {
             switch error {
             case .corruption(let d):
