@@ -18,6 +18,18 @@ import Foundation
         writeFile(path, bytes)
     }
 
+    /// A log of 1,200 records of 100 bytes in `dir`: its first (sealed) segment's path, bytes
+    /// and trailer.
+    private func sealedFirstSegment(_ dir: String) throws -> (path: String, bytes: [UInt8], trailer: SegmentTrailer) {
+        try makeLog(dir, count: 1200, sizes: { _ in 100 })
+        let path = dir + "/" + segmentFiles(dir)[0]
+        let bytes = readFile(path)
+        let trailer = try #require(bytes.withUnsafeBytes {
+            SegmentTrailer.decode(UnsafeRawBufferPointer(rebasing: $0[(bytes.count - SegmentLayout.trailerSize)...]))
+        }).0
+        return (path, bytes, trailer)
+    }
+
     private func expectRefused(_ dir: String, _ path: String) throws {
         let located = { (error: any Error) -> Bool in
             guard case LogError.corruption(let d) = error, case .badFooter = d.reason else { return false }
@@ -78,12 +90,7 @@ import Foundation
     /// of intact records).
     @Test func aDamagedIndexEntryIsLocatedAtTheEntry() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        try makeLog(dir, count: 1200, sizes: { _ in 100 })
-        let path = dir + "/" + segmentFiles(dir)[0]
-        let bytes = readFile(path)
-        let trailer = try #require(bytes.withUnsafeBytes {
-            SegmentTrailer.decode(UnsafeRawBufferPointer(rebasing: $0[(bytes.count - SegmentLayout.trailerSize)...]))
-        }).0
+        let (path, bytes, trailer) = try sealedFirstSegment(dir)
         let entry = Int(trailer.indexOffset) + 2 * SegmentLayout.indexEntrySize
         patch(path, at: entry, [bytes[entry] ^ 0x01])
         let report = try LogVerifier(directory: dir).verify()
@@ -108,12 +115,7 @@ import Foundation
     /// walk there with the entry named, after every record before it, in both spellings.
     @Test func aWalkStopsAtADamagedIndexEntry() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        try makeLog(dir, count: 1200, sizes: { _ in 100 })
-        let path = dir + "/" + segmentFiles(dir)[0]
-        let bytes = readFile(path)
-        let trailer = try #require(bytes.withUnsafeBytes {
-            SegmentTrailer.decode(UnsafeRawBufferPointer(rebasing: $0[(bytes.count - SegmentLayout.trailerSize)...]))
-        }).0
+        let (path, bytes, trailer) = try sealedFirstSegment(dir)
         let entrySize = SegmentLayout.indexEntrySize
         let entry = { (k: Int) in Int(trailer.indexOffset) + k * entrySize }
         // Record 70 (inside the second run of a walk from the first) points at record 71's frame.
