@@ -21,11 +21,12 @@ struct Inspect: ParsableCommand {
         try requireLog(directory)
         // Salvaging: a damaged log is still shown up to its damage (`corruption` in JSON, for
         // pipelines that read stdout), then the damage is reported and exits 2.
-        let reader = try Exit.guarding { try LogReader.salvaging(directory: directory) }
+        // The checkpoint before the log (see verify), and held to what the scan found, not to
+        // what the reader shows: beside a writer still opening, that stops at its published point.
         var checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
-        // Past the end of a log read whole, as compaction sees it: damaged.
+        let reader = try Exit.guarding { try LogReader.salvaging(directory: directory) }
         if reader.damage == nil, let last = reader.segments.last {
-            checkpoint = checkpoint.checked(logEnd: last.lastSequence, directory: directory)
+            checkpoint = checkpoint.checked(logEnd: max(last.lastSequence, reader.report.lastSequence), directory: directory)
         }
         let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
         // Read from the segments' ends, it fails on a damaged log too: then shown as null.

@@ -95,8 +95,12 @@ public struct LogArchiver: Sendable {
         // segment, records a writer acknowledged and the files no longer hold, damage in the
         // open segment's committed batches. Refused as every other command refuses them, with
         // the same diagnosis, before the archive state is read or recorded.
+        // Up to the writer's high-water mark, as readers stop, through one read buffer for the run.
+        let buffer = SegmentReadBuffer()
         let opened = try logStep { () throws(LogError) in
-            try LogRecovery(storage: storage, directory: directory, access: .read).recoverBesideWriter()
+            var recovery = LogRecovery(storage: storage, directory: directory, access: .read)
+            recovery.readBuffer = buffer
+            return try recovery.recoverBesideWriter(upToHighWater: true)
         }
         opened.open?.file.close()
         var through: UInt64
@@ -121,7 +125,6 @@ public struct LogArchiver: Sendable {
                                                    reason: "archived through \(through), past the log's last sealed sequence \(sealedThrough)"))
         }
         let pending = listing.sealed.filter { $0.lastSequence > through }
-        let buffer = SegmentReadBuffer()
         for d in pending {
             // A closing log cancels the run: stop between segments, not after the backlog.
             if Task.isCancelled { throw .sendFailed(segment: d.path, underlying: CancellationError()) }

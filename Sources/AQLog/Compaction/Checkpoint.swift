@@ -63,11 +63,18 @@ public enum Checkpoint {
     /// take. One that has published nothing yet is opening: its recovery is about to sync what
     /// this pass recovered, as it would with no writer. Asked before the pass (its durable
     /// point only grows), which also tells the pass whether a writer is there.
+    ///
+    /// With no writer, what the files hold may be a crashed `.deferred` writer's records still
+    /// only in the page cache: the open segment is synced before its last sequence is
+    /// returned, so a checkpoint or cursor set at it never outlives those records at a power
+    /// loss (and then names a sequence past the log's end).
     package static func lastDurableSequence(directory: String, storage: any Storage) throws(LogError) -> UInt64 {
         let lockPath = LogDirectoryLayout.join(directory, LogDirectoryLayout.lockFile)
         let writer = try io { () throws(IOFailure) in try storage.writerProgress(lockPath: lockPath) }
-        let recovered = try LogRecovery(storage: storage, directory: directory)
-            .recoverBesideWriter(writerBefore: writer != nil).report.lastSequence
+        let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter(writerBefore: writer != nil)
+        defer { outcome.open?.file.close() }
+        if writer == nil, let open = outcome.open { try io { () throws(IOFailure) in try open.file.syncData() } }
+        let recovered = outcome.report.lastSequence
         return if let writer, writer != .nothing { min(recovered, writer.durableThrough) } else { recovered }
     }
 

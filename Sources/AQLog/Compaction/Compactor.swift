@@ -119,7 +119,11 @@ public struct Compactor: Sendable {
         try storage.requireDirectory(directory)
         var report = CompactionReport()
         report.retention = retention
+        // Both state files before the segments: each records only sequences already durable
+        // (ARCHIVED: already sealed), and the log only grows, so the listing after them covers
+        // what they name even while a writer seals and an archiver records meanwhile.
         report.checkpoint = try Checkpoint.read(directory: directory, storage: storage, logger: logger)
+        let archiveState = try ArchiveState.read(directory: directory, storage: storage)
         let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         outcome.open?.file.close()
         let all = outcome.sealed + (outcome.open.map { [$0.descriptor] } ?? [])
@@ -131,7 +135,7 @@ public struct Compactor: Sendable {
         // empty open segment at base B ends the log at B - 1 (the recovery report says 0 for a
         // log without records).
         report.checkpoint = report.checkpoint.checked(logEnd: all.last?.lastSequence ?? 0, directory: directory)
-        let archive = ArchiveStatus(state: try ArchiveState.read(directory: directory, storage: storage), descriptors: all, directory: directory)
+        let archive = ArchiveStatus(state: archiveState, descriptors: all, directory: directory)
         report.archive = archive
         var remainingSegments = all.count
         var remainingBytes = all.reduce(0) { $0 + $1.segmentSize }

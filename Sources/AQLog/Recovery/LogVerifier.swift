@@ -29,7 +29,8 @@ public struct LogVerifier {
         /// its index, digest and data end; false for the open segment, which recovery scanned.
         public var sealed: Bool
         /// Records in the segment, by its trailer (sealed) or recovery's scan (open);
-        /// counted in ``Report/recordsVerified`` unless the segment is sealed and failed.
+        /// counted in ``Report/recordsVerified`` whole unless the segment is sealed and failed
+        /// (then only those committed before the damaged batch).
         public var records: Int
         /// Nil when the segment verified clean; ``LogError/corruption(_:)`` for damage found in
         /// it, ``LogError/tornTail(_:)`` for the open segment's torn tail.
@@ -42,8 +43,9 @@ public struct LogVerifier {
         /// segments before the damaged file and, for damage in the open segment, that one when
         /// its header is intact.
         public var segments: [SegmentResult] = []
-        /// Records proven intact: those of each sealed segment that passed, and the open
-        /// segment's committed records (those before the damage, when it is damaged).
+        /// Records proven intact: those of each sealed segment that passed (of one that failed,
+        /// those committed before the damaged batch), and the open segment's committed records
+        /// (those before the damage, when it is damaged).
         public var recordsVerified = 0
         /// Bytes of segment files read and checked: each sealed segment's whole file, passed or
         /// not, and the open segment's (only up to its last commit when it is damaged).
@@ -162,7 +164,7 @@ public struct LogVerifier {
             return (.init(file: d.path, offset: size, reason: .badFooter("the file is \(size) bytes, the segment \(d.segmentSize)")), 0)
         }
         let (scan, footer) = try io { () throws(IOFailure) in try SegmentStream.scan(file, d, buffer: buffer) }
-        return (try damage(of: d, scan, footer, file: file, size: size), scan.offsets.count)
+        return (try damage(of: d, scan, footer, file: file, size: size), min(scan.offsets.count, d.recordCount))
     }
 
     /// What the scan of sealed segment `d` (`file`, `size` bytes) found wrong against its footer.

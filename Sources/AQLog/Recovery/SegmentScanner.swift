@@ -151,6 +151,7 @@ struct SegmentScanner {
         var result = cursor.result
         result.bytesScanned = cursor.pos - previous.committedEnd
         result.verdict = .clean
+        result.damage = nil
         return result
     }
 
