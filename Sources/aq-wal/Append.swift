@@ -43,7 +43,7 @@ struct Append: ParsableCommand {
     @Option(help: "When a record counts as durable: sync, group (one producer: same as sync; lines read together share a sync) or deferred (page cache).")
     var durability: DurabilityChoice = .sync
     @Option(help: "Write path: auto, uring or posix.") var backend: Backend = .auto
-    @Option(help: "Size in bytes the segments this run creates grow to (65536 to 4294963200, a multiple of 4096; not kept by the log: give it on every run). The run that creates the log also fixes its largest record: 16 MiB, or less when that does not fit these segments (53200 bytes at 65536).")
+    @Option(parsing: .unconditional, help: "Size in bytes the segments this run creates grow to (65536 to 4294963200, a multiple of 4096; not kept by the log: give it on every run). The run that creates the log also fixes its largest record: 16 MiB, or less when that does not fit these segments (53200 bytes at 65536).")
     var segmentSize: Int = SegmentLayout.defaultSegmentSize
 
     func run() throws {

@@ -15,8 +15,8 @@ struct Dump: ParsableCommand {
             """)
 
     @Argument(help: "The log directory.") var directory: String
-    @Option(help: "First sequence to print (default: the first in the log).") var from: UInt64?
-    @Option(help: "Last sequence to print (default: the last in the log).") var to: UInt64?
+    @Option(parsing: .unconditional, help: "First sequence to print (default: the first in the log).") var from: UInt64?
+    @Option(parsing: .unconditional, help: "Last sequence to print (default: the last in the log).") var to: UInt64?
 
     func validate() throws {
         if let from, let to, from > to { throw ValidationError("--from \(from) is above --to \(to)") }

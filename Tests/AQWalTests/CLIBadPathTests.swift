@@ -33,6 +33,13 @@ import AQTestSupport
             #expect(negative.status == 64)
             #expect(negative.stderr.contains("\(option) must be at least 0"), "\(negative.stderr)")
         }
+        // A negative number is the option's value, refused as one, not a missing value.
+        for (arguments, says) in [(["dump", dir, "--from", "-1"], "'-1' is invalid"), (["dump", dir, "--to", "-5"], "'-5' is invalid"),
+                                  (["append", dir, "--segment-size", "-1"], "segment size must be a multiple of 4096")] {
+            let negative = try aqWal(arguments, stdin: "x\n")
+            #expect(negative.status == 64, "\(arguments): \(negative.stderr)")
+            #expect(negative.stderr.contains(says) && !negative.stderr.contains("Missing value"), "\(arguments): \(negative.stderr)")
+        }
     }
 
     /// A command line that names no action, or help for one that does not exist, is a usage
