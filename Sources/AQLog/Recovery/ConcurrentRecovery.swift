@@ -13,7 +13,8 @@ extension LogRecovery {
     /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
     /// that is still there after the last attempt is reported as usual. Corruption, and (with
     /// `retryingTornTail`) a torn tail, are retried only when a writer held `LOCK` before or
-    /// after the pass: without one, nothing was mid-write.
+    /// after the pass: without one, nothing was mid-write. A torn tail still there after the
+    /// last attempt while a writer holds `LOCK` is its own unacknowledged bytes: not reported.
     /// `writerBefore`: whether the caller just found a writer holding `LOCK` (saves the first probe).
     /// `upToHighWater`: scan the open segment only up to the writer's high-water mark.
     ///
@@ -40,12 +41,17 @@ extension LogRecovery {
             pass.highWater = upToHighWater ? record : nil
             pass.floorRecord = record
             do {
-                let outcome = try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor)
-                // A torn-looking tail beside a live writer is its batch being copied in (a
-                // writer's open repairs a real one before it writes): looked at again, as
-                // transient corruption is, by callers that report it (`verify`); a reader
-                // reads up to the last commit either way.
-                guard retryingTornTail, outcome.report.tornTail != nil, attempt < attempts, writerBefore || writerMayBeWriting() else {
+                var outcome = try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor)
+                // A torn-looking tail beside a live writer is its batch being copied in: a
+                // writer's open repairs a real one before it writes, and nothing past its last
+                // commit was acknowledged. Callers that report a torn tail (`verify`) look again,
+                // and one still there while the writer holds `LOCK` is the writer's, not
+                // reported; a reader reads up to the last commit either way.
+                guard retryingTornTail, outcome.report.tornTail != nil else { return outcome }
+                let writerNow = writerMayBeWriting()
+                guard writerBefore || writerNow else { return outcome }
+                if attempt == attempts {
+                    if writerNow { outcome.report.tornTail = nil }
                     return outcome
                 }
                 outcome.open?.file.close()
