@@ -84,6 +84,29 @@ import Foundation
         }
     }
 
+    /// `ARCHIVED` is recorded only at a sealed segment's end: a value inside a segment (another
+    /// log's, with other segment sizes) would pass the segments before it as sent. Damaged to
+    /// the archive run, its status and compaction alike; one below every segment present is an
+    /// archive compaction caught up with.
+    @Test func anArchiveStateInsideASegmentIsDamaged() async throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeBatchedLog(dir, count: 1500)
+        let sealed = try descriptors(dir).filter(\.isSealed)
+        try ArchiveState.record(through: sealed[1].baseSequence + 3, directory: dir, storage: PosixStorage())
+        let archive = MemoryArchive()
+        await #expect {
+            _ = try await LogArchiver(directory: dir, send: archive.send).run()
+        } throws: { error in
+            guard case .damagedState(let d) = error as? ArchiveError else { return false }
+            return d.reason.contains("inside a segment")
+        }
+        #expect(archive.names.isEmpty)
+        guard case .damaged = try ArchiveStatus.read(directory: dir).state else { Issue.record("status not damaged"); return }
+        #expect(try Compactor(directory: dir).plan().archive.map { if case .damaged = $0.state { true } else { false } } == true)
+        try ArchiveState.record(through: sealed[1].lastSequence, directory: dir, storage: PosixStorage())
+        #expect(try ArchiveStatus.read(directory: dir).state == .archived(through: sealed[1].lastSequence))
+    }
+
     @Test func compactionKeepsWhatIsNotArchivedAndTheCheckpointRecordsTheHold() async throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try makeBatchedLog(dir, count: 1500)

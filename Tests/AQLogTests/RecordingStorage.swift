@@ -42,6 +42,11 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var readsOfFailingOffset = 0
         /// Bytes read, by file name.
         var bytesRead: [String: Int] = [:]
+        /// Removes the named file just before its open number `atOpen` (1 = the first) for
+        /// reading: a compaction between a listing and a read.
+        var removeBeforeOpening: (name: String, atOpen: Int)? = nil
+        /// Opens for reading so far, by file name.
+        var opensForReading: [String: Int] = [:]
     }
     let state = Mutex(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
@@ -106,7 +111,14 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         RecordingFile(inner: try inner.openFile(path, create: create), owner: self)
     }
     func openFileForReading(_ path: String) throws(IOFailure) -> any StorageFile {
-        RecordingFile(inner: try inner.openFileForReading(path), owner: self)
+        let name = LogDirectoryLayout.name(of: path)
+        let remove = state.withLock { s -> Bool in
+            s.opensForReading[name, default: 0] += 1
+            guard let r = s.removeBeforeOpening, r.name == name, r.atOpen == s.opensForReading[name] else { return false }
+            return true
+        }
+        if remove { try inner.removeFile(path) }
+        return RecordingFile(inner: try inner.openFileForReading(path), owner: self)
     }
 
     /// True when the next sync is scheduled to fail.

@@ -23,4 +23,20 @@ import Foundation
         writer.release()
         #expect(try LogVerifier(directory: dir).verify().tornTail?.offset == end, "the writer gone: reported again")
     }
+
+    /// A segment compaction removes after the pass listed it: `verify` leaves it out (it left the
+    /// log) instead of failing on its open, and checks the rest.
+    @Test func aSegmentRemovedByCompactionMeanwhileIsLeftOut() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try makeLog(dir, count: 1200, sizes: { _ in 100 })
+        let segments = try LogReader.open(directory: dir).segments
+        try #require(segments.count >= 3)
+        let storage = RecordingStorage()
+        // Its second open is verify's own, after recovery read its ends.
+        storage.state.withLock { $0.removeBeforeOpening = (segments[0].fileName, 2) }
+        let report = try LogVerifier(directory: dir, storage: storage).verify()
+        #expect(report.corruption == nil && report.tornTail == nil)
+        #expect(report.segments.map(\.fileName) == segments.dropFirst().map(\.fileName))
+        #expect(report.recordsVerified == 1200 - segments[0].recordCount)
+    }
 }

@@ -45,20 +45,10 @@ public struct ArchiveStatus: Sendable, Equatable {
         held.first?.modified.map { max(0, now - $0) }
     }
 
-    /// The status of the segments `descriptors` (oldest first) of the log in `directory`.
-    /// The status of the log in `directory`, whose segments are `descriptors` and archive state `state`. An
-    /// `ARCHIVED` past the last sealed segment is damaged: recorded only from sealed segments,
-    /// there it names another log's (segments replaced by older copies) or was crafted, and
-    /// would pass this log's segments as sent.
+    /// The status of the log in `directory`, whose segments are `descriptors` (oldest first)
+    /// and archive state `state` (``ArchiveState/checked(against:directory:)``).
     init(state: ArchiveState, descriptors: [SegmentDescriptor], directory: String) {
-        // An empty open segment at base B ends the sealed part at B - 1.
-        let sealedEnd = descriptors.last.map { $0.isSealed ? $0.lastSequence : $0.baseSequence &- 1 } ?? 0
-        var state = state
-        if case .archived(let through) = state, through > sealedEnd {
-            state = .damaged(ArchiveStateDamage(
-                file: LogDirectoryLayout.join(directory, ArchiveState.fileName), offset: 16,
-                reason: "archived through \(through), past the log's last sealed sequence \(sealedEnd)"))
-        }
+        let state = state.checked(against: descriptors, directory: directory)
         self.state = state
         segments = descriptors.map { d in
             Segment(fileName: d.fileName, firstSequence: d.baseSequence, lastSequence: d.lastSequence, bytes: d.segmentSize,
@@ -89,4 +79,27 @@ func modificationTime(_ path: String) -> Double? {
     var st = stat()
     guard stat(path, &st) == 0 else { return nil }
     return Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+}
+
+extension ArchiveState {
+    /// This state in a log whose segments are `descriptors` (oldest first, in `directory`):
+    /// damaged when it names a sequence no sealed segment ends at, among the segments present
+    /// (past the last sealed one, or inside one). `ARCHIVED` is recorded only at a sealed
+    /// segment's last sequence, so such a value is another log's (segments replaced by older
+    /// copies) or was crafted, and would pass this log's segments as sent. A value below the
+    /// first segment present is an archive compaction has caught up with.
+    func checked(against descriptors: [SegmentDescriptor], directory: String) -> ArchiveState {
+        guard case .archived(let through) = self, let first = descriptors.first, through >= first.baseSequence else { return self }
+        // An empty open segment at base B ends the sealed part at B - 1.
+        let sealedEnd = descriptors.last.map { $0.isSealed ? $0.lastSequence : $0.baseSequence &- 1 } ?? 0
+        let reason: String
+        if through > sealedEnd {
+            reason = "archived through \(through), past the log's last sealed sequence \(sealedEnd)"
+        } else if !descriptors.contains(where: { $0.isSealed && $0.lastSequence == through }) {
+            reason = "archived through \(through), inside a segment: no sealed segment ends there"
+        } else {
+            return self
+        }
+        return .damaged(ArchiveStateDamage(file: LogDirectoryLayout.join(directory, ArchiveState.fileName), offset: 16, reason: reason))
+    }
 }

@@ -117,12 +117,10 @@ public struct LogArchiver: Sendable {
         }
         // Listed after the hold is recorded: nothing listed here is removed by compaction.
         let listing = try logStep { () throws(LogError) in try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds() }
-        // Recorded only from sealed segments: past the last one it names another log's (segments
-        // replaced by older copies) or was crafted, and would pass this log's segments as sent.
-        let sealedThrough = listing.open.map { $0.baseSequence &- 1 } ?? listing.sealed.last?.lastSequence ?? 0
-        if through > sealedThrough {
-            throw .damagedState(ArchiveStateDamage(file: LogDirectoryLayout.join(directory, ArchiveState.fileName), offset: 16,
-                                                   reason: "archived through \(through), past the log's last sealed sequence \(sealedThrough)"))
+        // Recorded only at a sealed segment's end: anything else is another log's or crafted.
+        if case .damaged(let damage) = ArchiveState.archived(through: through)
+            .checked(against: listing.sealed + (listing.open.map { [$0] } ?? []), directory: directory) {
+            throw .damagedState(damage)
         }
         let pending = listing.sealed.filter { $0.lastSequence > through }
         for d in pending {

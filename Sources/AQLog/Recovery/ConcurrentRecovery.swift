@@ -10,7 +10,8 @@ extension LogRecovery {
     /// so for a few microseconds a later commit frame may be visible before the records it
     /// covers, which the scanner rightly calls corruption. A segment may also be removed by
     /// compaction between listing and opening (`ENOENT`). Both are transient: the pass is
-    /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all); damage
+    /// repeated with a short backoff (0.5 ms doubling, about 15 ms in all; for a vanished
+    /// segment, 20 ms apart for up to ``compactionPatience``); damage
     /// that is still there after the last attempt is reported as usual. Corruption, and (with
     /// `retryingTornTail`) a torn tail, are retried only when a writer held `LOCK` before or
     /// after the pass: without one, nothing was mid-write. A torn tail still there after the
@@ -28,6 +29,11 @@ extension LogRecovery {
                              writerBefore known: Bool? = nil, retryingTornTail: Bool = false) throws(LogError) -> Outcome {
         var delay: UInt32 = 500
         var attempt = 1
+        // A segment gone between listing and opening is compaction at work: the pass lists again
+        // for as long as it takes compaction to remove what it removes (one run can take a few
+        // hundred files), not for a fixed number of attempts.
+        let clock = ContinuousClock()
+        let listingDeadline = clock.now + Self.compactionPatience
         while true {
             let writerBefore = attempt == 1 ? known ?? writerMayBeWriting() : writerMayBeWriting()
             // The floor first, then the high-water mark: a writer raises its mark before it
@@ -56,15 +62,23 @@ extension LogRecovery {
                 }
                 outcome.open?.file.close()
             } catch {
-                guard attempt < attempts, Self.mayBeTransient(error) else { throw error }
-                // A writer present at either end of the pass may have been mid-write during it.
-                if case .corruption = error, !writerBefore, !writerMayBeWriting() { throw error }
+                guard Self.mayBeTransient(error) else { throw error }
+                if case .io = error {
+                    guard clock.now < listingDeadline else { throw error }
+                } else {
+                    guard attempt < attempts else { throw error }
+                    // A writer present at either end of the pass may have been mid-write during it.
+                    if case .corruption = error, !writerBefore, !writerMayBeWriting() { throw error }
+                }
             }
             usleep(delay)
             delay = Swift.min(delay * 2, 20_000)
             attempt += 1
         }
     }
+
+    /// How long a pass keeps listing again while segments vanish under it (compaction).
+    static let compactionPatience: Duration = .seconds(5)
 
     /// The durable point `LOCK` records; 0 when there is none (no file, or no whole record).
     /// A `LOCK` that cannot be read (no permission) is an error, never a floor of 0: without

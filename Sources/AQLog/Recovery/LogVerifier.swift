@@ -115,7 +115,12 @@ public struct LogVerifier {
     private func verify(sealed d: SegmentDescriptor, into report: inout Report, buffer: SegmentReadBuffer) throws(LogError) {
         var result = SegmentResult(file: d.path, baseSequence: d.baseSequence, lastSequence: d.lastSequence,
                                    sealed: true, records: d.recordCount, problem: nil)
-        let (damage, intact) = try checkSealed(d, buffer: buffer)
+        let damage: CorruptionDiagnosis?, intact: Int
+        do throws(LogError) { (damage, intact) = try checkSealed(d, buffer: buffer) } catch {
+            // Removed by a compaction since recovery listed it: it left the log, unread.
+            if case .io(let failure) = error, failure.errno == .noSuchFileOrDirectory { return }
+            throw error
+        }
         if let diagnosis = damage {
             result.problem = .corruption(diagnosis)
             if report.corruption == nil { report.corruption = diagnosis }
