@@ -128,7 +128,22 @@ extension LogReader {
         defer { run.deallocate() }
         while sequence <= last {
             let v: SegmentView
-            do throws(LogError) { v = try view(i) } catch { throw lift(error) }
+            do throws(LogError) { v = try view(i) } catch {
+                // Gone since this reader listed it: a compaction removed its records meanwhile.
+                // Listed again, the walk goes on from the first record left, or reports them
+                // compacted, as it would have at its start.
+                guard case .io(let failure) = error, failure.errno == .noSuchFileOrDirectory else { throw lift(error) }
+                do throws(LogError) { try refresh() } catch { throw lift(error) }
+                let firstAvailable = firstAvailableSequence
+                guard sequence < firstAvailable else { throw lift(error) }
+                guard ifCompacted == .startAtFirstAvailable else {
+                    throw lift(.compacted(requested: sequence, firstAvailable: firstAvailable))
+                }
+                sequence = firstAvailable
+                guard sequence <= last, let next = segmentIndex(of: sequence) else { return }
+                i = next
+                continue
+            }
             let segmentLast = min(v.lastSequence, last)
             // Alive through the segment's records, as in `read`.
             let goOn = try withExtendedLifetime(v) { () throws(E) -> Bool in
