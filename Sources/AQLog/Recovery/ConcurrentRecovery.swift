@@ -64,7 +64,8 @@ extension LogRecovery {
             } catch {
                 guard Self.mayBeTransient(error) else { throw error }
                 if case .io = error {
-                    guard clock.now < listingDeadline else { throw error }
+                    // Only while the directory is there: a log gone whole is no compaction.
+                    guard clock.now < listingDeadline, (try? storage.requireDirectory(directory)) != nil else { throw error }
                 } else {
                     guard attempt < attempts else { throw error }
                     // A writer present at either end of the pass may have been mid-write during it.
