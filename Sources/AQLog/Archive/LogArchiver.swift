@@ -108,10 +108,9 @@ public struct LogArchiver: Sendable {
         case .damaged(let damage): throw .damagedState(damage)
         case .archived(let t): through = t
         case .notArchiving:
-            // A log that cannot even be listed (a damaged header, trailer or chain) is not
-            // switched to archiving: its hold would keep compaction back for a run that can send
-            // nothing. Damage found later, inside a segment's records, stops the run after this.
-            _ = try logStep { () throws(LogError) in try LogRecovery(storage: storage, directory: directory).sealedSegmentsByEnds() }
+            // A log readers refuse was refused above, before its hold could keep compaction back
+            // for a run that can send nothing. Damage found later, inside a segment's records,
+            // stops the run after this.
             try logStep { () throws(LogError) in try ArchiveState.record(through: 0, directory: directory, storage: storage) }
             through = 0
         }
