@@ -158,6 +158,25 @@ import Synchronization
         try w2.close()
     }
 
+    /// `LOCK` removed by hand while its writer runs: a second writer (or a repair) is still
+    /// refused (the writer also locks the directory), so it cannot write over the first one's
+    /// records; once the first closes, the log opens with every record it acknowledged.
+    @Test func aSecondWriterStaysOutAfterLOCKIsRemoved() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let w = try LogWriter.open(directory: dir, options: smallSegments)
+        _ = try w.append([1, 2, 3])
+        try FileManager.default.removeItem(atPath: dir + "/LOCK")
+        #expect(throws: LogError.logLocked(path: dir)) { try LogWriter.open(directory: dir, options: smallSegments) }
+        #expect(throws: LogError.logLocked(path: dir)) { try LogRepair.repair(directory: dir) }
+        _ = try w.append([4, 5])
+        try w.close()
+        let w2 = try LogWriter.open(directory: dir, options: smallSegments)
+        #expect(w2.lastSequence == 2)
+        try w2.close()
+        #expect(try readAll(dir) == [[1, 2, 3], [4, 5]])
+    }
+
     /// A lock let go within the contention window (as a just-closed writer's `LOCK` is once a
     /// concurrently spawned child has exec'd) is taken, not reported as another writer's.
     @Test func aLockReleasedWithinTheContentionWindowIsTaken() throws {
@@ -214,6 +233,26 @@ import Synchronization
         patch(prepared, at: start, [UInt8](repeating: 0xAB, count: 64))
         try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false).close()
         #expect(readFile(prepared)[start..<(start + 64)].allSatisfy { $0 == 0 }, "zero-filled again, not adopted")
+    }
+
+    /// A symbolic link planted as `next.prealloc` is replaced, never written through: the
+    /// log's bytes stay inside its directory and the link's target is untouched.
+    @Test func aLinkInThePreparedFilesPlaceIsReplacedNotFollowed() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let prepared = dir + "/next.prealloc", victim = tmp.sub("victim")
+        try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false).close()
+        try Data(count: smallSegments.segmentSize).write(to: URL(fileURLWithPath: victim))
+        try? FileManager.default.removeItem(atPath: prepared)
+        try FileManager.default.createSymbolicLink(atPath: prepared, withDestinationPath: victim)
+        let sent = (0..<1_000).map { payload($0) }  // several segments: each activates a prepared file
+        let writer = try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false)
+        for p in sent { try writer.append(p) }
+        try writer.close()
+        #expect(readFile(victim).allSatisfy { $0 == 0 }, "the link's target was written")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(try names.allSatisfy { try FileManager.default.attributesOfItem(atPath: dir + "/" + $0)[.type] as? FileAttributeType != .typeSymbolicLink })
+        #expect(try readAll(dir) == sent)
     }
 
     @Test func rollingSealsSegmentsAndSeekLandsOnEveryRecord() throws {

@@ -18,6 +18,8 @@ import Glibc
 final class PosixLock: StorageLock, @unchecked Sendable {
     // Set in init and cleared only by release(); the owner serialises calls.
     private var fd: Int32
+    /// The directory's descriptor holding its `flock` (-1: none, see ``init(path:mode:lockingDirectory:contentionWindow:)``).
+    private var directoryFD: Int32 = -1
     private let path: String
     private var publishing = false
     private let record = AlignedBuffer(capacity: WriterProgressRecord.size)
@@ -30,9 +32,43 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     /// spawns processes.
     static let contentionWindow: Duration = .milliseconds(200)
 
-    init(path: String, mode: mode_t = 0o666, contentionWindow: Duration = PosixLock.contentionWindow) throws(IOFailure) {
+    /// Locks `path`. With `lockingDirectory`, also takes an exclusive `flock` on that directory
+    /// (the writer's `LOCK` takes its log directory's): a `LOCK` unlinked while its holder runs
+    /// (by hand, against the documented procedure) would otherwise let a second writer lock a new
+    /// file of that name and write over the first one's records. A directory cannot be replaced
+    /// while it holds files, so its lock stays with the log. Where the file system cannot lock a
+    /// directory (`flock` emulated over NFS, say), the file's locks alone stand.
+    init(path: String, mode: mode_t = 0o666, lockingDirectory directory: String? = nil,
+         contentionWindow: Duration = PosixLock.contentionWindow) throws(IOFailure) {
         self.path = path
         fd = try Self.openLocked(path, mode: mode, contentionWindow: contentionWindow)
+        guard let directory else { return }
+        do throws(IOFailure) {
+            directoryFD = try Self.lockDirectory(directory, deadline: ContinuousClock.now + contentionWindow)
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    /// Opens `directory` and takes an exclusive `flock` on it, retrying a held lock until
+    /// `deadline` (then `EWOULDBLOCK`); -1 when this file system cannot lock a directory.
+    private static func lockDirectory(_ directory: String, deadline: ContinuousClock.Instant) throws(IOFailure) -> Int32 {
+        let fd = try Syscalls.open(directory, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        while true {
+            do throws(IOFailure) {
+                try Syscalls.flockFile(fd, LOCK_EX | LOCK_NB, path: directory)
+                return fd
+            } catch where error.errno == .wouldBlock && ContinuousClock.now < deadline {
+                usleep(2_000)
+            } catch where error.errno != .wouldBlock {
+                try? Syscalls.close(fd, path: directory)
+                return -1
+            } catch {
+                try? Syscalls.close(fd, path: directory)
+                throw error
+            }
+        }
     }
 
     /// Opens `path` and takes both locks; on failure nothing stays open. Kept out of `init` on
@@ -43,7 +79,7 @@ final class PosixLock: StorageLock, @unchecked Sendable {
         let deadline = ContinuousClock.now + contentionWindow
         while true {
             // O_CLOEXEC: a spawned child must not keep the lock's file (and so the lock) open.
-            let fd = try RegularFile.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: mode)
+            let fd = try RegularFile.open(path, flags: O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode: mode)
             do throws(IOFailure) {
                 try lockWithin(fd, path: path, deadline: deadline)
                 // The holder before may have unlinked the file (a run removing the log it had
@@ -124,6 +160,11 @@ final class PosixLock: StorageLock, @unchecked Sendable {
         try? Syscalls.flockFile(fd, LOCK_UN, path: path)
         try? Syscalls.close(fd, path: path)
         fd = -1
+        if directoryFD >= 0 {
+            try? Syscalls.flockFile(directoryFD, LOCK_UN, path: path)
+            try? Syscalls.close(directoryFD, path: path)
+            directoryFD = -1
+        }
     }
 
     deinit { release() }

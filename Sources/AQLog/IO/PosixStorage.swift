@@ -92,12 +92,15 @@ public final class PosixStorage: Storage {
         try Syscalls.fsync(fd, path: path)
     }
 
-    /// Opens `path` read-write with `O_CLOEXEC` (and `O_CREAT`, mode 0644, when `create`), as
+    /// Opens `path` read-write with `O_CLOEXEC` and `O_NOFOLLOW` (a symbolic link is refused,
+    /// `ELOOP`) (and `O_CREAT`, mode 0644, when `create`), as
     /// a file of ``writePath``: buffered `pwrite` and `fdatasync` for `.posix`, io_uring for
     /// `.uring` and `.uringDirect`.
     public func openFile(_ path: String, create: Bool) throws(IOFailure) -> any StorageFile {
         // O_CLOEXEC: a child the embedding process spawns must not keep the log's files open.
-        let fd = try RegularFile.open(path, flags: O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), mode: fileMode)
+        // O_NOFOLLOW: a log never makes links, and one planted in its place (a `next.prealloc`
+        // leading elsewhere) must not have the log write outside its directory.
+        let fd = try RegularFile.open(path, flags: O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), mode: fileMode)
         switch writePath {
         case .posix: return PosixFile(fd: fd, path: path)
         case .uring, .uringDirect:
@@ -119,8 +122,13 @@ public final class PosixStorage: Storage {
 
     /// Opens (creating, mode 0644) `path` and takes an exclusive `flock` plus the
     /// open-file-description lock ``writerProgress(lockPath:)`` tests. A lock held elsewhere is
-    /// retried for 200 ms, then throws `EWOULDBLOCK`.
-    public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock { try PosixLock(path: path, mode: fileMode) }
+    /// retried for 200 ms, then throws `EWOULDBLOCK`. A log's writer lock (`LOCK`) also locks
+    /// the directory holding it, so that a second writer stays out even after `LOCK` was
+    /// removed by hand while its holder runs.
+    public func lockExclusive(_ path: String) throws(IOFailure) -> any StorageLock {
+        let writerLock = LogDirectoryLayout.name(of: path) == LogDirectoryLayout.lockFile
+        return try PosixLock(path: path, mode: fileMode, lockingDirectory: writerLock ? parentDirectory(of: path) : nil)
+    }
 
     /// Tests the open-file-description lock on `path` without taking it: nil when nobody holds
     /// it (or the file does not exist), else the holder's 24-byte progress record, read with

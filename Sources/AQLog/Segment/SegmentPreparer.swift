@@ -56,7 +56,12 @@ final class SegmentPreparer: @unchecked Sendable {
 
     private func run() {
         result = Result { () throws(IOFailure) -> any StorageFile in
-            let file = try storage.openFile(path, create: true)
+            let file: any StorageFile
+            do throws(IOFailure) { file = try storage.openFile(path, create: true) } catch where error.errno == .tooManySymbolicLinkLevels {
+                // A link planted in the prepared file's place: ours by name, replaced.
+                try storage.removeFile(path)
+                file = try storage.openFile(path, create: true)
+            }
             do throws(IOFailure) {
                 if try file.size() == size, try Self.firstDataBlockIsZero(file) { return file }  // a leftover: adopt it
                 try file.truncate(to: 0)
