@@ -46,6 +46,15 @@ struct Append: ParsableCommand {
     @Option(parsing: .unconditional, help: "Size in bytes the segments this run creates grow to (65536 to 4294963200, a multiple of 4096; not kept by the log: give it on every run). The run that creates the log also fixes its largest record: 16 MiB, or less when that does not fit these segments (53200 bytes at 65536).")
     var segmentSize: Int = SegmentLayout.defaultSegmentSize
 
+    func validate() throws {
+        // The library's rule (`LogOptions.segmentSize`), checked here too so that a bad value
+        // is a usage error with the usage, as for every other option.
+        guard segmentSize >= SegmentLayout.minimumSegmentSize, segmentSize <= SegmentLayout.maximumSegmentSize,
+              segmentSize % SegmentLayout.blockSize == 0 else {
+            throw ValidationError("--segment-size must be a multiple of \(SegmentLayout.blockSize) between \(SegmentLayout.minimumSegmentSize) and \(SegmentLayout.maximumSegmentSize)")
+        }
+    }
+
     func run() throws {
         var input = stat()
         if fstat(STDIN_FILENO, &input) == 0, input.st_mode & S_IFMT == S_IFDIR {
@@ -61,6 +70,9 @@ struct Append: ParsableCommand {
         let options = LogOptions(segmentSize: segmentSize, backend: backend)
         let writer = try Exit.guarding(creating: creating) {
             try LogWriter.open(directory: directory, options: options, durability: durabilityMode(for: durability))
+        }
+        if writer.recoveryReport.staleHighWaterMark {
+            Exit.report("opening found intact records past the mark in \(directory + "/" + LogDirectoryLayout.highWaterFile) (an older copy of the file?): scanned the whole open segment")
         }
         if let torn = writer.recoveryReport.tornTail {
             // Not an error (exit 0 stands), but an operator should know bytes were set aside.

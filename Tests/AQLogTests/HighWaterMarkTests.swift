@@ -75,6 +75,36 @@ import Foundation
         #expect(try readAll(dir) == sent)
     }
 
+    /// An older copy of `HIGHWATER` (a file-level backup restored over the log's, say) marks
+    /// less than the segment holds. No writer writes past its mark, so an intact record past it
+    /// proves the copy stale: readers and the writer's open scan the whole segment, with or
+    /// without `LOCK`'s durable point to refuse the shortfall, and nothing is cut.
+    @Test(arguments: [false, true])
+    func aStaleMarkBelowIntactRecordsIsPassed(removingLock: Bool) throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        var sent = try log(dir, records: 10)
+        let old = readFile(dir + "/HIGHWATER")
+        let writer = try LogWriter.open(directory: dir, options: options())
+        let more = (10..<40_000).map { payload($0, size: 200) }  // about 9 MiB: past the old mark
+        try writer.append(contentsOf: more)
+        try writer.close()
+        sent += more
+        try Data(old).write(to: URL(fileURLWithPath: dir + "/HIGHWATER"))
+        if removingLock { try FileManager.default.removeItem(atPath: dir + "/LOCK") }
+
+        #expect(try readAll(dir) == sent)
+        let reopened = try LogWriter.open(directory: dir, options: options())
+        #expect(reopened.recoveryReport.staleHighWaterMark)
+        #expect(reopened.recoveryReport.tornTail == nil)
+        #expect(try reopened.append(payload(40_000, size: 200)) == 40_001)
+        try reopened.close()
+        #expect(try readAll(dir) == sent + [payload(40_000, size: 200)])
+        #expect(try LogVerifier(directory: dir).verify().corruption == nil)
+        let again = try LogWriter.open(directory: dir, options: options())
+        #expect(!again.recoveryReport.staleHighWaterMark)
+        try again.close()
+    }
+
     /// In the order the storage saw them: every write into a segment ends at or below the mark
     /// `HIGHWATER` holds for that segment, written (synced) before it; through rolls, seals
     /// and markers, with `Log` and `LogWriter`.

@@ -10,7 +10,7 @@ extension LogRecovery {
     func scanOpenInWindows(file: any StorageFile, descriptor: SegmentDescriptor) throws(LogError) -> (SegmentScanner.Result, UInt32) {
         try io { () throws(IOFailure) -> (SegmentScanner.Result, UInt32) in
             let size = try file.size()
-            let mark = highWater?.mark(for: descriptor).map { min($0, size) } ?? size
+            let mark = scansPastMark ? size : highWater?.mark(for: descriptor).map { min($0, size) } ?? size
             // The last window's bytes live in the buffer: it must outlive their last read below.
             let buffer = readBuffer ?? SegmentReadBuffer()
             var (result, last) = try SegmentStream.scan(file, descriptor, through: mark, fileSize: size, buffer: buffer)
@@ -89,5 +89,29 @@ extension LogRecovery {
               SegmentScanner(window: UnsafeRawBufferPointer(rebasing: bytes[start..<prefix.end]), at: start, segmentSize: bytes.count,
                              file: descriptor.path, header: descriptor.header).stillHolds(result) else { return nil }
         return (SegmentScanner.Cursor(after: result), prefix)
+    }
+
+    /// Whether an intact record frame past `result`'s last record ends past `mark`: a frame no
+    /// writer holding that mark can have written. Looked for where the records stopped (the
+    /// frame the mark cut, or the one starting at it) and at the commit point, each also at the
+    /// block after (where a batch begun beside another starts).
+    func recordsContinue(after result: SegmentScanner.Result, pastMark mark: Int, in file: any StorageFile) -> Bool {
+        guard let size = try? file.size() else { return false }
+        let limit = size - SegmentLayout.trailerSize
+        var starts = [result.committedEnd]
+        if let damage = result.damage, damage.offset >= result.committedEnd { starts.append(damage.offset) }
+        let header = UnsafeMutableRawBufferPointer.allocate(byteCount: FrameHeader.size, alignment: 8)
+        defer { header.deallocate() }
+        for at in Set(starts.flatMap { [$0, alignUp($0, SegmentLayout.blockSize)] }) where at + FrameHeader.size <= limit {
+            guard (try? file.readFully(into: header, at: at)) != nil else { continue }
+            let h = FrameHeader(UnsafeRawBufferPointer(header), at: 0)
+            guard !h.isCommit, h.sequence > result.lastSequence, h.length <= result.header.maxRecordSize,
+                  at + h.frameSize > mark, at + h.frameSize <= limit else { continue }
+            let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: h.frameSize, alignment: 8)
+            defer { frame.deallocate() }
+            guard (try? file.readFully(into: frame, at: at)) != nil else { continue }
+            if FrameHeader.checksumOfFrame(in: UnsafeRawBufferPointer(frame), at: 0, length: Int(h.length)) == h.checksum { return true }
+        }
+        return false
     }
 }

@@ -286,10 +286,26 @@ struct LogRecovery {
     private func scanOpen(file: any StorageFile, descriptor: SegmentDescriptor, policy: RecoveryPolicy, repair: Bool,
                           durableFloor: UInt64, report: inout RecoveryReport) throws(LogError) -> OpenSegment {
         var trusted: VouchedPrefix?
-        let (result, lastCommitChecksum) = try access == .read
+        let reportBefore = report
+        var (result, lastCommitChecksum) = try access == .read
             ? scanOpenInWindows(file: file, descriptor: descriptor)
             : scanOpenMapped(file: file, descriptor: descriptor, trusted: &trusted, report: &report)
         report.bytesScanned += result.bytesScanned
+        if !scansPastMark, let mark = highWater?.mark(for: descriptor), recordsContinue(after: result, pastMark: mark, in: file) {
+            // `HIGHWATER` is older than the segment (a copy restored from a backup): nothing
+            // is ever written past a writer's mark, so intact records there prove the mark
+            // stale, and stopping at it would cut them. Scan the whole segment instead, as
+            // without the file; the writer rewrites it.
+            var whole = self
+            whole.scansPastMark = true
+            trusted = nil
+            report = reportBefore
+            (result, lastCommitChecksum) = try access == .read
+                ? whole.scanOpenInWindows(file: file, descriptor: descriptor)
+                : whole.scanOpenMapped(file: file, descriptor: descriptor, trusted: &trusted, report: &report)
+            report.bytesScanned += result.bytesScanned
+            report.staleHighWaterMark = true
+        }
         let floor = max(durableFloor, prefixFloor(of: descriptor))
         if floor > result.lastSequence {
             if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }
