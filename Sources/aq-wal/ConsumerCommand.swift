@@ -40,8 +40,10 @@ struct ConsumerCommand: ParsableCommand {
 
         func run() throws {
             try requireLog(directory)
+            // The cursors before the log's end (see `ConsumerCursor.Status.checked(logEnd:)`).
+            let listed = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
             let reader = try Exit.guarding { try LogReader.open(directory: directory) }
-            let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
+            let consumers = listed.map { $0.checked(logEnd: reader.lastSequence) }
             if json {
                 emit(JSONValue.object([("directory", .string(directory)), ("last_sequence", .uint(reader.lastSequence)),
                                        ("consumers", .consumers(consumers, lastSequence: reader.lastSequence))]).rendered)

@@ -4,16 +4,23 @@ import Glibc
 import AQLog
 import Foundation
 
+/// Whether `directory` holds a log (its `LOCK` or a segment): a run that finds none creates
+/// the log, and removes it again when it gives up (``removeCreatedLog(_:onlyWithoutSegments:removingDirectory:)``).
+func holdsLog(_ directory: String) -> Bool {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return names.contains { $0 == LogDirectoryLayout.lockFile || SegmentName.baseSequence(of: $0) != nil }
+}
+
 /// Removes the log a run created in `directory` and then gave up on (an import that failed or
 /// imported nothing, a restore that adopted no segment): its `LOCK`, segments, backups,
-/// prepared segment, checkpoint and `HIGHWATER`, then the directory itself if nothing else is
-/// in it. `onlyWithoutSegments`: leave everything when a segment is there (a restore keeps
-/// what it adopted).
+/// prepared segment, checkpoint and `HIGHWATER`, then, with `removingDirectory` (the run made
+/// the directory), the directory itself if nothing else is in it. `onlyWithoutSegments`:
+/// leave everything when a segment is there (a restore keeps what it adopted).
 ///
 /// Done while holding the log's lock, and not at all when another process holds it: an opener
 /// that waited for the lock meanwhile finds its file gone once it gets it and opens the new
 /// one (`PosixLock`), in a directory by then removed.
-func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false) {
+func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false, removingDirectory: Bool = true) {
     let lockPath = directory + "/" + LogDirectoryLayout.lockFile
     guard let lock = try? PosixStorage().lockExclusive(lockPath) else { return }
     defer { lock.release() }
@@ -31,5 +38,5 @@ func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false) {
     for name in ours { unlink(directory + "/" + name) }
     unlink(directory + "/" + LogDirectoryLayout.highWaterFile)
     unlink(lockPath)
-    rmdir(directory)
+    if removingDirectory { rmdir(directory) }
 }

@@ -40,10 +40,13 @@ func importV5(file: String, directory: String) throws {
         throw ExitCode(Exit.ioError)
     }
     // Created here (mkdir succeeded) or not (it was there: a directory, a file, a link): only
-    // a directory this run created is ever removed again, and only the log's own files in it.
-    let creating = mkdir(directory, 0o755) == 0
+    // a directory this run created is ever removed again, and only the log's own files in it,
+    // or in a directory that held no log before.
+    let madeDirectory = mkdir(directory, 0o755) == 0
     var isDirectory: ObjCBool = false
-    let existed = !creating && FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
+    let existed = !madeDirectory && FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
+    let creating = madeDirectory || (existed && !holdsLog(directory))
+    let removeCreated = { removeCreatedLog(directory, removingDirectory: madeDirectory) }
     let report: V5Importer.Report
     do {
         // Anything but an existing directory fails as a log that could not be created (73).
@@ -55,16 +58,16 @@ func importV5(file: String, directory: String) throws {
         }
         try Exit.guarding { try log.writer.close() }
     } catch {
-        if creating { removeCreatedLog(directory) }
+        if creating { removeCreated() }
         throw error
     }
     // An empty file imports nothing: no new log either, as for a failure.
-    if creating && report.recordsImported == 0 && report.tornTail == nil { removeCreatedLog(directory) }
+    if creating && report.recordsImported == 0 && report.tornTail == nil { removeCreated() }
     let range = report.firstLogSequence.map { "\($0)...\(report.lastLogSequence ?? $0)" } ?? "none"
     emit("imported \(report.recordsImported) records (log sequences \(range))\(report.renumbered ? ", renumbered densely" : "")")
     if let torn = report.tornTail {
         // Nothing imported from a file that is all torn tail: a failure, so no new log either.
-        if creating && report.recordsImported == 0 { removeCreatedLog(directory) }
+        if creating && report.recordsImported == 0 { removeCreated() }
         Exit.report("\(file): torn tail skipped: \(torn) (\(report.tornTailBytes) bytes)")
         throw ExitCode(report.exitStatus)
     }
@@ -77,7 +80,9 @@ extension V5Importer.Failure {
         case .io(let e): return "\(e)"  // an I/O failure names its own file
         case .corruption(let c, let next): return "\(file): \(c.description), valid records follow at offset \(next)"
         case .sequenceRegression(let offset, let previous, let found):
-            return "\(file): offset \(offset): sequence \(found) does not follow \(previous)"
+            return found == 0 && previous == 0
+                ? "\(file): offset \(offset): sequence 0 (sequences start at 1)"
+                : "\(file): offset \(offset): sequence \(found) does not follow \(previous)"
         case .replayRejected(let offset, let e): return "\(file): offset \(offset): event rejected by replay: \(e)"
         case .append(let e): return "append failed: \(e)"
         }

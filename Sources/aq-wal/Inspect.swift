@@ -24,11 +24,13 @@ struct Inspect: ParsableCommand {
         // The checkpoint before the log (see verify), and held to what the scan found, not to
         // what the reader shows: beside a writer still opening, that stops at its published point.
         var checkpoint = try Exit.guarding { try Checkpoint.read(directory: directory) }
+        var consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
         let reader = try Exit.guarding { try LogReader.salvaging(directory: directory) }
         if reader.damage == nil, let last = reader.segments.last {
-            checkpoint = checkpoint.checked(logEnd: max(last.lastSequence, reader.report.lastSequence), directory: directory)
+            let end = max(last.lastSequence, reader.report.lastSequence)
+            checkpoint = checkpoint.checked(logEnd: end, directory: directory)
+            consumers = consumers.map { $0.checked(logEnd: end) }
         }
-        let consumers = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
         // Read from the segments' ends, it fails on a damaged log too: then shown as null.
         let archive = reader.damage == nil ? try Exit.guarding { try ArchiveStatus.read(directory: directory) }
                                            : try? ArchiveStatus.read(directory: directory)
@@ -77,7 +79,7 @@ struct Inspect: ParsableCommand {
 
     private func printText(_ reader: LogReader, segments: [SegmentDescriptor], bytes: Int, records: UInt64, checkpoint: CheckpointStatus,
                            consumers: [ConsumerCursor.Status], archive: ArchiveStatus?, archived: Set<String>) {
-        emit("log \(directory): \(segments.count) segments (\(segments.filter(\.isSealed).count) sealed), \(bytes) bytes")
+        emit("log \(Exit.oneLine(directory)): \(segments.count) segments (\(segments.filter(\.isSealed).count) sealed), \(bytes) bytes")
         emit(reader.lastSequence == 0 ? "records: 0" : "records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
         emit("checkpoint: \(checkpoint)")
         for c in consumers { emit(c.line(lastSequence: reader.lastSequence)) }

@@ -43,10 +43,15 @@ struct Restore: ParsableCommand {
         let from = self.from
         var isDirectory: ObjCBool = false
         let existed = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
+        // A log this run creates (none was there) goes again when it adopts no segment; the
+        // directory too when this run made it.
+        let creatingLog = !existed || !holdsLog(directory)
         var report: LogRestorer.Report?
         var failure: ExitCode?
         let directory = self.directory
-        let removeIfNothingRestored = { if !existed { removeCreatedLog(directory, onlyWithoutSegments: true) } }
+        let removeIfNothingRestored = {
+            if creatingLog { removeCreatedLog(directory, onlyWithoutSegments: true, removingDirectory: !existed) }
+        }
         do { report = try blockingRun(beforeSignal: removeIfNothingRestored) { try await restorer.run(from: from) } } catch let error as ArchiveError {
             // 73 when DIR itself could not be made (as for append); any other failure is 74 or 2.
             var aboutDirectory = false
@@ -68,7 +73,7 @@ struct Restore: ParsableCommand {
             snapshotSequences = try fetchSnapshots(restored: report?.restored ?? [], into: snapshots, printing: printing)
         }
         // A run that created DIR and adopted no segment leaves nothing behind (as import-v5).
-        if !existed, report?.restored.isEmpty ?? true { removeCreatedLog(directory, onlyWithoutSegments: true) }
+        if report?.restored.isEmpty ?? true { removeIfNothingRestored() }
         if let failure { throw failure }
         guard let report else { return }
         let age = report.lastSegmentModified.map { max(0, ArchiveStatus.currentTime() - $0) }

@@ -98,6 +98,12 @@ import Foundation
         #expect(try aqWal(["restore", tmp.sub("file"), "--command", "exit 4"]).status == 73)
         let nothing = try aqWal(["restore", tmp.sub("r0"), "--command", "true"])
         #expect(nothing.status == 74 && nothing.stderr.contains("reported the object fetched, but nothing is at"))
+        // A directory that was there, holding no log: left as it was, with no `LOCK` making it
+        // look like a log, whether the run failed or found nothing to restore.
+        try FileManager.default.createDirectory(atPath: tmp.sub("standby"), withIntermediateDirectories: false)
+        #expect(try aqWal(["restore", tmp.sub("standby"), "--command", "true"]).status == 74)
+        #expect(try aqWal(["restore", tmp.sub("standby"), "--command", "exit 4"]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.sub("standby")).isEmpty)
         #expect(try aqWal(["restore", tmp.sub("r"), "--command", "true", "--from", "0"]).status == 64)
         #expect(try aqWal(["restore", tmp.sub("r"), "--command", "true", "--not-found-status", "0"]).status == 64)
     }

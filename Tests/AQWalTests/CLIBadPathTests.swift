@@ -35,10 +35,16 @@ import AQTestSupport
         }
         // A negative number is the option's value, refused as one, not a missing value.
         for (arguments, says) in [(["dump", dir, "--from", "-1"], "'-1' is invalid"), (["dump", dir, "--to", "-5"], "'-5' is invalid"),
-                                  (["append", dir, "--segment-size", "-1"], "segment size must be a multiple of 4096")] {
+                                  (["append", dir, "--segment-size", "-1"], "--segment-size must be a multiple of 4096")] {
             let negative = try aqWal(arguments, stdin: "x\n")
             #expect(negative.status == 64, "\(arguments): \(negative.stderr)")
             #expect(negative.stderr.contains(says) && !negative.stderr.contains("Missing value"), "\(arguments): \(negative.stderr)")
+        }
+        // A segment size the log refuses is a usage error with the usage, before the log is touched.
+        for size in ["0", "4096", "65537", "4294967296"] {
+            let refused = try aqWal(["append", tmp.sub("new-\(size)"), "--segment-size", size], stdin: "x\n")
+            #expect(refused.status == 64 && refused.stderr.contains("Usage:"), "\(size): \(refused.stderr)")
+            #expect(!tmp.exists("new-\(size)"), "\(size): a log was created")
         }
     }
 
@@ -68,6 +74,10 @@ import AQTestSupport
         #expect(inspect.status == 74)
         #expect(inspect.stderr.hasSuffix("a\\nb\\x1B: no such log directory\n") && inspect.stderr.filter { $0 == "\n" }.count == 1,
                 "\(inspect.stderr)")
+        // ... and so does `inspect`'s first line, naming a log whose name holds them.
+        #expect(try aqWal(["append", tmp.sub("c\nd\u{1B}")], stdin: "x\n").status == 0)
+        let shown = try aqWal(["inspect", tmp.sub("c\nd\u{1B}")])
+        #expect(shown.status == 0 && shown.stdout.hasPrefix("log \(tmp.path)/c\\nd\\x1B: 1 segments"), "\(shown.stdout)")
     }
 
     /// A directory that holds no log (no segment, no `LOCK`) is not a healthy empty log, and

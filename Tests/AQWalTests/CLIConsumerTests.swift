@@ -77,6 +77,25 @@ import AQTestSupport
         #expect(try aqWal(["consumer", "set", tmp.sub("missing"), "d", "1"]).status == 74)
     }
 
+    /// A cursor past the log's last sequence (its file copied from a longer log) is damage, as
+    /// a checkpoint past the end is: listed and inspected with exit 2, naming the file.
+    @Test func aCursorPastTheLogsEndIsReportedAsDamaged() throws {
+        let tmp = TemporaryDirectory(); let long = tmp.sub("long"), short = tmp.sub("short")
+        try Fixture.healthy(long, count: 900)
+        try Fixture.healthy(short, count: 300)
+        #expect(try aqWal(["consumer", "set", long, "c", "800"]).status == 0)
+        #expect(try aqWal(["consumer", "set", short, "d", "300"]).status == 0)
+        try FileManager.default.copyItem(atPath: long + "/consumers/c.cursor", toPath: short + "/consumers/c.cursor")
+        let listed = try aqWal(["consumer", "list", short])
+        #expect(listed.status == 2)
+        #expect(listed.stderr.contains("c.cursor: corruption at offset 16: bad_cursor"), "\(listed.stderr)")
+        #expect(listed.stderr.contains("position 800 above the log's last sequence 300"), "\(listed.stderr)")
+        let inspect = try aqWal(["inspect", short])
+        #expect(inspect.status == 2 && inspect.stderr.contains("c.cursor"), "\(inspect.stderr)")
+        #expect(try aqWal(["consumer", "drop", short, "c"]).status == 0)
+        #expect(try aqWal(["consumer", "list", short]).status == 0, "the cursor at the end is fine")
+    }
+
     @Test(.enabled(if: unprivilegedRunner != nil, "needs root and setpriv to run aq-wal as another user"))
     func aConsumerAdvancesItsCursorWithWritePermissionOnThatFileOnly() throws {
         let tmp = TemporaryDirectory()

@@ -175,6 +175,12 @@ import AQLog
         writeFile(tmp.sub("mine/keep.txt"), [1])
         #expect(try aqWal(["import-v5", tmp.sub("corrupt.v5"), tmp.sub("mine")]).status == 2)
         #expect(tmp.read("mine/keep.txt") == [1], "a directory the import did not create is left as it was")
+        // ... and holds no log files after the failure: it was no log before.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.sub("mine")) == ["keep.txt"])
+        try FileManager.default.createDirectory(atPath: tmp.sub("empty"), withIntermediateDirectories: false)
+        #expect(try aqWal(["import-v5", tmp.sub("empty.v5"), tmp.sub("empty")]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.sub("empty")).isEmpty, "an empty directory stays empty and stays")
+        #expect(try aqWal(["inspect", tmp.sub("empty")]).status == 74, "no log there")
     }
 
     @Test func usageErrorsExit64AndEveryCommandHasHelpWithExamples() throws {

@@ -22,10 +22,12 @@ public enum ArchiveState: Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
-    /// `not archiving`, `archived through sequence N`, or the damage.
+    /// `not archiving`, `archived through sequence N` (`archiving, nothing sent yet` for 0:
+    /// a first run that has sent no segment), or the damage.
     public var description: String {
         switch self {
         case .notArchiving: return "not archiving"
+        case .archived(0): return "archiving, nothing sent yet"
         case .archived(let through): return "archived through sequence \(through)"
         case .damaged(let d): return d.description
         }

@@ -16,6 +16,21 @@ extension ConsumerCursor {
         public func lag(lastSequence: UInt64) -> UInt64? {
             position.map { lastSequence > $0 ? lastSequence - $0 : 0 }
         }
+
+        /// This cursor in a log whose last sequence is `logEnd`: one past it is damaged (as a
+        /// checkpoint past the end is). A cursor is set and committed only at or below a durable
+        /// sequence, so past the log's end it belongs to another log (a file copied from
+        /// elsewhere, segments replaced by older copies) or was crafted; left as it is, its
+        /// consumer would skip the records written up to it. Read the cursors before the log's
+        /// end, so that one committed meanwhile beside a live writer is not taken for this.
+        package func checked(logEnd: UInt64) -> Status {
+            guard let position, position > logEnd else { return self }
+            var damaged = self
+            damaged.position = nil
+            damaged.damage = CorruptionDiagnosis(file: path, offset: 16,
+                                                 reason: .badCursor("position \(position) above the log's last sequence \(logEnd)"))
+            return damaged
+        }
     }
 
     /// Every cursor registered in the log in `directory`, by name; needs read permission only.
