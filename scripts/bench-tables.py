@@ -92,6 +92,10 @@ def main(path):
             p(f"| {a['name']} | " + " | ".join(cells) + " |")
 
     p("\n### Recovery (open), following, verify\n")
+    p("Each open row: five rounds; open ms is the median round's, scan GB/s and the C figure over the open segment the "
+      "best round's. Cold: every segment's pages dropped before each open, and each open followed by the C loop, its "
+      "pages dropped too; warm: the C loop's five rounds after the opens (it caches the whole file, which an open would "
+      "drop). Verify: three rounds, each followed by the C loops, best of each.\n")
     p("| sealed | tail | cache | open ms | segments | sealed | sealedBytesRead | bytesScanned | scan GB/s | C mmap+CRC GB/s |")
     p("|---|---|---|---|---|---|---|---|---|---|")
     for r in d["recovery"]:

@@ -208,7 +208,8 @@ struct BenchReport: Codable, Sendable {
         out += "\n"
 
         if !recovery.isEmpty {
-            out += "Recovery (LogWriter open: warm = median of 3; cold = posix_fadvise(POSIX_FADV_DONTNEED) on every segment first)\n"
+            out += "Recovery (LogWriter open, 5 rounds: open ms = median round, scan GB/s and C = best round (cold: each open followed by the C loop); "
+            out += "cold = posix_fadvise(POSIX_FADV_DONTNEED) on every segment first)\n"
             out += pad("sealed", 10) + pad("tail", 14) + pad("cache", 6) + lpad("open ms", 9) + lpad("report ms", 10) + lpad("segs", 6)
             out += lpad("sealed", 7) + lpad("sealedRead", 11) + lpad("scanned", 11) + lpad("repaired", 9) + lpad("scan GB/s", 10) + "\n"
             for r in recovery {
@@ -222,7 +223,7 @@ struct BenchReport: Codable, Sendable {
                 out += "refresh after one commit \(f3(f.refreshMillis)) ms median (\(f.refreshBytesScanned) bytes scanned, \(f.commits) commits)\n"
             }
             for v in verify {
-                out += "verify (\(v.cache)): \(formatSize(v.bytesVerified)) in \(f3(v.seconds)) s = \(f2(v.gigabytesPerSecond)) GB/s; "
+                out += "verify (\(v.cache), best of 3 rounds interleaved with C): \(formatSize(v.bytesVerified)) in \(f3(v.seconds)) s = \(f2(v.gigabytesPerSecond)) GB/s; "
                 out += "C read+CRC of the same files: " + v.raw.map { "\($0.method) \(f2($0.gigabytesPerSecond)) GB/s" }.joined(separator: ", ") + "\n"
             }
             for r in recovery where r.rawScanGigabytesPerSecond != nil {
