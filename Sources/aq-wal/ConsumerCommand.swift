@@ -43,7 +43,10 @@ struct ConsumerCommand: ParsableCommand {
             // The cursors before the log's end (see `ConsumerCursor.Status.checked(logEnd:)`).
             let listed = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
             let reader = try Exit.guarding { try LogReader.open(directory: directory) }
-            let consumers = listed.map { $0.checked(logEnd: reader.lastSequence) }
+            // The log's end as the segments hold it: beside a writer still opening, the
+            // reader's own stops at the point it publishes, below records cursors may hold.
+            let end = max(reader.segments.last?.lastSequence ?? 0, reader.report.lastSequence)
+            let consumers = listed.map { $0.checked(logEnd: end) }
             if json {
                 emit(JSONValue.object([("directory", .string(directory)), ("last_sequence", .uint(reader.lastSequence)),
                                        ("consumers", .consumers(consumers, lastSequence: reader.lastSequence))]).rendered)

@@ -5,7 +5,7 @@ import AQLog
 import Foundation
 
 /// Whether `directory` holds a log (its `LOCK` or a segment): a run that finds none creates
-/// the log, and removes it again when it gives up (``removeCreatedLog(_:onlyWithoutSegments:removingDirectory:)``).
+/// the log, and removes it again when it gives up (``removeCreatedLog(_:onlyWithoutSegments:removingDirectory:keeping:)``).
 func holdsLog(_ directory: String) -> Bool {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
     return names.contains { $0 == LogDirectoryLayout.lockFile || SegmentName.baseSequence(of: $0) != nil }
@@ -15,16 +15,18 @@ func holdsLog(_ directory: String) -> Bool {
 /// imported nothing, a restore that adopted no segment): its `LOCK`, segments, backups,
 /// prepared segment, checkpoint and `HIGHWATER`, then, with `removingDirectory` (the run made
 /// the directory), the directory itself if nothing else is in it. `onlyWithoutSegments`:
-/// leave everything when a segment is there (a restore keeps what it adopted).
+/// leave everything when a segment is there (a restore keeps what it adopted). `kept`: names
+/// the directory held before the run, left alone.
 ///
 /// Done while holding the log's lock, and not at all when another process holds it: an opener
 /// that waited for the lock meanwhile finds its file gone once it gets it and opens the new
 /// one (`PosixLock`), in a directory by then removed.
-func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false, removingDirectory: Bool = true) {
+func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false, removingDirectory: Bool = true,
+                      keeping kept: Set<String> = []) {
     let lockPath = directory + "/" + LogDirectoryLayout.lockFile
     guard let lock = try? PosixStorage().lockExclusive(lockPath) else { return }
     defer { lock.release() }
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !kept.contains($0) }
     let segments = names.filter { SegmentName.baseSequence(of: $0) != nil }
     if onlyWithoutSegments && !segments.isEmpty { return }
     let ours = segments + names.filter { name in
@@ -36,7 +38,7 @@ func removeCreatedLog(_ directory: String, onlyWithoutSegments: Bool = false, re
     // one and recovering segments about to be removed.
     truncate(lockPath, 0)
     for name in ours { unlink(directory + "/" + name) }
-    unlink(directory + "/" + LogDirectoryLayout.highWaterFile)
+    if !kept.contains(LogDirectoryLayout.highWaterFile) { unlink(directory + "/" + LogDirectoryLayout.highWaterFile) }
     unlink(lockPath)
     if removingDirectory { rmdir(directory) }
 }

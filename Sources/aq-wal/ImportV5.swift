@@ -45,13 +45,17 @@ func importV5(file: String, directory: String) throws {
     let madeDirectory = mkdir(directory, 0o755) == 0
     var isDirectory: ObjCBool = false
     let existed = !madeDirectory && FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue
-    let creating = madeDirectory || (existed && !holdsLog(directory))
-    let removeCreated = { removeCreatedLog(directory, removingDirectory: madeDirectory) }
+    // What else the directory held stays; whether the log is this run's is settled under its
+    // lock (the open found no record), so a log another process filled meanwhile is left alone.
+    let before = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+    var creating = madeDirectory || (existed && !holdsLog(directory))
+    let removeCreated = { removeCreatedLog(directory, removingDirectory: madeDirectory, keeping: before) }
     let report: V5Importer.Report
     do {
         // Anything but an existing directory fails as a log that could not be created (73).
         let log = try Exit.guarding(creating: !existed) { try AQLogEventLog.open(directory: directory) }
         defer { try? log.writer.close() }
+        creating = creating && log.writer.recoveryReport.lastSequence == 0
         do { report = try V5Importer.importV5(bytes: bytes, into: log) } catch {
             Exit.report(error.line(file: file))
             throw ExitCode(error.exitStatus)

@@ -81,14 +81,15 @@ struct Inspect: ParsableCommand {
                            consumers: [ConsumerCursor.Status], archive: ArchiveStatus?, archived: Set<String>) {
         emit("log \(Exit.oneLine(directory)): \(segments.count) segments (\(segments.filter(\.isSealed).count) sealed), \(bytes) bytes")
         emit(reader.lastSequence == 0 ? "records: 0" : "records: \(records) (sequences \(reader.firstSequence)...\(reader.lastSequence))")
-        emit("checkpoint: \(checkpoint)")
-        for c in consumers { emit(c.line(lastSequence: reader.lastSequence)) }
-        if let archive { emit(Archive.line(archive)) }
+        // Lines that may name files (damage), escaped as the first is.
+        emit(Exit.oneLine("checkpoint: \(checkpoint)"))
+        for c in consumers { emit(Exit.oneLine(c.line(lastSequence: reader.lastSequence))) }
+        if let archive { emit(Exit.oneLine(Archive.line(archive))) }
         for d in segments {
             let mark = archive == nil || archive?.state == .notArchiving || !d.isSealed ? "" : archived.contains(d.fileName) ? "  archived" : "  not archived"
             let range = d.recordCount == 0 ? "from \(d.baseSequence)" : "\(d.baseSequence)...\(d.lastSequence)"
             emit("  \(d.fileName)  \(range)  \(d.recordCount) records  \(d.segmentSize) bytes  data end \(d.dataEnd)  \(d.isSealed ? "sealed" : "open")  v\(d.header.version) depth \(d.header.commitDepth)\(mark)")
         }
-        if let torn = reader.report.tornTail { emit("torn tail: \(torn) (run aq-wal repair)") }
+        if let torn = reader.report.tornTail { emit(Exit.oneLine("torn tail: \(torn) (run aq-wal repair)")) }
     }
 }

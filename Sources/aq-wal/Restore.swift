@@ -46,11 +46,12 @@ struct Restore: ParsableCommand {
         // A log this run creates (none was there) goes again when it adopts no segment; the
         // directory too when this run made it.
         let creatingLog = !existed || !holdsLog(directory)
+        let before = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
         var report: LogRestorer.Report?
         var failure: ExitCode?
         let directory = self.directory
         let removeIfNothingRestored = {
-            if creatingLog { removeCreatedLog(directory, onlyWithoutSegments: true, removingDirectory: !existed) }
+            if creatingLog { removeCreatedLog(directory, onlyWithoutSegments: true, removingDirectory: !existed, keeping: before) }
         }
         do { report = try blockingRun(beforeSignal: removeIfNothingRestored) { try await restorer.run(from: from) } } catch let error as ArchiveError {
             // 73 when DIR itself could not be made (as for append); any other failure is 74 or 2.

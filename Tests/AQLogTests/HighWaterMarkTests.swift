@@ -105,6 +105,50 @@ import Foundation
         try again.close()
     }
 
+    /// A stale mark (a block boundary, as every mark is) wherever it falls among the frames: at
+    /// a record's start, inside a record, at a commit frame's start, inside one. Single-record
+    /// batches put a commit frame every few hundred bytes. Without `LOCK`, nothing else would
+    /// stop the open from cutting at the mark.
+    @Test func aStaleMarkIsPassedWhereverItFallsAmongTheFrames() throws {
+        let tmp = TemporaryDirectory(); let pristine = tmp.sub("log")
+        let writer = try LogWriter.open(directory: pristine, options: options(), durability: .deferred)
+        let sent = (0..<20_000).map { payload($0, size: 200) }
+        for p in sent { _ = try writer.append(p) }
+        try writer.close()
+        let segment = try #require(segmentFiles(pristine).first)
+        let bytes = readFile(pristine + "/" + segment)
+        var frames: [(start: Int, size: Int, commit: Bool)] = []
+        var at = SegmentLayout.dataStart
+        while true {
+            let h = bytes.withUnsafeBytes { FrameHeader(UnsafeRawBufferPointer($0), at: at) }
+            guard h.sequence != 0 else { break }
+            frames.append((at, h.frameSize, h.isCommit))
+            at += h.frameSize
+        }
+        var cases: [String: Int] = [:]
+        for block in stride(from: SegmentLayout.dataStart + SegmentLayout.blockSize, to: at - SegmentLayout.blockSize, by: SegmentLayout.blockSize) {
+            guard let f = frames.first(where: { $0.start <= block && block < $0.start + $0.size }) else { continue }
+            let name = (f.commit ? "commit " : "record ") + (f.start == block ? "start" : "inside")
+            if cases[name] == nil { cases[name] = block }
+        }
+        #expect(cases.count == 4, "\(cases)")
+        let original = try #require(HighWaterMark.read(storage: PosixStorage(), directory: pristine))
+        for (name, mark) in cases.sorted(by: { $0.key < $1.key }) {
+            let dir = tmp.sub(name.replacingOccurrences(of: " ", with: "-"))
+            try FileManager.default.copyItem(atPath: pristine, toPath: dir)
+            try FileManager.default.removeItem(atPath: dir + "/LOCK")
+            var block = [UInt8](repeating: 0, count: HighWaterMark.fileSize)
+            block.withUnsafeMutableBytes { HighWaterMark(headerChecksum: original.headerChecksum, baseSequence: original.baseSequence,
+                                                         mark: mark, prefix: nil).encode(into: $0) }
+            try Data(block).write(to: URL(fileURLWithPath: dir + "/HIGHWATER"))
+            #expect(try readAll(dir) == sent, "\(name) at \(mark): a reader")
+            let reopened = try LogWriter.open(directory: dir, options: options())
+            #expect(reopened.recoveryReport.staleHighWaterMark, "\(name) at \(mark)")
+            #expect(reopened.recoveryReport.tornTail == nil && reopened.lastSequence == 20_000, "\(name) at \(mark): \(reopened.recoveryReport)")
+            try reopened.close()
+        }
+    }
+
     /// In the order the storage saw them: every write into a segment ends at or below the mark
     /// `HIGHWATER` holds for that segment, written (synced) before it; through rolls, seals
     /// and markers, with `Log` and `LogWriter`.

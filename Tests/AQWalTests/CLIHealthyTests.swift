@@ -173,10 +173,12 @@ import AQLog
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: tmp.sub("link"))) != nil, "the link was removed")
         try FileManager.default.createDirectory(atPath: tmp.sub("mine"), withIntermediateDirectories: false)
         writeFile(tmp.sub("mine/keep.txt"), [1])
+        writeFile(tmp.sub("mine/CHECKPOINT"), [7])  // a name the log uses, but no log: kept too
         #expect(try aqWal(["import-v5", tmp.sub("corrupt.v5"), tmp.sub("mine")]).status == 2)
         #expect(tmp.read("mine/keep.txt") == [1], "a directory the import did not create is left as it was")
         // ... and holds no log files after the failure: it was no log before.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.sub("mine")) == ["keep.txt"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.sub("mine")).sorted() == ["CHECKPOINT", "keep.txt"])
+        #expect(tmp.read("mine/CHECKPOINT") == [7])
         try FileManager.default.createDirectory(atPath: tmp.sub("empty"), withIntermediateDirectories: false)
         #expect(try aqWal(["import-v5", tmp.sub("empty.v5"), tmp.sub("empty")]).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.sub("empty")).isEmpty, "an empty directory stays empty and stays")

@@ -17,14 +17,17 @@ enum RegularFile {
     static let notRegular = "open (not a regular file)"
 
     /// `open(2)` of `path` with `flags` (callers add `O_CLOEXEC`); throws ``notRegular`` with
-    /// `EISDIR` for a directory, `ENXIO` for a socket and `EINVAL` for any other entry that is
-    /// not a regular file.
+    /// `EISDIR` for a directory, `ENXIO` for a socket, `ELOOP` for a symbolic link when `flags`
+    /// hold `O_NOFOLLOW`, and `EINVAL` for any other entry that is not a regular file.
     static func open(_ path: String, flags: Int32, mode: mode_t = 0o666) throws(IOFailure) -> Int32 {
         let readOnly = flags & O_ACCMODE == O_RDONLY
         let fd: Int32
         do { fd = try Syscalls.open(path, flags: flags | O_NOCTTY | (readOnly ? O_NONBLOCK : 0), mode: mode) } catch {
-            // A directory refuses opening for writing, a socket any opening, before a type check.
-            guard error.errno == .isDirectory || error.errno == .noSuchAddressOrDevice else { throw error }
+            // A directory refuses opening for writing, a socket any opening, before a type check;
+            // a symbolic link an open with `O_NOFOLLOW` (the writer's files: `ELOOP`).
+            let refused = error.errno == .isDirectory || error.errno == .noSuchAddressOrDevice
+                || (flags & O_NOFOLLOW != 0 && error.errno == .tooManySymbolicLinkLevels)
+            guard refused else { throw error }
             throw IOFailure(notRegular, path: path, errno: error.errno)
         }
         do throws(IOFailure) {

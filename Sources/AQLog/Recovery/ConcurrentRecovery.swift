@@ -45,6 +45,7 @@ extension LogRecovery {
             // A pass that continues an earlier one classifies no tail: it needs neither.
             let record = following == nil ? HighWaterMark.read(storage: storage, directory: directory) : nil
             pass.highWater = upToHighWater ? record : nil
+            pass.markMayMove = writerBefore
             pass.floorRecord = record
             do {
                 var outcome = try pass.recover(policy: .truncateTornTail, repair: false, following: following, durableFloor: floor)

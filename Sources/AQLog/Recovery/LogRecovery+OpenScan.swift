@@ -91,27 +91,20 @@ extension LogRecovery {
         return (SegmentScanner.Cursor(after: result), prefix)
     }
 
-    /// Whether an intact record frame past `result`'s last record ends past `mark`: a frame no
-    /// writer holding that mark can have written. Looked for where the records stopped (the
-    /// frame the mark cut, or the one starting at it) and at the commit point, each also at the
-    /// block after (where a batch begun beside another starts).
-    func recordsContinue(after result: SegmentScanner.Result, pastMark mark: Int, in file: any StorageFile) -> Bool {
-        guard let size = try? file.size() else { return false }
-        let limit = size - SegmentLayout.trailerSize
-        var starts = [result.committedEnd]
-        if let damage = result.damage, damage.offset >= result.committedEnd { starts.append(damage.offset) }
+    /// Whether the records `result` reached come up to `mark`: its last commit ends in the
+    /// mark's last block, or they stop at a frame beginning in that block or claiming to run
+    /// past the mark (a large record the mark cut). False when the mark leaves no block of the
+    /// segment after it.
+    func recordsReach(mark: Int, result: SegmentScanner.Result, file: any StorageFile) -> Bool {
+        guard let size = try? file.size(), mark + SegmentLayout.blockSize <= size - SegmentLayout.trailerSize else { return false }
+        let lastBlock = mark - SegmentLayout.blockSize
+        if result.committedEnd > lastBlock { return true }
+        guard let stop = result.damage?.offset, stop >= result.committedEnd else { return false }
+        if stop > lastBlock { return true }
         let header = UnsafeMutableRawBufferPointer.allocate(byteCount: FrameHeader.size, alignment: 8)
         defer { header.deallocate() }
-        for at in Set(starts.flatMap { [$0, alignUp($0, SegmentLayout.blockSize)] }) where at + FrameHeader.size <= limit {
-            guard (try? file.readFully(into: header, at: at)) != nil else { continue }
-            let h = FrameHeader(UnsafeRawBufferPointer(header), at: 0)
-            guard !h.isCommit, h.sequence > result.lastSequence, h.length <= result.header.maxRecordSize,
-                  at + h.frameSize > mark, at + h.frameSize <= limit else { continue }
-            let frame = UnsafeMutableRawBufferPointer.allocate(byteCount: h.frameSize, alignment: 8)
-            defer { frame.deallocate() }
-            guard (try? file.readFully(into: frame, at: at)) != nil else { continue }
-            if FrameHeader.checksumOfFrame(in: UnsafeRawBufferPointer(frame), at: 0, length: Int(h.length)) == h.checksum { return true }
-        }
-        return false
+        guard (try? file.readFully(into: header, at: stop)) != nil else { return false }
+        let h = FrameHeader(UnsafeRawBufferPointer(header), at: 0)
+        return h.length <= result.header.maxRecordSize && stop + h.frameSize > mark
     }
 }

@@ -23,6 +23,10 @@ struct LogRecovery {
     /// which scans whole segments, reports there must be repairable). `highWater` still gives
     /// the durable prefix and its floor.
     var scansPastMark = false
+    /// Whether a writer may be writing while this pass reads (a reader beside a live writer):
+    /// its mark may then move past the one `highWater` holds, and records past that one prove
+    /// nothing stale.
+    var markMayMove = false
     /// The `HIGHWATER` record a pass that does not stop at the mark (`verify`, a reader's
     /// refresh) still reads for the durable prefix's floor alone.
     var floorRecord: HighWaterMark?
@@ -291,20 +295,25 @@ struct LogRecovery {
             ? scanOpenInWindows(file: file, descriptor: descriptor)
             : scanOpenMapped(file: file, descriptor: descriptor, trusted: &trusted, report: &report)
         report.bytesScanned += result.bytesScanned
-        if !scansPastMark, let mark = highWater?.mark(for: descriptor), recordsContinue(after: result, pastMark: mark, in: file) {
-            // `HIGHWATER` is older than the segment (a copy restored from a backup): nothing
-            // is ever written past a writer's mark, so intact records there prove the mark
-            // stale, and stopping at it would cut them. Scan the whole segment instead, as
-            // without the file; the writer rewrites it.
+        if !scansPastMark, !markMayMove, let mark = highWater?.mark(for: descriptor),
+           recordsReach(mark: mark, result: result, file: file) {
+            // Nothing is ever written past a writer's mark, so a whole scan finds what this one
+            // did, unless `HIGHWATER` is older than the segment (a copy restored from a backup):
+            // then the records run on past the mark, and stopping there would cut them as a
+            // torn tail. Asked only when the records reach the mark's last block (or a frame
+            // where they stop claims to run past it), so other opens pay nothing for it.
             var whole = self
             whole.scansPastMark = true
-            trusted = nil
-            report = reportBefore
-            (result, lastCommitChecksum) = try access == .read
+            var wholeTrusted: VouchedPrefix?
+            var wholeReport = reportBefore
+            let (wholeResult, wholeChecksum) = try access == .read
                 ? whole.scanOpenInWindows(file: file, descriptor: descriptor)
-                : whole.scanOpenMapped(file: file, descriptor: descriptor, trusted: &trusted, report: &report)
-            report.bytesScanned += result.bytesScanned
-            report.staleHighWaterMark = true
+                : whole.scanOpenMapped(file: file, descriptor: descriptor, trusted: &wholeTrusted, report: &wholeReport)
+            if wholeResult.committedEnd != result.committedEnd || wholeResult.verdict.kind != result.verdict.kind {
+                (result, lastCommitChecksum, trusted, report) = (wholeResult, wholeChecksum, wholeTrusted, wholeReport)
+                report.bytesScanned += result.bytesScanned
+                report.staleHighWaterMark = true
+            }
         }
         let floor = max(durableFloor, prefixFloor(of: descriptor))
         if floor > result.lastSequence {

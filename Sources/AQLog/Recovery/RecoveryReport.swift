@@ -26,10 +26,11 @@ public struct RecoveryReport: Sendable, Equatable {
     public var tornTailBackup: String?
     /// True when an interrupted seal's footer bytes were found and cleared.
     public var footerArtefactCleared = false
-    /// True when `HIGHWATER`'s mark lay below intact records of the open segment (the file is
-    /// older than the segment: a copy restored from a backup, say), so the open scanned the
-    /// whole segment instead of stopping at the mark (docs/FORMAT.md, "`HIGHWATER`"). A
-    /// writer's open then rewrites the file.
+    /// True when `HIGHWATER`'s mark lay below records of the open segment (the file is older
+    /// than the segment: a copy restored from a backup, say), so the open scanned the whole
+    /// segment instead of stopping at the mark (docs/FORMAT.md, "`HIGHWATER`"). The file keeps
+    /// that mark until a writer's first write past it raises the mark; until then every open
+    /// finds it so again.
     public var staleHighWaterMark = false
     /// Wall time of recovery (after settling).
     public var duration: Duration = .zero

@@ -62,6 +62,17 @@ struct SegmentScanner {
         /// Committed batches follow the damage, but none vouches the damaged records durable.
         case unsyncedAfterDamage(TornTail, CorruptionDiagnosis)
         case corruption(CorruptionDiagnosis)
+
+        /// The case alone: `clean`, `footerArtefact`, `tornTail`, `unsyncedAfterDamage` or `corruption`.
+        var kind: String {
+            switch self {
+            case .clean: return "clean"
+            case .footerArtefact: return "footerArtefact"
+            case .tornTail: return "tornTail"
+            case .unsyncedAfterDamage: return "unsyncedAfterDamage"
+            case .corruption: return "corruption"
+            }
+        }
     }
 
     var maxRecord: Int { Int(header.maxRecordSize) }
