@@ -27,7 +27,7 @@ struct Plan {
     /// Records per call of the `Log`-beside-`LogWriter` comparison (`.deferred`, 256 B).
     var deferredPairBatch = 1024
     /// Interleaved pairs each comparison runs.
-    var pairs = 3
+    var pairs = 5
 
     var steps: Int { 1 + appends.count + depthModel.producers.count + groupPairProducers.count + 6 + tails.count + sealedSegments.count - 1 + 1 + 4 }
 
