@@ -105,6 +105,25 @@ import Foundation
         try again.close()
     }
 
+    /// The same beside the live writer: readers cannot tell a stale mark from one the writer
+    /// raised since they read it, but records short of the durable point the writer published
+    /// send them past the mark too, rather than refusing a healthy log.
+    @Test func aStaleMarkBesideALiveWriterIsPassedByReaders() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        var sent = try log(dir, records: 10)
+        let old = readFile(dir + "/HIGHWATER")
+        let writer = try LogWriter.open(directory: dir, options: options())
+        let more = (10..<40_000).map { payload($0, size: 200) }
+        try writer.append(contentsOf: more)
+        sent += more
+        try Data(old).write(to: URL(fileURLWithPath: dir + "/HIGHWATER"))
+        let reader = try LogReader.open(directory: dir)
+        #expect(reader.lastSequence == 40_000)
+        #expect(!reader.report.staleHighWaterMark, "beside a live writer a moved mark cannot be told from a stale one")
+        #expect(try readAll(dir) == sent)
+        try writer.close()
+    }
+
     /// A stale mark (a block boundary, as every mark is) wherever it falls among the frames: at
     /// a record's start, inside a record, at a commit frame's start, inside one. Single-record
     /// batches put a commit frame every few hundred bytes. Without `LOCK`, nothing else would

@@ -255,6 +255,35 @@ import Synchronization
         #expect(try readAll(dir) == sent)
     }
 
+    /// `next.prealloc` removed, replaced by another file, or replaced by a link while the writer
+    /// runs (after it was prepared): the roll prepares again instead of renaming whatever is
+    /// there into place, so no record goes into a file the directory no longer holds.
+    @Test(arguments: ["removed", "replaced", "link"], [Durability.deferred, .sync])
+    func aPreparedFileTamperedWithMeanwhileIsPreparedAgain(_ kind: String, durability: Durability) throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let prepared = dir + "/next.prealloc", victim = tmp.sub("victim")
+        writeFile(victim, [1, 2, 3])
+        let sent = (0..<1_000).map { payload($0) }
+        let writer = try LogWriter(directory: dir, options: smallSegments, durability: durability, storage: PosixStorage(),
+                                   backgroundPreparation: true)
+        for p in sent[0..<150] { try writer.append(p) }  // past a quarter of the segment: the next one is prepared
+        let deadline = Date().addingTimeInterval(10)
+        while readFile(prepared).count != smallSegments.segmentSize && Date() < deadline { usleep(2_000) }
+        #expect(readFile(prepared).count == smallSegments.segmentSize, "prepared")
+        try FileManager.default.removeItem(atPath: prepared)
+        switch kind {
+        case "replaced": writeFile(prepared, [UInt8]("junk".utf8))
+        case "link": try FileManager.default.createSymbolicLink(atPath: prepared, withDestinationPath: victim)
+        default: break
+        }
+        for p in sent[150...] { try writer.append(p) }
+        try writer.close()
+        #expect(readFile(victim) == [1, 2, 3], "the link's target was written")
+        #expect(try readAll(dir) == sent)
+        #expect(try LogVerifier(directory: dir).verify().corruption == nil)
+    }
+
     @Test func rollingSealsSegmentsAndSeekLandsOnEveryRecord() throws {
         let tmp = TemporaryDirectory()
         let dir = tmp.sub("log")

@@ -92,6 +92,12 @@ import AQTestSupport
         #expect(listed.stderr.contains("position 800 above the log's last sequence 300"), "\(listed.stderr)")
         let inspect = try aqWal(["inspect", short])
         #expect(inspect.status == 2 && inspect.stderr.contains("c.cursor"), "\(inspect.stderr)")
+        // Compaction holds everything for it, as for any damaged cursor.
+        #expect(try aqWal(["consumer", "drop", short, "d"]).status == 0)
+        #expect(try aqWal(["checkpoint", short, "300"]).status == 0)
+        let compact = try aqWal(["compact", short])
+        #expect(compact.status == 2 && compact.stderr.contains("c.cursor"), "\(compact.stderr)")
+        #expect(try LogReader.open(directory: short).firstSequence == 1, "nothing removed")
         #expect(try aqWal(["consumer", "drop", short, "c"]).status == 0)
         #expect(try aqWal(["consumer", "list", short]).status == 0, "the cursor at the end is fine")
     }

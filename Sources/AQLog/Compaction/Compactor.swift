@@ -124,16 +124,22 @@ public struct Compactor: Sendable {
         // what they name even while a writer seals and an archiver records meanwhile.
         report.checkpoint = try Checkpoint.read(directory: directory, storage: storage, logger: logger)
         let archiveState = try ArchiveState.read(directory: directory, storage: storage)
+        // The cursors too: each is committed only at or below a durable sequence and only moves
+        // on, so a cursor read here never lies past the end the listing below finds, unless it
+        // belongs to another log (``ConsumerCursor/Status/checked(logEnd:)``).
+        let consumers = try ConsumerCursor.list(directory: directory, storage: storage, syncing: true)
         let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         outcome.open?.file.close()
         let all = outcome.sealed + (outcome.open.map { [$0.descriptor] } ?? [])
         report.segmentsBefore = all.count
         report.lastSequence = outcome.report.lastSequence
-        let hold = try consumerHold(lastSequence: report.lastSequence, into: &report)
         // Beyond the log's end either belongs to another log or was crafted: acted on as a
         // damaged file is (nothing removed for it). The end from the segments themselves: an
         // empty open segment at base B ends the log at B - 1 (the recovery report says 0 for a
         // log without records).
+        let logEnd = max(all.last?.lastSequence ?? 0, report.lastSequence)
+        report.consumers = consumers.map { $0.checked(logEnd: logEnd) }
+        let hold = consumerHold(lastSequence: report.lastSequence, into: &report)
         report.checkpoint = report.checkpoint.checked(logEnd: all.last?.lastSequence ?? 0, directory: directory)
         let archive = ArchiveStatus(state: archiveState, descriptors: all, directory: directory)
         report.archive = archive
@@ -165,11 +171,10 @@ public struct Compactor: Sendable {
         return report
     }
 
-    /// The slowest cursor that still holds (name and position), after setting aside those past
-    /// the lag limit (candidates for ``CompactionReport/droppedConsumers``); a position of 0 for
-    /// a damaged one, which holds everything.
-    private func consumerHold(lastSequence: UInt64, into report: inout CompactionReport) throws(LogError) -> (name: String, through: UInt64)? {
-        report.consumers = try ConsumerCursor.list(directory: directory, storage: storage, syncing: true)
+    /// The slowest of `report`'s cursors that still holds (name and position), after setting
+    /// aside those past the lag limit (candidates for ``CompactionReport/droppedConsumers``); a
+    /// position of 0 for a damaged one, which holds everything.
+    private func consumerHold(lastSequence: UInt64, into report: inout CompactionReport) -> (name: String, through: UInt64)? {
         var hold: (name: String, through: UInt64)?
         for consumer in report.consumers {
             let through = consumer.position ?? 0

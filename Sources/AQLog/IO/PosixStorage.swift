@@ -155,6 +155,7 @@ final class PosixFile: StorageFile, @unchecked Sendable {
     func startWriteback(from offset: Int, length: Int) { try? Syscalls.startWriteback(fd, from: offset, length: length, path: path) }
     func dropCleanPages() { try? Syscalls.dropCleanPages(fd, path: path) }
     func dropCleanPages(from offset: Int) { dropCleanPagesAfter(fd: fd, offset: offset, path: path) }
+    func isNamed(by path: String) -> Bool { RegularFile.isNamed(path, by: fd) }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         let skip = max(0, min(newBytesFrom - offset, bytes.count))

@@ -44,4 +44,11 @@ enum RegularFile {
             throw error
         }
     }
+
+    /// Whether the entry at `path` (not following a link) is the file open at `fd`: false when
+    /// it is gone, replaced, or a link, or when either cannot be examined.
+    static func isNamed(_ path: String, by fd: Int32) -> Bool {
+        guard let open = try? Syscalls.fileStatus(fd, path: path), let named = try? Syscalls.linkStatus(path) else { return false }
+        return open.st_ino == named.st_ino && open.st_dev == named.st_dev
+    }
 }

@@ -98,10 +98,16 @@ public protocol StorageFile: AnyObject, Sendable {
     /// stay cached (a file may drop from a lower boundary, or all of them). The default drops
     /// them all.
     func dropCleanPages(from offset: Int)
+    /// Whether `path` still names this file (not a link to it, not another file put in its
+    /// place). The writer asks before it renames a prepared file into place and after, so
+    /// that records never go into a file the directory no longer holds. The default answers
+    /// true (a storage that cannot tell).
+    func isNamed(by path: String) -> Bool
 }
 
 extension StorageFile {
     public func dropCleanPages(from offset: Int) { dropCleanPages() }
+    public func isNamed(by path: String) -> Bool { true }
 }
 
 /// A held lock; released by ``release()`` or when the process exits.

@@ -171,6 +171,13 @@ enum Syscalls {
         return st
     }
 
+    /// `lstat(2)`: the entry itself, a symbolic link included.
+    static func linkStatus(_ path: String) throws(IOFailure) -> Glibc.stat {
+        var st = Glibc.stat()
+        _ = try valueOrFailure("lstat", path) { lstat(path, &st) }
+        return st
+    }
+
     /// Every entry name `readdir` returns, `.` and `..` included, in directory order.
     static func listDirectory(_ path: String) throws(IOFailure) -> [String] {
         let dir = try valueOrFailure("opendir", path, failed: { $0 == nil }) { opendir(path) }!

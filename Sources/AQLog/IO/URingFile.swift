@@ -58,17 +58,39 @@ final class URingFile: StorageFile, @unchecked Sendable {
         self.simulatesDataSyncRefusal = simulatesDataSyncRefusal
     }
 
+    /// A second descriptor of this very file, `O_DIRECT`: reopened through `/proc/self/fd`
+    /// (the open file, whatever its path names now), else through its path, not following a
+    /// link.
+    private func openDirect() throws(IOFailure) -> Int32 {
+        do { return try RegularFile.open("/proc/self/fd/\(fd)", flags: O_RDWR | O_CLOEXEC | CURING_O_DIRECT) } catch {
+            guard error.errno == .noSuchFileOrDirectory else { throw error }
+            return try RegularFile.open(path, flags: O_RDWR | O_CLOEXEC | O_NOFOLLOW | CURING_O_DIRECT)
+        }
+    }
+
+    private static func sameFile(_ a: Int32, _ b: Int32) -> Bool {
+        guard let x = try? Syscalls.fileStatus(a, path: ""), let y = try? Syscalls.fileStatus(b, path: "") else { return false }
+        return x.st_ino == y.st_ino && x.st_dev == y.st_dev
+    }
+
     private func ring() throws(IOFailure) -> URing {
         if let ringStorage { return ringStorage }
         let r = try URing(entries: 8, path: path)
         if direct, let why = Self.directIORefusal(fd: fd) {
             logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "\(why)"])
         } else if direct {
-            do throws(IOFailure) { directFD = try RegularFile.open(path, flags: O_RDWR | O_CLOEXEC | CURING_O_DIRECT) } catch {
+            do throws(IOFailure) { directFD = try openDirect() } catch {
                 // File systems without O_DIRECT (tmpfs, some overlays) refuse it with EINVAL:
                 // stay buffered rather than fail a commit.
                 guard error.errno == .invalidArgument else { throw error }
                 logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "O_DIRECT refused (EINVAL)"])
+            }
+            if let d = directFD, !Self.sameFile(d, fd) {
+                // The path no longer names this file (a prepared file replaced meanwhile):
+                // writes through that descriptor would go elsewhere.
+                try? Syscalls.close(d, path: path)
+                directFD = nil
+                logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "the path names another file"])
             }
         }
         ringStorage = r
@@ -100,6 +122,7 @@ final class URingFile: StorageFile, @unchecked Sendable {
     func startWriteback(from offset: Int, length: Int) { try? Syscalls.startWriteback(fd, from: offset, length: length, path: path) }
     func dropCleanPages() { try? Syscalls.dropCleanPages(fd, path: path) }
     func dropCleanPages(from offset: Int) { dropCleanPagesAfter(fd: fd, offset: offset, path: path) }
+    func isNamed(by path: String) -> Bool { RegularFile.isNamed(path, by: fd) }
     func syncData() throws(IOFailure) {
         precondition(pending.isEmpty, "a sync while writes are in flight would reap their completions")
         let ring = try ring()

@@ -295,13 +295,16 @@ struct LogRecovery {
             ? scanOpenInWindows(file: file, descriptor: descriptor)
             : scanOpenMapped(file: file, descriptor: descriptor, trusted: &trusted, report: &report)
         report.bytesScanned += result.bytesScanned
-        if !scansPastMark, !markMayMove, let mark = highWater?.mark(for: descriptor),
+        let floor = max(durableFloor, prefixFloor(of: descriptor))
+        if !scansPastMark, !markMayMove || floor > result.lastSequence, let mark = highWater?.mark(for: descriptor),
            recordsReach(mark: mark, result: result, file: file) {
             // Nothing is ever written past a writer's mark, so a whole scan finds what this one
             // did, unless `HIGHWATER` is older than the segment (a copy restored from a backup):
             // then the records run on past the mark, and stopping there would cut them as a
             // torn tail. Asked only when the records reach the mark's last block (or a frame
-            // where they stop claims to run past it), so other opens pay nothing for it.
+            // where they stop claims to run past it), so other opens pay nothing for it. Beside
+            // a live writer, whose mark may have moved since it was read, only when the records
+            // found fall short of the durable floor (which would otherwise be refused).
             var whole = self
             whole.scansPastMark = true
             var wholeTrusted: VouchedPrefix?
@@ -312,10 +315,9 @@ struct LogRecovery {
             if wholeResult.committedEnd != result.committedEnd || wholeResult.verdict.kind != result.verdict.kind {
                 (result, lastCommitChecksum, trusted, report) = (wholeResult, wholeChecksum, wholeTrusted, wholeReport)
                 report.bytesScanned += result.bytesScanned
-                report.staleHighWaterMark = true
+                report.staleHighWaterMark = !markMayMove
             }
         }
-        let floor = max(durableFloor, prefixFloor(of: descriptor))
         if floor > result.lastSequence {
             if case .corruption(let diagnosis) = result.verdict { throw .corruption(diagnosis) }
             if case .footerArtefact = result.verdict {

@@ -93,7 +93,9 @@ final class SegmentPreparer: @unchecked Sendable {
         inFlight = false
         var r = result!
         result = nil
-        let usable = if case .success = r, self.size == size { true } else { false }
+        // The file prepared must still be the one at `path` (removed or replaced meanwhile by
+        // hand: the rename would put another file in place, or fail): prepared again if not.
+        let usable = if case .success(let file) = r, self.size == size, file.isNamed(by: path) { true } else { false }
         if !usable {
             if case .success(let file) = r { file.close() }
             inFlight = true

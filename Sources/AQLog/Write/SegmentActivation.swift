@@ -14,6 +14,9 @@ enum SegmentActivation {
         let path = LogDirectoryLayout.join(directory, SegmentName.fileName(baseSequence: header.baseSequence))
         try file.write(block.bytes(0..<SegmentLayout.blockSize), at: 0, newBytesFrom: 0, sync: true)
         try storage.rename(preparedPath, to: path)
+        // Replaced between the preparer's look and the rename: the segment's name now holds
+        // another file, and records written here would be in none the directory holds.
+        guard file.isNamed(by: path) else { throw IOFailure("rename (the prepared file was replaced meanwhile)", path: preparedPath, errno: .noSuchFileOrDirectory) }
         try storage.syncDirectory(directory)
         let descriptor = SegmentDescriptor(path: path, header: header, headerChecksum: crc, trailer: nil, trailerChecksum: nil,
                                            lastSequence: header.baseSequence &- 1, dataEnd: SegmentLayout.dataStart)
