@@ -71,6 +71,7 @@ final class CountingFile: StorageFile {
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func dropCleanPages() { inner.dropCleanPages() }
     func dropCleanPages(from offset: Int) { inner.dropCleanPages(from: offset) }
+    func isNamed(by path: String) -> Bool { inner.isNamed(by: path) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         try inner.write(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)
         count(bytes, at: offset, newBytesFrom: newBytesFrom, sync: sync)

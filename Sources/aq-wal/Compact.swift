@@ -67,13 +67,14 @@ struct Compact: ParsableCommand {
             ]).rendered)
         } else {
             let verb = report.dryRun ? "would remove" : "removed"
-            for c in report.droppedConsumers { emit("\(report.dryRun ? "would drop" : "dropped") consumer \(c.name) (position \(c.position ?? 0), last sequence \(report.lastSequence))") }
-            if let name = report.heldByConsumer { emit("held by consumer \(name)") }
+            // Lines that may name files or consumers: escaped as errors are.
+            for c in report.droppedConsumers { emit(Exit.oneLine("\(report.dryRun ? "would drop" : "dropped") consumer \(c.name) (position \(c.position ?? 0), last sequence \(report.lastSequence))")) }
+            if let name = report.heldByConsumer { emit(Exit.oneLine("held by consumer \(name)")) }
             if report.heldByArchive, let archive = report.archive {
                 emit("held by the archive: \(archive.held.count) sealed segments (\(archive.heldBytes) bytes) not archived")
             }
             for r in report.removed { emit("\(verb) \(r.fileName) (sequences \(r.firstSequence)...\(r.lastSequence), \(r.bytes) bytes)") }
-            emit("\(verb) \(report.removed.count) segments, \(report.bytesFreed) bytes; \(report.checkpoint)")
+            emit(Exit.oneLine("\(verb) \(report.removed.count) segments, \(report.bytesFreed) bytes; \(report.checkpoint)"))
         }
         if case .damaged(let damage) = report.checkpoint {
             Exit.report(damage.description + "; nothing removed, rewrite it with aq-wal checkpoint")

@@ -31,23 +31,30 @@ enum Exit {
     /// Through `write(2)`: a closed stderr (`2>&1 | head -1`) loses the line, never the process.
     static func report(_ message: String) { writeStderr("aq-wal: " + oneLine(message)) }
 
-    /// `message` with its control characters escaped (`\n`, `\t`, `\r`, `\x1B`…): a path or
-    /// a name holding a newline must not turn the one-line error into two.
+    /// `message` with its control characters escaped (`\n`, `\t`, `\r`, `\x1B`…, and the C1
+    /// controls U+0080-U+009F as `\u{9B}`…, which terminals also obey): a path or a name holding
+    /// a newline must not turn the one-line error into two, nor an escape sequence repaint it.
     static func oneLine(_ message: String) -> String {
-        guard message.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return message }
+        guard message.unicodeScalars.contains(where: isControl) else { return message }
         var escaped = ""
         for scalar in message.unicodeScalars {
             switch scalar {
             case "\n": escaped += "\\n"
             case "\t": escaped += "\\t"
             case "\r": escaped += "\\r"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            case _ where scalar.value >= 0x80 && scalar.value < 0xA0:
+                escaped += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            case _ where isControl(scalar):
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 escaped += "\\x" + (hex.count < 2 ? "0" + hex : hex)
             default: escaped.unicodeScalars.append(scalar)
             }
         }
         return escaped
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value < 0xA0)
     }
 
     /// Prints `message` and a newline on stderr as it is (a usage message may take several

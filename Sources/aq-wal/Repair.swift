@@ -38,7 +38,7 @@ struct Repair: ParsableCommand {
                 ("bytes_repaired", .int(report.bytesRepaired)),
             ]).rendered)
         } else if let torn = report.tornTail {
-            emit("repaired: \(torn); \(report.bytesRepaired) bytes zeroed; backup \(report.backupPath ?? "-")")
+            emit(Exit.oneLine("repaired: \(torn); \(report.bytesRepaired) bytes zeroed; backup \(report.backupPath ?? "-")"))
         } else {
             emit("nothing to do: no torn tail, every record intact")
         }

@@ -284,6 +284,35 @@ import Synchronization
         #expect(try LogVerifier(directory: dir).verify().corruption == nil)
     }
 
+    /// Replaced in the instant between the preparer's look and the rename: the writer stops
+    /// (an I/O error, nothing acknowledged into the unlinked file) and takes back the entry the
+    /// rename made, so the log opens again with every record it acknowledged.
+    @Test func aPreparedFileReplacedJustBeforeItsRenameStopsTheWriterAndLeavesTheLogOpenable() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("log")
+        let storage = RecordingStorage()
+        let writer = try LogWriter(directory: dir, options: smallSegments, durability: .sync, storage: storage,
+                                   backgroundPreparation: false)
+        storage.beforeRename.withLock {
+            $0 = { from, _ in
+                guard from.hasSuffix("/next.prealloc") else { return }
+                try? FileManager.default.removeItem(atPath: from)
+                FileManager.default.createFile(atPath: from, contents: Data("junk".utf8))
+            }
+        }
+        var acknowledged: [[UInt8]] = []
+        do {
+            for i in 0..<2_000 { _ = try writer.append(payload(i)); acknowledged.append(payload(i)) }
+            Issue.record("the roll went through a replaced file")
+        } catch {
+            #expect(String(describing: error).contains("next.prealloc was replaced"), "\(error)")
+        }
+        try? writer.close()
+        #expect(!acknowledged.isEmpty)
+        #expect(try readAll(dir) == acknowledged)
+        #expect(try LogVerifier(directory: dir).verify().corruption == nil)
+    }
+
     @Test func rollingSealsSegmentsAndSeekLandsOnEveryRecord() throws {
         let tmp = TemporaryDirectory()
         let dir = tmp.sub("log")

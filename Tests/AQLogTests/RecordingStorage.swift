@@ -68,6 +68,8 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     /// slow disk: the committer then begins further commits beside it).
     let minimumLatency = Mutex<Duration?>(nil)
     let beforeDirectorySync = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Runs before each rename, with its source and destination (on the calling thread).
+    let beforeRename = Mutex<(@Sendable (String, String) -> Void)?>(nil)
 
     var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
     var writtenThrough: UInt64 { state.withLock { $0.writtenThrough } }
@@ -96,6 +98,7 @@ final class RecordingStorage: Storage, @unchecked Sendable {
     }
     func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
     func rename(_ from: String, to: String) throws(IOFailure) {
+        beforeRename.withLock { $0 }?(from, to)
         try measuringOverlap { () throws(IOFailure) in try inner.rename(from, to: to) }
     }
     func removeFile(_ path: String) throws(IOFailure) { try inner.removeFile(path) }
@@ -160,6 +163,7 @@ final class RecordingFile: StorageFile, @unchecked Sendable {
     func startWriteback(from offset: Int, length: Int) { inner.startWriteback(from: offset, length: length) }
     func dropCleanPages() { inner.dropCleanPages() }
     func dropCleanPages(from offset: Int) { inner.dropCleanPages(from: offset) }
+    func isNamed(by path: String) -> Bool { inner.isNamed(by: path) }
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int, newBytesFrom: Int, sync: Bool) throws(IOFailure) {
         logWrite(bytes, at: offset)
         try owner.measuringOverlap { () throws(IOFailure) in

@@ -124,9 +124,10 @@ public struct Compactor: Sendable {
         // what they name even while a writer seals and an archiver records meanwhile.
         report.checkpoint = try Checkpoint.read(directory: directory, storage: storage, logger: logger)
         let archiveState = try ArchiveState.read(directory: directory, storage: storage)
-        // The cursors too: each is committed only at or below a durable sequence and only moves
-        // on, so a cursor read here never lies past the end the listing below finds, unless it
-        // belongs to another log (``ConsumerCursor/Status/checked(logEnd:)``).
+        // The cursors too: each is set, and committed while `LOCK` records a durable point, only
+        // at or below a durable sequence, so a cursor read here lies past the end the listing
+        // below finds only when it belongs to another log (``ConsumerCursor/Status/checked(logEnd:)``);
+        // and `COMPACT.LOCK`, held through this run, keeps cursors from being set or dropped.
         let consumers = try ConsumerCursor.list(directory: directory, storage: storage, syncing: true)
         let outcome = try LogRecovery(storage: storage, directory: directory).recoverBesideWriter()
         outcome.open?.file.close()

@@ -45,10 +45,16 @@ enum RegularFile {
         }
     }
 
-    /// Whether the entry at `path` (not following a link) is the file open at `fd`: false when
-    /// it is gone, replaced, or a link, or when either cannot be examined.
+    /// Whether the entry at `path` (not following a link) is the file open at `fd`: false only
+    /// when it is gone or is another entry (a link included); true when either cannot be
+    /// examined (`EIO`, `ENOMEM`…): a failure to look is no evidence of a replacement.
     static func isNamed(_ path: String, by fd: Int32) -> Bool {
-        guard let open = try? Syscalls.fileStatus(fd, path: path), let named = try? Syscalls.linkStatus(path) else { return false }
-        return open.st_ino == named.st_ino && open.st_dev == named.st_dev
+        guard let open = try? Syscalls.fileStatus(fd, path: path) else { return true }
+        do throws(IOFailure) {
+            let named = try Syscalls.linkStatus(path)
+            return open.st_ino == named.st_ino && open.st_dev == named.st_dev
+        } catch {
+            return error.errno != .noSuchFileOrDirectory
+        }
     }
 }

@@ -98,10 +98,10 @@ public protocol StorageFile: AnyObject, Sendable {
     /// stay cached (a file may drop from a lower boundary, or all of them). The default drops
     /// them all.
     func dropCleanPages(from offset: Int)
-    /// Whether `path` still names this file (not a link to it, not another file put in its
-    /// place). The writer asks before it renames a prepared file into place and after, so
-    /// that records never go into a file the directory no longer holds. The default answers
-    /// true (a storage that cannot tell).
+    /// Whether `path` still names this file: false only when it names nothing or another entry
+    /// (a link to this file included). The writer asks before it renames a prepared file into
+    /// place and after, so that records never go into a file the directory no longer holds.
+    /// The default answers true (a storage that cannot tell); wrappers forward it.
     func isNamed(by path: String) -> Bool
 }
 

@@ -59,12 +59,16 @@ final class URingFile: StorageFile, @unchecked Sendable {
     }
 
     /// A second descriptor of this very file, `O_DIRECT`: reopened through `/proc/self/fd`
-    /// (the open file, whatever its path names now), else through its path, not following a
-    /// link.
-    private func openDirect() throws(IOFailure) -> Int32 {
+    /// (the open file, whatever its path names now), else (no `/proc`, or one a sandbox
+    /// denies) through its path, not following a link; nil when neither opens (commits then
+    /// stay buffered). Throws `EINVAL` when the file system refuses `O_DIRECT`.
+    private func openDirect() throws(IOFailure) -> Int32? {
         do { return try RegularFile.open("/proc/self/fd/\(fd)", flags: O_RDWR | O_CLOEXEC | CURING_O_DIRECT) } catch {
-            guard error.errno == .noSuchFileOrDirectory else { throw error }
-            return try RegularFile.open(path, flags: O_RDWR | O_CLOEXEC | O_NOFOLLOW | CURING_O_DIRECT)
+            guard error.errno != .invalidArgument else { throw error }
+        }
+        do { return try RegularFile.open(path, flags: O_RDWR | O_CLOEXEC | O_NOFOLLOW | CURING_O_DIRECT) } catch {
+            guard error.errno != .invalidArgument else { throw error }
+            return nil
         }
     }
 
@@ -79,18 +83,23 @@ final class URingFile: StorageFile, @unchecked Sendable {
         if direct, let why = Self.directIORefusal(fd: fd) {
             logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "\(why)"])
         } else if direct {
-            do throws(IOFailure) { directFD = try openDirect() } catch {
-                // File systems without O_DIRECT (tmpfs, some overlays) refuse it with EINVAL:
-                // stay buffered rather than fail a commit.
-                guard error.errno == .invalidArgument else { throw error }
-                logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "O_DIRECT refused (EINVAL)"])
+            // Every failure here leaves commits buffered rather than failing one.
+            let why: String?
+            do throws(IOFailure) {
+                directFD = try openDirect()
+                why = directFD == nil ? "no O_DIRECT descriptor of this file could be opened" : nil
+            } catch {
+                // File systems without O_DIRECT (tmpfs, some overlays) refuse it with EINVAL.
+                why = "O_DIRECT refused (EINVAL)"
             }
             if let d = directFD, !Self.sameFile(d, fd) {
-                // The path no longer names this file (a prepared file replaced meanwhile):
-                // writes through that descriptor would go elsewhere.
+                // Opened through a path that no longer names this file (a prepared file
+                // replaced meanwhile): writes through that descriptor would go elsewhere.
                 try? Syscalls.close(d, path: path)
                 directFD = nil
                 logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "the path names another file"])
+            } else if let why {
+                logger.notice("commits stay buffered", metadata: ["file": "\(path)", "reason": "\(why)"])
             }
         }
         ringStorage = r

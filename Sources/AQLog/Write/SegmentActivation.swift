@@ -15,8 +15,14 @@ enum SegmentActivation {
         try file.write(block.bytes(0..<SegmentLayout.blockSize), at: 0, newBytesFrom: 0, sync: true)
         try storage.rename(preparedPath, to: path)
         // Replaced between the preparer's look and the rename: the segment's name now holds
-        // another file, and records written here would be in none the directory holds.
-        guard file.isNamed(by: path) else { throw IOFailure("rename (the prepared file was replaced meanwhile)", path: preparedPath, errno: .noSuchFileOrDirectory) }
+        // another file, and records written here would be in none the directory holds. That
+        // entry came from the prepared file's name, the log's own: removed (and the removal
+        // made durable), so the log opens again as it was before this activation.
+        guard file.isNamed(by: path) else {
+            try? storage.removeFile(path)
+            try? storage.syncDirectory(directory)
+            throw IOFailure("activate (next.prealloc was replaced before its rename)", path: path, errno: .noSuchFileOrDirectory)
+        }
         try storage.syncDirectory(directory)
         let descriptor = SegmentDescriptor(path: path, header: header, headerChecksum: crc, trailer: nil, trailerChecksum: nil,
                                            lastSequence: header.baseSequence &- 1, dataEnd: SegmentLayout.dataStart)
