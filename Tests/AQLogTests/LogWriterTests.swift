@@ -297,7 +297,7 @@ import Synchronization
             $0 = { from, _ in
                 guard from.hasSuffix("/next.prealloc") else { return }
                 try? FileManager.default.removeItem(atPath: from)
-                FileManager.default.createFile(atPath: from, contents: Data("junk".utf8))
+                _ = FileManager.default.createFile(atPath: from, contents: Data("junk".utf8))
             }
         }
         var acknowledged: [[UInt8]] = []

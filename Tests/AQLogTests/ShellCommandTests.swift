@@ -38,7 +38,7 @@ import Foundation
     }
 
     @Test func cancellationEndsALongCommand() async throws {
-        let task = Task { try await ShellCommand("sleep 600").run(path: "p", fileName: "f") }
+        let task = Task { try await ShellCommand("sleep 60").run(path: "p", fileName: "f") }
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         #expect(try await task.value == .signaled(SIGTERM))
@@ -47,7 +47,7 @@ import Foundation
     /// A recipe's shell waits for its running tool before its `TERM` trap runs: cancellation
     /// signals the whole process group, so the tool ends too, at once.
     @Test func cancellationReachesTheToolTheShellIsWaitingFor() async throws {
-        let task = Task { try await ShellCommand("trap 'exit 1' TERM; sleep 600").run(path: "p", fileName: "f") }
+        let task = Task { try await ShellCommand("trap 'exit 1' TERM; sleep 60").run(path: "p", fileName: "f") }
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         // Its trap ran (exit 1): `sleep` ended on SIGTERM; signalling the shell alone would have
@@ -57,10 +57,21 @@ import Foundation
 
     /// A command that ignores `SIGTERM` is killed after the grace period.
     @Test func aCommandIgnoringTerminationIsKilled() async throws {
-        let task = Task { try await ShellCommand("trap '' TERM; sleep 600").run(path: "p", fileName: "f") }
+        let task = Task { try await ShellCommand("trap '' TERM; sleep 60").run(path: "p", fileName: "f") }
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         #expect(try await task.value == .signaled(SIGKILL))
+    }
+
+    /// The command gets no descriptor of this process past standard error: one without
+    /// `O_CLOEXEC` (a pipe another thread is setting up for a child of its own) would stay open
+    /// for as long as the command runs, and whoever waits for that pipe's end would wait too.
+    @Test func theCommandInheritsNoOtherDescriptor() async throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let end = try await ShellCommand("test ! -e /proc/$$/fd/\(fds[1])").run(path: "p", fileName: "f")
+        #expect(end == .exited(0))
     }
 
     /// Standard input is `/dev/null`: a command reading it ends instead of waiting.

@@ -8,6 +8,7 @@
 #ifndef CURING_H
 #define CURING_H
 
+#include <spawn.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -47,5 +48,8 @@ int curing_dio_alignment(int fd, uint32_t *mem_align, uint32_t *offset_align);
 int curing_errno(void);
 /// pthread_setname_np on the calling thread (ERANGE for names over 15 bytes).
 int curing_name_thread(const char *name);
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34): the child closes every descriptor
+/// from `from` on. -ENOSYS where the C library lacks it.
+int curing_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 
 #endif

@@ -1,3 +1,4 @@
+import CURing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,8 +80,9 @@ public struct ShellCommand: Sendable, CustomStringConvertible {
 
     /// Runs the command for `path` / `fileName` and waits for it without blocking a thread (it
     /// polls `waitpid`). The command runs in its own process group with standard input from
-    /// `/dev/null`, no blocked signals and default signal dispositions (a parent that ignores
-    /// `SIGPIPE` does not pass that on). Cancellation sends the group `SIGTERM`, then `SIGKILL`
+    /// `/dev/null`, no other descriptor of this process past standard error, no blocked
+    /// signals and default signal dispositions (a parent that ignores `SIGPIPE` does not pass
+    /// that on). Cancellation sends the group `SIGTERM`, then `SIGKILL`
     /// after ``terminationGrace``, and waits for the shell to end. Throws ``LogError/io(_:)``
     /// when it cannot be started or waited for.
     public func run(path: String, fileName: String) async throws(LogError) -> Termination {
@@ -159,6 +161,11 @@ public struct ShellCommand: Sendable, CustomStringConvertible {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
+        // Nothing else of this process: a descriptor without `O_CLOEXEC` (a pipe another
+        // thread is setting up for a child of its own, a socket of the embedding program)
+        // would stay open in the command for as long as it runs, and whoever waits for that
+        // pipe's end would wait for the command too.
+        _ = curing_spawn_close_from(&actions, STDERR_FILENO + 1)
         // Its own process group (cancellation signals every process the command started), no
         // signal blocked (a runtime worker thread blocks them all), default dispositions.
         var attributes = posix_spawnattr_t()
