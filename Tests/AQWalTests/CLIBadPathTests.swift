@@ -78,6 +78,10 @@ import AQTestSupport
         #expect(try aqWal(["append", tmp.sub("c\nd\u{1B}")], stdin: "x\n").status == 0)
         let shown = try aqWal(["inspect", tmp.sub("c\nd\u{1B}")])
         #expect(shown.status == 0 && shown.stdout.hasPrefix("log \(tmp.path)/c\\nd\\x1B: 1 segments"), "\(shown.stdout)")
+        // ... and `compact`'s lines naming a damaged file.
+        writeFile(tmp.sub("c\nd\u{1B}") + "/CHECKPOINT", [UInt8]("junk".utf8))
+        let compact = try aqWal(["compact", tmp.sub("c\nd\u{1B}")])
+        #expect(compact.stdout.contains("c\\nd\\x1B/CHECKPOINT") && !compact.stdout.contains("\u{1B}"), "\(compact.stdout)")
     }
 
     /// A directory that holds no log (no segment, no `LOCK`) is not a healthy empty log, and

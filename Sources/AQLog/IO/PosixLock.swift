@@ -111,8 +111,7 @@ final class PosixLock: StorageLock, @unchecked Sendable {
     private static func isStillAt(_ path: String, _ fd: Int32) throws(IOFailure) -> Bool {
         let open = try Syscalls.fileStatus(fd, path: path)
         do throws(IOFailure) {
-            let named = try Syscalls.status(path)
-            return named.st_ino == open.st_ino && named.st_dev == open.st_dev
+            return RegularFile.sameFile(open, try Syscalls.status(path))
         } catch where error.errno == .noSuchFileOrDirectory {
             return false
         }

@@ -50,11 +50,17 @@ enum RegularFile {
     /// examined (`EIO`, `ENOMEM`…): a failure to look is no evidence of a replacement.
     static func isNamed(_ path: String, by fd: Int32) -> Bool {
         guard let open = try? Syscalls.fileStatus(fd, path: path) else { return true }
-        do throws(IOFailure) {
-            let named = try Syscalls.linkStatus(path)
-            return open.st_ino == named.st_ino && open.st_dev == named.st_dev
-        } catch {
+        do throws(IOFailure) { return sameFile(open, try Syscalls.linkStatus(path)) } catch {
             return error.errno != .noSuchFileOrDirectory
         }
+    }
+
+    /// Whether two `stat` results describe one file (device and inode).
+    static func sameFile(_ a: Glibc.stat, _ b: Glibc.stat) -> Bool { a.st_ino == b.st_ino && a.st_dev == b.st_dev }
+
+    /// Whether descriptors `a` and `b` are open on one file (false when either cannot be examined).
+    static func sameFile(_ a: Int32, _ b: Int32, path: String) -> Bool {
+        guard let x = try? Syscalls.fileStatus(a, path: path), let y = try? Syscalls.fileStatus(b, path: path) else { return false }
+        return sameFile(x, y)
     }
 }

@@ -72,11 +72,6 @@ final class URingFile: StorageFile, @unchecked Sendable {
         }
     }
 
-    private static func sameFile(_ a: Int32, _ b: Int32) -> Bool {
-        guard let x = try? Syscalls.fileStatus(a, path: ""), let y = try? Syscalls.fileStatus(b, path: "") else { return false }
-        return x.st_ino == y.st_ino && x.st_dev == y.st_dev
-    }
-
     private func ring() throws(IOFailure) -> URing {
         if let ringStorage { return ringStorage }
         let r = try URing(entries: 8, path: path)
@@ -92,7 +87,7 @@ final class URingFile: StorageFile, @unchecked Sendable {
                 // File systems without O_DIRECT (tmpfs, some overlays) refuse it with EINVAL.
                 why = "O_DIRECT refused (EINVAL)"
             }
-            if let d = directFD, !Self.sameFile(d, fd) {
+            if let d = directFD, !RegularFile.sameFile(d, fd, path: path) {
                 // Opened through a path that no longer names this file (a prepared file
                 // replaced meanwhile): writes through that descriptor would go elsewhere.
                 try? Syscalls.close(d, path: path)
