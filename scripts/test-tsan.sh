@@ -30,6 +30,7 @@ SUITES=(
   LogArchivingTests           # a Log's background archiver woken by seals; sealing by age; close cancelling a run
   PosixLockTests              # a LOCK that cannot be taken, beside a thread opening files
   'WindowedVerifyTests/aFailedReadAhead'  # verify's read-ahead thread, its failure read again in line
+  ParallelVerifyTests         # verify checking sealed segments on several workers at once
   CompactionUnderLoadTests    # writer thread + LogTail while aq-wal compacts in other processes
   AsyncAuthorityTests         # ActionQueue's concurrent authority: submitters, drain task, acknowledgements
   AuthorityCrashCycleTests    # crash cycles through the concurrent authority (simulated storage)

@@ -52,4 +52,8 @@ int curing_name_thread(const char *name);
 /// from `from` on. -ENOSYS where the C library lacks it.
 int curing_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
 
+/// The processors this process may run on (sched_getaffinity: what taskset or a cpuset leaves
+/// it), at least 1; the online count when that call fails.
+int curing_usable_processors(void);
+
 #endif

@@ -239,6 +239,9 @@ enum Syscalls {
     static let populateRead: Int32 = 22
     /// The memory page size (what the page cache holds and drops at a time).
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// The processors this process may run on (`sched_getaffinity`: what `taskset` or a
+    /// cpuset leaves it), at least 1.
+    static var usableProcessors: Int { Int(curing_usable_processors()) }
 
     static func madvise(_ start: UnsafeMutableRawPointer, size: Int, advice: Int32, path: String) throws(IOFailure) {
         _ = try valueOrFailure("madvise", path) { Glibc.madvise(start, size, advice) }

@@ -4,7 +4,7 @@
 /// checksummed, the scanned offsets must equal the dense index, and the index checksum,
 /// segment digest and data end must match the trailer. Segments are read with `pread`
 /// (``SegmentAccess/read``): an I/O error is reported, never a `SIGBUS`.
-public struct LogVerifier {
+public struct LogVerifier: Sendable {
     let storage: any Storage
     let directory: String
 
@@ -83,7 +83,7 @@ public struct LogVerifier {
                 // What can still be proven: the sealed segments before the damaged file, and
                 // the open segment's records committed before damage inside it.
                 let salvage = LogRecovery(storage: storage, directory: directory, access: .read).salvage(d)
-                for sealed in salvage.sealed { try verify(sealed: sealed, into: &report, buffer: buffer) }
+                try verify(sealed: salvage.sealed, into: &report)
                 if let open = salvage.open {
                     open.file.close()
                     let o = open.descriptor
@@ -99,7 +99,7 @@ public struct LogVerifier {
         }
         report.tornTail = outcome.report.tornTail
         if let torn = report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
-        for d in outcome.sealed { try verify(sealed: d, into: &report, buffer: buffer) }
+        try verify(sealed: outcome.sealed, into: &report)
         if let open = outcome.open {
             let d = open.descriptor
             open.file.close()
@@ -112,14 +112,23 @@ public struct LogVerifier {
         return report
     }
 
-    private func verify(sealed d: SegmentDescriptor, into report: inout Report, buffer: SegmentReadBuffer) throws(LogError) {
+    /// Checks the sealed segments `sealed` and adds their results to `report` in order, the
+    /// first error thrown in that order.
+    private func verify(sealed: [SegmentDescriptor], into report: inout Report) throws(LogError) {
+        let checks = SealedSegmentChecks(sealed) { d, buffer throws(LogError) in try checkSealed(d, buffer: buffer) }
+        for (d, check) in zip(sealed, checks.run()) { try add(sealed: d, check, into: &report) }
+    }
+
+    private func add(sealed d: SegmentDescriptor, _ check: Result<(damage: CorruptionDiagnosis?, intact: Int), LogError>,
+                     into report: inout Report) throws(LogError) {
         var result = SegmentResult(file: d.path, baseSequence: d.baseSequence, lastSequence: d.lastSequence,
                                    sealed: true, records: d.recordCount, problem: nil)
         let damage: CorruptionDiagnosis?, intact: Int
-        do throws(LogError) { (damage, intact) = try checkSealed(d, buffer: buffer) } catch {
-            // Removed by a compaction since recovery listed it: it left the log, unread.
-            if case .io(let failure) = error, failure.errno == .noSuchFileOrDirectory { return }
-            throw error
+        switch check {
+        case .success(let checked): (damage, intact) = checked
+        // Removed by a compaction since recovery listed it: it left the log, unread.
+        case .failure(.io(let failure)) where failure.errno == .noSuchFileOrDirectory: return
+        case .failure(let error): throw error
         }
         if let diagnosis = damage {
             result.problem = .corruption(diagnosis)

@@ -15,7 +15,16 @@ import Synchronization
 /// cut, from its block): those bytes, at most ``carryLimit``, are copied in front of the
 /// read-ahead, so each half keeps that much room before its data. Any other window is read on
 /// the caller's thread. One caller at a time; ``finishReadAhead()`` before closing the file.
+///
+/// A buffer made with `readingAhead: false` reads every window on the caller's thread, in
+/// windows small enough to stay in the core's own cache between the copy and the checks: for
+/// callers that keep every core busy themselves (`verify` checking several sealed segments at
+/// once), where a helper thread would only take turns with them.
 final class SegmentReadBuffer: @unchecked Sendable {
+    /// Whether ``window(_:_:readingAhead:)`` starts the read-ahead it is asked for.
+    let readsAhead: Bool
+    /// The window size ``SegmentStream`` reads through this buffer.
+    let windowSize: Int
     // The caller's thread owns everything here, except the half a read-ahead fills and its
     // outcome, which the helper writes before signalling `readAheadDone` and the caller reads
     // only after waiting on it.
@@ -40,6 +49,13 @@ final class SegmentReadBuffer: @unchecked Sendable {
 
     /// Bytes of the previous window a window may carry over (its cut frame and a block).
     static let carryLimit = 256 << 10
+
+    /// A buffer that reads the next window ahead on a helper thread (the default), or one that
+    /// reads on the caller's thread only, in smaller windows.
+    init(readingAhead: Bool = true) {
+        readsAhead = readingAhead
+        windowSize = readingAhead ? SegmentStream.window : SegmentStream.cachedWindow
+    }
 
     deinit {
         finishReadAhead()
@@ -71,7 +87,7 @@ final class SegmentReadBuffer: @unchecked Sendable {
             last = (range, Self.carryLimit)
             bytes = UnsafeRawBufferPointer(target)
         }
-        if let next, !next.isEmpty {
+        if readsAhead, let next, !next.isEmpty {
             let half = reserve(1 - current, next.count)
             let target = UnsafeMutableRawBufferPointer(rebasing: half[Self.carryLimit..<(Self.carryLimit + next.count)])
             ahead = next

@@ -14,6 +14,9 @@
 enum SegmentStream {
     /// Bytes a window holds (more when one frame is larger): small enough to stay in cache.
     static let window = 4 << 20
+    /// Bytes a window holds when nothing is read ahead: what a core's own cache keeps between
+    /// the read's copy and the checks.
+    static let cachedWindow = 1 << 20
 
     /// A window of the segment: its bytes and the segment offset of the first.
     struct Window {
@@ -29,8 +32,9 @@ enum SegmentStream {
     /// next use. A read-ahead may still be running: ``SegmentReadBuffer/finishReadAhead()``
     /// before the file closes.
     static func advance(_ cursor: inout SegmentScanner.Cursor, _ file: any StorageFile, _ d: SegmentDescriptor,
-                        from start: Int? = nil, through limit: Int, window: Int = window,
+                        from start: Int? = nil, through limit: Int, window: Int? = nil,
                         buffer: SegmentReadBuffer) throws(IOFailure) -> Window {
+        let window = window ?? buffer.windowSize
         let largest = FrameHeader.frameSize(payloadLength: Int(d.header.maxRecordSize))
         var (base, capacity) = (start ?? alignDown(cursor.pos, SegmentLayout.blockSize), window)
         while true {

@@ -1,0 +1,92 @@
+import Testing
+import AQTestSupport
+import Foundation
+@testable import AQLog
+
+/// `verify` checks sealed segments on several cores at once (``SealedSegmentChecks``), each
+/// worker reading its segments through windows of ``SegmentStream/cachedWindow`` bytes with
+/// nothing read ahead. What it reports must be what checking them one after another reports:
+/// each segment's result, in the segments' order, the first damage in that order.
+@Suite struct ParallelVerifyTests {
+    /// A log of `sealed` sealed segments of 4 MiB (four windows each) of 1000-byte records in
+    /// batches of 7, and an open one after them. Returns the sealed segments' paths.
+    private func sealedLog(_ dir: String, sealed: Int) throws -> [String] {
+        var options = LogOptions(segmentSize: 4 << 20, backend: .posix)
+        options.initialSegmentSize = 4 << 20
+        let writer = try LogWriter.open(directory: dir, options: options, durability: .deferred)
+        var i = 0
+        while segmentFiles(dir).count <= sealed {
+            try writer.append(contentsOf: (0..<7).map { payload(i + $0, size: 1000) })
+            i += 7
+        }
+        try writer.close()
+        return segmentFiles(dir).prefix(sealed).map { dir + "/" + $0 }
+    }
+
+    /// The damage a scan of the whole file finds in the sealed segment at `path`.
+    private func wholeScanDamage(_ path: String) -> CorruptionDiagnosis? {
+        let whole = readFile(path).withUnsafeBytes { b in
+            SegmentScanner(bytes: b, file: path, header: try! SegmentHeader.decode(b).get().0).scan()
+        }
+        guard case .corruption(let diagnosis) = whole.verdict else { return nil }
+        return diagnosis
+    }
+
+    /// Flips a byte of the frame holding `offset` in `path`: a payload byte at `offset`, or, in
+    /// the header, a sequence byte.
+    private func damage(_ path: String, near offset: Int, inHeader: Bool) {
+        let bytes = readFile(path)
+        var at = SegmentLayout.dataStart
+        while true {
+            let size = bytes.withUnsafeBytes { FrameHeader($0, at: at).frameSize }
+            if at + size > offset { break }
+            at += size
+        }
+        let target = inHeader ? at + 9 : max(at + FrameHeader.size, offset)
+        patch(path, at: target, [bytes[target] ^ 0x5A])
+    }
+
+    /// Damage in two of five sealed segments, around the ends of the workers' windows: each
+    /// segment's result is what a whole scan of it finds, in order, and the log's first damage
+    /// is the earlier segment's, whichever worker finished first.
+    @Test func segmentsCheckedAtOnceReportWhatAWholeScanOfEachFinds() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sealed = try sealedLog(dir, sealed: 5)
+        let w = SegmentStream.cachedWindow
+        damage(sealed[1], near: 2 * w - 3, inHeader: false)
+        damage(sealed[3], near: w + 700, inHeader: true)
+        let expected = sealed.map { wholeScanDamage($0) }
+        #expect(expected.map { $0 != nil } == [false, true, false, true, false])
+        let report = try LogVerifier(directory: dir).verify()
+        #expect(report.segments.map(\.file) == sealed + [dir + "/" + segmentFiles(dir).last!])
+        #expect(Array(report.segments.prefix(5).map(\.problem)) == expected.map { $0.map { .corruption($0) } })
+        #expect(report.corruption == expected[1])
+        #expect(report.bytesVerified == 6 * (4 << 20))
+    }
+
+    /// The checks run at once on several workers come back in the segments' order, each
+    /// segment's error at its place, however long each took.
+    @Test func outcomesComeBackInTheSegmentsOrder() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        _ = try sealedLog(dir, sealed: 6)
+        let segments = try LogReader.open(directory: dir).segments
+        let failing = segments[2].baseSequence
+        let first = segments[0].baseSequence
+        let checks = SealedSegmentChecks(segments) { d, _ throws(LogError) in
+            // The first segment takes longest: in completion order it would not come first.
+            usleep(d.baseSequence == first ? 100_000 : 2_000)
+            if d.baseSequence == failing { throw LogError.io(IOFailure("pread", path: d.path, errno: .ioError)) }
+            return d.baseSequence
+        }
+        for workers in [1, 2, 4] {
+            let outcomes = checks.run(workers: workers)
+            #expect(outcomes.count == segments.count)
+            for (d, outcome) in zip(segments, outcomes) {
+                switch outcome {
+                case .success(let base): #expect(base == d.baseSequence && base != failing)
+                case .failure(let error): #expect(d.baseSequence == failing && error == .io(IOFailure("pread", path: d.path, errno: .ioError)))
+                }
+            }
+        }
+    }
+}
