@@ -119,7 +119,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "AQWalTests",
-            dependencies: ["AQLog", "ActionQueue", "AQTestSupport"],
+            dependencies: ["AQLog", "ActionQueue", "AQTestSupport", "aq-wal"],
             swiftSettings: strict),
     ]
 )

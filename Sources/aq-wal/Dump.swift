@@ -42,12 +42,21 @@ struct Dump: ParsableCommand {
         // what was gathered is written before an error is reported (salvage: the records
         // before a damaged one are printed).
         var out = OutputBuffer()
+        // The sequence the next line should carry: records a compaction removes while `dump`
+        // reads are skipped, and each such gap is said on stderr, so a range printed with a
+        // hole in it never passes for a whole one.
+        var next = max(from ?? 1, first)
         try Exit.guarding {
             // What was gathered goes out before the error is reported.
             defer { out.flush() }
             // Everything that is there: a start below the first retained record (the default
             // start on a compacted log, or a --from reported above) prints from that record.
             try reader.forEach(from: from ?? 1, through: to, ifCompacted: .startAtFirstAvailable) { sequence, bytes in
+                if sequence != next {
+                    guard out.flush() else { return false }
+                    Exit.report("records \(next)...\(sequence - 1) were compacted while dump read the log: skipped")
+                }
+                next = sequence + 1
                 out.append("{\"sequence\":")
                 out.append(decimal: sequence)
                 out.append(",\"size\":")

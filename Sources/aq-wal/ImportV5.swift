@@ -49,17 +49,26 @@ func importV5(file: String, directory: String) throws {
     // lock (the open found no record), so a log another process filled meanwhile is left alone.
     let before = Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
     var creating = madeDirectory || (existed && !holdsLog(directory))
-    let removeCreated = { removeCreatedLog(directory, removingDirectory: madeDirectory, keeping: before) }
+    // The last sequence this run wrote: a removal leaves a log whose records go further.
+    var written: UInt64 = 0
+    let removeCreated = { removeCreatedLog(directory, written: written, removingDirectory: madeDirectory, keeping: before) }
     let report: V5Importer.Report
     do {
         // Anything but an existing directory fails as a log that could not be created (73).
-        let log = try Exit.guarding(creating: !existed) { try AQLogEventLog.open(directory: directory) }
+        let log: AQLogEventLog
+        do { log = try Exit.guarding(creating: !existed) { try AQLogEventLog.open(directory: directory) } } catch {
+            // Another process holds the log: this run made nothing in it.
+            if let code = error as? ExitCode, code.rawValue == Exit.locked { creating = false }
+            throw error
+        }
         defer { try? log.writer.close() }
         creating = creating && log.writer.recoveryReport.lastSequence == 0
         do { report = try V5Importer.importV5(bytes: bytes, into: log) } catch {
+            written = log.writer.lastSequence
             Exit.report(error.line(file: file))
             throw ExitCode(error.exitStatus)
         }
+        written = log.writer.lastSequence
         try Exit.guarding { try log.writer.close() }
     } catch {
         if creating { removeCreated() }

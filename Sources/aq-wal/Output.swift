@@ -10,6 +10,13 @@ import Glibc
 /// silently short output.
 enum Output {
     nonisolated(unsafe) private static var closed = false
+    /// Set by a command whose verdict on the log matters more than its printout (`verify`,
+    /// `inspect`): a failed write is reported, later output is dropped and the command goes on,
+    /// so its diagnosis still reaches stderr and its exit status stands; it then exits 74 only
+    /// where it would have exited 0 (``failed``).
+    nonisolated(unsafe) static var keepsVerdict = false
+    /// Whether a write failed (other than a reader gone away) under ``keepsVerdict``.
+    nonisolated(unsafe) private(set) static var failed = false
 
     /// Whether stdout's reader went away.
     static var isClosed: Bool { closed }
@@ -34,7 +41,9 @@ enum Output {
                 return false
             }
             Exit.report("stdout: write failed: \(String(cString: strerror(error))) (errno \(error))")
-            exit(Exit.ioError)
+            guard keepsVerdict else { exit(Exit.ioError) }
+            (closed, failed) = (true, true)
+            return false
         }
         return true
     }

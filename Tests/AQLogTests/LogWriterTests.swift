@@ -218,21 +218,27 @@ import Synchronization
         #expect(try readAll(dir).count == 300)
     }
 
-    /// A leftover `next.prealloc` is adopted only when its data area starts with zeros: one
-    /// holding frames (a segment whose rename a power loss undid) is zero-filled again, so no
-    /// stale frame can follow the records written into it.
-    @Test func aPreparedFileHoldingFramesIsNotAdopted() throws {
+    /// A leftover `next.prealloc` is adopted only when its whole data area reads as zeros: one
+    /// holding frames (a segment whose rename a power loss undid) or any other byte written
+    /// into it is zero-filled again, so nothing but zeros follows the records written into it.
+    @Test(arguments: [0, 31_000, smallSegments.segmentSize - SegmentLayout.dataStart - 64])
+    func aPreparedFileHoldingAnythingButZerosIsNotAdopted(at offset: Int) throws {
         let tmp = TemporaryDirectory()
         let dir = tmp.sub("log")
         let prepared = dir + "/next.prealloc"
-        let start = SegmentLayout.dataStart
+        let at = SegmentLayout.dataStart + offset
         let first = try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false)
         for i in 0..<100 { try first.append(payload(i)) }  // a quarter of the segment: the next one is prepared
         try first.close()
         #expect(readFile(prepared).count == smallSegments.segmentSize, "a leftover of the segment size")
-        patch(prepared, at: start, [UInt8](repeating: 0xAB, count: 64))
-        try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false).close()
-        #expect(readFile(prepared)[start..<(start + 64)].allSatisfy { $0 == 0 }, "zero-filled again, not adopted")
+        patch(prepared, at: at, [UInt8](repeating: 0xAB, count: 64))
+        let second = try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false)
+        #expect(readFile(prepared)[at..<(at + 64)].allSatisfy { $0 == 0 }, "zero-filled again, not adopted")
+        // Written into and left open: the log still verifies clean (no stray byte past its records).
+        for i in 100..<500 { try second.append(payload(i)) }
+        try second.close()
+        let report = try LogVerifier(directory: dir).verify()
+        #expect(report.corruption == nil && report.tornTail == nil)
     }
 
     /// A symbolic link planted as `next.prealloc` is replaced, never written through: the

@@ -145,6 +145,63 @@ import AQTestSupport
         #expect(stderr.contains("stdout: write failed"), "\(stderr)")
     }
 
+    /// Records a compaction removes while `dump` reads are skipped, and the gap is said on
+    /// stderr: a range printed with a hole in it does not pass for a whole one.
+    @Test func aGapACompactionLeavesWhileDumpReadsIsReported() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let writer = try LogWriter.open(directory: dir, options: testOptions, durability: .deferred)
+        for batch in 0..<60 { try writer.append(contentsOf: (0..<100).map { record(batch * 100 + $0, size: 100) }) }
+        try writer.close()
+        #expect(segmentFiles(dir).count >= 10)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = ["dump", dir]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Unread, the pipe fills a few hundred records in, long before the records compacted below.
+        usleep(300_000)
+        #expect(try aqWal(["checkpoint", dir, "5500"]).status == 0)
+        #expect(try aqWal(["compact", dir]).status == 0)
+        let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        let sequences = lines.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))).flatMap { ($0 as? [String: Any])?["sequence"] as? Int }
+        }
+        #expect(sequences.count == lines.count && sequences.first == 1 && sequences.last == 6000)
+        let gaps = zip(sequences, sequences.dropFirst()).filter { $1 != $0 + 1 }
+        try #require(gaps.count == 1 && gaps[0].1 > gaps[0].0, "\(gaps)")
+        #expect(stderr == "aq-wal: records \(gaps[0].0 + 1)...\(gaps[0].1 - 1) were compacted while dump read the log: skipped\n")
+    }
+
+    /// `verify` and `inspect` give a verdict on the log: output that cannot be written is
+    /// reported and the verdict stands (a damaged log still exits 2 and names its damage on
+    /// stderr); a healthy log whose report could not be written exits 74.
+    @Test(arguments: [["verify"], ["verify", "--json"], ["inspect"], ["inspect", "--json"]])
+    func aFullOutputDeviceKeepsTheVerdict(command: [String]) throws {
+        let tmp = TemporaryDirectory()
+        let healthy = tmp.sub("healthy"), damaged = tmp.sub("damaged")
+        try Fixture.healthy(healthy, count: 600)
+        let damagedSegment = try Fixture.corruptHeader(damaged)
+        for (dir, status) in [(healthy, Int32(74)), (damaged, Int32(2))] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: aqWalPath)
+            process.arguments = [command[0], dir] + command.dropFirst()
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            let err = Pipe()
+            process.standardError = err
+            try process.run()
+            process.waitUntilExit()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == status, "\(command) \(stderr)")
+            #expect(stderr.contains("stdout: write failed"), "\(stderr)")
+            if status == 2 { #expect(stderr.contains(damagedSegment), "\(stderr)") }
+        }
+    }
+
     /// Both streams into a pipe closed early, on a damaged log: the damage report meets a closed
     /// stderr and is lost, the process still exits with its code (no trap).
     @Test func aClosedStderrLosesTheReportNotTheProcess() throws {

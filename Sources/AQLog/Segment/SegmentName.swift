@@ -4,7 +4,7 @@ public enum SegmentName {
     /// The segment file extension, `.seg`.
     public static let suffix = ".seg"
     /// Suffix of a zero-filled file prepared for the next roll (one a crash or a close left is
-    /// adopted when it has the segment size and its first data block is zero, else prepared again).
+    /// adopted when it has the segment size and its whole data area reads as zeros, else prepared again).
     public static let preparedSuffix = ".prealloc"
 
     /// The name of the segment file whose first sequence is `baseSequence`: 20 zero-padded

@@ -12,12 +12,14 @@ import Dispatch
 /// log holds one segment, not two.
 ///
 /// A `next.prealloc` left by an earlier writer (a crash, or a close before its roll) is
-/// adopted when it has the size asked for: before its rename a prepared file only ever receives
-/// the zero-fill and the header block, and activation rewrites the whole header block, so
-/// its data area reads as zeros (an interrupted zero-fill leaves unwritten extents, which
-/// also read as zeros). Adopting it spares a 64 MiB rewrite on every open. Its first data
-/// block is checked first: a file that holds frames (a segment whose rename a power loss
-/// undid) is never adopted, it is zero-filled again.
+/// adopted when it has the size asked for and its whole data area reads as zeros: before its
+/// rename a prepared file only ever receives the zero-fill and the header block, and activation
+/// rewrites the whole header block (an interrupted zero-fill leaves unwritten extents, which
+/// also read as zeros). A file holding anything else (a segment whose rename a power loss
+/// undid, bytes written into it by hand) is zero-filled again, so nothing but zeros ever
+/// follows the records a writer puts in it. The check reads the file (on the preparer's
+/// thread, from the page cache when the last writer just made it): cheaper than the rewrite
+/// it spares.
 final class SegmentPreparer: @unchecked Sendable {
     // State is guarded by `done`: the worker writes it before signalling, `take` reads after waiting.
     private let storage: any Storage
@@ -63,7 +65,7 @@ final class SegmentPreparer: @unchecked Sendable {
                 file = try storage.openFile(path, create: true)
             }
             do throws(IOFailure) {
-                if try file.size() == size, try Self.firstDataBlockIsZero(file) { return file }  // a leftover: adopt it
+                if try file.size() == size, try Self.dataAreaIsZero(file, size: size) { return file }  // a leftover: adopt it
                 try file.truncate(to: 0)
                 if zeroFill { try file.preallocateZeroed(size: size) } else { try file.reserve(size: size) }
                 return file
@@ -76,10 +78,18 @@ final class SegmentPreparer: @unchecked Sendable {
         done.signal()
     }
 
-    private static func firstDataBlockIsZero(_ file: any StorageFile) throws(IOFailure) -> Bool {
-        let block = AlignedBuffer(capacity: SegmentLayout.blockSize)
-        let n = try file.read(into: block.mutableBytes, at: SegmentLayout.dataStart)
-        return n == SegmentLayout.blockSize && block.bytes(0..<n).isZero(0..<n)
+    /// Whether every byte of `file` (`size` bytes) past the header block reads as zero, read a
+    /// MiB at a time.
+    private static func dataAreaIsZero(_ file: any StorageFile, size: Int) throws(IOFailure) -> Bool {
+        let chunk = AlignedBuffer(capacity: min(1 << 20, max(size - SegmentLayout.dataStart, SegmentLayout.blockSize)))
+        var at = SegmentLayout.dataStart
+        while at < size {
+            let count = min(chunk.capacity, size - at)
+            try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: chunk.mutableBytes[0..<count]), at: at)
+            guard chunk.bytes(0..<count).isZero(0..<count) else { return false }
+            at += count
+        }
+        return true
     }
 
     /// Waits for the prepared file of `size` bytes and hands it over (its path is ``path``).
