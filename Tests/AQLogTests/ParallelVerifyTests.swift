@@ -64,6 +64,32 @@ import Foundation
         #expect(report.bytesVerified == 6 * (4 << 20))
     }
 
+    /// Sealed segments are checked while recovery reads the open one, as listed before it; what
+    /// recovery lists decides. A segment sealed after that listing is checked afterwards, in
+    /// its place; one removed after it (compacted) is not reported, whatever its check found.
+    @Test func recoverysListDecidesWhichEarlyChecksStand() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sealed = try sealedLog(dir, sealed: 5)
+        let names = sealed.map { LogDirectoryLayout.name(of: $0) }
+        damage(sealed[4], near: 3 << 19, inHeader: false)
+        let expected = try #require(wholeScanDamage(sealed[4]))
+        // Not listed before recovery: checked after it.
+        let late = RecordingStorage()
+        late.state.withLock { $0.hiddenFromListings = ([names[4]], 1...1) }
+        let report = try LogVerifier(directory: dir, storage: late).verify()
+        #expect(report.segments.map(\.file) == sealed + [dir + "/" + segmentFiles(dir).last!])
+        #expect(report.segments[4].problem == .corruption(expected) && report.corruption == expected)
+        #expect(report.bytesVerified == 6 * (4 << 20))
+        // Listed before recovery, gone from recovery's list (compacted meanwhile): left out,
+        // its damage with it.
+        damage(sealed[0], near: 1 << 20, inHeader: false)
+        let compacted = RecordingStorage()
+        compacted.state.withLock { $0.hiddenFromListings = ([names[0]], 2...Int.max) }
+        let after = try LogVerifier(directory: dir, storage: compacted).verify()
+        #expect(after.segments.map(\.file) == Array(sealed.dropFirst()) + [dir + "/" + segmentFiles(dir).last!])
+        #expect(after.corruption == expected)
+    }
+
     /// The checks run at once on several workers come back in the segments' order, each
     /// segment's error at its place, however long each took.
     @Test func outcomesComeBackInTheSegmentsOrder() throws {

@@ -15,6 +15,9 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         var failSyncAfter: Int? = nil      // fail the Nth sync from now
         var failPreallocation: Errno? = nil
         var listings = 0
+        /// Names left out of the listings numbered in `listings` (1 = the first): a segment
+        /// sealed after a listing, or compacted after it.
+        var hiddenFromListings: (names: Set<String>, listings: ClosedRange<Int>)? = nil
         /// Every write's file name and end offset, in order, with the mark of a `HIGHWATER` write.
         var writes: [(name: String, end: Int, mark: HighWaterMark?)] = []
         /// Completions of synced writes that arrived while another write was still in flight
@@ -93,8 +96,12 @@ final class RecordingStorage: Storage, @unchecked Sendable {
 
     func createDirectory(_ path: String) throws(IOFailure) { try inner.createDirectory(path) }
     func listDirectory(_ path: String) throws(IOFailure) -> [String] {
-        state.withLock { $0.listings += 1 }
-        return try inner.listDirectory(path)
+        let hidden: Set<String> = state.withLock { s in
+            s.listings += 1
+            guard let h = s.hiddenFromListings, h.listings.contains(s.listings) else { return [] }
+            return h.names
+        }
+        return try inner.listDirectory(path).filter { !hidden.contains($0) }
     }
     func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
     func rename(_ from: String, to: String) throws(IOFailure) {

@@ -71,6 +71,10 @@ public struct LogVerifier: Sendable {
         var report = Report()
         let buffer = SegmentReadBuffer()
         try storage.requireDirectory(directory)
+        // Sealed segments do not change: those listed now are checked on the other cores while
+        // recovery reads the open segment, and recovery's list then says which results stand.
+        let early = startEarlyChecks()
+        defer { _ = early?.wait() }
         let outcome: LogRecovery.Outcome
         do {
             var recovery = LogRecovery(storage: storage, directory: directory, access: .read)
@@ -83,7 +87,7 @@ public struct LogVerifier: Sendable {
                 // What can still be proven: the sealed segments before the damaged file, and
                 // the open segment's records committed before damage inside it.
                 let salvage = LogRecovery(storage: storage, directory: directory, access: .read).salvage(d)
-                try verify(sealed: salvage.sealed, into: &report)
+                try verify(sealed: salvage.sealed, into: &report, early: early)
                 if let open = salvage.open {
                     open.file.close()
                     let o = open.descriptor
@@ -99,7 +103,7 @@ public struct LogVerifier: Sendable {
         }
         report.tornTail = outcome.report.tornTail
         if let torn = report.tornTail, torn.unsyncedCommittedRecords > 0 { report.unsyncedAfterDamage = torn }
-        try verify(sealed: outcome.sealed, into: &report)
+        try verify(sealed: outcome.sealed, into: &report, early: early)
         if let open = outcome.open {
             let d = open.descriptor
             open.file.close()
@@ -112,11 +116,34 @@ public struct LogVerifier: Sendable {
         return report
     }
 
-    /// Checks the sealed segments `sealed` and adds their results to `report` in order, the
-    /// first error thrown in that order.
-    private func verify(sealed: [SegmentDescriptor], into report: inout Report) throws(LogError) {
-        let checks = SealedSegmentChecks(sealed) { d, buffer throws(LogError) in try checkSealed(d, buffer: buffer) }
-        for (d, check) in zip(sealed, checks.run()) { try add(sealed: d, check, into: &report) }
+    private typealias Checked = (damage: CorruptionDiagnosis?, intact: Int)
+    private typealias Checks = SealedSegmentChecks<Checked>
+
+    private func checks(_ sealed: [SegmentDescriptor]) -> Checks {
+        Checks(sealed) { d, buffer throws(LogError) in try checkSealed(d, buffer: buffer) }
+    }
+
+    /// The checks of the sealed segments listed before recovery, started on other threads; nil
+    /// with one processor (recovery's read-ahead has the other core's worth of work) or when
+    /// the listing fails (recovery then reports why).
+    private func startEarlyChecks() -> Checks.Pending? {
+        guard Syscalls.usableProcessors > 1, let listed = try? LogRecovery.listSegments(storage, directory) else { return nil }
+        let sealed = LogRecovery(storage: storage, directory: directory, access: .read).sealedSegments(before: "", of: listed)
+        return sealed.isEmpty ? nil : checks(sealed).start()
+    }
+
+    /// Checks the sealed segments `sealed` (recovery's list) and adds their results to `report`
+    /// in order, the first error thrown in that order. A segment `early` checked as it is now
+    /// keeps that result; the others (sealed since, or changed) are checked here.
+    private func verify(sealed: [SegmentDescriptor], into report: inout Report, early: Checks.Pending?) throws(LogError) {
+        var done: [String: (SegmentDescriptor, Result<Checked, LogError>)] = [:]
+        for (d, outcome) in early?.wait() ?? [] { done[d.path] = (d, outcome) }
+        let rest = sealed.filter { done[$0.path]?.0 != $0 }
+        var late = checks(rest).run().makeIterator()
+        for d in sealed {
+            let outcome = if let (checked, outcome) = done[d.path], checked == d { outcome } else { late.next()! }
+            try add(sealed: d, outcome, into: &report)
+        }
     }
 
     private func add(sealed d: SegmentDescriptor, _ check: Result<(damage: CorruptionDiagnosis?, intact: Int), LogError>,

@@ -45,6 +45,31 @@ struct SealedSegmentChecks<Checked: Sendable>: Sendable {
         return outcomes.slots.map { $0! }
     }
 
+    /// Runs ``run(workers:)`` on another thread; ``Pending/wait()`` gives each segment with its
+    /// outcome.
+    func start(workers: Int = Syscalls.usableProcessors) -> Pending {
+        let pending = Pending()
+        pending.finished.enter()
+        DispatchQueue.global().async {
+            pending.outcomes = Array(zip(segments, run(workers: workers)))
+            pending.finished.leave()
+        }
+        return pending
+    }
+
+    /// Checks started by ``start(workers:)``.
+    final class Pending: @unchecked Sendable {
+        // Written by the thread running the checks before it leaves `finished`, read after it.
+        fileprivate var outcomes: [(SegmentDescriptor, Result<Checked, LogError>)] = []
+        fileprivate let finished = DispatchGroup()
+
+        /// Waits for every check; each segment and its outcome, in order.
+        func wait() -> [(SegmentDescriptor, Result<Checked, LogError>)] {
+            finished.wait()
+            return outcomes
+        }
+    }
+
     /// The workers' shared state: the next segment to take, and one slot a segment, written by
     /// the one worker that took it and read by the caller after every worker returned.
     private final class Outcomes: @unchecked Sendable {
