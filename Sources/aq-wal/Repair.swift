@@ -30,7 +30,17 @@ struct Repair: ParsableCommand {
     func run() throws {
         try requireLog(directory)
         let policy: RecoveryPolicy = discardUnsynced ? .discardUnsynced : .truncateTornTail
-        let report = try Exit.guarding { try LogRepair.repair(directory: directory, policy: policy) }
+        let report: RepairReport
+        do throws(LogError) { report = try LogRepair.repair(directory: directory, policy: policy) } catch {
+            // Refused: a script reading `--json` gets the refusal too, with the damage it names.
+            if json, case .corruption(let damage) = error {
+                emit(JSONValue.object([
+                    ("directory", .string(directory)), ("status", .string("refused")), ("torn_tail", .null),
+                    ("backup", .null), ("bytes_repaired", .int(0)), ("corruption", .corruption(damage)),
+                ]).rendered)
+            }
+            throw Exit.fail(error)
+        }
         if json {
             emit(JSONValue.object([
                 ("directory", .string(directory)), ("status", .string(report.repaired ? "repaired" : "nothing_to_do")),

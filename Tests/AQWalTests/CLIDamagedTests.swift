@@ -170,6 +170,11 @@ import AQLog
         let before = readFile(segment)
         let repair = try aqWal(["repair", dir])
         #expect(repair.status == 2 && repair.stderr.contains(segment) && !repair.stdout.contains("nothing to do"), "\(repair.stdout) \(repair.stderr)")
+        // With --json, the refusal on stdout too, naming the damage stderr names.
+        let json = try aqWal(["repair", dir, "--json"])
+        #expect(json.status == 2 && json.stderr == repair.stderr)
+        #expect(json.json["status"] as? String == "refused" && json.json["bytes_repaired"] as? Int == 0)
+        #expect((json.json["corruption"] as? [String: Any])?["file"] as? String == segment)
         #expect(readFile(segment) == before)
     }
 
