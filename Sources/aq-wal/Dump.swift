@@ -29,7 +29,9 @@ struct Dump: ParsableCommand {
         let reader = try Exit.guarding { try LogReader.salvaging(directory: directory) }
         let (first, last) = (reader.firstSequence, reader.lastSequence)
         if let from, from > last {
-            Exit.report("--from \(from) is past the last record (\(last)): nothing to print")
+            // A damaged log's records may go on past the damage, unread: its damage is
+            // reported below instead.
+            if reader.damage == nil { Exit.report("--from \(from) is past the last record (\(last)): nothing to print") }
         } else if let to, to < first {
             Exit.report(first == 1 ? "--to \(to): sequences start at 1: nothing to print"
                         : "--to \(to) is below the first retained record (\(first), earlier ones were compacted): nothing to print")

@@ -77,6 +77,14 @@ import AQTestSupport
         let past = try aqWal(["dump", dir, "--from", "601"])
         #expect(past.status == 0 && past.stdout.isEmpty)
         #expect(past.stderr.contains("past the last record (600)"), "\(past.stderr)")
+        // A log damaged before --from: its records may go on past the damage, so only the
+        // damage is said.
+        let damaged = tmp.sub("damaged")
+        try Fixture.healthy(damaged, count: 600)
+        let segment = damaged + "/" + segmentFiles(damaged)[0]
+        patch(segment, at: 0, [0xDE, 0xAD])
+        let beyond = try aqWal(["dump", damaged, "--from", "60"])
+        #expect(beyond.status == 2 && beyond.stderrLines.count == 1 && beyond.stderr.contains(segment), "\(beyond.stderr)")
         let zero = try aqWal(["dump", dir, "--from", "0", "--to", "2"])
         #expect(zero.status == 0 && zero.jsonLines.count == 2)
         #expect(zero.stderr.contains("first sequence a log has (1)") && !zero.stderr.contains("compacted"), "\(zero.stderr)")
