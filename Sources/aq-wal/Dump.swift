@@ -48,16 +48,21 @@ struct Dump: ParsableCommand {
         // reads are skipped, and each such gap is said on stderr, so a range printed with a
         // hole in it never passes for a whole one.
         var next = max(from ?? 1, first)
+        // Whether stdout's reader went away (the output ends there, and nothing is said about
+        // the records not printed).
+        var stopped = false
+        func skipped(through end: UInt64) {
+            guard out.flush() else { stopped = true; return }
+            Exit.report("records \(next)...\(end) were compacted while dump read the log: skipped")
+        }
         try Exit.guarding {
             // What was gathered goes out before the error is reported.
             defer { out.flush() }
             // Everything that is there: a start below the first retained record (the default
             // start on a compacted log, or a --from reported above) prints from that record.
             try reader.forEach(from: from ?? 1, through: to, ifCompacted: .startAtFirstAvailable) { sequence, bytes in
-                if sequence != next {
-                    guard out.flush() else { return false }
-                    Exit.report("records \(next)...\(sequence - 1) were compacted while dump read the log: skipped")
-                }
+                if sequence != next { skipped(through: sequence - 1) }
+                guard !stopped else { return false }
                 next = sequence + 1
                 out.append("{\"sequence\":")
                 out.append(decimal: sequence)
@@ -66,8 +71,11 @@ struct Dump: ParsableCommand {
                 out.append(",\"payload\":\"")
                 out.append(base64: bytes)
                 out.append("\"}\n")
-                return out.flushIfFull()
+                stopped = !out.flushIfFull()
+                return !stopped
             }
+            // The range's end went too: the walk ended on finding nothing left before it.
+            if !stopped, next <= min(to ?? last, last) { skipped(through: min(to ?? last, last)) }
         }
         if let damage = reader.damage, to.map({ $0 > reader.lastSequence }) ?? true {
             throw Exit.fail(.corruption(damage))

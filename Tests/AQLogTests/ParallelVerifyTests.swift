@@ -90,6 +90,53 @@ import Foundation
         #expect(after.corruption == expected)
     }
 
+    /// A sealed segment removed after recovery listed it: compacted when it lay before every
+    /// segment there now, a hole in the log otherwise (`missing_segment` where the segment
+    /// before it ends), never a healthy verdict.
+    @Test func aSegmentGoneFromTheMiddleIsAHoleAndFromTheHeadIsCompacted() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sealed = try sealedLog(dir, sealed: 4)
+        let names = sealed.map { LogDirectoryLayout.name(of: $0) }
+        let middle = RecordingStorage()
+        // Left out of the listing before recovery: read twice, by recovery, then by its check.
+        middle.state.withLock {
+            $0.hiddenFromListings = ([names[2]], 1...1)
+            $0.removeBeforeOpening = (names[2], 2)
+        }
+        let report = try LogVerifier(directory: dir, storage: middle).verify()
+        let hole = CorruptionDiagnosis(file: sealed[1], offset: 4 << 20, reason: .missingSegment(expectedSequence: try sequence(of: names[2])))
+        #expect(report.corruption == hole)
+        #expect(report.segments.first { $0.file == sealed[2] }?.problem == .corruption(hole))
+        // The head, gone the same way (the segments before it gone too): compacted, left out.
+        let tmp2 = TemporaryDirectory(); let dir2 = tmp2.sub("log")
+        let sealed2 = try sealedLog(dir2, sealed: 4)
+        let names2 = sealed2.map { LogDirectoryLayout.name(of: $0) }
+        let head = RecordingStorage()
+        head.state.withLock {
+            $0.hiddenFromListings = ([names2[0]], 1...1)
+            $0.removeBeforeOpening = (names2[0], 2)
+        }
+        let after = try LogVerifier(directory: dir2, storage: head).verify()
+        #expect(after.corruption == nil && after.tornTail == nil)
+        #expect(after.segments.map(\.file) == Array(sealed2.dropFirst()) + [dir2 + "/" + segmentFiles(dir2).last!])
+    }
+
+    /// Damage recovery finds (a segment's header, after the sealed segments before it) and
+    /// damage only a full pass finds in an earlier sealed segment: the earlier is the log's
+    /// first, and the one reported.
+    @Test func theFirstDamageInTheLogIsReportedWhoeverFoundIt() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let sealed = try sealedLog(dir, sealed: 4)
+        damage(sealed[1], near: 3 << 19, inHeader: false)
+        let first = try #require(wholeScanDamage(sealed[1]))
+        patch(sealed[3], at: 0, [0xDE, 0xAD])
+        let report = try LogVerifier(directory: dir).verify()
+        #expect(report.corruption == first)
+        #expect(report.segments.first { $0.file == sealed[1] }?.problem == .corruption(first))
+    }
+
+    private func sequence(of name: String) throws -> UInt64 { try #require(SegmentName.baseSequence(of: name)) }
+
     /// The checks run at once on several workers come back in the segments' order, each
     /// segment's error at its place, however long each took.
     @Test func outcomesComeBackInTheSegmentsOrder() throws {

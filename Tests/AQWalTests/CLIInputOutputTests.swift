@@ -154,8 +154,9 @@ import AQTestSupport
     }
 
     /// Records a compaction removes while `dump` reads are skipped, and the gap is said on
-    /// stderr: a range printed with a hole in it does not pass for a whole one.
-    @Test func aGapACompactionLeavesWhileDumpReadsIsReported() throws {
+    /// stderr: a range printed with a hole in it, or cut short, does not pass for a whole one.
+    @Test(arguments: [nil, 4000])
+    func aGapACompactionLeavesWhileDumpReadsIsReported(to: Int?) throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let writer = try LogWriter.open(directory: dir, options: testOptions, durability: .deferred)
         for batch in 0..<60 { try writer.append(contentsOf: (0..<100).map { record(batch * 100 + $0, size: 100) }) }
@@ -163,7 +164,7 @@ import AQTestSupport
         #expect(segmentFiles(dir).count >= 10)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: aqWalPath)
-        process.arguments = ["dump", dir]
+        process.arguments = ["dump", dir] + (to.map { ["--to", "\($0)"] } ?? [])
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -179,7 +180,15 @@ import AQTestSupport
         let sequences = lines.compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))).flatMap { ($0 as? [String: Any])?["sequence"] as? Int }
         }
-        #expect(sequences.count == lines.count && sequences.first == 1 && sequences.last == 6000)
+        #expect(sequences.count == lines.count && sequences.first == 1)
+        if let to {
+            // All of the range past what was printed is gone: said as the range's end.
+            let last = try #require(sequences.last)
+            #expect(last < to && sequences == Array(1...last))
+            #expect(stderr == "aq-wal: records \(last + 1)...\(to) were compacted while dump read the log: skipped\n")
+            return
+        }
+        #expect(sequences.last == 6000)
         let gaps = zip(sequences, sequences.dropFirst()).filter { $1 != $0 + 1 }
         try #require(gaps.count == 1 && gaps[0].1 > gaps[0].0, "\(gaps)")
         #expect(stderr == "aq-wal: records \(gaps[0].0 + 1)...\(gaps[0].1 - 1) were compacted while dump read the log: skipped\n")

@@ -83,11 +83,12 @@ public struct LogVerifier: Sendable {
         } catch {
             switch error {
             case .corruption(let d):
-                report.corruption = d
                 // What can still be proven: the sealed segments before the damaged file, and
-                // the open segment's records committed before damage inside it.
+                // the open segment's records committed before damage inside it. Damage in
+                // those sealed segments comes first in the log: it is the one reported.
                 let salvage = LogRecovery(storage: storage, directory: directory, access: .read).salvage(d)
                 try verify(sealed: salvage.sealed, into: &report, early: early)
+                if report.corruption == nil { report.corruption = d }
                 if let open = salvage.open {
                     open.file.close()
                     let o = open.descriptor
@@ -140,21 +141,39 @@ public struct LogVerifier: Sendable {
         for (d, outcome) in early?.wait() ?? [] { done[d.path] = (d, outcome) }
         let rest = sealed.filter { done[$0.path]?.0 != $0 }
         var late = checks(rest).run().makeIterator()
-        for d in sealed {
-            let outcome = if let (checked, outcome) = done[d.path], checked == d { outcome } else { late.next()! }
-            try add(sealed: d, outcome, into: &report)
+        let outcomes = sealed.map { d in
+            if let (checked, outcome) = done[d.path], checked == d { outcome } else { late.next()! }
+        }
+        // A segment gone since recovery listed it: compacted if it lies before every segment
+        // listed now (compaction removes the oldest); a hole in the log otherwise.
+        var firstListedNow: UInt64?
+        if outcomes.contains(where: Self.isGone) {
+            firstListedNow = (try? LogRecovery.listSegments(storage, directory))?.first?.0 ?? .max
+        }
+        for (i, (d, outcome)) in zip(sealed, outcomes).enumerated() {
+            if Self.isGone(outcome), d.baseSequence < firstListedNow! { continue }
+            try add(sealed: d, outcome, after: i > 0 ? sealed[i - 1] : nil, into: &report)
         }
     }
 
-    private func add(sealed d: SegmentDescriptor, _ check: Result<(damage: CorruptionDiagnosis?, intact: Int), LogError>,
+    private static func isGone(_ outcome: Result<Checked, LogError>) -> Bool {
+        if case .failure(.io(let failure)) = outcome, failure.errno == .noSuchFileOrDirectory { true } else { false }
+    }
+
+    /// Adds sealed segment `d`'s result (`previous`: the sealed segment listed before it).
+    private func add(sealed d: SegmentDescriptor, _ check: Result<Checked, LogError>, after previous: SegmentDescriptor?,
                      into report: inout Report) throws(LogError) {
         var result = SegmentResult(file: d.path, baseSequence: d.baseSequence, lastSequence: d.lastSequence,
                                    sealed: true, records: d.recordCount, problem: nil)
         let damage: CorruptionDiagnosis?, intact: Int
         switch check {
         case .success(let checked): (damage, intact) = checked
-        // Removed by a compaction since recovery listed it: it left the log, unread.
-        case .failure(.io(let failure)) where failure.errno == .noSuchFileOrDirectory: return
+        case .failure where Self.isGone(check):
+            // Gone from the middle of the log: missing where the segment before it ends.
+            let missing = CorruptionReason.missingSegment(expectedSequence: d.baseSequence)
+            damage = previous.map { .init(file: $0.path, offset: $0.segmentSize, reason: missing) }
+                ?? .init(file: d.path, offset: 0, reason: missing)
+            intact = 0
         case .failure(let error): throw error
         }
         if let diagnosis = damage {
@@ -164,7 +183,7 @@ public struct LogVerifier: Sendable {
         } else {
             report.recordsVerified += d.recordCount
         }
-        report.bytesVerified += d.segmentSize
+        if !Self.isGone(check) { report.bytesVerified += d.segmentSize }
         report.segments.append(result)
     }
 
