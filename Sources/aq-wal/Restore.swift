@@ -65,17 +65,30 @@ struct Restore: ParsableCommand {
             }
             failure = Archive.fail(error, directory: directory, creating: aboutDirectory)
         }
-        if printing, let report {
-            for name in report.restored { emit("restored \(name)") }
+        // What a failed run adopted before it stopped: the segments DIR holds now and did not
+        // before (it held the writer's lock throughout, so no other process added any).
+        let restored = report?.restored ?? ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { SegmentName.baseSequence(of: $0) != nil && !before.contains($0) }.sorted()
+        if printing {
+            for name in restored { emit("restored \(name)") }
         }
         // Snapshots also after a failed run: those of the segments it adopted must not be skipped.
         var snapshotSequences: [UInt64] = []
         if let snapshots, FileManager.default.fileExists(atPath: directory + "/" + LogDirectoryLayout.lockFile) {
-            snapshotSequences = try fetchSnapshots(restored: report?.restored ?? [], into: snapshots, printing: printing)
+            snapshotSequences = try fetchSnapshots(restored: restored, into: snapshots, printing: printing)
         }
         // A run that created DIR and adopted no segment leaves nothing behind (as import-v5).
-        if report?.restored.isEmpty ?? true { removeIfNothingRestored() }
-        if let failure { throw failure }
+        if restored.isEmpty { removeIfNothingRestored() }
+        if let failure {
+            // A script reading --json learns what the copy gained before the failure too.
+            if json, !restored.isEmpty {
+                emit(JSONValue.object([
+                    ("directory", .string(directory)), ("restored", .array(restored.map { .string($0) })),
+                    ("snapshots", .array(snapshotSequences.map { .uint($0) })), ("failed", .bool(true)),
+                ]).rendered)
+            }
+            throw failure
+        }
         guard let report else { return }
         let age = report.lastSegmentModified.map { max(0, ArchiveStatus.currentTime() - $0) }
         if json {

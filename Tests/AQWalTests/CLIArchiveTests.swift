@@ -1,6 +1,7 @@
 import Testing
 import AQTestSupport
 import Foundation
+import ActionQueue
 @testable import AQLog
 
 /// `aq-wal archive` and `aq-wal restore`: output, exit codes and state, with `cp` as the
@@ -143,6 +144,21 @@ import Foundation
         let damaged = try aqWal(["restore", tmp.sub("c2"), "--command", Self.fetch(store)])
         #expect(damaged.status == 2 && damaged.stderr.contains(sealed[1].fileName))
         #expect(segmentFiles(tmp.sub("c2")) == [sealed[0].fileName])
+        #expect(damaged.stdout == "restored \(sealed[0].fileName)\n", "what the copy gained is said")
+        // The same with --json, the damage further on: what was adopted is listed, and the
+        // snapshot of each adopted segment asked for (not only the first segment's).
+        bytes[9000] ^= 0x20
+        writeFile(store + "/" + sealed[1].fileName, bytes)
+        var third = readFile(store + "/" + sealed[2].fileName)
+        third[9000] ^= 0x20
+        writeFile(store + "/" + sealed[2].fileName, third)
+        let asked = tmp.sub("asked")
+        let json = try aqWal(["restore", tmp.sub("c3"), "--command", "echo %f >> \(asked); " + Self.fetch(store),
+                              "--snapshots", tmp.sub("snapshots"), "--json"])
+        #expect(json.status == 2 && json.json["failed"] as? Bool == true)
+        #expect(json.json["restored"] as? [String] == [sealed[0].fileName, sealed[1].fileName])
+        let requests = String(decoding: readFile(asked), as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(requests.contains(SnapshotStore.archiveName(pairedWith: sealed[1].fileName)), "\(requests)")
     }
 
     /// A signal to `archive` or `restore` (Ctrl-C, `timeout`, a service stop) ends the command
