@@ -28,6 +28,7 @@ struct AQWal: ParsableCommand {
         // A closed stdout is the end of the output (``Output``), not a reason to die.
         signal(SIGPIPE, SIG_IGN)
         reserveStandardDescriptors()
+        ensureDescriptorRoom()
         let level = ProcessInfo.processInfo.environment["AQ_WAL_LOG"].flatMap { Logger.Level(rawValue: $0) }
         LoggingSystem.bootstrap { label in
             guard let level else { return SwiftLogNoOpLogHandler() }
@@ -89,5 +90,26 @@ struct AQWal: ParsableCommand {
                 Glibc.exit(Exit.ioError)
             }
         }
+    }
+
+    /// Descriptors the process needs at once, at most: a log's files, a writer's lock and
+    /// directory, the read-ahead and worker threads' event descriptors.
+    static let descriptorsNeeded: rlim_t = 32
+
+    /// Raises the soft limit on open descriptors to ``descriptorsNeeded`` where it is lower (up
+    /// to the hard limit), and exits 74 with one line where the hard limit is lower still: a
+    /// thread pool that cannot make its event descriptor stops the process (`SIGILL`), where an
+    /// open that fails would have been an error to report.
+    private static func ensureDescriptorRoom() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < descriptorsNeeded else { return }
+        let wanted = min(descriptorsNeeded, limit.rlim_max)
+        if wanted > limit.rlim_cur {
+            limit.rlim_cur = wanted
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < descriptorsNeeded else { return }
+        Exit.report("too few open files allowed: RLIMIT_NOFILE is \(limit.rlim_cur) (hard \(limit.rlim_max)), aq-wal needs \(descriptorsNeeded)")
+        Glibc.exit(Exit.ioError)
     }
 }

@@ -194,19 +194,28 @@ import AQTestSupport
         #expect(stderr == "aq-wal: records \(gaps[0].0 + 1)...\(gaps[0].1 - 1) were compacted while dump read the log: skipped\n")
     }
 
-    /// `verify` and `inspect` give a verdict on the log: output that cannot be written is
+    /// `verify`, `inspect` and `consumer list` give a verdict on the log: output that cannot be written is
     /// reported and the verdict stands (a damaged log still exits 2 and names its damage on
     /// stderr); a healthy log whose report could not be written exits 74.
-    @Test(arguments: [["verify"], ["verify", "--json"], ["inspect"], ["inspect", "--json"]])
+    @Test(arguments: [["verify"], ["verify", "--json"], ["inspect"], ["inspect", "--json"], ["consumer", "list"]])
     func aFullOutputDeviceKeepsTheVerdict(command: [String]) throws {
         let tmp = TemporaryDirectory()
         let healthy = tmp.sub("healthy"), damaged = tmp.sub("damaged")
         try Fixture.healthy(healthy, count: 600)
-        let damagedSegment = try Fixture.corruptHeader(damaged)
+        // The damage each command names: a segment's header, or for `consumer list` a cursor.
+        let damagedFile: String
+        if command[0] == "consumer" {
+            try Fixture.healthy(damaged, count: 600)
+            #expect(try aqWal(["consumer", "set", damaged, "mailer", "10"]).status == 0)
+            damagedFile = damaged + "/" + ConsumerCursor.directoryName + "/mailer.cursor"
+            patch(damagedFile, at: 0, [0xDE, 0xAD])
+        } else {
+            damagedFile = try Fixture.corruptHeader(damaged)
+        }
         for (dir, status) in [(healthy, Int32(74)), (damaged, Int32(2))] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: aqWalPath)
-            process.arguments = [command[0], dir] + command.dropFirst()
+            process.arguments = command[0] == "consumer" ? command + [dir] : [command[0], dir] + command.dropFirst()
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
             let err = Pipe()
             process.standardError = err
@@ -215,7 +224,7 @@ import AQTestSupport
             let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(process.terminationStatus == status, "\(command) \(stderr)")
             #expect(stderr.contains("stdout: write failed"), "\(stderr)")
-            if status == 2 { #expect(stderr.contains(damagedSegment), "\(stderr)") }
+            if status == 2 { #expect(stderr.contains(damagedFile), "\(stderr)") }
         }
     }
 

@@ -47,4 +47,19 @@ import AQTestSupport
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/" + ArchiveState.fileName), "nothing marked archived")
     }
+
+    /// Too few descriptors allowed: the soft limit is raised where the hard one allows, and
+    /// otherwise the command exits 74 with one line, never a crash in a thread pool that could
+    /// not make its event descriptor.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit")))
+    func tooFewDescriptorsIsOneLineNotACrash() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        try Fixture.healthy(dir)
+        for command in [["verify", dir], ["append", dir], ["dump", dir]] {
+            let low = try runProcess("/usr/bin/prlimit", ["--nofile=5", aqWalPath] + command, stdin: "x\n")
+            #expect(low.status == 74 && low.stderrLines.count == 1 && low.stderr.contains("RLIMIT_NOFILE"), "\(command[0]): \(low.stderr)")
+            let raised = try runProcess("/usr/bin/prlimit", ["--nofile=5:64", aqWalPath] + command, stdin: "x\n")
+            #expect(raised.status == 0, "\(command[0]): \(raised.stderr)")
+        }
+    }
 }
