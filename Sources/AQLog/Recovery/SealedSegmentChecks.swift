@@ -34,14 +34,20 @@ struct SealedSegmentChecks<Checked: Sendable>: Sendable {
             return segments.map { d in Result { () throws(LogError) in try check(d, buffer) } }
         }
         let outcomes = Outcomes(count: segments.count)
-        // The caller's thread is one of the workers, so the checks progress even when no other
-        // thread is free.
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let work = { @Sendable in
             let buffer = SegmentReadBuffer(readingAhead: false)
             while case let i = outcomes.next.add(1, ordering: .relaxed).oldValue, i < segments.count {
                 outcomes.slots[i] = Result { () throws(LogError) in try check(segments[i], buffer) }
             }
         }
+        // The caller's thread is one of the workers; each other one runs on a serial queue of
+        // its own, whose thread is made when needed: the shared pool's threads may all be busy
+        // (an embedding program's work, tasks blocked in I/O), and workers queued behind them
+        // would leave the caller to check every segment alone.
+        let others = DispatchGroup()
+        for n in 1..<workers { DispatchQueue(label: "aqlog.verify.\(n)").async(group: others, execute: work) }
+        work()
+        others.wait()
         return outcomes.slots.map { $0! }
     }
 
@@ -50,7 +56,7 @@ struct SealedSegmentChecks<Checked: Sendable>: Sendable {
     func start(workers: Int = Syscalls.usableProcessors) -> Pending {
         let pending = Pending()
         pending.finished.enter()
-        DispatchQueue.global().async {
+        DispatchQueue(label: "aqlog.verify.early").async {
             pending.outcomes = Array(zip(segments, run(workers: workers)))
             pending.finished.leave()
         }
