@@ -47,7 +47,7 @@ struct Dump: ParsableCommand {
         // The sequence the next line should carry: records a compaction removes while `dump`
         // reads are skipped, and each such gap is said on stderr, so a range printed with a
         // hole in it never passes for a whole one.
-        var next = max(from ?? 1, first)
+        var next = max(from ?? 1, first, 1)
         // Whether stdout's reader went away (the output ends there, and nothing is said about
         // the records not printed).
         var stopped = false
@@ -61,7 +61,7 @@ struct Dump: ParsableCommand {
             // Everything that is there: a start below the first retained record (the default
             // start on a compacted log, or a --from reported above) prints from that record.
             try reader.forEach(from: from ?? 1, through: to, ifCompacted: .startAtFirstAvailable) { sequence, bytes in
-                if sequence != next { skipped(through: sequence - 1) }
+                if sequence != next, first > 0 { skipped(through: sequence - 1) }
                 guard !stopped else { return false }
                 next = sequence + 1
                 out.append("{\"sequence\":")
@@ -75,7 +75,8 @@ struct Dump: ParsableCommand {
                 return !stopped
             }
             // The range's end went too: the walk ended on finding nothing left before it.
-            if !stopped, next <= min(to ?? last, last) { skipped(through: min(to ?? last, last)) }
+            // (A log holding no record when opened, `first` 0, had none to lose.)
+            if !stopped, first > 0, next <= min(to ?? last, last) { skipped(through: min(to ?? last, last)) }
         }
         if let damage = reader.damage, to.map({ $0 > reader.lastSequence }) ?? true {
             throw Exit.fail(.corruption(damage))

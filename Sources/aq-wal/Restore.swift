@@ -66,16 +66,21 @@ struct Restore: ParsableCommand {
             failure = Archive.fail(error, directory: directory, creating: aboutDirectory)
         }
         // What a failed run adopted before it stopped: the segments DIR holds now and did not
-        // before (it held the writer's lock throughout, so no other process added any).
-        let restored = report?.restored ?? ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { SegmentName.baseSequence(of: $0) != nil && !before.contains($0) }.sorted()
+        // before, once the run held the writer's lock (then no other process added any); a run
+        // that never took it (75) adopted nothing.
+        let locked = failure?.rawValue == Exit.locked
+        let restored = report?.restored ?? (locked ? [] : ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { SegmentName.baseSequence(of: $0) != nil && !before.contains($0) }.sorted())
         if printing {
             for name in restored { emit("restored \(name)") }
         }
         // Snapshots also after a failed run: those of the segments it adopted must not be skipped.
         var snapshotSequences: [UInt64] = []
         if let snapshots, FileManager.default.fileExists(atPath: directory + "/" + LogDirectoryLayout.lockFile) {
-            snapshotSequences = try fetchSnapshots(restored: restored, into: snapshots, printing: printing)
+            do { snapshotSequences = try fetchSnapshots(restored: restored, into: snapshots, printing: printing) } catch {
+                // Reported by the fetch; after a failed run, that run's own failure stands.
+                guard failure != nil else { throw error }
+            }
         }
         // A run that created DIR and adopted no segment leaves nothing behind (as import-v5).
         if restored.isEmpty { removeIfNothingRestored() }

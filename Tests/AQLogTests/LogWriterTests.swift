@@ -221,18 +221,18 @@ import Synchronization
     /// A leftover `next.prealloc` is adopted only when its whole data area reads as zeros: one
     /// holding frames (a segment whose rename a power loss undid) or any other byte written
     /// into it is zero-filled again, so nothing but zeros follows the records written into it.
-    @Test(arguments: [0, 31_000, smallSegments.segmentSize - SegmentLayout.dataStart - 64])
-    func aPreparedFileHoldingAnythingButZerosIsNotAdopted(at offset: Int) throws {
+    @Test(arguments: [0, 31_000, smallSegments.segmentSize - SegmentLayout.dataStart - 64], [Durability.sync, .deferred])
+    func aPreparedFileHoldingAnythingButZerosIsNotAdopted(at offset: Int, durability: Durability) throws {
         let tmp = TemporaryDirectory()
         let dir = tmp.sub("log")
         let prepared = dir + "/next.prealloc"
         let at = SegmentLayout.dataStart + offset
-        let first = try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false)
+        let first = try LogWriter(directory: dir, options: smallSegments, durability: durability, storage: PosixStorage(), backgroundPreparation: false)
         for i in 0..<100 { try first.append(payload(i)) }  // a quarter of the segment: the next one is prepared
         try first.close()
         #expect(readFile(prepared).count == smallSegments.segmentSize, "a leftover of the segment size")
         patch(prepared, at: at, [UInt8](repeating: 0xAB, count: 64))
-        let second = try LogWriter(directory: dir, options: smallSegments, storage: PosixStorage(), backgroundPreparation: false)
+        let second = try LogWriter(directory: dir, options: smallSegments, durability: durability, storage: PosixStorage(), backgroundPreparation: false)
         #expect(readFile(prepared)[at..<(at + 64)].allSatisfy { $0 == 0 }, "zero-filled again, not adopted")
         // Written into and left open: the log still verifies clean (no stray byte past its records).
         for i in 100..<500 { try second.append(payload(i)) }

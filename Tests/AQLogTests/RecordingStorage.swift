@@ -51,28 +51,28 @@ final class RecordingStorage: Storage, @unchecked Sendable {
         /// Opens for reading so far, by file name.
         var opensForReading: [String: Int] = [:]
     }
-    let state = Mutex(State())
+    let state = LockedValue(State())
     /// Runs just before a lock taken through this storage is released (the lock still held).
-    let beforeLockRelease = Mutex<(@Sendable () -> Void)?>(nil)
+    let beforeLockRelease = LockedValue<(@Sendable () -> Void)?>(nil)
     /// When true, locks' progress publications fail (as a `pwrite` to `LOCK` could).
-    let failPublish = Mutex(false)
+    let failPublish = LockedValue(false)
     /// When set, a synced write lands first and runs this before its sync (which then
     /// completes as a separate `fdatasync`): the window in which a batch is written, not durable.
-    let betweenWriteAndSync = Mutex<(@Sendable () -> Void)?>(nil)
+    let betweenWriteAndSync = LockedValue<(@Sendable () -> Void)?>(nil)
     /// When set, runs before each unsynced write (on the writing thread, before a scheduled
     /// failure).
-    let beforeUnsyncedWrite = Mutex<(@Sendable () -> Void)?>(nil)
+    let beforeUnsyncedWrite = LockedValue<(@Sendable () -> Void)?>(nil)
     /// When set, runs after each unsynced write of records landed (on the writing thread;
     /// not after markers, which the committer may write holding its lock).
-    let afterUnsyncedWrite = Mutex<(@Sendable () -> Void)?>(nil)
+    let afterUnsyncedWrite = LockedValue<(@Sendable () -> Void)?>(nil)
     /// Runs before each `syncData()` and each directory sync (on the calling thread).
-    let beforeSyncData = Mutex<(@Sendable () -> Void)?>(nil)
+    let beforeSyncData = LockedValue<(@Sendable () -> Void)?>(nil)
     /// When set, a write kept in flight completes no sooner than this after its submission (a
     /// slow disk: the committer then begins further commits beside it).
-    let minimumLatency = Mutex<Duration?>(nil)
-    let beforeDirectorySync = Mutex<(@Sendable () -> Void)?>(nil)
+    let minimumLatency = LockedValue<Duration?>(nil)
+    let beforeDirectorySync = LockedValue<(@Sendable () -> Void)?>(nil)
     /// Runs before each rename, with its source and destination (on the calling thread).
-    let beforeRename = Mutex<(@Sendable (String, String) -> Void)?>(nil)
+    let beforeRename = LockedValue<(@Sendable (String, String) -> Void)?>(nil)
 
     var syncedThrough: UInt64 { state.withLock { $0.syncedThrough } }
     var writtenThrough: UInt64 { state.withLock { $0.writtenThrough } }

@@ -52,6 +52,20 @@ final class Collector<T: Sendable>: @unchecked Sendable {
     var count: Int { lock.withLock { items.count } }
 }
 
+/// A value behind an `NSLock`, with `Mutex`'s `withLock`: for test doubles that several threads
+/// use at once (verify's workers reading through `RecordingStorage`), where Thread Sanitizer,
+/// which does not model `Mutex`'s futex, would report false races.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
 /// `producers` tasks each append `each` 64-byte records to `log` at once, calling `check` with
 /// every sequence as its append returns.
 func appendConcurrently(_ log: Log, producers: Int, each: Int, check: @escaping @Sendable (UInt64) -> Void) async throws {

@@ -161,6 +161,30 @@ import ActionQueue
         #expect(requests.contains(SnapshotStore.archiveName(pairedWith: sealed[1].fileName)), "\(requests)")
     }
 
+    /// A restore that never takes the lock (a writer holds the log: 75) adopted nothing, and
+    /// says nothing restored, whatever segments the writer adds while the restore waits.
+    @Test func aRestoreLockedOutClaimsNoneOfTheWritersSegments() throws {
+        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
+        let writer = try LogWriter.open(directory: dir, options: testOptions)
+        let before = segmentFiles(dir)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = ["restore", dir, "--command", "exit 4"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // While the restore waits for the lock, the writer rolls into new segments.
+        usleep(60_000)
+        for i in 0..<1_000 { _ = try writer.append(record(i)) }
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try writer.close()
+        #expect(process.terminationStatus == 75)
+        #expect(segmentFiles(dir).count > before.count, "the writer rolled")
+        #expect(stdout.isEmpty, "\(stdout)")
+    }
+
     /// A signal to `archive` or `restore` (Ctrl-C, `timeout`, a service stop) ends the command
     /// it is running, with its process group, before the process goes as the signal says:
     /// nothing it started goes on writing afterwards, and a restore that adopted nothing leaves

@@ -85,6 +85,13 @@ import AQTestSupport
         patch(segment, at: 0, [0xDE, 0xAD])
         let beyond = try aqWal(["dump", damaged, "--from", "60"])
         #expect(beyond.status == 2 && beyond.stderrLines.count == 1 && beyond.stderr.contains(segment), "\(beyond.stderr)")
+        // A log holding no record has nothing a compaction could have taken mid-read.
+        let empty = tmp.sub("empty")
+        #expect(try aqWal(["append", empty]).status == 0)
+        for range in [["--from", "0"], ["--to", "5"], []] {
+            let none = try aqWal(["dump", empty] + range)
+            #expect(none.status == 0 && none.stdout.isEmpty && !none.stderr.contains("compacted"), "\(range): \(none.stderr)")
+        }
         let zero = try aqWal(["dump", dir, "--from", "0", "--to", "2"])
         #expect(zero.status == 0 && zero.jsonLines.count == 2)
         #expect(zero.stderr.contains("first sequence a log has (1)") && !zero.stderr.contains("compacted"), "\(zero.stderr)")

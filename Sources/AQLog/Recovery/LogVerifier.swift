@@ -148,7 +148,8 @@ public struct LogVerifier: Sendable {
         // listed now (compaction removes the oldest); a hole in the log otherwise.
         var firstListedNow: UInt64?
         if outcomes.contains(where: Self.isGone) {
-            firstListedNow = (try? LogRecovery.listSegments(storage, directory))?.first?.0 ?? .max
+            let listed = try io { () throws(IOFailure) in try LogRecovery.listSegments(storage, directory) }
+            firstListedNow = listed.first?.0 ?? .max
         }
         for (i, (d, outcome)) in zip(sealed, outcomes).enumerated() {
             if Self.isGone(outcome), d.baseSequence < firstListedNow! { continue }

@@ -17,9 +17,10 @@ import Dispatch
 /// rewrites the whole header block (an interrupted zero-fill leaves unwritten extents, which
 /// also read as zeros). A file holding anything else (a segment whose rename a power loss
 /// undid, bytes written into it by hand) is zero-filled again, so nothing but zeros ever
-/// follows the records a writer puts in it. The check reads the file (on the preparer's
-/// thread, from the page cache when the last writer just made it): cheaper than the rewrite
-/// it spares.
+/// follows the records a writer puts in it. The check reads the file on the preparer's
+/// thread: what a rewrite would write, read instead (from the page cache when the last writer
+/// just made it). A log that only reserves its segments (`.deferred`) reserves the leftover
+/// again rather than read it.
 final class SegmentPreparer: @unchecked Sendable {
     // State is guarded by `done`: the worker writes it before signalling, `take` reads after waiting.
     private let storage: any Storage
@@ -65,7 +66,9 @@ final class SegmentPreparer: @unchecked Sendable {
                 file = try storage.openFile(path, create: true)
             }
             do throws(IOFailure) {
-                if try file.size() == size, try Self.dataAreaIsZero(file, size: size) { return file }  // a leftover: adopt it
+                // A leftover: adopted when it reads as zeros, where the alternative is a rewrite;
+                // a reservation (`fallocate`) costs less than reading it.
+                if zeroFill, try file.size() == size, try Self.dataAreaIsZero(file, size: size) { return file }
                 try file.truncate(to: 0)
                 if zeroFill { try file.preallocateZeroed(size: size) } else { try file.reserve(size: size) }
                 return file
