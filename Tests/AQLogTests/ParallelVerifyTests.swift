@@ -94,31 +94,31 @@ import Foundation
     /// segment there now, a hole in the log otherwise (`missing_segment` where the segment
     /// before it ends), never a healthy verdict.
     @Test func aSegmentGoneFromTheMiddleIsAHoleAndFromTheHeadIsCompacted() throws {
-        let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
-        let sealed = try sealedLog(dir, sealed: 4)
-        let names = sealed.map { LogDirectoryLayout.name(of: $0) }
-        let middle = RecordingStorage()
-        // Left out of the listing before recovery: read twice, by recovery, then by its check.
-        middle.state.withLock {
-            $0.hiddenFromListings = ([names[2]], 1...1)
-            $0.removeBeforeOpening = (names[2], 2)
-        }
-        let report = try LogVerifier(directory: dir, storage: middle).verify()
-        let hole = CorruptionDiagnosis(file: sealed[1], offset: 4 << 20, reason: .missingSegment(expectedSequence: try sequence(of: names[2])))
+        let tmp = TemporaryDirectory()
+        let (report, sealed) = try verify(tmp.sub("middle"), removingSealed: 2)
+        let hole = CorruptionDiagnosis(file: sealed[1], offset: 4 << 20,
+                                       reason: .missingSegment(expectedSequence: try #require(SegmentName.baseSequence(of: LogDirectoryLayout.name(of: sealed[2])))))
         #expect(report.corruption == hole)
         #expect(report.segments.first { $0.file == sealed[2] }?.problem == .corruption(hole))
-        // The head, gone the same way (the segments before it gone too): compacted, left out.
-        let tmp2 = TemporaryDirectory(); let dir2 = tmp2.sub("log")
-        let sealed2 = try sealedLog(dir2, sealed: 4)
-        let names2 = sealed2.map { LogDirectoryLayout.name(of: $0) }
-        let head = RecordingStorage()
-        head.state.withLock {
-            $0.hiddenFromListings = ([names2[0]], 1...1)
-            $0.removeBeforeOpening = (names2[0], 2)
-        }
-        let after = try LogVerifier(directory: dir2, storage: head).verify()
+        // The head, gone the same way (no segment before it): compacted, left out.
+        let dir = tmp.sub("head")
+        let (after, sealedBefore) = try verify(dir, removingSealed: 0)
         #expect(after.corruption == nil && after.tornTail == nil)
-        #expect(after.segments.map(\.file) == Array(sealed2.dropFirst()) + [dir2 + "/" + segmentFiles(dir2).last!])
+        #expect(after.segments.map(\.file) == Array(sealedBefore.dropFirst()) + [dir + "/" + segmentFiles(dir).last!])
+    }
+
+    /// `verify` of a log of four sealed segments whose segment `index` is removed after
+    /// recovery listed it: left out of the listing before recovery, it is read twice, by
+    /// recovery and then by its check, and removed just before the second.
+    private func verify(_ dir: String, removingSealed index: Int) throws -> (LogVerifier.Report, [String]) {
+        let sealed = try sealedLog(dir, sealed: 4)
+        let name = LogDirectoryLayout.name(of: sealed[index])
+        let storage = RecordingStorage()
+        storage.state.withLock {
+            $0.hiddenFromListings = ([name], 1...1)
+            $0.removeBeforeOpening = (name, 2)
+        }
+        return (try LogVerifier(directory: dir, storage: storage).verify(), sealed)
     }
 
     /// Damage recovery finds (a segment's header, after the sealed segments before it) and
@@ -134,8 +134,6 @@ import Foundation
         #expect(report.corruption == first)
         #expect(report.segments.first { $0.file == sealed[1] }?.problem == .corruption(first))
     }
-
-    private func sequence(of name: String) throws -> UInt64 { try #require(SegmentName.baseSequence(of: name)) }
 
     /// The checks run at once on several workers come back in the segments' order, each
     /// segment's error at its place, however long each took.

@@ -147,16 +147,8 @@ import AQTestSupport
     @Test func aFullOutputDeviceIsAnIOError() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         try Fixture.healthy(dir, count: 600)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: aqWalPath)
-        process.arguments = ["dump", dir]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 74, "\(stderr)")
+        let (status, stderr) = try aqWalIntoAFullDevice(["dump", dir])
+        #expect(status == 74, "\(stderr)")
         #expect(stderr.contains("stdout: write failed"), "\(stderr)")
     }
 
@@ -220,16 +212,8 @@ import AQTestSupport
             damagedFile = try Fixture.corruptHeader(damaged)
         }
         for (dir, status) in [(healthy, Int32(74)), (damaged, Int32(2))] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: aqWalPath)
-            process.arguments = command[0] == "consumer" ? command + [dir] : [command[0], dir] + command.dropFirst()
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
-            let err = Pipe()
-            process.standardError = err
-            try process.run()
-            process.waitUntilExit()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == status, "\(command) \(stderr)")
+            let (exit, stderr) = try aqWalIntoAFullDevice(command[0] == "consumer" ? command + [dir] : [command[0], dir] + command.dropFirst())
+            #expect(exit == status, "\(command) \(stderr)")
             #expect(stderr.contains("stdout: write failed"), "\(stderr)")
             if status == 2 { #expect(stderr.contains(damagedFile), "\(stderr)") }
         }
@@ -251,5 +235,18 @@ import AQTestSupport
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0 || process.terminationStatus == 2)
+    }
+
+    /// Runs `aq-wal` with `arguments`, its stdout on `/dev/full`: its exit status and stderr.
+    private func aqWalIntoAFullDevice(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: aqWalPath)
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
     }
 }
