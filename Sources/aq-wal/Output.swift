@@ -11,7 +11,7 @@ import Glibc
 enum Output {
     nonisolated(unsafe) private static var closed = false
     /// Set by a command whose verdict on the log matters more than its printout (`verify`,
-    /// `inspect`): a failed write is reported, later output is dropped and the command goes on,
+    /// `inspect`, `consumer list`): a failed write is reported, later output is dropped and the command goes on,
     /// so its diagnosis still reaches stderr and its exit status stands; it then exits 74 only
     /// where it would have exited 0 (``failed``).
     nonisolated(unsafe) static var keepsVerdict = false

@@ -76,7 +76,7 @@ struct Restore: ParsableCommand {
         }
         // Snapshots also after a failed run: those of the segments it adopted must not be skipped.
         var snapshotSequences: [UInt64] = []
-        if let snapshots, FileManager.default.fileExists(atPath: directory + "/" + LogDirectoryLayout.lockFile) {
+        if let snapshots, !locked, FileManager.default.fileExists(atPath: directory + "/" + LogDirectoryLayout.lockFile) {
             do { snapshotSequences = try fetchSnapshots(restored: restored, into: snapshots, printing: printing) } catch {
                 // Reported by the fetch; after a failed run, that run's own failure stands.
                 guard failure != nil else { throw error }

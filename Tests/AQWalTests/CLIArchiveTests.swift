@@ -161,15 +161,16 @@ import ActionQueue
         #expect(requests.contains(SnapshotStore.archiveName(pairedWith: sealed[1].fileName)), "\(requests)")
     }
 
-    /// A restore that never takes the lock (a writer holds the log: 75) adopted nothing, and
-    /// says nothing restored, whatever segments the writer adds while the restore waits.
+    /// A restore that never takes the lock (a writer holds the log: 75) adopted nothing: it says
+    /// nothing restored and fetches no snapshot, whatever segments the writer adds meanwhile.
     @Test func aRestoreLockedOutClaimsNoneOfTheWritersSegments() throws {
         let tmp = TemporaryDirectory(); let dir = tmp.sub("log")
         let writer = try LogWriter.open(directory: dir, options: testOptions)
         let before = segmentFiles(dir)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: aqWalPath)
-        process.arguments = ["restore", dir, "--command", "exit 4"]
+        let asked = tmp.sub("asked")
+        process.arguments = ["restore", dir, "--command", "echo %f >> \(asked); exit 4", "--snapshots", tmp.sub("snapshots")]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -183,6 +184,7 @@ import ActionQueue
         #expect(process.terminationStatus == 75)
         #expect(segmentFiles(dir).count > before.count, "the writer rolled")
         #expect(stdout.isEmpty, "\(stdout)")
+        #expect(!FileManager.default.fileExists(atPath: asked), "nothing fetched, no snapshot for the writer's log either")
     }
 
     /// A signal to `archive` or `restore` (Ctrl-C, `timeout`, a service stop) ends the command
