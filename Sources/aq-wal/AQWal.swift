@@ -28,7 +28,6 @@ struct AQWal: ParsableCommand {
         // A closed stdout is the end of the output (``Output``), not a reason to die.
         signal(SIGPIPE, SIG_IGN)
         reserveStandardDescriptors()
-        ensureDescriptorRoom()
         let level = ProcessInfo.processInfo.environment["AQ_WAL_LOG"].flatMap { Logger.Level(rawValue: $0) }
         LoggingSystem.bootstrap { label in
             guard let level else { return SwiftLogNoOpLogHandler() }
@@ -40,7 +39,19 @@ struct AQWal: ParsableCommand {
         if let unknown = unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {
             exit(withError: ValidationError("unknown subcommand '\(unknown)'"))
         }
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            // Room for the descriptors a command needs, once one of this tool's is to run (help,
+            // which the parser's own command prints, and usage errors need none).
+            let ours = String(reflecting: type(of: command)).hasPrefix(String(reflecting: AQWal.self).prefix { $0 != "." } + ".")
+            if ours, !(command is AQWal) { ensureDescriptorRoom() }
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+        // Output that could not all be written (each failure reported as it happened), from a
+        // command that otherwise found nothing wrong.
+        if Output.failed { Glibc.exit(Exit.ioError) }
     }
 
     /// Exits 64 when an argument is not valid UTF-8. Swift's `CommandLine.arguments` repairs

@@ -56,6 +56,8 @@ struct Append: ParsableCommand {
     }
 
     func run() throws {
+        // A sequence printed is an acknowledgement: none may go unseen while records go on.
+        Output.stopsOnFailure = true
         var input = stat()
         if fstat(STDIN_FILENO, &input) == 0, input.st_mode & S_IFMT == S_IFDIR {
             // Checked before the log is created: no read of it could succeed.

@@ -39,7 +39,6 @@ struct ConsumerCommand: ParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
-            Output.keepsVerdict = true
             try requireLog(directory)
             // The cursors before the log's end (see `ConsumerCursor.Status.checked(logEnd:)`).
             let listed = try Exit.guarding { try ConsumerCursor.list(directory: directory) }
@@ -59,7 +58,6 @@ struct ConsumerCommand: ParsableCommand {
                 Exit.report(damage.description + "; set it again or drop it")
                 throw ExitCode(Exit.corruption)
             }
-            if Output.failed { throw ExitCode(Exit.ioError) }
         }
     }
 

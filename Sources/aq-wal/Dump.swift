@@ -23,6 +23,8 @@ struct Dump: ParsableCommand {
     }
 
     func run() throws {
+        // The records are the output: one that cannot be written ends the command (74).
+        Output.stopsOnFailure = true
         try requireLog(directory)
         // Salvage: a damaged log still prints every record before the damage, then the damage
         // is reported (exit 2).

@@ -18,7 +18,6 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        Output.keepsVerdict = true
         try requireLog(directory)
         // Salvaging: a damaged log is still shown up to its damage (`corruption` in JSON, for
         // pipelines that read stdout), then the damage is reported and exits 2.
@@ -76,7 +75,6 @@ struct Inspect: ParsableCommand {
             Exit.report(damage.description)
             throw ExitCode(Exit.corruption)
         }
-        if Output.failed { throw ExitCode(Exit.ioError) }
     }
 
     private func printText(_ reader: LogReader, segments: [SegmentDescriptor], bytes: Int, records: UInt64, checkpoint: CheckpointStatus,

@@ -10,12 +10,12 @@ import Glibc
 /// silently short output.
 enum Output {
     nonisolated(unsafe) private static var closed = false
-    /// Set by a command whose verdict on the log matters more than its printout (`verify`,
-    /// `inspect`, `consumer list`): a failed write is reported, later output is dropped and the command goes on,
-    /// so its diagnosis still reaches stderr and its exit status stands; it then exits 74 only
-    /// where it would have exited 0 (``failed``).
-    nonisolated(unsafe) static var keepsVerdict = false
-    /// Whether a write failed (other than a reader gone away) under ``keepsVerdict``.
+    /// Set by a command whose output is its product (`dump`, and `append`'s acknowledgements):
+    /// a failed write ends it, exit 74. Every other command reports the failure, drops its later
+    /// output and goes on, so a diagnosis still reaches stderr and its exit status stands; it
+    /// exits 74 only where it would have exited 0 (``failed``, checked by `AQWal.main`).
+    nonisolated(unsafe) static var stopsOnFailure = false
+    /// Whether a write failed (other than a reader gone away) without ``stopsOnFailure``.
     nonisolated(unsafe) private(set) static var failed = false
 
     /// Whether stdout's reader went away.
@@ -41,7 +41,7 @@ enum Output {
                 return false
             }
             Exit.report("stdout: write failed: \(String(cString: strerror(error))) (errno \(error))")
-            guard keepsVerdict else { exit(Exit.ioError) }
+            guard !stopsOnFailure else { exit(Exit.ioError) }
             (closed, failed) = (true, true)
             return false
         }

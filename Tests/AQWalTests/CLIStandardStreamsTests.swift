@@ -61,5 +61,10 @@ import AQTestSupport
             let raised = try runProcess("/usr/bin/prlimit", ["--nofile=5:64", aqWalPath] + command, stdin: "x\n")
             #expect(raised.status == 0, "\(command[0]): \(raised.stderr)")
         }
+        // Help and usage errors read nothing: no room needed.
+        for (arguments, status) in [(["--help"], Int32(0)), (["help", "verify"], 0), (["verify"], 64)] {
+            let r = try runProcess("/usr/bin/prlimit", ["--nofile=5", aqWalPath] + arguments)
+            #expect(r.status == status && !r.stderr.contains("RLIMIT_NOFILE"), "\(arguments): \(r.stderr)")
+        }
     }
 }
